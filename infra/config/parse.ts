@@ -1,0 +1,74 @@
+import type { z } from "zod";
+import { crossFieldProblems, type ConfigProblem } from "./rules";
+import { SECRET_KEYS, stackConfigSchema, type StackConfig, type StackContext } from "./schema";
+
+export const PROJECT = "libsql-stack";
+
+export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
+
+export interface ParseContext extends StackContext {
+  /** Keys (without the project prefix) whose values were stored encrypted (`pulumi config set --secret`). */
+  secretKeys?: ReadonlySet<string>;
+}
+
+/** `["regions", 1, "code"]` → `regions[1].code` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === "number") return `${acc}[${part}]`;
+    return acc ? `${acc}.${String(part)}` : String(part);
+  }, "");
+}
+
+/** One line per problem, always starting with the full config key so the user knows what to edit. */
+export function formatProblem(p: ConfigProblem): string {
+  return `${PROJECT}:${formatPath(p.path)} ${p.message}`;
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  return issues.flatMap((issue): ConfigProblem[] => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ path: [...path, key], message: "is not a known setting (check the spelling; see the README config table)" }));
+    }
+    if (issue.code === "invalid_type" && issue.input === undefined) {
+      return [{ path, message: `is required (${issue.message.replace(/^Invalid input: /, "")})` }];
+    }
+    return [{ path, message: issue.message.replace(/^Invalid input: /, "") }];
+  });
+}
+
+/**
+ * Pulumi hands every config value over as a string; structured YAML values arrive as JSON text.
+ * Decode those so zod sees the same shapes the YAML file had.
+ */
+export function decodeConfigValue(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const t = value.trim();
+  if (/^[[{]/.test(t) || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/**
+ * Validate a stack's config. `raw` holds the project's keys without the `libsql-stack:` prefix.
+ * Pure (no Pulumi): used by loadStackConfig, the plan CLI and the tests alike.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: ParseContext): ParseResult {
+  const decoded = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, decodeConfigValue(v)]));
+  const result = stackConfigSchema(ctx).safeParse(decoded);
+  const problems: ConfigProblem[] = [];
+  for (const key of SECRET_KEYS) {
+    if (raw[key] !== undefined && ctx.secretKeys && !ctx.secretKeys.has(key)) {
+      problems.push({ path: [key], message: `holds a credential in plain text; set it with: pulumi config set --secret ${PROJECT}:${key} <value>` });
+    }
+  }
+  if (!result.success) problems.push(...zodProblems(result.error.issues));
+  else problems.push(...crossFieldProblems(result.data));
+  if (problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
+  return { ok: true, config: result.data };
+}

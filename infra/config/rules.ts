@@ -1,0 +1,81 @@
+import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
+import { NAMESPACE_PATTERN, PINNED_TAG_PATTERN, type StackConfig } from "./schema";
+
+/** One config problem: where (path below `libsql-stack:`) and what to do about it. */
+export interface ConfigProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+const regionHint = () => `known regions: ${Object.keys(FLY_REGIONS).join(", ")}`;
+
+/**
+ * Rules that relate several fields or need the stack's intent. Pure: takes the shape-checked config,
+ * returns every problem at once so a user fixes their YAML in one pass.
+ */
+export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: (string | number)[], message: string) => problems.push({ path, message });
+
+  if (cfg.mode === "self-hosted") {
+    if (!cfg.fly) add(["fly"], 'is required in self-hosted mode: set `fly: {org: <org>, app: <sqld app name>}`');
+    if (!cfg.sqld) add(["sqld"], "is required in self-hosted mode: set `sqld: {tag: <pinned sqld release, e.g. v0.24.33>}`");
+    if (cfg.regions.length === 0) add(["regions"], "needs at least one region with `role: primary` in self-hosted mode");
+    const primaries = cfg.regions.filter((r) => r.role === "primary").length;
+    if (cfg.regions.length > 0 && primaries !== 1) {
+      add(["regions"], `must have exactly one region with role "primary" (found ${primaries}); sqld has one writer, the others are replicas`);
+    }
+    const seen = new Map<string, number>();
+    cfg.regions.forEach((r, i) => {
+      if (!isFlyRegion(r.code)) add(["regions", i, "code"], `"${r.code}" is not a Fly region; ${regionHint()}`);
+      const first = seen.get(r.code);
+      if (first !== undefined) add(["regions", i, "code"], `"${r.code}" is listed twice (also regions[${first}]); one entry per region`);
+      else seen.set(r.code, i);
+    });
+    if (cfg.deploy.sqld.strategy === "bluegreen" || cfg.deploy.sqld.strategy === "canary") {
+      add(["deploy", "sqld", "strategy"], `"${cfg.deploy.sqld.strategy}" cannot be used for sqld: its machines have volumes; use "rolling" or "immediate"`);
+    }
+  } else {
+    if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
+  }
+
+  if (cfg.sqld && !PINNED_TAG_PATTERN.test(cfg.sqld.tag)) {
+    add(["sqld", "tag"], `"${cfg.sqld.tag}" is not pinned; use a release tag such as "v0.24.33" or a "sha256:<digest>" (never latest/main)`);
+  }
+
+  const tenants = new Set<string>();
+  cfg.tenants.forEach((t, i) => {
+    if (!NAMESPACE_PATTERN.test(t)) add(["tenants", i], `"${t}" is not a valid namespace name; use 1-63 of a-z, 0-9 and "-", starting with a letter or digit`);
+    if (tenants.has(t)) add(["tenants", i], `"${t}" is listed twice`);
+    tenants.add(t);
+  });
+  if (cfg.tenants.length > 0 && cfg.mode === "managed") {
+    add(["tenants"], "applies to self-hosted sqld only (Turso databases have no sqld namespaces); remove it or use mode self-hosted");
+  }
+
+  if (cfg.worker?.customDomain && cfg.worker.route) {
+    add(["worker", "route"], "cannot be set together with worker.customDomain; pick one way to expose the Worker");
+  }
+
+  if (cfg.api) {
+    const api = cfg.api;
+    if (!api.image === !api.dockerfile) add(["api"], "needs exactly one of `image` (pre-built) or `dockerfile` (built by fly deploy)");
+    api.regions.forEach((code, i) => {
+      if (!isFlyRegion(code)) add(["api", "regions", i], `"${code}" is not a Fly region; ${regionHint()}`);
+    });
+    if (cfg.fly && api.app === cfg.fly.app) add(["api", "app"], `"${api.app}" is already the sqld app (fly.app); the API app needs its own name`);
+    const strategy = cfg.deploy.api?.strategy ?? "rolling";
+    if (strategy === "bluegreen" && !api.healthCheck) {
+      add(["api", "healthCheck"], 'is required because deploy.api.strategy is "bluegreen" (Fly only switches traffic to machines that pass a check); set `healthCheck: {path: /health}`');
+    }
+  } else if (cfg.deploy.api) {
+    add(["deploy", "api"], "is set but there is no `api` app; remove it or add `api`");
+  }
+
+  if (cfg.backups) {
+    if (cfg.mode !== "self-hosted") add(["backups"], "applies to self-hosted sqld only; Turso keeps its own backups");
+    if (!cfg.backupAccessKeyId) add(["backupAccessKeyId"], "is required when backups are on: pulumi config set --secret libsql-stack:backupAccessKeyId <key id>");
+    if (!cfg.backupSecretAccessKey) add(["backupSecretAccessKey"], "is required when backups are on: pulumi config set --secret libsql-stack:backupSecretAccessKey <secret>");
+  }
+  return problems;
+}

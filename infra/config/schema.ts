@@ -1,0 +1,179 @@
+import { z } from "zod";
+import { FLY_VM_SIZES } from "./fly-regions";
+
+/**
+ * The shape of one stack's config (`libsql-stack:<key>` in Pulumi.<stack>.yaml).
+ * Field-level rules live here; rules that relate several fields live in rules.ts so each can name its key.
+ * Defaults that depend on the stack (prod is protected, prod API deploys blue-green) come from `StackContext`.
+ */
+export interface StackContext {
+  /** Pulumi stack name; `prod` turns on data protection and blue-green API deploys by default. */
+  stack: string;
+}
+
+/** sqld namespace / tenant names: what sqld accepts in a Host label and in `x-namespace` without surprises. */
+export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Fly app names: lowercase letters, digits and dashes (they become `<app>.fly.dev` and `<app>.internal`). */
+export const FLY_APP_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** A pinned image tag: a release version (v0.24.33, 0.24.33-rc1) or a digest (sha256:...). Never `latest`/`main`. */
+export const PINNED_TAG_PATTERN = /^(v?\d+\.\d+\.\d+([.-][0-9A-Za-z.-]+)?|sha256:[a-f0-9]{64})$/;
+
+export const DEPLOY_STRATEGIES = ["rolling", "immediate", "canary", "bluegreen"] as const;
+export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+
+const vmSchema = z.strictObject({
+  /** Fly Machine preset. @default "shared-cpu-1x" */
+  size: z.enum(FLY_VM_SIZES).default("shared-cpu-1x"),
+  /** Memory in MB, a multiple of 256. @default 512 */
+  memoryMb: z.number().int().min(256).max(131072).multipleOf(256).default(512),
+});
+
+const regionSchema = z.strictObject({
+  /** Fly region code, e.g. `ams` (checked against infra/config/fly-regions.ts). */
+  code: z.string(),
+  /** Exactly one region is `primary` (takes writes); the others are read replicas that forward writes. */
+  role: z.enum(["primary", "replica"]),
+  /** Size of this region's volume in GB (1..500). @default 1 */
+  volumeSizeGb: z.number().int().min(1).max(500).default(1),
+  /** Machine size hints; also passed to `fly volumes create` so the volume lands on a host with room. */
+  vm: vmSchema.default({ size: "shared-cpu-1x", memoryMb: 512 }),
+});
+
+const healthCheckSchema = z.strictObject({
+  /** HTTP path that answers 200 when the app is ready. */
+  path: z.string().startsWith("/"),
+  /** @default "10s" */
+  interval: z.string().regex(/^\d+(ms|s|m)$/).default("10s"),
+  /** @default "2s" */
+  timeout: z.string().regex(/^\d+(ms|s|m)$/).default("2s"),
+  /** @default "10s" */
+  gracePeriod: z.string().regex(/^\d+(ms|s|m)$/).default("10s"),
+});
+
+const appDeploySchema = (defaultStrategy: DeployStrategy) =>
+  z.strictObject({
+    /** `fly deploy --strategy`. @default "rolling" (the API app: "bluegreen" in prod) */
+    strategy: z.enum(DEPLOY_STRATEGIES).default(defaultStrategy),
+    /** `fly deploy --wait-timeout`. @default "5m0s" */
+    waitTimeout: z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).min(2).default("5m0s"),
+  });
+
+function schemaFor(ctx: StackContext) {
+  const isProd = ctx.stack === "prod";
+  return z.strictObject({
+    /** `self-hosted`: sqld on Fly. `managed`: a Turso database. */
+    mode: z.enum(["self-hosted", "managed"]),
+    /** Fly organisation and the sqld app (self-hosted mode). */
+    fly: z
+      .strictObject({
+        /** @default "personal" */
+        org: z.string().min(1).default("personal"),
+        /** Name of the sqld app; becomes `<app>.fly.dev`. */
+        app: z.string().regex(FLY_APP_PATTERN, "must be 3-63 lowercase letters, digits or dashes"),
+      })
+      .optional(),
+    /** sqld regions (self-hosted mode); one machine and one volume per region. */
+    regions: z.array(regionSchema).default([]),
+    sqld: z
+      .strictObject({
+        /** @default "ghcr.io/tursodatabase/libsql-server" */
+        image: z.string().regex(/^[a-z0-9.\-/:]+$/).default("ghcr.io/tursodatabase/libsql-server"),
+        /** Pinned release tag or digest of the sqld image. */
+        tag: z.string(),
+      })
+      .optional(),
+    /** Tenant namespaces created in sqld (one database each). @default [] */
+    tenants: z.array(z.string()).default([]),
+    deploy: z
+      .strictObject({
+        sqld: appDeploySchema("rolling").default({ strategy: "rolling", waitTimeout: "5m0s" }),
+        api: appDeploySchema(isProd ? "bluegreen" : "rolling").optional(),
+      })
+      .default({ sqld: { strategy: "rolling", waitTimeout: "5m0s" } }),
+    dataProtection: z
+      .strictObject({
+        /** Protect stateful resources (volumes, sqld app, namespaces, Turso DB). @default true in prod, else false */
+        protect: z.boolean().default(isProd),
+        /** Allow `pulumi destroy` to destroy sqld volumes (data loss). @default false */
+        allowVolumeDeletion: z.boolean().default(false),
+        /** Allow removing a tenant from config to delete its namespace (data loss). @default false */
+        allowNamespaceDeletion: z.boolean().default(false),
+      })
+      .default({ protect: isProd, allowVolumeDeletion: false, allowNamespaceDeletion: false }),
+    /** The Cloudflare Worker gateway. */
+    worker: z
+      .strictObject({
+        /** Cloudflare account id. */
+        accountId: z.string().regex(/^[a-f0-9]{32}$/, "must be the 32-hex-digit Cloudflare account id"),
+        /** @default "<fly app or turso database>-gateway" */
+        scriptName: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/).optional(),
+        /** @default "2025-09-01" */
+        compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default("2025-09-01"),
+        customDomain: z.strictObject({ hostname: z.string().min(3), zoneId: z.string().regex(/^[a-f0-9]{32}$/) }).optional(),
+        route: z.strictObject({ pattern: z.string().min(3), zoneId: z.string().regex(/^[a-f0-9]{32}$/) }).optional(),
+      })
+      .optional(),
+    /** Managed mode: the Turso database. */
+    turso: z
+      .strictObject({
+        org: z.string().min(1),
+        /** @default "default" */
+        group: z.string().regex(NAMESPACE_PATTERN).default("default"),
+        /** Turso location code for the group, e.g. `aws-eu-west-1` (listed by GET /v1/locations). */
+        location: z.string().min(2),
+        database: z.string().regex(NAMESPACE_PATTERN),
+        /** Change this value to rotate the database token; the token is otherwise kept across `up`s. @default "1" */
+        tokenRotation: z.string().min(1).default("1"),
+      })
+      .optional(),
+    /** Optional stateless API app on Fly, deployed with `deploy.api.strategy`. */
+    api: z
+      .strictObject({
+        app: z.string().regex(FLY_APP_PATTERN, "must be 3-63 lowercase letters, digits or dashes"),
+        /** A pre-built image, or `dockerfile` (+ `context`) built by `fly deploy`. */
+        image: z.string().min(1).optional(),
+        dockerfile: z.string().min(1).optional(),
+        /** Build context directory for `dockerfile`. @default "." */
+        context: z.string().min(1).default("."),
+        /** Regions for the API machines; the first is primary_region. */
+        regions: z.array(z.string()).min(1),
+        /** @default 8080 */
+        internalPort: z.number().int().min(1).max(65535).default(8080),
+        healthCheck: healthCheckSchema.optional(),
+        /** @default 1 */
+        minMachines: z.number().int().min(0).max(100).default(1),
+        /** @default "stop" */
+        autoStop: z.enum(["off", "stop", "suspend"]).default("stop"),
+      })
+      .optional(),
+    /** sqld bottomless backups to S3-compatible storage (keys are secret config: backupAccessKeyId/backupSecretAccessKey). */
+    backups: z
+      .strictObject({
+        endpoint: z.url(),
+        bucket: z.string().min(3),
+        /** @default "auto" */
+        region: z.string().min(1).default("auto"),
+        /** LIBSQL_BOTTOMLESS_DATABASE_ID; required because namespaces are on. @default the sqld app name */
+        databaseId: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** Secret: Turso Platform API token (or set TURSO_API_TOKEN in the environment). */
+    tursoApiToken: z.string().min(1).optional(),
+    /** Secret: S3 access key id for backups. */
+    backupAccessKeyId: z.string().min(1).optional(),
+    /** Secret: S3 secret access key for backups. */
+    backupSecretAccessKey: z.string().min(1).optional(),
+  });
+}
+
+/** Keys whose values are credentials: they must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["tursoApiToken", "backupAccessKeyId", "backupSecretAccessKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export const stackConfigSchema = schemaFor;
+export type StackConfig = z.output<ReturnType<typeof schemaFor>>;
+export type RegionConfig = StackConfig["regions"][number];
+export type ApiConfig = NonNullable<StackConfig["api"]>;
+export type WorkerConfig = NonNullable<StackConfig["worker"]>;
+export type TursoConfig = NonNullable<StackConfig["turso"]>;
+export type BackupsConfig = NonNullable<StackConfig["backups"]>;

@@ -1,0 +1,71 @@
+/**
+ * Contract between the Pulumi components (infra/sqld, infra/fly/*-component) and the pure flyctl script builders.
+ * Every builder returns POSIX sh scripts for a `local.Command`:
+ *  - `create` is idempotent (create-if-missing) and converges when re-run after a partial failure;
+ *  - `delete` undoes `create` (or is a no-op that says why, for protected data);
+ *  - secrets never appear in a script: they arrive on stdin or in the environment;
+ *  - every interpolated value is shell-quoted (shell-quote), flyctl is called as `fly`
+ *    (auth from FLY_API_TOKEN / FLY_ACCESS_TOKEN in the environment).
+ */
+export interface CommandScripts {
+  create: string;
+  delete?: string;
+}
+
+export type FlyDeployStrategy = "rolling" | "immediate" | "canary" | "bluegreen";
+
+export interface AppScriptArgs {
+  app: string;
+  org: string;
+}
+
+export interface VolumeScriptArgs {
+  app: string;
+  /** Volume name (== [[mounts]].source), e.g. `sqld_data`. */
+  volumeName: string;
+  region: string;
+  sizeGb: number;
+  /** How many volumes of this name must exist in this region (one per machine). */
+  count: number;
+  vmSize: string;
+  vmMemoryMb: number;
+  /** When false, delete only prints that the volume is kept (data protection). */
+  destroyOnDelete: boolean;
+}
+
+export interface SecretsScriptArgs {
+  app: string;
+  /** Names of the secrets that arrive on stdin as NAME=VALUE lines (delete unsets them). */
+  names: string[];
+  /** `--stage`: set without restarting machines (the following deploy picks them up). */
+  stage: boolean;
+}
+
+export interface DeployScriptArgs {
+  app: string;
+  strategy: FlyDeployStrategy;
+  waitTimeout: string;
+  /**
+   * Where the build context comes from:
+   * - `generated`: the script writes $FLY_TOML and $DOCKERFILE (environment variables) into a fresh temp dir;
+   * - `image`: writes only $FLY_TOML and deploys `-i image`;
+   * - `dockerfile`: writes $FLY_TOML to a temp file and builds `dockerfile` with `context` as the context dir.
+   */
+  source:
+    | { kind: "generated" }
+    | { kind: "image"; image: string }
+    | { kind: "dockerfile"; dockerfile: string; context: string };
+}
+
+export interface ScaleScriptArgs {
+  app: string;
+  processGroup: string;
+  region: string;
+  count: number;
+  vmSize: string;
+  vmMemoryMb: number;
+}
+
+export interface IpScriptArgs {
+  app: string;
+}
