@@ -24,13 +24,17 @@ export function formatProblem(p: ConfigProblem): string {
   return `${PROJECT}:${formatPath(p.path)} ${p.message}`;
 }
 
-function zodProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string | number, unknown>)[key] : undefined), root);
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[], input: unknown): ConfigProblem[] {
   return issues.flatMap((issue): ConfigProblem[] => {
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ path: [...path, key], message: "is not a known setting (check the spelling; see the README config table)" }));
     }
-    if (issue.code === "invalid_type" && issue.input === undefined) {
+    if (issue.code !== "custom" && valueAt(input, path) === undefined) {
       return [{ path, message: `is required (${issue.message.replace(/^Invalid input: /, "")})` }];
     }
     return [{ path, message: issue.message.replace(/^Invalid input: /, "") }];
@@ -67,7 +71,7 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: Pa
       problems.push({ path: [key], message: `holds a credential in plain text; set it with: pulumi config set --secret ${PROJECT}:${key} <value>` });
     }
   }
-  if (!result.success) problems.push(...zodProblems(result.error.issues));
+  if (!result.success) problems.push(...zodProblems(result.error.issues, decoded));
   else problems.push(...crossFieldProblems(result.data));
   if (problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
   return { ok: true, config: result.data };

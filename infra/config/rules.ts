@@ -32,6 +32,9 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
       if (first !== undefined) add(["regions", i, "code"], `"${r.code}" is listed twice (also regions[${first}]); one entry per region`);
       else seen.set(r.code, i);
     });
+    if (cfg.sqld && cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
+      add(["sqld", "autoStop"], `"${cfg.sqld.autoStop}" cannot be used with replica regions: replicas reach the primary over .internal DNS, which does not wake a stopped machine, so writes would fail; use "off"`);
+    }
     if (cfg.deploy.sqld.strategy === "bluegreen" || cfg.deploy.sqld.strategy === "canary") {
       add(["deploy", "sqld", "strategy"], `"${cfg.deploy.sqld.strategy}" cannot be used for sqld: its machines have volumes; use "rolling" or "immediate"`);
     }

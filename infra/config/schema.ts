@@ -80,6 +80,10 @@ function schemaFor(ctx: StackContext) {
         image: z.string().regex(/^[a-z0-9.\-/:]+$/).default("ghcr.io/tursodatabase/libsql-server"),
         /** Pinned release tag or digest of the sqld image. */
         tag: z.string(),
+        /** Fly auto stop for idle sqld machines (scale to zero). @default "off" in prod, "stop" elsewhere */
+        autoStop: z.enum(["off", "stop", "suspend"]).default(isProd ? "off" : "stop"),
+        /** Machines kept running by the Fly proxy. @default 1 in prod, 0 elsewhere */
+        minMachinesRunning: z.number().int().min(0).max(100).default(isProd ? 1 : 0),
       })
       .optional(),
     /** Tenant namespaces created in sqld (one database each). @default [] */
@@ -100,6 +104,15 @@ function schemaFor(ctx: StackContext) {
         allowNamespaceDeletion: z.boolean().default(false),
       })
       .default({ protect: isProd, allowVolumeDeletion: false, allowNamespaceDeletion: false }),
+    /** Key rotation: bump a version to replace that key on the next `up`. */
+    auth: z
+      .strictObject({
+        /** Ed25519 JWT signing key generation. @default 1 */
+        signingKeyVersion: z.number().int().min(1).default(1),
+        /** sqld admin key generation. @default 1 */
+        adminKeyVersion: z.number().int().min(1).default(1),
+      })
+      .default({ signingKeyVersion: 1, adminKeyVersion: 1 }),
     /** The Cloudflare Worker gateway. */
     worker: z
       .strictObject({

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { parseStackConfig } from "../../infra/config/parse";
+
+/** A valid self-hosted config; each case below breaks one thing. */
+const base = (): Record<string, unknown> => ({
+  mode: "self-hosted",
+  fly: { org: "acme", app: "acme-sqld" },
+  regions: [
+    { code: "ams", role: "primary", volumeSizeGb: 10 },
+    { code: "iad", role: "replica", volumeSizeGb: 10 },
+  ],
+  sqld: { tag: "v0.24.33", autoStop: "off" },
+  tenants: ["acme", "globex"],
+});
+
+type Case = [title: string, mutate: (c: Record<string, unknown>) => void, key: string, fragment: RegExp];
+
+const regions = (c: Record<string, unknown>) => c.regions as Record<string, unknown>[];
+
+const cases: Case[] = [
+  ["unknown mode", (c) => (c.mode = "hybrid"), "libsql-stack:mode", /self-hosted|managed/],
+  ["missing mode", (c) => delete c.mode, "libsql-stack:mode", /required/],
+  ["unknown top-level key", (c) => (c.regoins = []), "libsql-stack:regoins", /not a known setting/],
+  ["unknown nested key", (c) => ((c.fly as Record<string, unknown>).ap = "x"), "libsql-stack:fly.ap", /not a known setting/],
+  ["missing fly in self-hosted", (c) => delete c.fly, "libsql-stack:fly", /required in self-hosted/],
+  ["fly app with capitals", (c) => ((c.fly as Record<string, unknown>).app = "Acme"), "libsql-stack:fly.app", /lowercase/],
+  ["missing sqld", (c) => delete c.sqld, "libsql-stack:sqld", /required in self-hosted/],
+  ["no regions", (c) => (c.regions = []), "libsql-stack:regions", /at least one region/],
+  ["two primaries", (c) => (regions(c)[1]!.role = "primary"), "libsql-stack:regions", /exactly one region with role "primary" \(found 2\)/],
+  ["no primary", (c) => (regions(c)[0]!.role = "replica"), "libsql-stack:regions", /found 0/],
+  ["unknown region code", (c) => (regions(c)[1]!.code = "xxx"), "libsql-stack:regions[1].code", /"xxx" is not a Fly region/],
+  ["duplicate region", (c) => (regions(c)[1]!.code = "ams"), "libsql-stack:regions[1].code", /listed twice/],
+  ["bad role", (c) => (regions(c)[0]!.role = "leader"), "libsql-stack:regions[0].role", /primary|replica/],
+  ["volume 0 GB", (c) => (regions(c)[0]!.volumeSizeGb = 0), "libsql-stack:regions[0].volumeSizeGb", />=1/],
+  ["volume 501 GB", (c) => (regions(c)[1]!.volumeSizeGb = 501), "libsql-stack:regions[1].volumeSizeGb", /<=500/],
+  ["volume fractional", (c) => (regions(c)[0]!.volumeSizeGb = 1.5), "libsql-stack:regions[0].volumeSizeGb", /integer|int/i],
+  ["unknown vm size", (c) => (regions(c)[0]!.vm = { size: "huge" }), "libsql-stack:regions[0].vm.size", /shared-cpu-1x/],
+  ["vm memory not multiple of 256", (c) => (regions(c)[0]!.vm = { memoryMb: 300 }), "libsql-stack:regions[0].vm.memoryMb", /multiple of 256/],
+  ["image tag latest", (c) => ((c.sqld as Record<string, unknown>).tag = "latest"), "libsql-stack:sqld.tag", /not pinned/],
+  ["image tag main", (c) => ((c.sqld as Record<string, unknown>).tag = "main"), "libsql-stack:sqld.tag", /not pinned/],
+  ["bluegreen for sqld", (c) => (c.deploy = { sqld: { strategy: "bluegreen" } }), "libsql-stack:deploy.sqld.strategy", /volumes/],
+  ["canary for sqld", (c) => (c.deploy = { sqld: { strategy: "canary" } }), "libsql-stack:deploy.sqld.strategy", /volumes/],
+  ["unknown strategy", (c) => (c.deploy = { sqld: { strategy: "yolo" } }), "libsql-stack:deploy.sqld.strategy", /rolling/],
+  ["namespace with underscore", (c) => (c.tenants = ["acme_corp"]), "libsql-stack:tenants[0]", /not a valid namespace name/],
+  ["namespace starting with dash", (c) => (c.tenants = ["ok", "-bad"]), "libsql-stack:tenants[1]", /not a valid namespace name/],
+  ["namespace too long", (c) => (c.tenants = ["a".repeat(64)]), "libsql-stack:tenants[0]", /not a valid namespace name/],
+  ["duplicate namespace", (c) => (c.tenants = ["acme", "acme"]), "libsql-stack:tenants[1]", /listed twice/],
+  ["auto stop with replicas", (c) => ((c.sqld as Record<string, unknown>).autoStop = "stop"), "libsql-stack:sqld.autoStop", /replica/],
+  [
+    "api bluegreen without health check",
+    (c) => {
+      c.api = { app: "acme-api", image: "registry.fly.io/acme-api:1", regions: ["ams"] };
+      c.deploy = { api: { strategy: "bluegreen" } };
+    },
+    "libsql-stack:api.healthCheck",
+    /bluegreen/,
+  ],
+  [
+    "api with image and dockerfile",
+    (c) => (c.api = { app: "acme-api", image: "x:1", dockerfile: "Dockerfile", regions: ["ams"] }),
+    "libsql-stack:api",
+    /exactly one of `image`/,
+  ],
+  ["api region unknown", (c) => (c.api = { app: "acme-api", image: "x:1", regions: ["zzz"] }), "libsql-stack:api.regions[0]", /not a Fly region/],
+  ["api reuses sqld app name", (c) => (c.api = { app: "acme-sqld", image: "x:1", regions: ["ams"] }), "libsql-stack:api.app", /already the sqld app/],
+  ["deploy.api without api", (c) => (c.deploy = { api: { strategy: "rolling" } }), "libsql-stack:deploy.api", /no `api` app/],
+  ["managed without turso", (c) => (c.mode = "managed"), "libsql-stack:turso", /required in managed mode/],
+  ["worker account id malformed", (c) => (c.worker = { accountId: "nope" }), "libsql-stack:worker.accountId", /32-hex/],
+  [
+    "worker route and custom domain",
+    (c) =>
+      (c.worker = {
+        accountId: "0".repeat(32),
+        customDomain: { hostname: "db.acme.dev", zoneId: "a".repeat(32) },
+        route: { pattern: "acme.dev/db/*", zoneId: "a".repeat(32) },
+      }),
+    "libsql-stack:worker.route",
+    /customDomain/,
+  ],
+  [
+    "backups without credentials",
+    (c) => (c.backups = { endpoint: "https://s3.example.test", bucket: "acme-backups" }),
+    "libsql-stack:backupAccessKeyId",
+    /--secret/,
+  ],
+  ["backups endpoint not a URL", (c) => (c.backups = { endpoint: "s3", bucket: "acme-backups" }), "libsql-stack:backups.endpoint", /URL/i],
+  ["regions not a list", (c) => (c.regions = "ams"), "libsql-stack:regions", /array/],
+];
+
+describe("invalid stack configs", () => {
+  it("the base config is valid (so each case fails for its own reason)", () => {
+    expect(parseStackConfig(base(), { stack: "dev" })).toMatchObject({ ok: true });
+  });
+
+  it.each(cases)("%s → names %s", (_title, mutate, key, fragment) => {
+    const raw = base();
+    mutate(raw);
+    const result = parseStackConfig(raw, { stack: "dev" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const line = result.problems.find((p) => p.startsWith(`${key} `));
+    expect(line, `no problem names ${key}; got:\n${result.problems.join("\n")}`).toBeDefined();
+    expect(line).toMatch(fragment);
+  });
+
+  it("reports every problem at once", () => {
+    const raw = base();
+    regions(raw)[0]!.code = "xxx";
+    raw.tenants = ["Bad", "ok", "ok"];
+    (raw.sqld as Record<string, unknown>).tag = "latest";
+    const result = parseStackConfig(raw, { stack: "dev" });
+    expect(result.ok ? [] : result.problems).toHaveLength(4);
+  });
+
+  it("refuses a credential stored in plain text", () => {
+    const raw = { ...base(), tursoApiToken: "tok" };
+    const result = parseStackConfig(raw, { stack: "dev", secretKeys: new Set() });
+    expect(result.ok ? [] : result.problems).toEqual([
+      "libsql-stack:tursoApiToken holds a credential in plain text; set it with: pulumi config set --secret libsql-stack:tursoApiToken <value>",
+    ]);
+    expect(parseStackConfig(raw, { stack: "dev", secretKeys: new Set(["tursoApiToken"]) }).ok).toBe(true);
+  });
+});
