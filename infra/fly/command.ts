@@ -1,0 +1,37 @@
+import * as pulumi from "@pulumi/pulumi";
+import { local } from "@pulumi/command";
+import type { CommandScripts } from "./contract";
+
+export interface ScriptCommandArgs {
+  scripts: CommandScripts;
+  /** Extra environment for the script (e.g. generated files); secrets here must be Pulumi secrets. */
+  environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Secret values, fed to the script's stdin so they never appear in argv or in the script text. */
+  stdin?: pulumi.Input<string>;
+  /** Values whose change replaces the Command (re-runs create) instead of updating it. */
+  triggers?: pulumi.Input<unknown[]>;
+  /** Stdout carries a secret (tokens): mark it secret and keep it out of logs. */
+  secretStdout?: boolean;
+}
+
+/**
+ * One vendor operation as a `local.Command`. Output logging is off whenever a secret can be near the script
+ * (stdin or stdout), so `pulumi up` logs never echo credentials.
+ */
+export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulumi.CustomResourceOptions): local.Command {
+  const quiet = args.stdin !== undefined || args.secretStdout === true;
+  return new local.Command(
+    name,
+    {
+      create: args.scripts.create,
+      delete: args.scripts.delete,
+      environment: args.environment,
+      stdin: args.stdin,
+      triggers: args.triggers,
+      logging: quiet ? "none" : "stdoutAndStderr",
+      // Previous stdout is not needed by our scripts; don't hand it back in the environment.
+      addPreviousOutputInEnv: false,
+    },
+    { ...opts, additionalSecretOutputs: args.secretStdout ? ["stdout"] : opts.additionalSecretOutputs },
+  );
+}
