@@ -1,0 +1,66 @@
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Realistic provider outputs for offline plans. Keys and passwords are real random material (as Pulumi would
+ * create and keep in state); everything else is derived from the resource name so two plans of one config agree.
+ */
+type MockArgs = pulumi.runtime.MockResourceArgs;
+
+const digest = (s: string, len: number) => createHash("sha256").update(s).digest("hex").slice(0, len);
+const ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+function randomPassword(length: number): string {
+  const bytes = randomBytes(length);
+  return Array.from(bytes, (b) => ALNUM[b % ALNUM.length]).join("");
+}
+
+function ed25519State(): Record<string, string> {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const pkcs8 = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const spki = publicKey.export({ type: "spki", format: "pem" }).toString();
+  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
+  const sshBlob = Buffer.concat([u32str("ssh-ed25519"), u32buf(raw)]);
+  return {
+    algorithm: "ED25519",
+    privateKeyPem: pkcs8,
+    privateKeyPemPkcs8: pkcs8,
+    privateKeyOpenssh: "",
+    publicKeyPem: spki,
+    publicKeyOpenssh: `ssh-ed25519 ${sshBlob.toString("base64")}\n`,
+    publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(sshBlob).digest("base64").replace(/=+$/, "")}`,
+  };
+}
+const u32buf = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+const u32str = (s: string) => u32buf(Buffer.from(s));
+
+/** What each kind of Command prints on success, shaped like the fake CLIs/APIs (and the real ones) print it. */
+function commandStdout(name: string, inputs: Record<string, unknown>): string {
+  const script = typeof inputs.create === "string" ? inputs.create : "";
+  const region = /-volume-([a-z]{3})$/.exec(name)?.[1];
+  if (region) return JSON.stringify({ region, volumeIds: [`vol_${digest(name, 16)}`] });
+  const app = /(?:^|\s)-a '?([a-z0-9-]+)'?/.exec(script)?.[1] ?? "app";
+  if (/-ips$/.test(name)) return JSON.stringify({ hostname: `${app}.fly.dev` });
+  if (/-database$/.test(name)) {
+    const db = /databases\/?'?([a-z0-9-]+)/.exec(script)?.[1] ?? name;
+    return JSON.stringify({ hostname: `${db}-org.turso.io`, dbId: digest(name, 32), url: `libsql://${db}-org.turso.io` });
+  }
+  if (/-token$/.test(name)) return JSON.stringify({ jwt: `eyJhbGciOiJFZERTQSJ9.${randomBytes(24).toString("base64url")}.${randomBytes(64).toString("base64url")}` });
+  return "";
+}
+
+export function mockResourceState(args: MockArgs): { id: string; state: Record<string, unknown> } {
+  const inputs = args.inputs as Record<string, unknown>;
+  const id = `${args.name}-${digest(`${args.type}/${args.name}`, 8)}`;
+  switch (args.type) {
+    case "tls:index/privateKey:PrivateKey":
+      return { id, state: { ...inputs, ...ed25519State() } };
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString":
+      return { id, state: { ...inputs, result: randomPassword(Number(inputs.length ?? 32)) } };
+    case "command:local:Command":
+      return { id, state: { ...inputs, stdout: commandStdout(args.name, inputs), stderr: "" } };
+    default:
+      return { id, state: inputs };
+  }
+}
