@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackKeys } from "../infra/auth";
 import { loadStackConfig, type LoadedStackConfig } from "../infra/config";
+import { EdgeWorker } from "../infra/cloudflare/edge-worker";
 import { SqldCluster } from "../infra/sqld/cluster";
+import { createSqldNamespaces } from "../infra/sqld/namespaces";
 
 /** What the stack exports (`pulumi stack output`). Secrets stay Pulumi secrets. */
 export interface StackOutputs {
@@ -41,6 +43,20 @@ function selfHosted(loaded: LoadedStackConfig, keys: StackKeys) {
       secretAccessKey: secrets.backupSecretAccessKey!,
     },
   });
+  if (config.tenants.length > 0) {
+    createSqldNamespaces(
+      "sqld-namespaces",
+      {
+        app: fly.app,
+        namespaces: config.tenants,
+        adminKey: keys.adminKey,
+        protect: config.dataProtection.protect,
+        allowDeletion: config.dataProtection.allowNamespaceDeletion,
+        dependsOn: cluster.ready,
+      },
+      cluster,
+    );
+  }
   return { cluster, databaseUrl: cluster.publicUrl };
 }
 
@@ -53,11 +69,29 @@ export function defineStack(): StackOutputs {
   const { config } = loaded;
   const keys = new StackKeys("keys", config.auth);
   const db = selfHosted(loaded, keys);
+  const worker =
+    config.worker &&
+    new EdgeWorker("gateway", {
+      accountId: config.worker.accountId,
+      scriptName: config.worker.scriptName ?? `${config.fly?.app ?? config.turso?.database}-gateway`,
+      compatibilityDate: config.worker.compatibilityDate,
+      dbUrl: db.databaseUrl,
+      dbMode: config.mode,
+      jwtPrivateKey: keys.jwtPrivateKeyPem,
+      customDomain: config.worker.customDomain,
+      route: config.worker.route,
+    });
   return {
     mode: config.mode,
     databaseUrl: db.databaseUrl,
     sqldPrivateUrl: db.cluster.privateUrl,
     jwtPublicKeyPem: keys.jwtPublicKeyPem,
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
+    ...(worker && {
+      gatewayScriptName: worker.scriptName,
+      gatewayApiKey: worker.gatewayApiKey,
+      gatewayBundleSha256: worker.bundleSha256,
+      gatewayUrl: worker.url,
+    }),
   };
 }

@@ -12,6 +12,8 @@ export interface ScriptCommandArgs {
   triggers?: pulumi.Input<unknown[]>;
   /** Stdout carries a secret (tokens): mark it secret and keep it out of logs. */
   secretStdout?: boolean;
+  /** Hand the previous run's stdout to the script as PULUMI_COMMAND_STDOUT (for scripts that diff against it). */
+  previousStdoutInEnv?: boolean;
 }
 
 /**
@@ -29,8 +31,7 @@ export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulum
       stdin: args.stdin,
       triggers: args.triggers,
       logging: quiet ? "none" : "stdoutAndStderr",
-      // Previous stdout is not needed by our scripts; don't hand it back in the environment.
-      addPreviousOutputInEnv: false,
+      addPreviousOutputInEnv: args.previousStdoutInEnv ?? false,
     },
     { ...opts, additionalSecretOutputs: args.secretStdout ? ["stdout"] : opts.additionalSecretOutputs },
   );

@@ -1,0 +1,94 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { bundleWorker } from "./bundle";
+
+export interface EdgeWorkerArgs {
+  /** Cloudflare account id (32 hex digits). */
+  accountId: string;
+  /** Worker script name. */
+  scriptName: string;
+  /** Workers compatibility date. @default "2025-09-01" */
+  compatibilityDate?: string;
+  /** @default ["nodejs_compat"] */
+  compatibilityFlags?: string[];
+  /** Worker entry module, relative to the project dir. @default "worker/index.ts" */
+  entry?: string;
+  /** Database URL the Worker talks to (sqld's public URL or `libsql://<turso host>`). */
+  dbUrl: pulumi.Input<string>;
+  dbMode: "self-hosted" | "managed";
+  /** PKCS#8 PEM Ed25519 key the Worker signs tenant JWTs with (secret). */
+  jwtPrivateKey: pulumi.Input<string>;
+  /** Managed mode: the Turso database token (secret). */
+  dbToken?: pulumi.Input<string>;
+  /** Expose the Worker on a hostname of a zone you own (Cloudflare creates DNS and certificate). */
+  customDomain?: { hostname: string; zoneId: string };
+  /** Or attach it to a route pattern in a zone. */
+  route?: { pattern: string; zoneId: string };
+}
+
+type Binding = cloudflare.types.input.WorkersScriptBinding;
+
+/**
+ * The edge gateway: the bundled worker/ as a Workers script with plain-text config and secret_text secrets,
+ * a generated gateway API key, and optionally a custom domain or a route.
+ */
+export class EdgeWorker extends pulumi.ComponentResource {
+  readonly scriptName: pulumi.Output<string>;
+  /** The key callers send as `Authorization: Bearer <key>` (secret). */
+  readonly gatewayApiKey: pulumi.Output<string>;
+  /** SHA-256 of the uploaded bundle. */
+  readonly bundleSha256: string;
+  readonly bundleSizeBytes: number;
+  readonly url: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: EdgeWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("libsql-stack:cloudflare:EdgeWorker", name, {}, opts);
+    const bundle = bundleWorker(args.entry ?? "worker/index.ts", `dist/${name}/worker.js`);
+    this.bundleSha256 = bundle.sha256;
+    this.bundleSizeBytes = bundle.sizeBytes;
+    const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 40, special: false }, { parent: this });
+    this.gatewayApiKey = pulumi.secret(apiKey.result);
+
+    const secretText = (bindingName: string, value: pulumi.Input<string>): Binding => ({ name: bindingName, type: "secret_text", text: pulumi.secret(value) });
+    const bindings: Binding[] = [
+      { name: "DB_URL", type: "plain_text", text: args.dbUrl },
+      { name: "DB_MODE", type: "plain_text", text: args.dbMode },
+      secretText("JWT_PRIVATE_KEY", args.jwtPrivateKey),
+      secretText("GATEWAY_API_KEY", this.gatewayApiKey),
+    ];
+    if (args.dbToken !== undefined) bindings.push(secretText("DB_TOKEN", args.dbToken));
+
+    const script = new cloudflare.WorkersScript(
+      `${name}-script`,
+      {
+        accountId: args.accountId,
+        scriptName: args.scriptName,
+        mainModule: "worker.js",
+        contentFile: bundle.file,
+        contentSha256: bundle.sha256,
+        compatibilityDate: args.compatibilityDate ?? "2025-09-01",
+        compatibilityFlags: args.compatibilityFlags ?? ["nodejs_compat"],
+        bindings,
+        observability: { enabled: true },
+      },
+      { parent: this },
+    );
+    if (args.customDomain && args.route) {
+      throw new pulumi.ResourceError("EdgeWorker takes customDomain or route, not both", this);
+    }
+    if (args.customDomain) {
+      new cloudflare.WorkersCustomDomain(
+        `${name}-domain`,
+        { accountId: args.accountId, hostname: args.customDomain.hostname, service: script.scriptName, zoneId: args.customDomain.zoneId },
+        { parent: this },
+      );
+    }
+    if (args.route) {
+      new cloudflare.WorkersRoute(`${name}-route`, { zoneId: args.route.zoneId, pattern: args.route.pattern, script: script.scriptName }, { parent: this });
+    }
+    this.scriptName = script.scriptName;
+    this.url = pulumi.output(args.customDomain ? `https://${args.customDomain.hostname}` : undefined);
+    this.registerOutputs({ scriptName: this.scriptName, bundleSha256: this.bundleSha256 });
+  }
+}

@@ -1,0 +1,38 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { local } from "@pulumi/command";
+import { scriptCommand } from "../fly/command";
+import { namespaceScripts } from "./namespace-scripts";
+
+export interface SqldNamespacesArgs {
+  /** The sqld Fly app. */
+  app: string;
+  /** Wanted namespaces (validated names, unique). Order does not matter. */
+  namespaces: string[];
+  /** sqld admin key (secret); reaches the script as an environment variable. */
+  adminKey: pulumi.Input<string>;
+  /** Protect the namespace set from `pulumi destroy`. @default true */
+  protect?: boolean;
+  /** Delete namespaces removed from config (data loss). @default false */
+  allowDeletion?: boolean;
+  /** The cluster's rollout; namespaces are created once sqld runs. */
+  dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Tenant namespaces, created through sqld's admin API over one `fly proxy` session. One Command for the whole
+ * set (sqld has no list route): its stdout records what it manages, and the next run diffs against it.
+ */
+export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, parent: pulumi.Resource): local.Command {
+  const protect = args.protect ?? true;
+  // Sorted so reordering tenants in YAML is not a change.
+  const wanted = [...args.namespaces].sort();
+  return scriptCommand(
+    name,
+    {
+      scripts: namespaceScripts({ app: args.app, allowDeletion: args.allowDeletion ?? false }),
+      environment: { NAMESPACES: wanted.join(" "), LIBSQL_ADMIN_AUTH_KEY: pulumi.secret(args.adminKey) },
+      previousStdoutInEnv: true,
+    },
+    { parent, dependsOn: args.dependsOn, protect, retainOnDelete: protect },
+  );
+}
