@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackKeys } from "../infra/auth";
-import { loadStackConfig, type LoadedStackConfig } from "../infra/config";
 import { EdgeWorker } from "../infra/cloudflare/edge-worker";
-import { SqldCluster } from "../infra/sqld/cluster";
-import { createSqldNamespaces } from "../infra/sqld/namespaces";
+import { loadStackConfig, type StackConfig } from "../infra/config";
+import { FlyApiApp } from "../infra/fly/api-app";
+import { verifyDatabase } from "../infra/verify";
+import { managedDatabase, selfHostedDatabase, type Database } from "./database";
 
 /** What the stack exports (`pulumi stack output`). Secrets stay Pulumi secrets. */
 export interface StackOutputs {
@@ -15,83 +16,77 @@ export interface StackOutputs {
   [key: string]: unknown;
 }
 
-/** Self-hosted database: sqld on Fly with the stack's keys. */
-function selfHosted(loaded: LoadedStackConfig, keys: StackKeys) {
-  const { config, secrets } = loaded;
-  const fly = config.fly!; // presence checked by the config rules for self-hosted mode
-  const sqld = config.sqld!;
-  const cluster = new SqldCluster("sqld", {
-    app: fly.app,
-    org: fly.org,
-    image: sqld.image,
-    tag: sqld.tag,
-    regions: config.regions,
-    strategy: config.deploy.sqld.strategy as "rolling" | "immediate",
-    waitTimeout: config.deploy.sqld.waitTimeout,
-    autoStop: sqld.autoStop,
-    minMachinesRunning: sqld.minMachinesRunning,
-    adminKey: keys.adminKey,
-    jwtKey: keys.sqldJwtKey,
-    protectData: config.dataProtection.protect,
-    allowVolumeDeletion: config.dataProtection.allowVolumeDeletion,
-    backups: config.backups && {
-      endpoint: config.backups.endpoint,
-      bucket: config.backups.bucket,
-      region: config.backups.region,
-      databaseId: config.backups.databaseId ?? fly.app,
-      accessKeyId: secrets.backupAccessKeyId!,
-      secretAccessKey: secrets.backupSecretAccessKey!,
-    },
+function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWorker | undefined {
+  if (!config.worker) return undefined;
+  return new EdgeWorker("gateway", {
+    accountId: config.worker.accountId,
+    scriptName: config.worker.scriptName ?? `${config.fly?.app ?? config.turso?.database}-gateway`,
+    compatibilityDate: config.worker.compatibilityDate,
+    dbUrl: db.publicUrl,
+    dbMode: config.mode,
+    jwtPrivateKey: keys.jwtPrivateKeyPem,
+    dbToken: db.workerToken,
+    customDomain: config.worker.customDomain,
+    route: config.worker.route,
   });
-  if (config.tenants.length > 0) {
-    createSqldNamespaces(
-      "sqld-namespaces",
-      {
-        app: fly.app,
-        namespaces: config.tenants,
-        adminKey: keys.adminKey,
-        protect: config.dataProtection.protect,
-        allowDeletion: config.dataProtection.allowNamespaceDeletion,
-        dependsOn: cluster.ready,
-      },
-      cluster,
-    );
-  }
-  return { cluster, databaseUrl: cluster.publicUrl };
+}
+
+function apiApp(config: StackConfig, db: Database): FlyApiApp | undefined {
+  if (!config.api) return undefined;
+  const api = config.api;
+  return new FlyApiApp(
+    "api",
+    {
+      app: api.app,
+      org: config.fly?.org,
+      regions: api.regions,
+      image: api.image,
+      dockerfile: api.dockerfile,
+      context: api.context,
+      internalPort: api.internalPort,
+      healthCheck: api.healthCheck,
+      minMachines: api.minMachines,
+      autoStop: api.autoStop,
+      strategy: config.deploy.api?.strategy ?? "rolling",
+      waitTimeout: config.deploy.api?.waitTimeout,
+      databaseUrl: db.serviceUrl,
+      databaseAuthToken: db.serviceToken,
+    },
+    { dependsOn: db.ready },
+  );
 }
 
 /**
  * The whole stack, from validated config to outputs. A function (not top-level code) so the plan CLI and the
- * tests can run it under mocks once per config.
+ * tests can run it under mocks once per config. The mode is decided by config alone.
  */
 export function defineStack(): StackOutputs {
   const loaded = loadStackConfig();
   const { config } = loaded;
   const keys = new StackKeys("keys", config.auth);
-  const db = selfHosted(loaded, keys);
-  const worker =
-    config.worker &&
-    new EdgeWorker("gateway", {
-      accountId: config.worker.accountId,
-      scriptName: config.worker.scriptName ?? `${config.fly?.app ?? config.turso?.database}-gateway`,
-      compatibilityDate: config.worker.compatibilityDate,
-      dbUrl: db.databaseUrl,
-      dbMode: config.mode,
-      jwtPrivateKey: keys.jwtPrivateKeyPem,
-      customDomain: config.worker.customDomain,
-      route: config.worker.route,
-    });
+  const db = config.mode === "self-hosted" ? selfHostedDatabase(loaded, keys) : managedDatabase(loaded);
+  verifyDatabase("database-verify", {
+    url: db.publicUrl,
+    namespace: db.checkNamespace,
+    signingKey: config.mode === "self-hosted" ? keys.jwtPrivateKeyPem : undefined,
+    authToken: config.mode === "managed" ? db.serviceToken : undefined,
+    rolloutDigest: db.rolloutDigest,
+    dependsOn: db.ready,
+  });
+  const worker = edgeWorker(config, db, keys);
+  const api = apiApp(config, db);
   return {
     mode: config.mode,
-    databaseUrl: db.databaseUrl,
-    sqldPrivateUrl: db.cluster.privateUrl,
+    databaseUrl: db.publicUrl,
     jwtPublicKeyPem: keys.jwtPublicKeyPem,
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
+    ...(config.mode === "self-hosted" && { sqldPrivateUrl: db.serviceUrl }),
     ...(worker && {
       gatewayScriptName: worker.scriptName,
       gatewayApiKey: worker.gatewayApiKey,
       gatewayBundleSha256: worker.bundleSha256,
-      gatewayUrl: worker.url,
+      ...(config.worker?.customDomain && { gatewayUrl: worker.url }),
     }),
+    ...(api && { apiUrl: api.url }),
   };
 }

@@ -73,6 +73,6 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: Pa
   }
   if (!result.success) problems.push(...zodProblems(result.error.issues, decoded));
   else problems.push(...crossFieldProblems(result.data));
-  if (problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
+  if (!result.success || problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
   return { ok: true, config: result.data };
 }

@@ -102,8 +102,10 @@ function schemaFor(ctx: StackContext) {
         allowVolumeDeletion: z.boolean().default(false),
         /** Allow removing a tenant from config to delete its namespace (data loss). @default false */
         allowNamespaceDeletion: z.boolean().default(false),
+        /** Managed mode: allow `pulumi destroy` to delete the Turso database (data loss). @default false */
+        allowDatabaseDeletion: z.boolean().default(false),
       })
-      .default({ protect: isProd, allowVolumeDeletion: false, allowNamespaceDeletion: false }),
+      .default({ protect: isProd, allowVolumeDeletion: false, allowNamespaceDeletion: false, allowDatabaseDeletion: false }),
     /** Key rotation: bump a version to replace that key on the next `up`. */
     auth: z
       .strictObject({

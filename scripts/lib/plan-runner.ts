@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../infra/config/parse";
 import { mockResourceState } from "./mock-outputs";
+import { findSecretPaths, redactSecrets, SECRET } from "./secret-redaction";
 
-// Internal SDK helpers: exported at runtime, marked @internal in the typings.
+// Internal SDK helper: exported at runtime, marked @internal in the typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 
-export const SECRET = "[secret]";
+export { SECRET } from "./secret-redaction";
 
 export interface PlannedResource {
   type: string;
@@ -35,19 +34,8 @@ export interface PlanInput {
   config: Record<string, string>;
   /** Full keys whose values are secrets. */
   secretKeys: string[];
-  /** Builds the stack and returns its outputs; imported lazily by the caller so mocks are set first. */
+  /** Builds the stack and returns its outputs; called after the mocks are in place. */
   program: () => Record<string, unknown>;
-}
-
-/** Replace Pulumi's serialized secrets (`{4dabf18193072939515e22adb298388d: <secret sig>, value}`) by "[secret]". */
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (value && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    if (obj[rpc.specialSigKey] === rpc.specialSecretSig) return SECRET;
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
-  }
-  return value;
 }
 
 async function resolveOutput(value: unknown): Promise<unknown> {
@@ -76,10 +64,11 @@ function dependencyNames(dependsOn: unknown, names: WeakMap<object, string>): st
  */
 export async function runPlan(input: PlanInput): Promise<Plan> {
   const inputsByUrn = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  const secretPathsByUrn = new Map<string, Promise<(string | number)[][]>>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        inputsByUrn.set(`${args.type}::${args.name}`, { inputs: redact(args.inputs) as Record<string, unknown>, custom: args.custom ?? true });
+        inputsByUrn.set(`${args.type}::${args.name}`, { inputs: args.inputs as Record<string, unknown>, custom: args.custom ?? true });
         return mockResourceState(args);
       },
       call: (args) => args.inputs,
@@ -92,9 +81,12 @@ export async function runPlan(input: PlanInput): Promise<Plan> {
 
   const names = new WeakMap<object, string>();
   const ordered: Omit<PlannedResource, "inputs" | "custom">[] = [];
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+  // The Stack resource unwraps the returned outputs (losing secretness); keep the program's own objects.
+  let programOutputs: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((t) => {
       names.set(t.resource, t.name);
+      secretPathsByUrn.set(`${t.type}::${t.name}`, findSecretPaths(t.props));
       const parent = t.opts.parent && names.get(t.opts.parent);
       ordered.push({
         type: t.type,
@@ -106,15 +98,19 @@ export async function runPlan(input: PlanInput): Promise<Plan> {
       });
       return undefined;
     });
-    return input.program();
+    programOutputs = input.program();
+    return programOutputs;
   });
-  const resolved = (await resolveOutput(outputs ?? {})) as Record<string, unknown>;
+  const resolved = (await resolveOutput(programOutputs)) as Record<string, unknown>;
   await settings.waitForRPCs();
-  const resources = ordered.map((r) => {
-    const seen = inputsByUrn.get(`${r.type}::${r.name}`);
+  const resources: PlannedResource[] = [];
+  for (const r of ordered) {
+    const urn = `${r.type}::${r.name}`;
+    const seen = inputsByUrn.get(urn);
+    const inputs = redactSecrets(seen?.inputs ?? {}, await secretPathsByUrn.get(urn)) as Record<string, unknown>;
     // Key order as DESIGN.md documents it.
     const { type, name, parent, protect, retainOnDelete, dependsOn } = r;
-    return { type, name, parent, custom: seen?.custom ?? true, inputs: seen?.inputs ?? {}, protect, retainOnDelete, dependsOn };
-  });
+    resources.push({ type, name, parent, custom: seen?.custom ?? true, inputs, protect, retainOnDelete, dependsOn });
+  }
   return { project: PROJECT, stack: input.stack, mode: String(resolved.mode ?? ""), resources, outputs: resolved };
 }

@@ -1,0 +1,107 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackKeys } from "../infra/auth";
+import { mintServiceToken } from "../infra/auth/service-token";
+import type { LoadedStackConfig } from "../infra/config";
+import { SqldCluster } from "../infra/sqld/cluster";
+import { createSqldNamespaces } from "../infra/sqld/namespaces";
+import { TursoDatabase } from "../infra/turso";
+
+/** What the rest of the stack needs to know about the database, whichever mode made it. */
+export interface Database {
+  /** Public URL for the Worker and the post-deploy check. */
+  publicUrl: pulumi.Output<string>;
+  /** URL for the Fly API app (6PN for sqld, the Turso URL otherwise). */
+  serviceUrl: pulumi.Output<string>;
+  /** Token for the Fly API app (secret). */
+  serviceToken: pulumi.Output<string>;
+  /** Managed mode: the Turso token the Worker uses (secret). */
+  workerToken?: pulumi.Output<string>;
+  /** Resources that must exist before the database answers (rollout, namespaces). */
+  ready: pulumi.Resource[];
+  /** Changes whenever a rollout changes what runs, so the post-deploy check runs again. */
+  rolloutDigest: string;
+  /** Namespace the post-deploy check queries ("" for managed). */
+  checkNamespace: string;
+}
+
+const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+
+/** Self-hosted: sqld on Fly with the stack's keys, plus the tenant namespaces. */
+export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): Database {
+  const { config, secrets } = loaded;
+  const fly = config.fly!; // presence checked by the config rules for self-hosted mode
+  const sqld = config.sqld!;
+  const cluster = new SqldCluster("sqld", {
+    app: fly.app,
+    org: fly.org,
+    image: sqld.image,
+    tag: sqld.tag,
+    regions: config.regions,
+    strategy: config.deploy.sqld.strategy as "rolling" | "immediate",
+    waitTimeout: config.deploy.sqld.waitTimeout,
+    autoStop: sqld.autoStop,
+    minMachinesRunning: sqld.minMachinesRunning,
+    adminKey: keys.adminKey,
+    jwtKey: keys.sqldJwtKey,
+    protectData: config.dataProtection.protect,
+    allowVolumeDeletion: config.dataProtection.allowVolumeDeletion,
+    backups: config.backups && {
+      endpoint: config.backups.endpoint,
+      bucket: config.backups.bucket,
+      region: config.backups.region,
+      databaseId: config.backups.databaseId ?? fly.app,
+      accessKeyId: secrets.backupAccessKeyId!,
+      secretAccessKey: secrets.backupSecretAccessKey!,
+    },
+  });
+  const ready: pulumi.Resource[] = [...cluster.ready];
+  if (config.tenants.length > 0) {
+    const namespaces = createSqldNamespaces(
+      "sqld-namespaces",
+      {
+        app: fly.app,
+        namespaces: config.tenants,
+        adminKey: keys.adminKey,
+        protect: config.dataProtection.protect,
+        allowDeletion: config.dataProtection.allowNamespaceDeletion,
+        dependsOn: cluster.ready,
+      },
+      cluster,
+    );
+    ready.push(namespaces);
+  }
+  return {
+    publicUrl: cluster.publicUrl,
+    serviceUrl: cluster.privateUrl,
+    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, config.tenants))),
+    ready,
+    rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
+    checkNamespace: [...config.tenants].sort()[0] ?? "",
+  };
+}
+
+/** Managed: a Turso database; its token is minted once and kept until `turso.tokenRotation` changes. */
+export function managedDatabase(loaded: LoadedStackConfig): Database {
+  const { config, secrets } = loaded;
+  const turso = config.turso!; // presence checked by the config rules for managed mode
+  const db = new TursoDatabase("turso", {
+    org: turso.org,
+    group: turso.group,
+    location: turso.location,
+    database: turso.database,
+    tokenRotation: turso.tokenRotation,
+    protect: config.dataProtection.protect,
+    allowDeletion: config.dataProtection.allowDatabaseDeletion,
+    apiToken: secrets.tursoApiToken,
+  });
+  return {
+    publicUrl: db.url,
+    serviceUrl: db.url,
+    serviceToken: db.token,
+    workerToken: db.token,
+    ready: [db],
+    rolloutDigest: digest(turso.org, turso.database, turso.tokenRotation),
+    checkNamespace: "",
+  };
+}

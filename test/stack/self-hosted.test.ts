@@ -1,0 +1,136 @@
+import { parse as parseToml } from "smol-toml";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../../scripts/lib/plan-runner";
+import { byName, ofType, planStack } from "../support/plan";
+
+const COMMAND = "command:local:Command";
+
+function flyToml(plan: Plan, name = "sqld-deploy") {
+  const env = byName(plan, name).inputs.environment as Record<string, string>;
+  return { toml: parseToml(env.FLY_TOML ?? "") as Record<string, any>, dockerfile: env.DOCKERFILE ?? "", raw: env.FLY_TOML ?? "" };
+}
+
+describe("dev stack (self-hosted, one region)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("dev");
+  });
+
+  it("creates app, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
+    const sqld = plan.resources.filter((r) => r.parent === "sqld").map((r) => r.name);
+    expect(sqld).toEqual(["sqld-app", "sqld-secrets", "sqld-volume-ams", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(byName(plan, "sqld-namespaces").dependsOn).toEqual(["sqld-scale-primary-ams", "sqld-ips"]);
+    expect(byName(plan, "sqld-secrets").dependsOn).toEqual(["sqld-app"]);
+    expect(byName(plan, "sqld-deploy").dependsOn).toEqual(["sqld-secrets", "sqld-volume-ams"]);
+    expect(byName(plan, "sqld-scale-primary-ams").dependsOn).toEqual(["sqld-deploy"]);
+    expect(plan.mode).toBe("self-hosted");
+  });
+
+  it("renders the root-user Dockerfile from the pinned image", () => {
+    const { dockerfile } = flyToml(plan);
+    const lines = dockerfile.split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(lines).toEqual(["FROM ghcr.io/tursodatabase/libsql-server:v0.24.33", "USER root", 'ENTRYPOINT ["/bin/sqld"]']);
+  });
+
+  it("renders fly.toml: volume at /var/lib/sqld, HTTPS service on 8080 with /health, namespaced primary", () => {
+    const { toml } = flyToml(plan);
+    expect(toml.app).toBe("acme-sqld-dev");
+    expect(toml.primary_region).toBe("ams");
+    expect(toml.mounts).toEqual([expect.objectContaining({ source: "sqld_data", destination: "/var/lib/sqld" })]);
+    expect(toml.http_service).toMatchObject({ internal_port: 8080, force_https: true, auto_stop_machines: "stop", min_machines_running: 0 });
+    expect(toml.http_service.checks).toEqual([expect.objectContaining({ path: "/health", method: "GET" })]);
+    expect(Object.keys(toml.processes)).toEqual(["primary"]);
+    const args = String(toml.processes.primary).split(" ");
+    for (const flag of ["--enable-namespaces", "--db-path", "--http-listen-addr", "--admin-listen-addr", "--grpc-listen-addr"]) {
+      expect(args).toContain(flag);
+    }
+    expect(args[args.indexOf("--http-listen-addr") + 1]).toBe("[::]:8080");
+    expect(args[args.indexOf("--admin-listen-addr") + 1]).toBe("[::]:9090");
+    expect(args[args.indexOf("--grpc-listen-addr") + 1]).toBe("[::]:5001");
+    expect(args[args.indexOf("--db-path") + 1]).toBe("/var/lib/sqld/data.sqld");
+  });
+
+  it("never exposes the admin (9090) or gRPC (5001) ports as Fly services", () => {
+    const { toml } = flyToml(plan);
+    const servicePorts = [toml.http_service?.internal_port, ...((toml.services ?? []) as { internal_port: number }[]).map((s) => s.internal_port)];
+    expect(servicePorts).not.toContain(9090);
+    expect(servicePorts).not.toContain(5001);
+  });
+
+  it("keeps secrets secret: stdin, key material and outputs are redacted; no key leaks into the plan", () => {
+    expect(byName(plan, "sqld-secrets").inputs.stdin).toBe("[secret]");
+    expect(plan.outputs.jwtPrivateKeyPem).toBe("[secret]");
+    const text = JSON.stringify(plan);
+    expect(text).not.toMatch(/BEGIN PRIVATE KEY/);
+    expect(text).not.toMatch(/LIBSQL_ADMIN_AUTH_KEY=/);
+    expect(String(plan.outputs.jwtPublicKeyPem)).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+  });
+
+  it("leaves dev data unprotected (config says so) and lets delete destroy the volume", () => {
+    const volume = byName(plan, "sqld-volume-ams");
+    expect(volume.protect).toBe(false);
+    expect(String(volume.inputs.delete)).toMatch(/volumes destroy/);
+  });
+
+  it("puts no secret into any Command's scripts or environment", () => {
+    for (const cmd of ofType(plan, COMMAND)) {
+      for (const key of ["create", "delete"]) expect(String(cmd.inputs[key] ?? "")).not.toMatch(/PRIVATE KEY|AUTH_KEY=/);
+    }
+  });
+});
+
+describe("prod stack (self-hosted, primary + 2 replicas, protected)", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("prod");
+  });
+
+  it("creates one protected, retained volume per region", () => {
+    const volumes = ofType(plan, COMMAND).filter((r) => r.name.startsWith("sqld-volume-"));
+    expect(volumes.map((v) => v.name)).toEqual(["sqld-volume-ams", "sqld-volume-iad", "sqld-volume-sin"]);
+    for (const v of volumes) {
+      expect(v.protect).toBe(true);
+      expect(v.retainOnDelete).toBe(true);
+      // Even if someone unprotects it, the delete script keeps the data.
+      expect(String(v.inputs.delete)).not.toMatch(/volumes destroy/);
+    }
+    expect(byName(plan, "sqld-app")).toMatchObject({ protect: true, retainOnDelete: true });
+  });
+
+  it("passes vm hints and sizes to each volume", () => {
+    const create = String(byName(plan, "sqld-volume-sin").inputs.create);
+    // Builders assign quoted values to variables first, then call flyctl with them.
+    expect(create).toMatch(/^region=sin$/m);
+    expect(create).toMatch(/^size_gb=20$/m);
+    expect(create).toMatch(/^vm_size=performance-1x$/m);
+    expect(create).toMatch(/fly volumes create "\$volume_name" -a "\$app" -r "\$region" -s "\$size_gb" --vm-size "\$vm_size"/);
+  });
+
+  it("runs replicas that forward to the primary over process-group DNS", () => {
+    const { toml } = flyToml(plan);
+    expect(Object.keys(toml.processes).sort()).toEqual(["primary", "replica"]);
+    const replica = String(toml.processes.replica).split(" ");
+    expect(replica[replica.indexOf("--primary-grpc-url") + 1]).toBe("http://primary.process.acme-sqld-prod.internal:5001");
+    expect(replica).not.toContain("--grpc-listen-addr");
+    expect(toml.http_service).toMatchObject({ auto_stop_machines: "off", min_machines_running: 1 });
+  });
+
+  it("scales each process group to its regions and removes the stray first-deploy replica", () => {
+    const scales = plan.resources.filter((r) => r.name.startsWith("sqld-scale-"));
+    expect(scales.map((s) => s.name)).toEqual([
+      "sqld-scale-primary-ams",
+      "sqld-scale-replica-iad",
+      "sqld-scale-replica-sin",
+      "sqld-scale-replica-ams",
+    ]);
+    expect(String(byName(plan, "sqld-scale-replica-ams").inputs.create)).toMatch(/^wanted=0$/m);
+    expect(String(byName(plan, "sqld-scale-replica-iad").inputs.create)).toMatch(/^wanted=1$/m);
+    expect(String(byName(plan, "sqld-scale-replica-iad").inputs.create)).toMatch(/^group=replica$/m);
+  });
+
+  it("deploys sqld rolling, never bluegreen", () => {
+    const create = String(byName(plan, "sqld-deploy").inputs.create);
+    expect(create).toMatch(/^strategy=rolling$/m);
+    expect(create).toMatch(/--strategy "\$strategy"/);
+  });
+});
