@@ -32,8 +32,9 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
   const { config, secrets } = loaded;
   const fly = config.fly!; // presence checked by the config rules for self-hosted mode
   const sqld = config.sqld!;
+  const app = fly.app!;
   const cluster = new SqldCluster("sqld", {
-    app: fly.app,
+    app,
     org: fly.org,
     image: sqld.image,
     tag: sqld.tag,
@@ -42,7 +43,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
     waitTimeout: config.deploy.sqld.waitTimeout,
     autoStop: sqld.autoStop,
     minMachinesRunning: sqld.minMachinesRunning,
-    adminKey: keys.adminKey,
+    adminKey: keys.adminKey!,
     jwtKey: keys.sqldJwtKey,
     protectData: config.dataProtection.protect,
     allowVolumeDeletion: config.dataProtection.allowVolumeDeletion,
@@ -50,7 +51,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       endpoint: config.backups.endpoint,
       bucket: config.backups.bucket,
       region: config.backups.region,
-      databaseId: config.backups.databaseId ?? fly.app,
+      databaseId: config.backups.databaseId ?? app,
       accessKeyId: secrets.backupAccessKeyId!,
       secretAccessKey: secrets.backupSecretAccessKey!,
     },
@@ -60,9 +61,9 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
     const namespaces = createSqldNamespaces(
       "sqld-namespaces",
       {
-        app: fly.app,
+        app,
         namespaces: config.tenants,
-        adminKey: keys.adminKey,
+        adminKey: keys.adminKey!,
         protect: config.dataProtection.protect,
         allowDeletion: config.dataProtection.allowNamespaceDeletion,
         dependsOn: cluster.ready,

@@ -20,7 +20,7 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
   if (!config.worker) return undefined;
   return new EdgeWorker("gateway", {
     accountId: config.worker.accountId,
-    scriptName: config.worker.scriptName ?? `${config.fly?.app ?? config.turso?.database}-gateway`,
+    scriptName: config.worker.scriptName ?? `${config.mode === "managed" ? config.turso?.database : config.fly?.app}-gateway`,
     compatibilityDate: config.worker.compatibilityDate,
     dbUrl: db.publicUrl,
     dbMode: config.mode,
@@ -63,7 +63,7 @@ function apiApp(config: StackConfig, db: Database): FlyApiApp | undefined {
 export function defineStack(): StackOutputs {
   const loaded = loadStackConfig();
   const { config } = loaded;
-  const keys = new StackKeys("keys", config.auth);
+  const keys = new StackKeys("keys", { ...config.auth, withAdminKey: config.mode === "self-hosted" });
   const db = config.mode === "self-hosted" ? selfHostedDatabase(loaded, keys) : managedDatabase(loaded);
   verifyDatabase("database-verify", {
     url: db.publicUrl,

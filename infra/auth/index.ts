@@ -10,6 +10,8 @@ export interface StackKeysArgs {
   signingKeyVersion?: number;
   /** Generation of the sqld admin key; bump it to rotate. @default 1 */
   adminKeyVersion?: number;
+  /** Create sqld's admin key (self-hosted mode only). @default true */
+  withAdminKey?: boolean;
 }
 
 /**
@@ -23,8 +25,8 @@ export class StackKeys extends pulumi.ComponentResource {
   readonly jwtPublicKeyPem: pulumi.Output<string>;
   /** Raw public key as unpadded base64url, the value of sqld's SQLD_AUTH_JWT_KEY. */
   readonly sqldJwtKey: pulumi.Output<string>;
-  /** sqld's LIBSQL_ADMIN_AUTH_KEY (secret). */
-  readonly adminKey: pulumi.Output<string>;
+  /** sqld's LIBSQL_ADMIN_AUTH_KEY (secret); undefined when `withAdminKey` is false. */
+  readonly adminKey: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: StackKeysArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:auth:StackKeys", name, {}, opts);
@@ -35,16 +37,19 @@ export class StackKeys extends pulumi.ComponentResource {
       { algorithm: "ED25519" },
       { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] },
     );
-    const admin = new random.RandomPassword(
-      `${name}-admin-key`,
-      // No special characters: the key travels in an HTTP header (`Authorization: Basic <key>`) and NAME=VALUE lines.
-      { length: 48, special: false, keepers: { version: String(args.adminKeyVersion ?? 1) } },
-      { parent: this },
-    );
+    const admin =
+      args.withAdminKey === false
+        ? undefined
+        : new random.RandomPassword(
+            `${name}-admin-key`,
+            // No special characters: the key travels in an HTTP header (`Authorization: Basic <key>`) and NAME=VALUE lines.
+            { length: 48, special: false, keepers: { version: String(args.adminKeyVersion ?? 1) } },
+            { parent: this },
+          );
     this.jwtPrivateKeyPem = pulumi.secret(signingKey.privateKeyPemPkcs8);
     this.jwtPublicKeyPem = signingKey.publicKeyPem;
     this.sqldJwtKey = signingKey.publicKeyPem.apply(ed25519PublicKeyToBase64Url);
-    this.adminKey = pulumi.secret(admin.result);
+    this.adminKey = admin && pulumi.secret(admin.result);
     this.registerOutputs({ jwtPublicKeyPem: this.jwtPublicKeyPem, sqldJwtKey: this.sqldJwtKey });
   }
 }

@@ -19,6 +19,7 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
 
   if (cfg.mode === "self-hosted") {
     if (!cfg.fly) add(["fly"], 'is required in self-hosted mode: set `fly: {org: <org>, app: <sqld app name>}`');
+    else if (!cfg.fly.app) add(["fly", "app"], "is required in self-hosted mode: the name of the sqld Fly app");
     if (!cfg.sqld) add(["sqld"], "is required in self-hosted mode: set `sqld: {tag: <pinned sqld release, e.g. v0.24.33>}`");
     if (cfg.regions.length === 0) add(["regions"], "needs at least one region with `role: primary` in self-hosted mode");
     const primaries = cfg.regions.filter((r) => r.role === "primary").length;

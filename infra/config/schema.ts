@@ -68,8 +68,8 @@ function schemaFor(ctx: StackContext) {
       .strictObject({
         /** @default "personal" */
         org: z.string().min(1).default("personal"),
-        /** Name of the sqld app; becomes `<app>.fly.dev`. */
-        app: z.string().regex(FLY_APP_PATTERN, "must be 3-63 lowercase letters, digits or dashes"),
+        /** Name of the sqld app (self-hosted mode); becomes `<app>.fly.dev`. */
+        app: z.string().regex(FLY_APP_PATTERN, "must be 3-63 lowercase letters, digits or dashes").optional(),
       })
       .optional(),
     /** sqld regions (self-hosted mode); one machine and one volume per region. */
