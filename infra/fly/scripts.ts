@@ -1,0 +1,10 @@
+/**
+ * Pure builders of the POSIX sh scripts that drive flyctl (see ./contract.ts for the rules every script keeps).
+ * One file per Fly resource under ./scripts/; this module is the import point for the Pulumi components.
+ */
+export { appScripts } from "./scripts/app";
+export { volumeScripts } from "./scripts/volumes";
+export { secretsScripts } from "./scripts/secrets";
+export { deployScripts } from "./scripts/deploy";
+export { scaleScripts } from "./scripts/scale";
+export { ipScripts } from "./scripts/ips";

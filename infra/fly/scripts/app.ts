@@ -1,0 +1,31 @@
+import type { AppScriptArgs, CommandScripts } from "../contract";
+import { APPS_FILTER_JS } from "./json-filters";
+import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
+import { checkAppName, checkOrgSlug } from "./validate";
+
+/**
+ * The Fly app itself. Create looks the app up first, so a re-run (or a run after someone created the app by
+ * hand) is a no-op instead of a "Name has already been taken" failure. Delete destroys the app, which also
+ * removes its machines, volumes and IPs on Fly's side.
+ */
+export function appScripts(a: AppScriptArgs): CommandScripts {
+  checkAppName("app", a.app);
+  checkOrgSlug("org", a.org);
+  const header = shellAssignments({ app: a.app, org: a.org, js_apps: APPS_FILTER_JS });
+
+  const create = shellScript([
+    ...header,
+    'apps_json=$(fly apps list --json)',
+    'app_state=$(printf "%s" "$apps_json" | node -e "$js_apps" presence "$app")',
+    'if [ "$app_state" = present ]; then',
+    '  printf "Fly app %s already exists; nothing to create.\\n" "$app" >&2',
+    "else",
+    // Progress goes to stderr: stdout stays empty, so a re-run produces the same Pulumi output.
+    '  fly apps create "$app" --org "$org" --json >&2',
+    "fi",
+  ]);
+
+  const destroy = shellScript([...header, ...exitIfAppMissing("app deletion"), 'fly apps destroy "$app" --yes']);
+
+  return { create, delete: destroy };
+}

@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import * as net from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+
+/** The fake flyctl test double's own contract, which the script tests (and other engineers' tests) rely on. */
+describe("fake flyctl test double", () => {
+  let fake: FakeFlyEnv;
+  const fly = (args: string, extraEnv: Record<string, string> = {}, stdin?: string) => runScript(`fly ${args}`, { env: { ...fake.env, ...extraEnv }, stdin });
+
+  beforeEach(() => {
+    fake = makeFakeFlyEnv();
+    runScriptOk("fly apps create demo-app --org personal --json", { env: fake.env });
+  });
+  afterEach(() => fake.cleanup());
+
+  it("answers unknown commands and flags with exit 2", () => {
+    expect(fly("frobnicate").code).toBe(2);
+    const badFlag = fly("volumes list -a demo-app --jsn");
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/unknown flag: --jsn/);
+  });
+
+  it("refuses an access token in argv and requires one in the environment", () => {
+    expect(fly("apps list -t secret-token").code).toBe(2);
+    const env = { ...fake.env };
+    delete env.FLY_API_TOKEN;
+    expect(runScript("fly apps list --json", { env }).code).toBe(1);
+  });
+
+  it("reports flyctl-like errors for duplicate and missing apps", () => {
+    const twice = fly("apps create demo-app --org personal");
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/Name has already been taken/);
+    const missing = fly("status -a nope-app --json");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Could not find App "nope-app"/);
+    expect(fly("apps destroy demo-app").code).toBe(1); // no --yes: flyctl would prompt
+  });
+
+  it("lists volumes in flyctl's JSON shape and places --require-unique-zone volumes in distinct zones", () => {
+    for (let i = 0; i < 4; i++) expect(fly("volumes create data -a demo-app -r ams -s 1 --require-unique-zone --yes --json").code).toBe(0);
+    const fifth = fly("volumes create data -a demo-app -r ams -s 1 --yes --json");
+    expect(fifth.code).toBe(1);
+    expect(fifth.stderr).toMatch(/--require-unique-zone/);
+    const list = JSON.parse(fly("volumes list -a demo-app --json").stdout);
+    expect(list).toHaveLength(4);
+    expect(new Set(list.map((v: { zone: string }) => v.zone)).size).toBe(4);
+    for (const v of list) {
+      expect(v.id).toMatch(/^vol_[a-z0-9]{16}$/);
+      expect(v).toMatchObject({ name: "data", region: "ams", size_gb: 1, state: "created", attached_machine_id: null });
+    }
+  });
+
+  it("counts calls per command and fails exactly the injected one without changing state", () => {
+    const env = { FAKE_FLY_FAIL: "volumes create:2" };
+    expect(fly("volumes create data -a demo-app -r ams --yes", env).code).toBe(0);
+    const failed = fly("volumes create data -a demo-app -r ams --yes", env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/injected failure for call 2 of "volumes create"/);
+    expect(fly("volumes create data -a demo-app -r ams --yes", env).code).toBe(0);
+    expect(fake.state().apps["demo-app"].volumes).toHaveLength(2);
+    expect(fake.state().callCounts["volumes create"]).toBe(3);
+    expect(callsOf(fake, "volumes", "create")).toHaveLength(3);
+  });
+
+  it("keeps only digests of secrets and rejects lines without '='", () => {
+    expect(fly("secrets import -a demo-app", {}, "A=1\n\n# comment\nB=x=y\n").code).toBe(0);
+    const list = JSON.parse(fly("secrets list -a demo-app --json").stdout);
+    expect(list.map((s: { Name: string }) => s.Name).sort()).toEqual(["A", "B"]);
+    expect(JSON.stringify(fake.state())).not.toContain("x=y");
+    expect(fly("secrets import -a demo-app", {}, "C\n").code).toBe(1);
+  });
+
+  it("proxies TCP from 127.0.0.1 to FAKE_FLY_PROXY_TARGET until killed", async () => {
+    const upstream = net.createServer((socket) => socket.on("data", (data) => socket.end(`echo:${data}`)));
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const target = `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
+    const proxy = spawn("fly", ["proxy", "0:9090", "-a", "demo-app"], { env: { ...fake.env, FAKE_FLY_PROXY_TARGET: target } });
+    try {
+      const localPort = await new Promise<number>((resolve, reject) => {
+        let seen = "";
+        proxy.stdout.on("data", (chunk) => {
+          seen += chunk;
+          const match = /Proxying local port (\d+) to remote \[demo-app\.internal\]:9090/.exec(seen);
+          if (match) resolve(Number(match[1]));
+        });
+        proxy.on("exit", (code) => reject(new Error(`proxy exited early with ${code}`)));
+      });
+      const reply = await new Promise<string>((resolve, reject) => {
+        const client = net.connect(localPort, "127.0.0.1", () => client.write("ping"));
+        let data = "";
+        client.on("data", (chunk) => (data += chunk));
+        client.on("end", () => resolve(data));
+        client.on("error", reject);
+      });
+      expect(reply).toBe("echo:ping");
+    } finally {
+      const exited = new Promise((resolve) => proxy.on("exit", resolve));
+      proxy.kill("SIGTERM");
+      await exited;
+      upstream.close();
+    }
+  });
+
+  it("refuses a proxy target other than 127.0.0.1", () => {
+    const result = fly("proxy 0:9090 -a demo-app", { FAKE_FLY_PROXY_TARGET: "10.0.0.1:8080" });
+    expect(result.code).toBe(2);
+  });
+});

@@ -1,0 +1,109 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { appScripts, secretsScripts } from "../../infra/fly/scripts";
+import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+
+const APP = "demo-app";
+const NAMES = ["LIBSQL_ADMIN_AUTH_KEY", "SQLD_AUTH_JWT_KEY"];
+const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+
+describe("secretsScripts against the fake flyctl", () => {
+  let fake: FakeFlyEnv;
+  const secrets = (): Record<string, { digest: string; status: string }> => fake.state().apps[APP]?.secrets ?? {};
+  // A value that would do damage if any layer evaluated it: spaces, both quotes, $(...), backticks, ${...}.
+  const pwned = () => path.join(fake.stateDir, "pwned");
+  const nasty = () => `s3cr3t value 'single' "double" $(touch ${pwned()}) \`touch ${pwned()}\` \${HOME}`;
+
+  beforeEach(() => {
+    fake = makeFakeFlyEnv();
+    runScriptOk(appScripts({ app: APP, org: "personal" }).create, { env: fake.env });
+  });
+  afterEach(() => fake.cleanup());
+
+  it("imports values from stdin only: never in argv, never evaluated", () => {
+    const scripts = secretsScripts({ app: APP, names: NAMES, stage: false });
+    const value = nasty();
+    const result = runScriptOk(scripts.create, { env: fake.env, stdin: `LIBSQL_ADMIN_AUTH_KEY=${value}\nSQLD_AUTH_JWT_KEY=jwt-key-1\n` });
+
+    expect(secrets()).toEqual({
+      LIBSQL_ADMIN_AUTH_KEY: expect.objectContaining({ digest: sha256(value), status: "Deployed" }),
+      SQLD_AUTH_JWT_KEY: expect.objectContaining({ digest: sha256("jwt-key-1"), status: "Deployed" }),
+    });
+    expect(fs.existsSync(pwned())).toBe(false);
+    const callsLog = fs.readFileSync(path.join(fake.stateDir, "calls.log"), "utf8");
+    expect(callsLog).not.toContain("s3cr3t");
+    expect(callsLog).not.toContain("jwt-key-1");
+    expect(scripts.create).not.toContain("s3cr3t");
+    expect(result.stdout + result.stderr).not.toContain("s3cr3t");
+    expect(callsOf(fake, "secrets", "import")).toEqual([["secrets", "import", "-a", APP]]);
+  });
+
+  it("re-running converges on the new values without adding names", () => {
+    const scripts = secretsScripts({ app: APP, names: NAMES, stage: false });
+    runScriptOk(scripts.create, { env: fake.env, stdin: "LIBSQL_ADMIN_AUTH_KEY=old\nSQLD_AUTH_JWT_KEY=jwt\n" });
+    runScriptOk(scripts.create, { env: fake.env, stdin: "LIBSQL_ADMIN_AUTH_KEY=new\nSQLD_AUTH_JWT_KEY=jwt\n" });
+    expect(Object.keys(secrets()).sort()).toEqual(NAMES);
+    expect(secrets().LIBSQL_ADMIN_AUTH_KEY!.digest).toBe(sha256("new"));
+    expect(secrets().SQLD_AUTH_JWT_KEY!.digest).toBe(sha256("jwt"));
+  });
+
+  it("passes --stage when asked, so machines are not restarted", () => {
+    runScriptOk(secretsScripts({ app: APP, names: ["API_KEY"], stage: true }).create, { env: fake.env, stdin: "API_KEY=k\n" });
+    expect(callsOf(fake, "secrets", "import")).toEqual([["secrets", "import", "-a", APP, "--stage"]]);
+    expect(secrets().API_KEY!.status).toBe("Staged");
+  });
+
+  it("fails, without echoing the value, when stdin has a line that is not NAME=VALUE", () => {
+    const result = runScript(secretsScripts({ app: APP, names: ["API_KEY"], stage: false }).create, {
+      env: fake.env,
+      stdin: "API_KEY=ok\nthis-line-is-a-s3cr3t-without-equals\n",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/line 2/);
+    expect(result.stderr + result.stdout).not.toContain("s3cr3t");
+    expect(secrets()).toEqual({});
+  });
+
+  it("delete unsets exactly the declared names (staged) and leaves others", () => {
+    runScriptOk(secretsScripts({ app: APP, names: ["OTHER"], stage: false }).create, { env: fake.env, stdin: "OTHER=x\n" });
+    const scripts = secretsScripts({ app: APP, names: NAMES, stage: false });
+    runScriptOk(scripts.create, { env: fake.env, stdin: "LIBSQL_ADMIN_AUTH_KEY=a\nSQLD_AUTH_JWT_KEY=b\n" });
+    runScriptOk(scripts.delete!, { env: fake.env });
+    expect(Object.keys(secrets())).toEqual(["OTHER"]);
+    expect(callsOf(fake, "secrets", "unset")).toEqual([["secrets", "unset", ...NAMES, "-a", APP, "--stage"]]);
+  });
+
+  it("delete tolerates an app that is already gone", () => {
+    runScriptOk(appScripts({ app: APP, org: "personal" }).delete!, { env: fake.env });
+    const result = runScriptOk(secretsScripts({ app: APP, names: NAMES, stage: false }).delete!, { env: fake.env });
+    expect(result.stdout).toMatch(/already gone/);
+    expect(callsOf(fake, "secrets", "unset")).toEqual([]);
+  });
+
+  it("create fails when the app does not exist (no silent success)", () => {
+    const result = runScript(secretsScripts({ app: "missing-app", names: ["A"], stage: false }).create, { env: fake.env, stdin: "A=1\n" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Could not find App/);
+  });
+
+  it("an empty name list neither reads stdin nor calls fly", () => {
+    const scripts = secretsScripts({ app: APP, names: [], stage: false });
+    runScriptOk(scripts.create, { env: fake.env, stdin: "IGNORED=1\n" });
+    runScriptOk(scripts.delete!, { env: fake.env });
+    expect(callsOf(fake, "secrets")).toEqual([]);
+  });
+});
+
+describe("secretsScripts argument validation", () => {
+  it.each([
+    [{ app: "demo-app", names: ["1BAD"], stage: false }, /^names\[0\]: /],
+    [{ app: "demo-app", names: ["OK", "has-dash"], stage: false }, /^names\[1\]: /],
+    [{ app: "demo-app", names: ["A=B"], stage: false }, /^names\[0\]: /],
+    [{ app: "demo-app", names: ["A", "A"], stage: false }, /^names: duplicate/],
+    [{ app: "demo app", names: ["A"], stage: false }, /^app: /],
+  ])("rejects %j naming the field", (args, field) => {
+    expect(() => secretsScripts(args)).toThrow(field);
+  });
+});
