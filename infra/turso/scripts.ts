@@ -1,0 +1,264 @@
+/**
+ * Pure builders of the POSIX sh scripts that manage a Turso group, database and database token through the
+ * Turso Platform API with curl (run by `local.Command`, see ./component.ts). No Pulumi imports: every script can
+ * be run and tested on its own against a fake API (test/doubles/fake-turso-api).
+ *
+ * Contract of every builder:
+ *  - `create` is idempotent: an existing group/database (HTTP 409) is adopted, so a re-run converges;
+ *  - `delete` removes only what `allowDeletion` allows, otherwise it says what it keeps and succeeds;
+ *  - the API token is read from TURSO_API_TOKEN (environment) and never appears in argv or in the script;
+ *  - stdout is one JSON document (the Command's `stdout` output), human messages go to stderr;
+ *  - every interpolated value is validated here and shell-quoted with shell-quote.
+ */
+import { createHash } from "node:crypto";
+import { quote } from "shell-quote";
+import { apiPrelude, nodeEval, noteScript } from "./shell";
+import {
+  DATABASE_OUTPUT_JS,
+  GROUP_DATABASE_NAMES_JS,
+  GROUP_HAS_LOCATION_JS,
+  MESSAGE_SAYS_ALREADY_JS,
+  PREVIOUS_TOKEN_MATCHES_JS,
+  TOKEN_OUTPUT_JS,
+} from "./snippets";
+
+/** Scripts for one `local.Command`; `update` is set only where re-running `create` would be harmful. */
+export interface TursoScripts {
+  create: string;
+  update?: string;
+  delete?: string;
+}
+
+/** Organisation slugs, group and database names: lowercase letters, digits and dashes. */
+export const TURSO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Location codes such as `aws-eu-west-1` or `fra` (GET /v1/locations lists them; not hard-coded here). */
+export const TURSO_LOCATION_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Token lifetime: `never` or a duration like `2w`, `1d12h`, `30m`. */
+export const TURSO_EXPIRATION_PATTERN = /^(never|([1-9][0-9]{0,5}[smhdw])+)$/;
+
+export type TursoTokenAuthorization = "full-access" | "read-only";
+
+export interface GroupScriptArgs {
+  org: string;
+  group: string;
+  /** Primary location when the group is created; ensured to be one of its locations when it already exists. */
+  location: string;
+  /** Let `delete` remove the group, and only if no database is left in it. @default false */
+  allowDeletion?: boolean;
+}
+
+export interface DatabaseScriptArgs {
+  org: string;
+  database: string;
+  group: string;
+  /** When false, `delete` keeps the database and only says so. */
+  allowDeletion: boolean;
+}
+
+export interface DatabaseTokenScriptArgs {
+  org: string;
+  database: string;
+  /** @default "full-access" */
+  authorization?: TursoTokenAuthorization;
+  /** @default "never" */
+  expiration?: string;
+  /** Any non-empty string; a new value mints a new token on the next `up`. @default "1" */
+  rotation?: string;
+}
+
+/** What the database script prints (and the component reads back). */
+export interface DatabaseInfo {
+  hostname: string;
+  dbId: string;
+  /** `libsql://<hostname>` */
+  url: string;
+}
+
+/** What the token script prints: the JWT and the rotation key it was minted for (used by `update` only). */
+export interface DatabaseToken {
+  jwt: string;
+  rotation?: string;
+}
+
+function checkPattern(field: string, value: unknown, pattern: RegExp, hint: string): string {
+  if (typeof value !== "string" || !pattern.test(value)) {
+    throw new Error(`turso ${field} ${JSON.stringify(value)} is invalid: ${hint}`);
+  }
+  return value;
+}
+
+const NAME_HINT = "use 1-63 lowercase letters, digits or dashes, starting with a letter or digit";
+const checkName = (field: string, value: unknown) => checkPattern(field, value, TURSO_NAME_PATTERN, NAME_HINT);
+const checkLocation = (value: unknown) =>
+  checkPattern("location", value, TURSO_LOCATION_PATTERN, "use a Turso location code such as aws-eu-west-1 (GET /v1/locations)");
+
+/** Shell-quotes one word; the values are validated above, so shell-quote's output is exact for sh. */
+const q = (word: string) => quote([word]);
+
+const orgPath = (org: string) => `/v1/organizations/${org}`;
+const jsonBody = (body: Record<string, string>) => `-H 'Content-Type: application/json' --data ${q(JSON.stringify(body))}`;
+
+/** A group, created at `location` if missing; an existing group gets `location` added when it lacks it. */
+export function groupScripts(args: GroupScriptArgs): TursoScripts {
+  const org = checkName("org", args.org);
+  const group = checkName("group", args.group);
+  const location = checkLocation(args.location);
+  const groups = `${orgPath(org)}/groups`;
+  const create = `${apiPrelude()}
+turso_request POST ${q(groups)} ${jsonBody({ name: group, location })}
+if turso_is_2xx; then
+  printf 'turso: created group %s in %s\\n' ${q(group)} ${q(location)} >&2
+elif [ "$turso_status" = 409 ]; then
+  turso_request GET ${q(`${groups}/${group}`)}
+  turso_is_2xx || turso_api_error ${q(`reading group ${group}`)}
+  if ${nodeEval(GROUP_HAS_LOCATION_JS)} "$turso_tmp/body" ${q(location)}; then
+    printf 'turso: group %s exists in %s\\n' ${q(group)} ${q(location)} >&2
+  else
+    turso_request POST ${q(`${groups}/${group}/locations/${location}`)}
+    if ! turso_is_2xx && ! ${nodeEval(MESSAGE_SAYS_ALREADY_JS)} "$turso_tmp/body"; then
+      turso_api_error ${q(`adding location ${location} to group ${group}`)}
+    fi
+    printf 'turso: added location %s to group %s\\n' ${q(location)} ${q(group)} >&2
+  fi
+else
+  turso_api_error ${q(`creating group ${group}`)}
+fi
+printf '%s\\n' ${q(JSON.stringify({ group, location }))}
+`;
+  if (args.allowDeletion !== true) {
+    return { create, delete: noteScript(`keeping group ${group} (allowDeletion is false)`) };
+  }
+  // Deleting a group deletes every database in it, including ones this stack does not manage: refuse when any
+  // database is left (ours is deleted first, because the database Command depends on the group Command).
+  const del = `${apiPrelude()}
+turso_request GET ${q(`${orgPath(org)}/databases?group=${group}`)}
+turso_is_2xx || turso_api_error ${q(`listing the databases of group ${group}`)}
+turso_left=$(${nodeEval(GROUP_DATABASE_NAMES_JS)} "$turso_tmp/body" ${q(group)})
+if [ -n "$turso_left" ]; then
+  printf 'turso: keeping group %s: it still holds database(s) %s\\n' ${q(group)} "$turso_left" >&2
+  exit 0
+fi
+turso_request DELETE ${q(`${groups}/${group}`)}
+if turso_is_2xx; then
+  printf 'turso: deleted group %s\\n' ${q(group)} >&2
+elif [ "$turso_status" = 404 ]; then
+  printf 'turso: group %s was already gone\\n' ${q(group)} >&2
+else
+  turso_api_error ${q(`deleting group ${group}`)}
+fi
+`;
+  return { create, delete: del };
+}
+
+/** A database in `group`; prints {"hostname","dbId","url"}. An existing database of that name is adopted. */
+export function databaseScripts(args: DatabaseScriptArgs): TursoScripts {
+  const org = checkName("org", args.org);
+  const database = checkName("database", args.database);
+  const group = checkName("group", args.group);
+  const databases = `${orgPath(org)}/databases`;
+  const create = `${apiPrelude()}
+turso_request POST ${q(databases)} ${jsonBody({ name: database, group })}
+if turso_is_2xx; then
+  printf 'turso: created database %s in group %s\\n' ${q(database)} ${q(group)} >&2
+elif [ "$turso_status" = 409 ]; then
+  printf 'turso: database %s exists; reading it\\n' ${q(database)} >&2
+  turso_request GET ${q(`${databases}/${database}`)}
+  turso_is_2xx || turso_api_error ${q(`reading database ${database}`)}
+else
+  turso_api_error ${q(`creating database ${database}`)}
+fi
+${nodeEval(DATABASE_OUTPUT_JS)} "$turso_tmp/body" ${q(database)} ${q(group)}
+`;
+  if (!args.allowDeletion) {
+    return {
+      create,
+      delete: noteScript(`keeping database ${database} (allowDeletion is false); delete it with: turso db destroy ${database}`),
+    };
+  }
+  const del = `${apiPrelude()}
+turso_request DELETE ${q(`${databases}/${database}`)}
+if turso_is_2xx; then
+  printf 'turso: deleted database %s\\n' ${q(database)} >&2
+elif [ "$turso_status" = 404 ]; then
+  printf 'turso: database %s was already gone\\n' ${q(database)} >&2
+else
+  turso_api_error ${q(`deleting database ${database}`)}
+fi
+`;
+  return { create, delete: del };
+}
+
+/**
+ * Identifies what a token was minted for. Hashed so that any `rotation` string is safe to embed in a script.
+ * The database name is part of it: a token is never carried over to another database.
+ */
+export function tokenRotationKey(args: DatabaseTokenScriptArgs): string {
+  const parts = [args.org, args.database, args.authorization ?? "full-access", args.expiration ?? "never", args.rotation ?? "1"];
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32);
+}
+
+/**
+ * A database token; prints {"jwt","rotation"}. `update` re-prints the previous token when its rotation key is
+ * unchanged, so edits that do not concern the token (script text, API token) never mint a new one (the bridged
+ * provider re-creates tokens on every deploy; we don't). A new `rotation` value mints a fresh token.
+ */
+export function databaseTokenScripts(args: DatabaseTokenScriptArgs): TursoScripts {
+  const org = checkName("org", args.org);
+  const database = checkName("database", args.database);
+  const authorization = args.authorization ?? "full-access";
+  if (authorization !== "full-access" && authorization !== "read-only") {
+    throw new Error(`turso authorization ${JSON.stringify(authorization)} is invalid: use "full-access" or "read-only"`);
+  }
+  const expiration = checkPattern("expiration", args.expiration ?? "never", TURSO_EXPIRATION_PATTERN, 'use "never" or a duration such as 2w, 7d or 1d12h');
+  const rotation = args.rotation ?? "1";
+  if (typeof rotation !== "string" || rotation.length === 0 || rotation.length > 256) {
+    throw new Error(`turso tokenRotation ${JSON.stringify(rotation)} is invalid: use a non-empty string of at most 256 characters`);
+  }
+  const key = tokenRotationKey({ org, database, authorization, expiration, rotation });
+  const query = `expiration=${expiration}&authorization=${authorization}`;
+  const create = `${apiPrelude()}
+turso_request POST ${q(`${orgPath(org)}/databases/${database}/auth/tokens?${query}`)}
+turso_is_2xx || turso_api_error ${q(`creating a token for database ${database}`)}
+${nodeEval(TOKEN_OUTPUT_JS)} "$turso_tmp/body" ${key}
+`;
+  // PULUMI_COMMAND_STDOUT holds the previous stdout (the Command sets it); node reads it from the environment.
+  const update = `if [ -n "\${PULUMI_COMMAND_STDOUT:-}" ] && ${nodeEval(PREVIOUS_TOKEN_MATCHES_JS)} ${key}; then
+  printf '%s\\n' "$PULUMI_COMMAND_STDOUT"
+  exit 0
+fi
+${create}`;
+  const del = noteScript(
+    `database tokens cannot be revoked one by one; this one stays valid until it expires or POST ${orgPath(org)}/databases/${database}/auth/rotate invalidates all of them`,
+  );
+  return { create, update, delete: del };
+}
+
+/** Reads the database script's stdout; throws (with the output, which holds no secret) when it is malformed. */
+export function parseDatabaseStdout(stdout: string): DatabaseInfo {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`turso database script printed non-JSON output: ${stdout.slice(0, 200)}`);
+  }
+  const o = parsed as Partial<Record<keyof DatabaseInfo, unknown>> | null;
+  if (!o || typeof o.hostname !== "string" || typeof o.dbId !== "string" || typeof o.url !== "string") {
+    throw new Error(`turso database script output lacks hostname/dbId/url: ${stdout.slice(0, 200)}`);
+  }
+  return { hostname: o.hostname, dbId: o.dbId, url: o.url };
+}
+
+/** Reads the token script's stdout. Errors never include the output: it is a secret. */
+export function parseTokenStdout(stdout: string): DatabaseToken {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error("turso token script printed non-JSON output (not shown: it may hold the token)");
+  }
+  const o = parsed as Partial<Record<keyof DatabaseToken, unknown>> | null;
+  if (!o || typeof o.jwt !== "string" || o.jwt.length === 0) {
+    throw new Error("turso token script output lacks jwt (not shown: it may hold the token)");
+  }
+  return typeof o.rotation === "string" ? { jwt: o.jwt, rotation: o.rotation } : { jwt: o.jwt };
+}

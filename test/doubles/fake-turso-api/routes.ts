@@ -1,0 +1,166 @@
+/**
+ * Routes of the Turso Platform API TEST DOUBLE (see ./index.ts). Pure: (state, request) → answer, so the
+ * behaviour can be read top to bottom. Shapes follow the reference notes: {database:{DbId, Hostname, Name}},
+ * Hostname `<db>-<org>.turso.io`, {jwt}, {locations:{code:name}}.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+
+export interface FakeGroup {
+  org: string;
+  name: string;
+  primary: string;
+  locations: string[];
+  uuid: string;
+}
+
+export interface FakeDatabase {
+  org: string;
+  Name: string;
+  DbId: string;
+  Hostname: string;
+  group: string;
+}
+
+export interface FakeTursoState {
+  locations: Record<string, string>;
+  /** Keyed `<org>/<group>`. */
+  groups: Map<string, FakeGroup>;
+  /** Keyed `<org>/<database>`. */
+  databases: Map<string, FakeDatabase>;
+  /** Database and group tokens handed out so far (each call mints a fresh one). */
+  tokensIssued: number;
+  /** Calls to POST .../auth/rotate. */
+  rotations: number;
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const ok = (body: unknown): Answer => ({ status: 200, body });
+const error = (status: number, message: string): Answer => ({ status, body: { error: message } });
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const AUTHORIZATIONS = ["full-access", "read-only"];
+const EXPIRATION = /^(never|([0-9]+[smhdw])+)$/;
+
+const b64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
+
+/** A fresh JWT-shaped string: header.payload.signature, random every call (not verifiable, by design). */
+function fakeJwt(claims: Record<string, unknown>): string {
+  const header = b64url(JSON.stringify({ alg: "EdDSA", typ: "JWT" }));
+  const payload = b64url(JSON.stringify({ ...claims, iat: Math.floor(Date.now() / 1000), jti: randomUUID() }));
+  return `${header}.${payload}.${b64url(randomBytes(64))}`;
+}
+
+function groupJson(g: FakeGroup) {
+  return { name: g.name, version: "v0.24.0", uuid: g.uuid, locations: g.locations, primary: g.primary, delete_protection: false };
+}
+
+function databaseJson(state: FakeTursoState, d: FakeDatabase) {
+  const group = state.groups.get(`${d.org}/${d.group}`);
+  return {
+    Name: d.Name,
+    DbId: d.DbId,
+    Hostname: d.Hostname,
+    group: d.group,
+    primaryRegion: group?.primary ?? "",
+    regions: group?.locations ?? [],
+    block_reads: false,
+    block_writes: false,
+  };
+}
+
+function issueToken(state: FakeTursoState, query: URLSearchParams, claims: Record<string, unknown>): Answer {
+  const authorization = query.get("authorization") ?? "full-access";
+  const expiration = query.get("expiration") ?? "never";
+  if (!AUTHORIZATIONS.includes(authorization)) return error(400, `invalid authorization "${authorization}"`);
+  if (!EXPIRATION.test(expiration)) return error(400, `invalid expiration "${expiration}"`);
+  state.tokensIssued += 1;
+  return ok({ jwt: fakeJwt({ ...claims, a: authorization === "read-only" ? "ro" : "rw", exp: expiration }) });
+}
+
+function groupsRoute(state: FakeTursoState, method: string, org: string, rest: string[], query: URLSearchParams, json: unknown): Answer {
+  if (rest.length === 0) {
+    if (method === "GET") return ok({ groups: [...state.groups.values()].filter((g) => g.org === org).map(groupJson) });
+    if (method !== "POST") return error(405, "method not allowed");
+    const { name, location } = (json ?? {}) as { name?: unknown; location?: unknown };
+    if (typeof name !== "string" || !NAME.test(name)) return error(400, "invalid group name");
+    if (typeof location !== "string" || !(location in state.locations)) return error(400, `invalid location "${String(location)}"`);
+    if (state.groups.has(`${org}/${name}`)) return error(409, `group ${name} already exists`);
+    const group: FakeGroup = { org, name, primary: location, locations: [location], uuid: randomUUID() };
+    state.groups.set(`${org}/${name}`, group);
+    return ok({ group: groupJson(group) });
+  }
+  const [name, sub, arg, ...extra] = rest;
+  const group = state.groups.get(`${org}/${name}`);
+  if (!group) return error(404, `group ${name} not found`);
+  if (sub === undefined) {
+    if (method === "GET") return ok({ group: groupJson(group) });
+    if (method !== "DELETE") return error(405, "method not allowed");
+    state.groups.delete(`${org}/${name}`);
+    for (const [key, db] of state.databases) if (db.org === org && db.group === name) state.databases.delete(key);
+    return ok({ group: groupJson(group) });
+  }
+  if (sub === "locations" && arg !== undefined && extra.length === 0 && method === "POST") {
+    if (!(arg in state.locations)) return error(400, `invalid location "${arg}"`);
+    if (group.locations.includes(arg)) return error(409, `group ${name} already has location ${arg}`);
+    group.locations.push(arg);
+    return ok({ group: groupJson(group) });
+  }
+  if (sub === "auth" && arg === "tokens" && extra.length === 0 && method === "POST") {
+    return issueToken(state, query, { gid: group.uuid });
+  }
+  return error(404, "route not found");
+}
+
+function databasesRoute(state: FakeTursoState, method: string, org: string, rest: string[], query: URLSearchParams, json: unknown): Answer {
+  if (rest.length === 0) {
+    if (method === "GET") {
+      const group = query.get("group");
+      const list = [...state.databases.values()].filter((d) => d.org === org && (group === null || d.group === group));
+      return ok({ databases: list.map((d) => databaseJson(state, d)) });
+    }
+    if (method !== "POST") return error(405, "method not allowed");
+    const { name, group } = (json ?? {}) as { name?: unknown; group?: unknown };
+    if (typeof name !== "string" || !NAME.test(name)) return error(400, "invalid database name");
+    if (typeof group !== "string" || !state.groups.has(`${org}/${group}`)) return error(404, `group ${String(group)} not found`);
+    if (state.databases.has(`${org}/${name}`)) return error(409, `database with name ${name} already exists`);
+    const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group };
+    state.databases.set(`${org}/${name}`, db);
+    // Create answers carry only these three fields (reference notes); GET answers carry more.
+    return ok({ database: { DbId: db.DbId, Hostname: db.Hostname, Name: db.Name } });
+  }
+  const [name, sub, arg, ...extra] = rest;
+  const db = state.databases.get(`${org}/${name}`);
+  if (!db) return error(404, `database ${name} not found`);
+  if (sub === undefined) {
+    if (method === "GET") return ok({ database: databaseJson(state, db) });
+    if (method !== "DELETE") return error(405, "method not allowed");
+    state.databases.delete(`${org}/${name}`);
+    return ok({ database: db.Name });
+  }
+  if (sub === "auth" && extra.length === 0 && method === "POST") {
+    if (arg === "tokens") return issueToken(state, query, { id: db.DbId });
+    if (arg === "rotate") {
+      state.rotations += 1;
+      return ok({});
+    }
+  }
+  return error(404, "route not found");
+}
+
+/** Dispatches one authenticated request. */
+export function route(state: FakeTursoState, method: string, path: string, query: URLSearchParams, json: unknown): Answer {
+  const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+  if (parts[0] !== "v1") return error(404, "route not found");
+  if (parts.length === 2 && parts[1] === "locations") {
+    return method === "GET" ? ok({ locations: state.locations }) : error(405, "method not allowed");
+  }
+  const [, orgs, org, collection, ...rest] = parts;
+  if (orgs !== "organizations" || org === undefined) return error(404, "route not found");
+  if (collection === "groups") return groupsRoute(state, method, org, rest, query, json);
+  if (collection === "databases") return databasesRoute(state, method, org, rest, query, json);
+  return error(404, "route not found");
+}

@@ -1,0 +1,143 @@
+// TursoDatabase under Pulumi mocks: children, their options (seen by a stack transformation), outputs, secrets.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { TursoDatabase, type TursoDatabaseArgs } from "../../infra/turso/component";
+
+interface Seen {
+  type: string;
+  name: string;
+  parent?: string;
+  props: Record<string, unknown>;
+  opts: pulumi.CustomResourceOptions;
+}
+
+const JWT = "eyJhbGciOiJFZERTQSJ9.eyJhIjoicncifQ.c2lnbmF0dXJl";
+
+function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((done) => output.apply(done));
+}
+
+// Internal SDK helper (exported at runtime, @internal in the typings): waits until the mock monitor saw every
+// registration, so inputs are complete and no registration of one test leaks into the next.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/** Inputs as the mock monitor received them, by resource name (names are unique per test, see `build`). */
+const inputs = new Map<string, Record<string, unknown>>();
+
+// Mocks are set once per file: re-setting them while registrations are in flight breaks those registrations.
+// Command stdout is what the scripts print against the fake API.
+pulumi.runtime.setMocks(
+  {
+    newResource(a) {
+      inputs.set(a.name, a.inputs as Record<string, unknown>);
+      let stdout = "";
+      if (a.name.endsWith("-database")) stdout = JSON.stringify({ hostname: "app-acme.turso.io", dbId: "db-1", url: "libsql://app-acme.turso.io" });
+      if (a.name.endsWith("-token")) stdout = JSON.stringify({ jwt: JWT, rotation: "k" });
+      return { id: `${a.name}-id`, state: { ...a.inputs, stdout, stderr: "" } };
+    },
+    call: (a) => a.inputs,
+  },
+  "libsql-stack",
+  "test",
+  false,
+);
+
+let builds = 0;
+
+/** Builds the component (named db<N>) in a mocked stack and returns what the transformation and monitor saw. */
+async function build(args: TursoDatabaseArgs) {
+  const name = `db${++builds}`;
+  const seen: Seen[] = [];
+  const names = new WeakMap<object, string>();
+  let component: TursoDatabase | undefined;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((t) => {
+      names.set(t.resource, t.name);
+      seen.push({ type: t.type, name: t.name, parent: t.opts.parent && names.get(t.opts.parent), props: t.props, opts: t.opts });
+      return undefined;
+    });
+    component = new TursoDatabase(name, args);
+    return {};
+  });
+  await settings.waitForRPCs();
+  // Lookups by the name the component would have as "db", so tests read naturally.
+  const real = (short: string) => short.replace(/^db/, name);
+  const short = (n: string | undefined) => n?.replace(name, "db");
+  const byName = (n: string) => {
+    const found = seen.find((s) => s.name === real(n));
+    if (!found) throw new Error(`no resource ${n}`);
+    return found;
+  };
+  const dependsOn = (n: string) => ([] as unknown[]).concat(byName(n).opts.dependsOn ?? []).map((r) => short(names.get(r as object)));
+  const inputsOf = (n: string) => inputs.get(real(n));
+  const children = seen.filter((s) => s.parent === name).map((c) => [short(c.name), c.type]);
+  return { component: component!, byName, dependsOn, inputsOf, children };
+}
+
+const args: TursoDatabaseArgs = { org: "acme", location: "aws-eu-west-1", database: "app" };
+
+describe("TursoDatabase", () => {
+  it("registers three Command children under the component", async () => {
+    const { byName, children } = await build(args);
+    expect(byName("db").type).toBe("libsql-stack:turso:Database");
+    expect(children).toEqual([
+      ["db-group", "command:local:Command"],
+      ["db-database", "command:local:Command"],
+      ["db-token", "command:local:Command"],
+    ]);
+  });
+
+  it("protects the database by default (protect + retainOnDelete) and orders group → database → token", async () => {
+    const { byName, dependsOn } = await build(args);
+    expect(byName("db-database").opts).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(byName("db-group").opts.protect).toBeFalsy();
+    expect(dependsOn("db-database")).toEqual(["db-group"]);
+    expect(dependsOn("db-token")).toEqual(["db-database"]);
+  });
+
+  it("follows protect: false", async () => {
+    const { byName } = await build({ ...args, protect: false, allowDeletion: true });
+    expect(byName("db-database").opts).toMatchObject({ protect: false, retainOnDelete: false });
+    expect(byName("db-database").props.delete).toContain("turso_request DELETE /v1/organizations/acme/databases/app");
+  });
+
+  it("keeps the token out of logs and state in clear, re-minted only by tokenRotation", async () => {
+    const { byName, inputsOf } = await build({ ...args, tokenRotation: "2025-06" });
+    const token = byName("db-token");
+    expect(token.opts.additionalSecretOutputs).toEqual(["stdout"]);
+    expect(inputsOf("db-token")).toMatchObject({ logging: "none", triggers: ["2025-06"], addPreviousOutputInEnv: true });
+    expect(inputsOf("db-token")!.update).toContain("PULUMI_COMMAND_STDOUT");
+    expect(inputsOf("db-database")).toMatchObject({ logging: "stdoutAndStderr", addPreviousOutputInEnv: false });
+  });
+
+  it("outputs url and hostname from the database stdout, and the token as a secret", async () => {
+    const { component } = await build(args);
+    expect(await resolve(component.url)).toBe("libsql://app-acme.turso.io");
+    expect(await resolve(component.hostname)).toBe("app-acme.turso.io");
+    expect(await resolve(component.dbId)).toBe("db-1");
+    expect(await pulumi.isSecret(component.token)).toBe(true);
+    expect(await resolve(component.token)).toBe(JWT);
+    expect(await pulumi.isSecret(component.url)).toBe(false);
+  });
+
+  it("uses the ambient TURSO_API_TOKEN unless apiToken is given, then passes it as a secret environment variable", async () => {
+    const ambient = await build(args);
+    for (const name of ["db-group", "db-database", "db-token"]) expect(ambient.byName(name).props.environment).toBeUndefined();
+    const given = await build({ ...args, apiToken: "tp_from_config" });
+    const env = given.byName("db-token").props.environment as Record<string, pulumi.Output<string>>;
+    expect(await pulumi.isSecret(env.TURSO_API_TOKEN!)).toBe(true);
+    expect(await resolve(env.TURSO_API_TOKEN!)).toBe("tp_from_config");
+    for (const name of ["db-group", "db-database", "db-token"]) {
+      expect(JSON.stringify(given.byName(name).props.create)).not.toContain("tp_from_config");
+    }
+  });
+
+  it("rejects invalid arguments, naming the field, before registering anything", async () => {
+    const before = inputs.size;
+    expect(() => new TursoDatabase("bad", { ...args, database: "My DB" })).toThrow(/^turso database "My DB" is invalid/);
+    expect(() => new TursoDatabase("bad", { ...args, tokenExpiration: "soon" })).toThrow(/^turso expiration "soon" is invalid/);
+    await settings.waitForRPCs();
+    expect(inputs.size).toBe(before);
+  });
+});
