@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
-import type { CommandScripts } from "./contract";
+import type { CommandScripts } from "./fly/contract";
 
 export interface ScriptCommandArgs {
   scripts: CommandScripts;
@@ -12,12 +12,15 @@ export interface ScriptCommandArgs {
   triggers?: pulumi.Input<unknown[]>;
   /** Stdout carries a secret (tokens): mark it secret and keep it out of logs. */
   secretStdout?: boolean;
-  /** Hand the previous run's stdout to the script as PULUMI_COMMAND_STDOUT (for scripts that diff against it). */
+  /**
+   * Hand the previous run's stdout to the script as PULUMI_COMMAND_STDOUT (for scripts that diff against it).
+   * @default true when the scripts have an `update` (it exists to read that), else false
+   */
   previousStdoutInEnv?: boolean;
 }
 
 /**
- * One vendor operation as a `local.Command`. Output logging is off whenever a secret can be near the script
+ * One vendor operation (flyctl, curl) as a `local.Command`. Output logging is off whenever a secret can be near the script
  * (stdin or stdout), so `pulumi up` logs never echo credentials.
  */
 export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulumi.CustomResourceOptions): local.Command {
@@ -26,12 +29,13 @@ export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulum
     name,
     {
       create: args.scripts.create,
+      update: args.scripts.update,
       delete: args.scripts.delete,
       environment: args.environment,
       stdin: args.stdin,
       triggers: args.triggers,
       logging: quiet ? "none" : "stdoutAndStderr",
-      addPreviousOutputInEnv: args.previousStdoutInEnv ?? false,
+      addPreviousOutputInEnv: args.previousStdoutInEnv ?? args.scripts.update !== undefined,
     },
     { ...opts, additionalSecretOutputs: args.secretStdout ? ["stdout"] : opts.additionalSecretOutputs },
   );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { renderApiFlyToml } from "./api-files";
-import { scriptCommand } from "./command";
+import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "./contract";
 import { appScripts, deployScripts, ipScripts, scaleScripts, secretsScripts } from "./scripts";
 

@@ -9,6 +9,8 @@
  */
 export interface CommandScripts {
   create: string;
+  /** Runs instead of `create` when inputs or triggers change; it sees the previous stdout (PULUMI_COMMAND_STDOUT). */
+  update?: string;
   delete?: string;
 }
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { local } from "@pulumi/command";
-import { scriptCommand } from "../fly/command";
+import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, ipScripts, scaleScripts, secretsScripts, volumeScripts } from "../fly/scripts";
 import { renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";

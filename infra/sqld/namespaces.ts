@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { local } from "@pulumi/command";
-import { scriptCommand } from "../fly/command";
+import { scriptCommand } from "../command";
 import { namespaceScripts } from "./namespace-scripts";
 
 export interface SqldNamespacesArgs {
