@@ -3,19 +3,26 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { buildSync } from "esbuild";
 
+/** The gateway's entry module, relative to the project dir. */
+export const WORKER_ENTRY = "worker/index.ts";
+/** Flags the Worker is deployed with, and tested with in workerd. */
+export const WORKER_COMPATIBILITY_FLAGS = ["nodejs_compat"];
+/** Default `worker.compatibilityDate` (config) and the date the tests run the Worker with. */
+export const WORKER_COMPATIBILITY_DATE = "2025-09-01";
+
 export interface WorkerBundle {
-  /** Bundle path relative to the Pulumi project dir, so plans do not differ between machines. */
-  file: string;
+  /** ES module source with `export default { fetch }`. */
+  code: string;
   /** SHA-256 (hex) of the bundle: the only thing that makes Cloudflare re-upload the script. */
   sha256: string;
-  sizeBytes: number;
+  bytes: number;
 }
 
 /**
- * Bundle the Worker with esbuild, synchronously at program time (no resources in .apply()).
- * Deterministic: same sources → byte-identical output → same hash → no update.
+ * Bundle the Worker with esbuild, synchronously (the program must not create resources inside .apply()).
+ * Deterministic: same sources → byte-identical output → same hash → no update. Tests run this same bundle.
  */
-export function bundleWorker(entry: string, outFile: string, projectDir = process.cwd()): WorkerBundle {
+export function buildWorkerBundle(entry = WORKER_ENTRY, projectDir = resolve(__dirname, "../..")): WorkerBundle {
   const result = buildSync({
     entryPoints: [resolve(projectDir, entry)],
     bundle: true,
@@ -24,21 +31,23 @@ export function bundleWorker(entry: string, outFile: string, projectDir = proces
     format: "esm",
     platform: "neutral",
     target: "es2022",
-    // @libsql/client resolves to its web build under these conditions (no Node APIs in workerd).
+    // @libsql/client resolves to its web build (fetch-based, no Node sockets) under these conditions.
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
     external: ["node:*", "cloudflare:*"],
     legalComments: "none",
     logLevel: "silent",
   });
-  const code = result.outputFiles[0]?.contents;
-  if (!code) throw new Error(`esbuild produced no output for ${entry}`);
+  const file = result.outputFiles[0];
+  if (!file) throw new Error(`esbuild produced no output for ${entry}`);
+  return { code: file.text, sha256: createHash("sha256").update(file.contents).digest("hex"), bytes: file.contents.byteLength };
+}
+
+/** Write the bundle where WorkersScript `contentFile` reads it; returns that path relative to `projectDir`. */
+export function writeWorkerBundle(bundle: WorkerBundle, outFile: string, projectDir = process.cwd()): string {
   const target = isAbsolute(outFile) ? outFile : resolve(projectDir, outFile);
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, code);
-  return {
-    file: relative(projectDir, target),
-    sha256: createHash("sha256").update(code).digest("hex"),
-    sizeBytes: code.byteLength,
-  };
+  writeFileSync(target, bundle.code);
+  // Relative, so plans do not differ between machines.
+  return relative(projectDir, target);
 }

@@ -1,7 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { bundleWorker } from "./bundle";
+import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY, writeWorkerBundle } from "./bundle";
 
 export interface EdgeWorkerArgs {
   /** Cloudflare account id (32 hex digits). */
@@ -44,9 +44,10 @@ export class EdgeWorker extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:cloudflare:EdgeWorker", name, {}, opts);
-    const bundle = bundleWorker(args.entry ?? "worker/index.ts", `dist/${name}/worker.js`);
+    const bundle = buildWorkerBundle(args.entry ?? WORKER_ENTRY, process.cwd());
+    const contentFile = writeWorkerBundle(bundle, `dist/${name}/worker.js`);
     this.bundleSha256 = bundle.sha256;
-    this.bundleSizeBytes = bundle.sizeBytes;
+    this.bundleSizeBytes = bundle.bytes;
     const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 40, special: false }, { parent: this });
     this.gatewayApiKey = pulumi.secret(apiKey.result);
 
@@ -65,10 +66,10 @@ export class EdgeWorker extends pulumi.ComponentResource {
         accountId: args.accountId,
         scriptName: args.scriptName,
         mainModule: "worker.js",
-        contentFile: bundle.file,
+        contentFile,
         contentSha256: bundle.sha256,
-        compatibilityDate: args.compatibilityDate ?? "2025-09-01",
-        compatibilityFlags: args.compatibilityFlags ?? ["nodejs_compat"],
+        compatibilityDate: args.compatibilityDate ?? WORKER_COMPATIBILITY_DATE,
+        compatibilityFlags: args.compatibilityFlags ?? WORKER_COMPATIBILITY_FLAGS,
         bindings,
         observability: { enabled: true },
       },

@@ -1,0 +1,123 @@
+/**
+ * Operator-side token minting: the same claims and signing code as the Worker (worker/claims.ts,
+ * worker/jwt.ts), so a token from `npm run token` is indistinguishable from one the gateway mints.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { isAccess, isValidTenant, TENANT_PATTERN, TOKEN_TTL_SECONDS, ttlProblem, type Access } from "../../worker/claims";
+import { mintScopedToken, type MintedToken } from "../../worker/jwt";
+
+/** A mistake in how the command was called or configured: the CLI prints it and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const TOKEN_USAGE = `usage: npm run token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>]
+  --stack     Pulumi stack whose jwtPrivateKeyPem output signs the token (not needed with --key-file)
+  --tenant    tenant / sqld namespace, ${TENANT_PATTERN.source}
+  --access    ro (read-only) or rw (read-write)
+  --ttl       lifetime in seconds, ${TOKEN_TTL_SECONDS.min}..${TOKEN_TTL_SECONDS.max} (default ${TOKEN_TTL_SECONDS.default})
+  --key-file  PKCS#8 PEM Ed25519 private key to sign with instead of the stack output`;
+
+export interface TokenCliArgs {
+  stack?: string;
+  tenant: string;
+  access: Access;
+  ttlSeconds: number;
+  keyFile?: string;
+}
+
+export function parseTokenArgs(argv: string[]): TokenCliArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        tenant: { type: "string" },
+        access: { type: "string" },
+        ttl: { type: "string" },
+        "key-file": { type: "string" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const tenant = values.tenant as string | undefined;
+  if (tenant === undefined) throw new UsageError("--tenant is required");
+  if (!isValidTenant(tenant)) throw new UsageError(`invalid --tenant ${JSON.stringify(tenant)}: must match ${TENANT_PATTERN.source}`);
+  const access = values.access as string | undefined;
+  if (access === undefined) throw new UsageError("--access is required (ro or rw)");
+  if (!isAccess(access)) throw new UsageError(`invalid --access ${JSON.stringify(access)}: use ro or rw`);
+  const ttlText = (values.ttl as string | undefined) ?? String(TOKEN_TTL_SECONDS.default);
+  if (!/^\d+$/.test(ttlText)) throw new UsageError(`invalid --ttl ${JSON.stringify(ttlText)}: expected whole seconds`);
+  const ttlSeconds = Number(ttlText);
+  const problem = ttlProblem(ttlSeconds);
+  if (problem) throw new UsageError(`invalid --ttl: ${problem.replace("ttlSeconds", "ttl")}`);
+  const stack = values.stack as string | undefined;
+  const keyFile = values["key-file"] as string | undefined;
+  if (stack !== undefined && !/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`invalid --stack ${JSON.stringify(stack)}`);
+  if (stack === undefined && keyFile === undefined) throw new UsageError("--stack is required (or pass --key-file)");
+  return { stack, tenant, access, ttlSeconds, keyFile };
+}
+
+function onPath(command: string, envPath: string | undefined): boolean {
+  return (envPath ?? "").split(path.delimiter).some((dir) => {
+    if (dir === "") return false;
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The signing key: from --key-file, else from the stack's secret output via the Pulumi CLI. */
+export function loadSigningKey(args: TokenCliArgs, env: NodeJS.ProcessEnv = process.env): string {
+  if (args.keyFile !== undefined) {
+    let pem: string;
+    try {
+      pem = fs.readFileSync(args.keyFile, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read --key-file ${args.keyFile}: ${(error as Error).message}`);
+    }
+    if (!pem.includes("-----BEGIN PRIVATE KEY-----")) {
+      throw new UsageError(`--key-file ${args.keyFile} is not a PKCS#8 PEM ("BEGIN PRIVATE KEY") file`);
+    }
+    return pem;
+  }
+  if (!onPath("pulumi", env.PATH)) {
+    throw new UsageError("the pulumi CLI is not on PATH; pass --key-file <PKCS#8 PEM> to sign with a key file");
+  }
+  // No shell: the stack name goes to pulumi as one argument.
+  const result = spawnSync("pulumi", ["stack", "output", "jwtPrivateKeyPem", "--show-secrets", "--stack", args.stack!], {
+    encoding: "utf8",
+    env,
+  });
+  if (result.status !== 0) {
+    throw new Error(`pulumi stack output failed (exit ${result.status}): ${(result.stderr || result.error?.message || "").trim()}`);
+  }
+  return result.stdout.trim() + "\n";
+}
+
+export async function mintCliToken(args: TokenCliArgs, env: NodeJS.ProcessEnv = process.env): Promise<MintedToken> {
+  const pem = loadSigningKey(args, env);
+  try {
+    return await mintScopedToken(pem, {
+      tenant: args.tenant,
+      access: args.access,
+      ttlSeconds: args.ttlSeconds,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

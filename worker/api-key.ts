@@ -1,0 +1,33 @@
+/** The gateway's own authentication: `Authorization: Bearer <GATEWAY_API_KEY>`, compared in constant time. */
+import { HttpError } from "./http";
+
+const encoder = new TextEncoder();
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/**
+ * Compares digests rather than the strings: both sides are always 32 bytes, so neither the length nor the
+ * position of the first differing character of the real key leaks through timing.
+ */
+export async function constantTimeEquals(a: string, b: string): Promise<boolean> {
+  const [da, db] = await Promise.all([sha256(a), sha256(b)]);
+  let diff = 0;
+  for (let i = 0; i < da.length; i++) diff |= (da[i] ?? 0) ^ (db[i] ?? 0);
+  return diff === 0;
+}
+
+/** Throws 401 unless the request carries the configured key. */
+export async function requireApiKey(request: Request, expectedKey: string): Promise<void> {
+  const header = request.headers.get("authorization");
+  const match = header === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const presented = match?.[1];
+  const challenge = { "www-authenticate": 'Bearer realm="libsql-gateway"' };
+  if (presented === undefined) {
+    throw new HttpError(401, "missing API key: send Authorization: Bearer <GATEWAY_API_KEY>", challenge);
+  }
+  if (!(await constantTimeEquals(presented, expectedKey))) {
+    throw new HttpError(401, "invalid API key", challenge);
+  }
+}

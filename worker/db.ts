@@ -1,0 +1,159 @@
+/**
+ * Database access through `@libsql/client/web` (Hrana over HTTP, Web APIs only: runs in workerd).
+ * A client per request is cheap (no connection is opened until the batch is sent); what is expensive,
+ * the signed token, is cached by the caller.
+ */
+import { createClient, LibsqlError, type InStatement, type InValue, type ResultSet } from "@libsql/client/web";
+import { HttpError } from "./http";
+import type { QueryRequest, SqlValue } from "./validation";
+
+export interface DbTarget {
+  url: string;
+  authToken: string;
+  /** sqld namespace; sent as `x-namespace` because the Host header would otherwise pick one. Unset for Turso. */
+  namespace?: string;
+}
+
+export type JsonCell = string | number | null | { base64: string };
+
+export interface StatementResult {
+  columns: string[];
+  /** Positional rows: column names may repeat, so rows are arrays rather than objects. */
+  rows: JsonCell[][];
+  rowsAffected: number;
+  /** A string when it does not fit a JS number exactly. */
+  lastInsertRowid: number | string | null;
+}
+
+/** What the database said when it refused the HTTP request itself (the client keeps only the status). */
+interface UpstreamFailure {
+  status?: number;
+  message?: string;
+}
+
+function namespacedFetch(namespace: string | undefined, failure: UpstreamFailure) {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    if (namespace !== undefined) request.headers.set("x-namespace", namespace);
+    const response = await fetch(request);
+    if (!response.ok) {
+      failure.status = response.status;
+      failure.message = await describeFailure(response.clone());
+    }
+    return response;
+  };
+}
+
+/** sqld answers request-level errors as `{"error": "..."}` (JSON) or plain text. */
+async function describeFailure(response: Response): Promise<string | undefined> {
+  const text = (await response.text().catch(() => "")).trim();
+  if (text === "") return undefined;
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const message = parsed.error ?? parsed.message;
+    if (typeof message === "string") return message;
+  } catch {
+    // not JSON: use the text as it is
+  }
+  return text.slice(0, 500);
+}
+
+function toInValue(value: SqlValue): InValue {
+  // JSON cannot tell 1 from 1.0; send integral numbers as SQLite integers, as a caller would expect.
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+  return value;
+}
+
+function toInStatement(statement: QueryRequest["statements"][number]): InStatement {
+  const { sql, args } = statement;
+  if (args === undefined) return { sql, args: [] };
+  if (Array.isArray(args)) return { sql, args: args.map(toInValue) };
+  return { sql, args: Object.fromEntries(Object.entries(args).map(([name, value]) => [name, toInValue(value)])) };
+}
+
+function toJsonCell(value: unknown): JsonCell {
+  if (value === null || typeof value === "string" || typeof value === "number") return value;
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof ArrayBuffer) return { base64: bytesToBase64(new Uint8Array(value)) };
+  return String(value);
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function toStatementResult(result: ResultSet): StatementResult {
+  const columns = [...result.columns];
+  const rows = result.rows.map((row) => columns.map((_, i) => toJsonCell(row[i])));
+  const rowid = result.lastInsertRowid;
+  return {
+    columns,
+    rows,
+    rowsAffected: result.rowsAffected,
+    lastInsertRowid: rowid === undefined ? null : (toJsonCell(rowid) as number | string),
+  };
+}
+
+/** Runs all statements as one transaction (a Hrana batch): either every statement applies or none does. */
+export async function runStatements(
+  target: DbTarget,
+  statements: QueryRequest["statements"],
+  mode: QueryRequest["mode"],
+): Promise<StatementResult[]> {
+  const failure: UpstreamFailure = {};
+  const client = createClient({
+    url: target.url,
+    authToken: target.authToken,
+    intMode: "bigint", // never lose precision; toJsonCell decides how to render
+    fetch: namespacedFetch(target.namespace, failure),
+  });
+  try {
+    const results = await client.batch(statements.map(toInStatement), mode);
+    return results.map(toStatementResult);
+  } catch (error) {
+    throw toHttpError(error, failure, target.namespace);
+  } finally {
+    client.close();
+  }
+}
+
+/** Codes meaning "try again later" rather than "your SQL is wrong". */
+const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_BUSY", "TRANSACTION_TIMEOUT"]);
+
+function toHttpError(error: unknown, failure: UpstreamFailure, namespace: string | undefined): HttpError {
+  if (failure.status !== undefined) return fromUpstreamStatus(failure.status, failure.message, namespace);
+  if (error instanceof LibsqlError) {
+    if (error.code === "URL_INVALID" || error.code === "URL_SCHEME_NOT_SUPPORTED") {
+      return new HttpError(500, `gateway misconfigured: DB_URL rejected by the client: ${error.message}`);
+    }
+    if (error.code === "SERVER_ERROR" || error.code.startsWith("HRANA_") || error.code === "UNKNOWN") {
+      return new HttpError(502, `database error: ${error.message}`);
+    }
+    const index = (error as { statementIndex?: unknown }).statementIndex;
+    const where = typeof index === "number" ? `statement ${index}: ` : "";
+    const status = TRANSIENT_CODES.has(error.code) ? 503 : 400;
+    // LibsqlBatchError re-prefixes an already "CODE: "-prefixed message; say the code once.
+    const message = error.message.replace(`${error.code}: ${error.code}: `, `${error.code}: `);
+    return new HttpError(status, `${where}${message}`, {}, error.code);
+  }
+  // fetch() itself failed (DNS, connection refused, TLS): the database is unreachable.
+  const reason = error instanceof Error ? error.message : String(error);
+  return new HttpError(502, `database unreachable: ${reason}`);
+}
+
+function fromUpstreamStatus(status: number, message: string | undefined, namespace: string | undefined): HttpError {
+  const said = message ?? `HTTP ${status}`;
+  if (status === 404) {
+    // sqld answers 404 both for a missing namespace and for one the token may not use.
+    return new HttpError(404, namespace ? `tenant ${namespace} not found: ${said}` : `database not found: ${said}`);
+  }
+  if (status === 400) return new HttpError(400, `database rejected the request: ${said}`);
+  if (status === 401 || status === 403) {
+    // The gateway signs its own tokens, so a refusal means its key and the database's do not match.
+    return new HttpError(502, `database rejected the gateway's credentials: ${said}`);
+  }
+  if (status === 429 || status === 503) return new HttpError(503, `database busy: ${said}`, { "retry-after": "1" });
+  return new HttpError(502, `database error (HTTP ${status}): ${said}`);
+}

@@ -1,0 +1,82 @@
+/** HTTP plumbing: JSON responses, typed errors and a size-capped JSON body reader. */
+
+/** Largest accepted request body. Bigger bodies are refused before they are parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** An error whose message is safe to show the caller; anything else becomes a generic 5xx. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    /** Machine-readable code (e.g. the database's SQLITE_* code), when there is one. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+export function errorResponse(error: HttpError): Response {
+  const body: { error: string; code?: string } = { error: error.message };
+  if (error.code) body.code = error.code;
+  return jsonResponse(error.status, body, error.headers);
+}
+
+/** Reads the body as JSON, refusing bodies over `maxBytes` without buffering them whole. */
+export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const contentType = request.headers.get("content-type");
+  // Absent is tolerated (curl -d without -H); anything that says it is not JSON is refused.
+  if (contentType !== null && !/^application\/json\b/i.test(contentType.trim())) {
+    throw new HttpError(415, `content-type must be application/json, got ${JSON.stringify(contentType)}`);
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readCappedText(request, maxBytes);
+  if (text.trim() === "") throw new HttpError(400, "request body is empty; expected a JSON object");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError(400, `malformed JSON body: ${reason}`);
+  }
+}
+
+async function readCappedText(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "request body is not valid UTF-8");
+  }
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `request body exceeds ${maxBytes} bytes`);
+}

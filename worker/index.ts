@@ -1,0 +1,65 @@
+/**
+ * libsql-stack edge gateway (Cloudflare Worker, ES module).
+ *
+ *   GET  /health                      → {"ok":true}
+ *   POST /v1/tenants/:tenant/token    {access:"ro"|"rw", ttlSeconds?}            → {token, expiresAt}
+ *   POST /v1/tenants/:tenant/query    {statements:[{sql,args?}], mode?}          → {results:[…]}
+ *
+ * Tenant routes need `Authorization: Bearer <GATEWAY_API_KEY>`. Errors are `{error}` JSON: 4xx for the
+ * caller's mistakes (including SQL errors), 502/503 when the database fails, 500 only for a broken deploy.
+ * In managed mode (Turso) the only tenant is "default" and tokens cannot be minted. See env.ts for bindings.
+ */
+import type { Env } from "./env";
+import { errorResponse, HttpError } from "./http";
+import { SigningKeyError } from "./jwt";
+import { handleHealth, handleMintToken, handleQuery } from "./routes";
+
+export type { Env } from "./env";
+
+type Handler = (request: Request, env: Env, tenant: string) => Promise<Response> | Response;
+
+interface Route {
+  pattern: RegExp;
+  methods: Record<string, Handler>;
+}
+
+// The tenant segment is captured loosely ([^/]*) so a bad name gets a 400 explaining the rule, not a 404.
+const routes: Route[] = [
+  { pattern: /^\/health$/, methods: { GET: () => handleHealth() } },
+  { pattern: /^\/v1\/tenants\/([^/]*)\/token$/, methods: { POST: handleMintToken } },
+  { pattern: /^\/v1\/tenants\/([^/]*)\/query$/, methods: { POST: handleQuery } },
+];
+
+async function route(request: Request, env: Env): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  for (const { pattern, methods } of routes) {
+    const match = pattern.exec(pathname);
+    if (!match) continue;
+    const handler = methods[request.method];
+    if (!handler) {
+      const allow = Object.keys(methods).join(", ");
+      throw new HttpError(405, `method ${request.method} not allowed on ${pathname}; use ${allow}`, { allow });
+    }
+    return handler(request, env, match[1] ?? "");
+  }
+  throw new HttpError(404, `no route for ${request.method} ${pathname}`);
+}
+
+function toErrorResponse(error: unknown): Response {
+  if (error instanceof HttpError) return errorResponse(error);
+  if (error instanceof SigningKeyError) return errorResponse(new HttpError(500, `gateway misconfigured: ${error.message}`));
+  // Unexpected: log the details for `wrangler tail`, answer without internals (no stack).
+  console.error("gateway: unexpected error", error);
+  const reason = error instanceof Error ? error.message : String(error);
+  return errorResponse(new HttpError(502, `upstream failure: ${reason}`));
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    try {
+      return await route(request, env);
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * Signing of tenant tokens with the stack's Ed25519 key (EdDSA, the only algorithm sqld accepts).
+ * Used by the Worker and by `scripts/lib/mint-token.ts`; jose's WebCrypto build runs in workerd and Node.
+ */
+import { importPKCS8, SignJWT } from "jose";
+import { buildScopedClaims, type ScopedClaimsInput } from "./claims";
+
+/** CryptoKeys by PEM: importing is far slower than signing, and a key object is safe to share across requests. */
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+let signatureCount = 0;
+
+/** How many tokens this isolate has signed; the Worker reports it so tests can prove the token cache works. */
+export function getSignatureCount(): number {
+  return signatureCount;
+}
+
+export class SigningKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SigningKeyError";
+  }
+}
+
+function importSigningKey(privateKeyPem: string): Promise<CryptoKey> {
+  let key = importedKeys.get(privateKeyPem);
+  if (!key) {
+    key = importPKCS8(privateKeyPem, "EdDSA").catch((error: unknown) => {
+      importedKeys.delete(privateKeyPem); // do not cache a failure: a fixed secret must work on the next request
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SigningKeyError(`JWT_PRIVATE_KEY is not a PKCS#8 PEM Ed25519 key: ${reason}`);
+    });
+    importedKeys.set(privateKeyPem, key);
+  }
+  return key;
+}
+
+export interface MintedToken {
+  token: string;
+  /** Seconds since the epoch (the token's `exp`). */
+  exp: number;
+}
+
+/** Signs a namespace-scoped token: `p` claim, always `exp`, never `aud`. */
+export async function mintScopedToken(privateKeyPem: string, input: ScopedClaimsInput): Promise<MintedToken> {
+  const claims = buildScopedClaims(input);
+  const key = await importSigningKey(privateKeyPem);
+  // SignJWT copies the payload as is; iat/exp come from our claims so the clock is the caller's.
+  const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "EdDSA", typ: "JWT" }).sign(key);
+  signatureCount += 1;
+  return { token, exp: claims.exp };
+}
