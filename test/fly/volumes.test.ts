@@ -54,6 +54,24 @@ describe("volumeScripts against the fake flyctl", () => {
     expect(volumes()).toEqual([]);
   });
 
+  it("extends existing volumes in place when volumeSizeGb grows, keeping the same volume", () => {
+    const first = runScriptOk(volumeScripts(base).create, { env: fake.env });
+    const grown = runScriptOk(volumeScripts({ ...base, sizeGb: 10 }).create, { env: fake.env });
+    expect(grown.stdout).toBe(first.stdout); // same volume id, data kept
+    expect(volumes().map((v) => v.size_gb)).toEqual([10]);
+    expect(callsOf(fake, "volumes", "extend")).toEqual([["volumes", "extend", volumes()[0]!.id, "-a", APP, "-s", "10", "--yes"]]);
+    runScriptOk(volumeScripts({ ...base, sizeGb: 10 }).create, { env: fake.env });
+    expect(callsOf(fake, "volumes", "extend")).toHaveLength(1); // converged: no second extend
+  });
+
+  it("refuses to shrink: a smaller volumeSizeGb fails and names the current size", () => {
+    runScriptOk(volumeScripts({ ...base, sizeGb: 5 }).create, { env: fake.env });
+    const res = runScript(volumeScripts({ ...base, sizeGb: 2 }).create, { env: fake.env });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/vol_[a-z0-9]+:5 in ams are larger than 2 GB.*cannot shrink/);
+    expect(volumes().map((v) => v.size_gb)).toEqual([5]);
+  });
+
   it("creates count=2 volumes in distinct zones and reports both ids sorted", () => {
     const result = runScriptOk(volumeScripts({ ...base, count: 2 }).create, { env: fake.env });
     const zones = volumes().map((v) => v.zone);

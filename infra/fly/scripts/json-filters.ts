@@ -24,22 +24,25 @@ export const APPS_FILTER_JS = [
 
 /**
  * From `fly volumes list --json`, the live volumes with name NAME in region REGION:
- * `count NAME REGION` → a number; `ids NAME REGION` → ids one per line; `report NAME REGION` → the JSON stdout.
+ * `count NAME REGION` → a number; `ids NAME REGION` → ids one per line; `report NAME REGION` → the JSON stdout;
+ * `smaller NAME REGION GB` → ids of volumes below GB; `larger NAME REGION GB` → "id:size" of volumes above GB.
  * Volumes on their way out are not counted, so a re-run after a destroy creates replacements.
  */
 export const VOLUMES_FILTER_JS = [
   READ_JSON_LIST,
-  "const [name, region] = args;",
+  "const [name, region, sizeArg] = args;",
   'const leaving = new Set(["destroying", "destroyed", "pending_destroy", "scheduling_destroy"]);',
-  "const ids = list",
+  "const live = list",
   "  .filter((v) => v.name === name && v.region === region && !leaving.has(v.state))",
-  "  .map((v) => String(v.id))",
-  "  .sort();",
+  "  .sort((a, b) => String(a.id).localeCompare(String(b.id)));",
+  "const ids = live.map((v) => String(v.id));",
   // The ids become shell words in a `for` loop: refuse anything that is not a plain Fly volume id.
   'for (const id of ids) if (!/^vol_[a-z0-9]+$/.test(id)) fail("unexpected volume id from fly: " + JSON.stringify(id));',
   'if (mode === "count") console.log(ids.length);',
   'else if (mode === "ids") { if (ids.length > 0) console.log(ids.join("\\n")); }',
   'else if (mode === "report") console.log(JSON.stringify({ region, volumeIds: ids }));',
+  'else if (mode === "smaller") { const s = live.filter((v) => Number(v.size_gb) < Number(sizeArg)).map((v) => v.id); if (s.length > 0) console.log(s.join("\\n")); }',
+  'else if (mode === "larger") { const l = live.filter((v) => Number(v.size_gb) > Number(sizeArg)).map((v) => v.id + ":" + v.size_gb); if (l.length > 0) console.log(l.join(" ")); }',
   'else fail("unknown mode " + mode);',
 ].join("\n");
 

@@ -6,7 +6,8 @@ import { checkAppName, checkCount, checkPositiveInteger, checkRegion, checkVmSiz
 /**
  * `count` volumes named `volumeName` in `region`. Create counts what exists and creates only the missing ones,
  * so a run that failed half-way converges when re-run. Stdout is `{"region","volumeIds"}` (sorted), identical
- * on every run once converged. Surplus volumes are never destroyed here: they hold data.
+ * on every run once converged. Surplus volumes are never destroyed here: they hold data. A larger `sizeGb`
+ * extends existing volumes in place (Fly volumes only grow); a smaller one fails with the sizes to use.
  */
 export function volumeScripts(a: VolumeScriptArgs): CommandScripts {
   checkAppName("app", a.app);
@@ -40,6 +41,14 @@ export function volumeScripts(a: VolumeScriptArgs): CommandScripts {
     "  existing=$((existing + 1))",
     "done",
     'volumes_json=$(fly volumes list -a "$app" --json)',
+    'too_large=$(printf "%s" "$volumes_json" | node -e "$js_volumes" larger "$volume_name" "$region" "$size_gb")',
+    'if [ -n "$too_large" ]; then',
+    '  printf "Volume(s) %s in %s are larger than %s GB (id:GB); Fly volumes cannot shrink: set volumeSizeGb to at least their size.\\n" "$too_large" "$region" "$size_gb" >&2',
+    "  exit 1",
+    "fi",
+    'for volume_id in $(printf "%s" "$volumes_json" | node -e "$js_volumes" smaller "$volume_name" "$region" "$size_gb"); do',
+    '  fly volumes extend "$volume_id" -a "$app" -s "$size_gb" --yes >&2',
+    "done",
     'printf "%s" "$volumes_json" | node -e "$js_volumes" report "$volume_name" "$region"',
   ]);
 

@@ -126,6 +126,24 @@ const commands = {
       }
     },
   },
+  "volumes extend": {
+    flags: { app: { type: "string", short: "a" }, size: { type: "string", short: "s" }, yes: { type: "bool", short: "y" } },
+    mutates: true,
+    run({ state, flags, positionals, out }) {
+      const app = requireApp(state, flags.app);
+      if (positionals.length !== 1) throw new UsageError(`volumes extend takes one volume id, got ${positionals.length}`);
+      requireYes(flags);
+      const volume = app.volumes.find((v) => v.id === positionals[0]);
+      if (!volume) throw new FlyError(`failed extending volume: volume ${positionals[0]} not found`);
+      const sizeGb = intArg("--size", flags.size);
+      // Fly volumes only grow.
+      if (sizeGb <= volume.size_gb) throw new FlyError(`failed extending volume: target size ${sizeGb} GB must be larger than the current ${volume.size_gb} GB`);
+      if (sizeGb > 500) throw new FlyError(`failed extending volume: size must be at most 500 GB, got ${sizeGb}`);
+      volume.size_gb = sizeGb;
+      if (flags.json) return out.json(volumeView(volume));
+      out.line(`        ID: ${volume.id}\n   Size GB: ${volume.size_gb}`);
+    },
+  },
 };
 commands["volumes ls"] = commands["volumes list"];
 
