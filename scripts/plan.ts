@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const checked = parseStackConfig(raw, { stack, secretKeys });
   if (!checked.ok) fail(checked.problems);
 
+  // stdout carries exactly one JSON document: anything the SDK or a component logs goes to stderr.
+  console.log = console.info = (...args: unknown[]) => console.error(...args);
   const plan = await runPlan({
     stack,
     config: file.config,
