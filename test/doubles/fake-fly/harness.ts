@@ -69,7 +69,10 @@ export function runScript(script: string, options: { env: NodeJS.ProcessEnv; std
     encoding: "utf8",
     timeout: 60_000,
   });
-  if (result.error) throw result.error;
+  // A script that exits without reading stdin makes the write fail with EPIPE. Go's os/exec, which the
+  // Pulumi command provider uses, ignores that error too, so only the exit status counts.
+  const stdinNotRead = (result.error as NodeJS.ErrnoException | undefined)?.code === "EPIPE" && result.status !== null;
+  if (result.error && !stdinNotRead) throw result.error;
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
