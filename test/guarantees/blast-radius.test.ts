@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { diffPlans, type PlanDiff } from "../../scripts/lib/plan-diff";
+import type { Plan } from "../../scripts/lib/plan-runner";
+import { planRevealed } from "../policy/support/revealed-plan";
+import { stackYamlConfig } from "../support/plan";
+
+/**
+ * Guarantee (b): a config change touches only the resources it is about. Each case plans prod before and
+ * after the change with random values kept in state (as a real stack keeps them) and with secrets visible (a
+ * changed secret is a real update even though the CLI prints "[secret]"), then asserts the changed set exactly.
+ * Where the program touches more than the guarantee promises, the test pins down precisely what and why, so a
+ * fix shows up as a (welcome) failure here.
+ */
+vi.mock("../../scripts/lib/mock-outputs", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../scripts/lib/mock-outputs")>();
+  const { withEmulatedState } = await import("./support/emulated-state");
+  return { ...real, mockResourceState: withEmulatedState(real.mockResourceState) };
+});
+
+/** `+name`, `-name`, `~name: keys` for every change, outputs as `outputs: names`. */
+function changes(d: PlanDiff): string[] {
+  return [
+    ...d.create.map((r) => `+${r.name}`),
+    ...d.delete.map((r) => `-${r.name}`),
+    ...d.update.map((r) => `~${r.name}: ${r.keys.join(", ")}`),
+    ...(d.outputs.changed.length ? [`outputs: ${d.outputs.changed.join(", ")}`] : []),
+  ].sort();
+}
+
+const prod = stackYamlConfig("prod");
+const tenants = prod.tenants as string[];
+const regions = prod.regions as { code: string; role: string; volumeSizeGb: number }[];
+const withVolumeSize = (index: number, gb: number) => regions.map((r, i) => (i === index ? { ...r, volumeSizeGb: gb } : r));
+/** prod without the optional API app (its deploy settings must go too, or config validation refuses). */
+const NO_API = { api: null, deploy: { sqld: (prod.deploy as { sqld: unknown }).sqld } };
+
+let base: Plan;
+let baseWithoutApi: Plan;
+const after = (overrides: Record<string, unknown>) => planRevealed("prod", overrides);
+
+beforeAll(async () => {
+  base = await planRevealed("prod");
+  baseWithoutApi = await planRevealed("prod", NO_API);
+});
+
+describe("blast radius (prod)", () => {
+  it("re-planning without a change changes nothing", async () => {
+    expect(changes(diffPlans(base, await after({}), { maskKeyMaterial: false }))).toEqual([]);
+  });
+
+  describe("adding a tenant", () => {
+    it("changes only the namespace set when no API app runs", async () => {
+      const d = diffPlans(baseWithoutApi, await after({ ...NO_API, tenants: [...tenants, "umbrella"] }), { maskKeyMaterial: false });
+      expect(changes(d)).toEqual(["~sqld-namespaces: environment.NAMESPACES"]);
+    });
+
+    it("also re-issues the API app's service token, which lists every tenant (exceeds the guarantee)", async () => {
+      const d = diffPlans(base, await after({ tenants: [...tenants, "umbrella"] }), { maskKeyMaterial: false });
+      // api-secrets: DATABASE_AUTH_TOKEN is a JWT scoped to all tenants (stacks/database.ts mintServiceToken),
+      // re-imported without --stage, so Fly restarts the API machines when a tenant is added.
+      expect(changes(d)).toEqual(["~api-secrets: stdin", "~sqld-namespaces: environment.NAMESPACES"]);
+    });
+  });
+
+  describe("changing one region's volume size", () => {
+    it("changes only that region's volume for a replica region", async () => {
+      const d = diffPlans(base, await after({ regions: withVolumeSize(1, 40) }), { maskKeyMaterial: false });
+      expect(changes(d)).toEqual([`~sqld-volume-${regions[1]!.code}: create`]);
+    });
+
+    it("also redeploys sqld for the primary region, whose size is fly.toml's initial_size (exceeds the guarantee)", async () => {
+      const d = diffPlans(base, await after({ regions: withVolumeSize(0, 40) }), { maskKeyMaterial: false });
+      // infra/sqld/cluster.ts passes the primary's volumeSizeGb as [[mounts]] initial_size; the fly.toml change
+      // re-runs `fly deploy` and, through the rollout digest, the post-deploy check.
+      expect(changes(d)).toEqual(["~database-verify: triggers[0]", "~sqld-deploy: environment.FLY_TOML", `~sqld-volume-${regions[0]!.code}: create`]);
+    });
+  });
+
+  describe("rotating the signing key (auth.signingKeyVersion 1 → 2)", () => {
+    const KEY_SQLD_WORKER = ["+keys-signing-key-v2", "-keys-signing-key-v1", "~gateway-script: bindings[JWT_PRIVATE_KEY].text", "~sqld-secrets: stdin"];
+
+    it("replaces the key and updates sqld's secrets, the Worker and the post-deploy check (no API app)", async () => {
+      const d = diffPlans(baseWithoutApi, await after({ ...NO_API, auth: { signingKeyVersion: 2 } }), { maskKeyMaterial: false });
+      // database-verify carries the signing key to mint its own check token: it re-runs with the new key.
+      expect(changes(d)).toEqual([...KEY_SQLD_WORKER, "~database-verify: environment.JWT_PRIVATE_KEY", "outputs: jwtPublicKeyPem"].sort());
+    });
+
+    it("also re-signs the API app's token when the API app runs (exceeds the guarantee)", async () => {
+      const d = diffPlans(base, await after({ auth: { signingKeyVersion: 2 } }), { maskKeyMaterial: false });
+      expect(changes(d)).toEqual(
+        [...KEY_SQLD_WORKER, "~database-verify: environment.JWT_PRIVATE_KEY", "~api-secrets: stdin", "outputs: jwtPublicKeyPem"].sort(),
+      );
+    });
+
+    it("keeps the admin key and the gateway API key", async () => {
+      const rotated = await after({ auth: { signingKeyVersion: 2 } });
+      const d = diffPlans(base, rotated, { maskKeyMaterial: false });
+      expect(d.update.find((u) => u.name === "sqld-namespaces")).toBeUndefined();
+      expect(d.update.find((u) => u.name === "gateway-script")!.keys).not.toContain("bindings[GATEWAY_API_KEY].text");
+    });
+  });
+});
