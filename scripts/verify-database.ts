@@ -10,6 +10,7 @@
  *   VERIFY_DEADLINE_MS    keep retrying until then (machines may still be starting) @default 60000
  */
 import { createClient } from "@libsql/client";
+import { fetchWithNamespace } from "../worker/db";
 import { mintScopedToken } from "../worker/jwt";
 
 async function tokenFor(namespace: string): Promise<string | undefined> {
@@ -28,12 +29,7 @@ async function main(): Promise<void> {
   const client = createClient({
     url,
     authToken,
-    // sqld picks the namespace from the first Host label otherwise (`<app>.fly.dev` → namespace `<app>`).
-    fetch: (input: Request | string, init?: RequestInit) => {
-      const request = new Request(input, init);
-      if (process.env.NAMESPACE) request.headers.set("x-namespace", namespace);
-      return fetch(request);
-    },
+    fetch: fetchWithNamespace(process.env.NAMESPACE ? namespace : undefined),
   });
   let lastError: unknown;
   for (let attempt = 1; Date.now() < deadline || attempt === 1; attempt++) {

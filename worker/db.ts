@@ -31,11 +31,22 @@ interface UpstreamFailure {
   message?: string;
 }
 
-function namespacedFetch(namespace: string | undefined, failure: UpstreamFailure) {
-  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+/**
+ * `fetch` for @libsql/client that names the sqld namespace in `x-namespace`; without it sqld takes the
+ * namespace from the Host's first label (`<app>.fly.dev` → namespace `<app>`). Undefined sends no header (Turso).
+ */
+export function fetchWithNamespace(namespace: string | undefined) {
+  return (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     if (namespace !== undefined) request.headers.set("x-namespace", namespace);
-    const response = await fetch(request);
+    return fetch(request);
+  };
+}
+
+function namespacedFetch(namespace: string | undefined, failure: UpstreamFailure) {
+  const send = fetchWithNamespace(namespace);
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const response = await send(input, init);
     if (!response.ok) {
       failure.status = response.status;
       failure.message = await describeFailure(response.clone());

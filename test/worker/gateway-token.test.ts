@@ -2,6 +2,7 @@
 import { createClient, LibsqlError } from "@libsql/client/http";
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchWithNamespace } from "../../worker/db";
 import { startGateway, type GatewayHarness } from "./helpers/gateway-harness";
 
 let gw: GatewayHarness;
@@ -22,11 +23,7 @@ function tenantClient(token: string, namespace: string) {
   return createClient({
     url: gw.double.url,
     authToken: token,
-    fetch: (input: Request | string, init?: RequestInit) => {
-      const request = new Request(input, init);
-      request.headers.set("x-namespace", namespace);
-      return fetch(request);
-    },
+    fetch: fetchWithNamespace(namespace),
   });
 }
 

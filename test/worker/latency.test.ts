@@ -4,6 +4,7 @@ import { createClient } from "@libsql/client/http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildWorkerBundle } from "../../infra/cloudflare/bundle";
 import { mintScopedToken } from "../../worker/jwt";
+import { fetchWithNamespace } from "../../worker/db";
 import { startGateway, type GatewayHarness } from "./helpers/gateway-harness";
 
 const QUERIES = 200;
@@ -58,11 +59,7 @@ it(`median latency of ${QUERIES} queries: gateway (workerd) vs direct @libsql/cl
   const direct = createClient({
     url: gw.double.url,
     authToken: token,
-    fetch: (input: Request | string, init?: RequestInit) => {
-      const request = new Request(input, init);
-      request.headers.set("x-namespace", TENANT);
-      return fetch(request);
-    },
+    fetch: fetchWithNamespace(TENANT),
   });
   // Same work as the gateway does: a one-statement batch (BEGIN … COMMIT in one Hrana request).
   const viaDirect = async (i: number) => {
