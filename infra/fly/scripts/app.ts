@@ -1,6 +1,5 @@
 import type { AppScriptArgs, CommandScripts } from "../contract";
-import { APPS_FILTER_JS } from "./json-filters";
-import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
+import { exitIfAppMissing, lookUpApp, shellAssignments, shellScript } from "./shell";
 import { checkAppName, checkOrgSlug } from "./validate";
 
 /**
@@ -11,12 +10,11 @@ import { checkAppName, checkOrgSlug } from "./validate";
 export function appScripts(a: AppScriptArgs): CommandScripts {
   checkAppName("app", a.app);
   checkOrgSlug("org", a.org);
-  const header = shellAssignments({ app: a.app, org: a.org, js_apps: APPS_FILTER_JS });
+  const header = shellAssignments({ app: a.app, org: a.org });
 
   const create = shellScript([
     ...header,
-    'apps_json=$(fly apps list --json)',
-    'app_state=$(printf "%s" "$apps_json" | node -e "$js_apps" presence "$app")',
+    ...lookUpApp(),
     'if [ "$app_state" = present ]; then',
     '  printf "Fly app %s already exists; nothing to create.\\n" "$app" >&2',
     "else",

@@ -1,5 +1,5 @@
 import type { CommandScripts, IpScriptArgs } from "../contract";
-import { APPS_FILTER_JS, IPS_FILTER_JS } from "./json-filters";
+import { IPS_FILTER_JS } from "./json-filters";
 import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
 import { checkAppName } from "./validate";
 
@@ -29,7 +29,6 @@ export function ipScripts(a: IpScriptArgs): CommandScripts {
 
   const destroy = shellScript([
     ...header,
-    ...shellAssignments({ js_apps: APPS_FILTER_JS }),
     ...exitIfAppMissing("IP release"),
     ...listIps,
     'addresses=$(printf "%s" "$ips_json" | node -e "$js_ips" ours)',

@@ -1,5 +1,5 @@
 import type { CommandScripts, ScaleScriptArgs } from "../contract";
-import { APPS_FILTER_JS, MACHINES_FILTER_JS } from "./json-filters";
+import { MACHINES_FILTER_JS } from "./json-filters";
 import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
 import { checkAppName, checkCount, checkPositiveInteger, checkProcessGroup, checkRegion, checkVmSize } from "./validate";
 
@@ -42,7 +42,6 @@ export function scaleScripts(a: ScaleScriptArgs): CommandScripts {
 
   const destroy = shellScript([
     ...header,
-    ...shellAssignments({ js_apps: APPS_FILTER_JS }),
     ...exitIfAppMissing("scaling down"),
     ...countRunning,
     'if [ "$running" -eq 0 ]; then',

@@ -1,5 +1,4 @@
 import type { CommandScripts, SecretsScriptArgs } from "../contract";
-import { APPS_FILTER_JS } from "./json-filters";
 import { exitIfAppMissing, shellAssignments, shellScript, shellWords } from "./shell";
 import { checkAppName, checkSecretName } from "./validate";
 
@@ -27,7 +26,6 @@ export function secretsScripts(a: SecretsScriptArgs): CommandScripts {
 
   const destroy = shellScript([
     ...header,
-    ...shellAssignments({ js_apps: APPS_FILTER_JS }),
     ...exitIfAppMissing("secret removal"),
     // --stage: removing secrets should not restart machines that are about to be scaled away or destroyed.
     `fly secrets unset ${shellWords(a.names)} -a "$app" --stage >&2`,

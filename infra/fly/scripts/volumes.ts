@@ -1,5 +1,5 @@
 import type { CommandScripts, VolumeScriptArgs } from "../contract";
-import { APPS_FILTER_JS, VOLUMES_FILTER_JS } from "./json-filters";
+import { VOLUMES_FILTER_JS } from "./json-filters";
 import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
 import { checkAppName, checkCount, checkPositiveInteger, checkRegion, checkVmSize, checkVolumeName } from "./validate";
 
@@ -63,7 +63,6 @@ export function volumeScripts(a: VolumeScriptArgs): CommandScripts {
 
   const destroy = shellScript([
     ...header,
-    ...shellAssignments({ js_apps: APPS_FILTER_JS }),
     ...exitIfAppMissing("volume deletion"),
     'volumes_json=$(fly volumes list -a "$app" --json)',
     'volume_ids=$(printf "%s" "$volumes_json" | node -e "$js_volumes" ids "$volume_name" "$region")',
