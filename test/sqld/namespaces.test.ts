@@ -1,26 +1,13 @@
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appScripts } from "../../infra/fly/scripts";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
 import { makeFakeFlyEnv, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 import { startSqldDouble, type SqldDouble } from "../doubles/sqld-double";
+import { runShell as run } from "../support/run-process";
 
 const ADMIN_KEY = "adminKey0123456789abcdefABCDEF";
 const APP = "acme-sqld-test";
-
-/** Async (not spawnSync): the sqld double answers from this same event loop. */
-function run(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -1,21 +1,27 @@
 import { resolve } from "node:path";
 import { runPlan, type Plan, type PlannedResource } from "../../scripts/lib/plan-runner";
-import { readStackConfigFile } from "../../scripts/lib/stack-config-file";
+import { readStackConfigFile, type StackConfigFile } from "../../scripts/lib/stack-config-file";
 import { defineStack } from "../../stacks/program";
 
 export const ROOT = resolve(__dirname, "../..");
 
 /**
- * Plan a stack from its Pulumi.<stack>.yaml under mocks, optionally overriding top-level keys
+ * A stack's config from its Pulumi.<stack>.yaml with top-level keys overridden
  * (`{ tenants: [...] }` replaces `libsql-stack:tenants`; `null` removes the key).
  */
-export async function planStack(stack: string, overrides: Record<string, unknown> = {}, file = `Pulumi.${stack}.yaml`): Promise<Plan> {
+export function stackConfigWith(stack: string, overrides: Record<string, unknown> = {}, file = `Pulumi.${stack}.yaml`): StackConfigFile {
   const { config, secretKeys } = readStackConfigFile(resolve(ROOT, file));
   for (const [key, value] of Object.entries(overrides)) {
     const full = `libsql-stack:${key}`;
     if (value === null) delete config[full];
     else config[full] = typeof value === "string" ? value : JSON.stringify(value);
   }
+  return { config, secretKeys };
+}
+
+/** Plan a stack under mocks from its Pulumi.<stack>.yaml, with overrides as in stackConfigWith. */
+export async function planStack(stack: string, overrides: Record<string, unknown> = {}, file = `Pulumi.${stack}.yaml`): Promise<Plan> {
+  const { config, secretKeys } = stackConfigWith(stack, overrides, file);
   return runPlan({ stack, config, secretKeys, program: () => defineStack() as unknown as Record<string, unknown> });
 }
 

@@ -2,33 +2,13 @@
  * Runs the Turso scripts the way `local.Command` does (`/bin/sh -c <script>`) against the fake Turso API, with
  * `curl` and `node` wrapped by shims that log their argv, so tests can prove the token never reaches argv.
  */
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-export interface ScriptResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Async on purpose: the fake API runs in this process, so a synchronous spawn would block its event loop and
- * the script's curl would never get an answer.
- */
-export function runScript(script: string, env: Record<string, string | undefined>): Promise<ScriptResult> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-    const child = spawn("/bin/sh", ["-c", script], { env: clean, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The scripts run like `local.Command` runs them: `/bin/sh -c <script>` (async: the fake API is in-process). */
+export { runShell as runScript } from "../support/run-process";
 
 /** Absolute path of a tool on this machine's PATH (`command -v`). */
 export function realTool(name: string): string {

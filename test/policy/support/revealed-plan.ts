@@ -1,9 +1,7 @@
-import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { runPlan, SECRET, type Plan } from "../../../scripts/lib/plan-runner";
-import { readStackConfigFile } from "../../../scripts/lib/stack-config-file";
 import { defineStack } from "../../../stacks/program";
-import { ROOT } from "../../support/plan";
+import { stackConfigWith } from "../../support/plan";
 
 /**
  * The offline plan as a policy pack sees it. The plan CLI prints secrets as "[secret]" (and a secret inside a
@@ -13,12 +11,7 @@ import { ROOT } from "../../support/plan";
  * monitor recorded it.
  */
 export async function planRevealed(stack: string, overrides: Record<string, unknown> = {}): Promise<Plan> {
-  const { config, secretKeys } = readStackConfigFile(resolve(ROOT, `Pulumi.${stack}.yaml`));
-  for (const [key, value] of Object.entries(overrides)) {
-    const full = `libsql-stack:${key}`;
-    if (value === null) delete config[full];
-    else config[full] = typeof value === "string" ? value : JSON.stringify(value);
-  }
+  const { config, secretKeys } = stackConfigWith(stack, overrides);
   const captured = new Map<string, pulumi.Output<unknown>>();
   const plan = await runPlan({
     stack,
