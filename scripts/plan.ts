@@ -8,6 +8,8 @@ import { parseStackConfig, PROJECT } from "../infra/config/parse";
 import { readStackConfigFile } from "./lib/stack-config-file";
 import { runPlan } from "./lib/plan-runner";
 
+const USAGE = "usage: npm run plan -- --stack <name> [--config <path to Pulumi.<x>.yaml>]";
+
 function fail(lines: string[]): never {
   for (const l of lines) process.stderr.write(`${l}\n`);
   process.exit(2);
@@ -18,9 +20,9 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({ options: { stack: { type: "string" }, config: { type: "string" } }, strict: true }));
   } catch (e) {
-    fail([`plan: ${(e as Error).message}`, "usage: npm run plan -- --stack <name> [--config <path to Pulumi.<x>.yaml>]"]);
+    fail([`plan: ${(e as Error).message}`, USAGE]);
   }
-  if (!values.stack) fail(["plan: --stack is required", "usage: npm run plan -- --stack <name> [--config <path to Pulumi.<x>.yaml>]"]);
+  if (!values.stack) fail(["plan: --stack is required", USAGE]);
   const stack = values.stack;
   const path = values.config ?? `Pulumi.${stack}.yaml`;
 

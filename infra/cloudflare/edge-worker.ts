@@ -44,6 +44,9 @@ export class EdgeWorker extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:cloudflare:EdgeWorker", name, {}, opts);
+    if (args.customDomain && args.route) {
+      throw new pulumi.ResourceError("EdgeWorker takes customDomain or route, not both", this);
+    }
     const bundle = buildWorkerBundle(args.entry ?? WORKER_ENTRY, process.cwd());
     const contentFile = writeWorkerBundle(bundle, `dist/${name}/worker.js`);
     this.bundleSha256 = bundle.sha256;
@@ -75,9 +78,6 @@ export class EdgeWorker extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    if (args.customDomain && args.route) {
-      throw new pulumi.ResourceError("EdgeWorker takes customDomain or route, not both", this);
-    }
     if (args.customDomain) {
       new cloudflare.WorkersCustomDomain(
         `${name}-domain`,

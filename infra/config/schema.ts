@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { FLY_APP_PATTERN } from "../fly/scripts/validate";
+import { TURSO_NAME_PATTERN } from "../turso/scripts";
 import { FLY_VM_SIZES } from "./fly-regions";
 
 /**
@@ -11,10 +13,11 @@ export interface StackContext {
   stack: string;
 }
 
-/** sqld namespace / tenant names: what sqld accepts in a Host label and in `x-namespace` without surprises. */
-export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Fly app names: lowercase letters, digits and dashes (they become `<app>.fly.dev` and `<app>.internal`). */
-export const FLY_APP_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/**
+ * sqld namespace / tenant names are the Worker's tenant rule, so every configured tenant is one the gateway
+ * serves. Fly app and Turso names below use the rules of the script builders that receive them.
+ */
+export { TENANT_PATTERN as NAMESPACE_PATTERN } from "../../worker/claims";
 /** A pinned image tag: a release version (v0.24.33, 0.24.33-rc1) or a digest (sha256:...). Never `latest`/`main`. */
 export const PINNED_TAG_PATTERN = /^(v?\d+\.\d+\.\d+([.-][0-9A-Za-z.-]+)?|sha256:[a-f0-9]{64})$/;
 
@@ -133,10 +136,10 @@ function schemaFor(ctx: StackContext) {
       .strictObject({
         org: z.string().min(1),
         /** @default "default" */
-        group: z.string().regex(NAMESPACE_PATTERN).default("default"),
+        group: z.string().regex(TURSO_NAME_PATTERN).default("default"),
         /** Turso location code for the group, e.g. `aws-eu-west-1` (listed by GET /v1/locations). */
         location: z.string().min(2),
-        database: z.string().regex(NAMESPACE_PATTERN),
+        database: z.string().regex(TURSO_NAME_PATTERN),
         /** Change this value to rotate the database token; the token is otherwise kept across `up`s. @default "1" */
         tokenRotation: z.string().min(1).default("1"),
       })

@@ -65,10 +65,11 @@ export class SqldCluster extends pulumi.ComponentResource {
     const protectData = args.protectData ?? true;
     const machines = planMachines(args.regions);
     const primary = machines.primary;
-    this.dockerfile = renderSqldDockerfile(args.image ?? "ghcr.io/tursodatabase/libsql-server", args.tag);
+    const image = args.image ?? "ghcr.io/tursodatabase/libsql-server";
+    this.dockerfile = renderSqldDockerfile(image, args.tag);
     this.flyToml = renderSqldFlyToml({
       app: args.app,
-      image: args.image ?? "ghcr.io/tursodatabase/libsql-server",
+      image,
       tag: args.tag,
       primaryRegion: primary.code,
       hasReplicas: machines.replicas.length > 0,

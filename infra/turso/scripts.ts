@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { quote } from "shell-quote";
+import type { CommandScripts } from "../fly/contract";
 import { apiPrelude, nodeEval, noteScript } from "./shell";
 import {
   DATABASE_OUTPUT_JS,
@@ -22,12 +23,8 @@ import {
   TOKEN_OUTPUT_JS,
 } from "./snippets";
 
-/** Scripts for one `local.Command`; `update` is set only where re-running `create` would be harmful. */
-export interface TursoScripts {
-  create: string;
-  update?: string;
-  delete?: string;
-}
+/** Scripts for one `local.Command` (the same contract as the Fly builders); `update` only where re-running `create` would be harmful. */
+export type TursoScripts = CommandScripts;
 
 /** Organisation slugs, group and database names: lowercase letters, digits and dashes. */
 export const TURSO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -6,7 +6,7 @@
  */
 
 /** Fly app names: lowercase letters, digits and dashes; they become `<app>.fly.dev` and `<app>.internal`. */
-const APP_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+export const FLY_APP_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 /** Fly volume names (flyctl: lowercase alphanumerics and underscores, at most 30). */
 const VOLUME_NAME = /^[a-z0-9_]{1,30}$/;
 const REGION = /^[a-z]{3}$/;
@@ -28,7 +28,7 @@ function check(field: string, value: unknown, pattern: RegExp, hint: string): vo
 }
 
 export function checkAppName(field: string, value: unknown): void {
-  check(field, value, APP_NAME, "3-63 lowercase letters, digits or dashes, not starting or ending with a dash");
+  check(field, value, FLY_APP_PATTERN, "3-63 lowercase letters, digits or dashes, not starting or ending with a dash");
 }
 
 export function checkVolumeName(field: string, value: unknown): void {
