@@ -88,11 +88,26 @@ export function resourceFacts(r: { type: string; name: string; urn: string; prop
   return { type: r.type, name: r.name, urn: r.urn, props: r.props ?? {}, protect: r.opts?.protect === true };
 }
 
+/** Why a deploy's fly.toml cannot be read (for "cannot check" violations): a TOML error or its absence. */
+export function unreadableFlyToml(d: DeployFacts): string {
+  return d.flyToml?.ok === false ? d.flyToml.error : "no FLY_TOML in the deploy's environment";
+}
+
+/** The facts of a `fly deploy` Command; undefined for any other resource. */
+export function deployOf(r: { type: string; props: Record<string, unknown> }): DeployFacts | undefined {
+  return r.type === COMMAND ? deployFacts(r.props ?? {}) : undefined;
+}
+
+/** The facts of a `fly deploy` Command that runs sqld; undefined for any other resource. */
+export function sqldDeployOf(r: { type: string; props: Record<string, unknown> }): DeployFacts | undefined {
+  const deploy = deployOf(r);
+  return deploy && isSqldDeploy(deploy) ? deploy : undefined;
+}
+
 /** Every sqld deploy in a stack with its facts (there is one per self-hosted stack; none in managed mode). */
 export function sqldDeploys(resources: readonly ResourceFacts[]): { resource: ResourceFacts; deploy: DeployFacts }[] {
   return resources.flatMap((resource) => {
-    if (resource.type !== COMMAND) return [];
-    const deploy = deployFacts(resource.props);
-    return deploy && isSqldDeploy(deploy) ? [{ resource, deploy }] : [];
+    const deploy = sqldDeployOf(resource);
+    return deploy ? [{ resource, deploy }] : [];
   });
 }

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { COMMAND, deployFacts, resourceFacts, type DeployFacts } from "../lib/resources";
+import { deployOf, unreadableFlyToml, type DeployFacts } from "../lib/resources";
 
 /**
  * Fly rules that flyctl itself does not enforce (see ../shared/reference/fly.md):
@@ -11,20 +11,16 @@ const TWO_MACHINE_STRATEGIES = ["bluegreen", "canary"];
 
 export function volumeStrategyProblem(d: DeployFacts): string | undefined {
   if (!TWO_MACHINE_STRATEGIES.includes(d.strategy)) return undefined;
-  if (!d.flyToml?.ok) return `strategy ${d.strategy} cannot be checked against volumes: ${d.flyToml?.error ?? "no FLY_TOML in the deploy's environment"}`;
+  if (!d.flyToml?.ok) return `strategy ${d.strategy} cannot be checked against volumes: ${unreadableFlyToml(d)}`;
   if (d.flyToml.toml.mounts === 0) return undefined;
   return `app ${d.app ?? "?"} deploys with strategy ${d.strategy} but its fly.toml has [[mounts]]: ${d.strategy} cannot be used for machines with volumes; use rolling or immediate`;
 }
 
 export function healthCheckProblem(d: DeployFacts): string | undefined {
   if (d.strategy !== "bluegreen") return undefined;
-  if (!d.flyToml?.ok) return `bluegreen deploy cannot be checked for health checks: ${d.flyToml?.error ?? "no FLY_TOML in the deploy's environment"}`;
+  if (!d.flyToml?.ok) return `bluegreen deploy cannot be checked for health checks: ${unreadableFlyToml(d)}`;
   if (d.flyToml.toml.healthChecks > 0) return undefined;
   return `app ${d.app ?? "?"} deploys bluegreen without a health check: add http_service.checks (api.healthCheck) so Fly only switches traffic to healthy machines`;
-}
-
-function deployOf(args: Parameters<typeof resourceFacts>[0]): DeployFacts | undefined {
-  return args.type === COMMAND ? deployFacts(resourceFacts(args).props) : undefined;
 }
 
 export const noTwoMachineStrategyWithVolumes: ResourceValidationPolicy = {

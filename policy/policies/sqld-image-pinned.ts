@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { COMMAND, deployFacts, isSqldDeploy, resourceFacts } from "../lib/resources";
+import { sqldDeployOf } from "../lib/resources";
 
 /** Tags that move: a redeploy (or a machine replacement) could silently pick up another sqld. */
 const MOVING_TAGS = ["latest", "main", "master", "nightly", "edge"];
@@ -43,9 +43,8 @@ export const sqldImagePinned: ResourceValidationPolicy = {
   description: "The sqld image is pinned to a release tag or a sha256 digest (never latest/main or untagged).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== COMMAND) return;
-    const deploy = deployFacts(resourceFacts(args).props);
-    if (!deploy || !isSqldDeploy(deploy)) return;
+    const deploy = sqldDeployOf(args);
+    if (!deploy) return;
     const buildImage = deploy.flyToml?.ok ? deploy.flyToml.toml.buildImage : undefined;
     for (const problem of sqldImageProblems(deploy.dockerfile, buildImage)) reportViolation(problem);
   },

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { COMMAND, commandKind, resourceFacts, sqldDeploys, type ResourceFacts } from "../lib/resources";
+import { COMMAND, commandKind, resourceFacts, sqldDeploys, unreadableFlyToml, type ResourceFacts } from "../lib/resources";
 import { scriptApp, secretImportLines, unsetSecretNames } from "../lib/shell";
 
 /**
@@ -40,7 +40,7 @@ export function sqldAuthProblems(resources: readonly ResourceFacts[]): string[] 
   for (const { resource, deploy } of sqldDeploys(resources)) {
     const where = `${resource.name} (app ${deploy.app ?? "?"})`;
     if (!deploy.flyToml?.ok) {
-      problems.push(`${where}: cannot check sqld's auth settings: ${deploy.flyToml?.error ?? "no FLY_TOML in its environment"}`);
+      problems.push(`${where}: cannot check sqld's auth settings: ${unreadableFlyToml(deploy)}`);
       continue;
     }
     const { processes, env } = deploy.flyToml.toml;

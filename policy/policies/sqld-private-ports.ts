@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { FlyToml } from "../lib/fly-toml";
-import { COMMAND, deployFacts, isSqldDeploy, resourceFacts } from "../lib/resources";
+import { sqldDeployOf, unreadableFlyToml } from "../lib/resources";
 
 /** sqld's admin API (full control with one static key) and its replication gRPC (unauthenticated). */
 export const SQLD_ADMIN_PORT = 9090;
@@ -40,11 +40,10 @@ export const sqldPrivatePortsNotPublic: ResourceValidationPolicy = {
   description: "sqld's admin API (9090) and replication gRPC (5001) are never exposed as Fly services (http_service or [[services]]).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== COMMAND) return;
-    const deploy = deployFacts(resourceFacts(args).props);
-    if (!deploy || !isSqldDeploy(deploy)) return;
+    const deploy = sqldDeployOf(args);
+    if (!deploy) return;
     if (!deploy.flyToml?.ok) {
-      reportViolation(`cannot check sqld's services: ${deploy.flyToml?.error ?? "no FLY_TOML in the deploy's environment"}`);
+      reportViolation(`cannot check sqld's services: ${unreadableFlyToml(deploy)}`);
       return;
     }
     for (const problem of publicPrivatePortProblems(deploy.flyToml.toml)) reportViolation(problem);
