@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PROJECT } from "../../infra/config/parse";
 import type { Plan } from "./plan-runner";
 
 /**
@@ -54,7 +55,7 @@ export function checkoutBase(root: string, commit: string): { dir: string; clean
 
 /** A plan of a stack with no Pulumi.<stack>.yaml at that revision: everything would be created. */
 export function emptyPlan(stack: string): Plan {
-  return { project: "libsql-stack", stack, mode: "", resources: [], outputs: {} };
+  return { project: PROJECT, stack, mode: "", resources: [], outputs: {} };
 }
 
 /** Run `tsx scripts/plan.ts --stack <stack>` in `dir` (the plan CLI of that revision) and parse its JSON. */

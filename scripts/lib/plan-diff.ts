@@ -76,6 +76,8 @@ export function changedPaths(a: Json, b: Json, mask: (s: string) => string, path
 }
 
 const keyOf = (r: ResourceRef) => `${r.type}::${r.name}`;
+/** The `noisy` entry of a changed path inside output `name`. */
+const outputKey = (name: string, path: string) => `outputs::${path ? `${name}.${path}` : name}`;
 const ref = (r: PlannedResource): ResourceRef => ({ type: r.type, name: r.name });
 
 /** Options a plan records; a change to them is an update too (protect is a state-only update in Pulumi). */
@@ -111,7 +113,7 @@ export function diffPlans(base: Plan, head: Plan, options: DiffOptions = {}): Pl
   for (const name of new Set([...Object.keys(base.outputs), ...Object.keys(head.outputs)])) {
     if (!(name in base.outputs)) diff.outputs.added.push(name);
     else if (!(name in head.outputs)) diff.outputs.removed.push(name);
-    else if (changedPaths(base.outputs[name], head.outputs[name], mask).some((p) => !noisy.has(`outputs::${p ? `${name}.${p}` : name}`))) {
+    else if (changedPaths(base.outputs[name], head.outputs[name], mask).some((p) => !noisy.has(outputKey(name, p)))) {
       diff.outputs.changed.push(name);
     }
   }
@@ -127,7 +129,7 @@ export function noisyPaths(first: Plan, second: Plan): Set<string> {
     if (other) for (const p of changedPaths(r.inputs, other.inputs, (s) => s)) noisy.add(`${keyOf(r)}::${p}`);
   }
   for (const name of Object.keys(first.outputs)) {
-    for (const p of changedPaths(first.outputs[name], second.outputs[name], (s) => s)) noisy.add(`outputs::${p ? `${name}.${p}` : name}`);
+    for (const p of changedPaths(first.outputs[name], second.outputs[name], (s) => s)) noisy.add(outputKey(name, p));
   }
   return noisy;
 }
