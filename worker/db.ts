@@ -10,7 +10,7 @@ import type { QueryRequest, SqlValue } from "./validation";
 export interface DbTarget {
   url: string;
   authToken: string;
-  /** sqld namespace; sent as `x-namespace` because the Host header would otherwise pick one. Unset for Turso. */
+  /** sqld namespace; sent as `x-namespace-bin` because the Host header would otherwise pick one. Unset for Turso. */
   namespace?: string;
 }
 
@@ -32,13 +32,25 @@ interface UpstreamFailure {
 }
 
 /**
- * `fetch` for @libsql/client that names the sqld namespace in `x-namespace`; without it sqld takes the
+ * sqld's namespace header: `x-namespace-bin`, the name in standard base64 without padding
+ * (libsql-server/src/http/user/db_factory.rs `try_namespace_from_metadata`, BASE64_STANDARD_NO_PAD).
+ * The released sqld 0.24.32 ignores a plain `x-namespace` header and falls back to the Host's first label.
+ */
+export const NAMESPACE_HEADER = "x-namespace-bin";
+
+export function namespaceHeaderValue(namespace: string): string {
+  const bytes = new TextEncoder().encode(namespace);
+  return bytesToBase64(bytes).replace(/=+$/, "");
+}
+
+/**
+ * `fetch` for @libsql/client that names the sqld namespace in `x-namespace-bin`; without it sqld takes the
  * namespace from the Host's first label (`<app>.fly.dev` → namespace `<app>`). Undefined sends no header (Turso).
  */
 export function fetchWithNamespace(namespace: string | undefined) {
   return (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
-    if (namespace !== undefined) request.headers.set("x-namespace", namespace);
+    if (namespace !== undefined) request.headers.set(NAMESPACE_HEADER, namespaceHeaderValue(namespace));
     return fetch(request);
   };
 }

@@ -1,0 +1,103 @@
+/**
+ * What Fly would run on one machine of a process group, taken from the stack's rendered fly.toml: the
+ * `[processes]` command line (after the Dockerfile's ENTRYPOINT /bin/sqld), `[env]`, the app's secrets and the
+ * runtime variables Fly sets. Only what cannot exist on this machine is rewritten: listen addresses (`[::]:PORT`
+ * → 127.0.0.1 with a free port), paths in the volume or in files (→ a temp dir), and `.internal` hosts
+ * (→ the loopback address of the process that name stands for).
+ */
+import { parse as parseShellWords } from "shell-quote";
+import { parse as parseToml } from "smol-toml";
+import { SQLD_DATA_DIR } from "../../../infra/sqld/files";
+
+export interface MachineSpec {
+  /** sqld's arguments (no binary): exactly the process group's command line, with the rewrites applied. */
+  args: string[];
+  /** `[env]` + secrets + Fly's runtime variables, rewritten likewise. */
+  env: Record<string, string>;
+  /** Flag → local port for every listen address that was rewritten (`--http-listen-addr` → 41234). */
+  ports: Record<string, number>;
+}
+
+export interface MachineRewrites {
+  /** Fly region of the machine (FLY_REGION). */
+  region: string;
+  /** Local directory that stands for the volume mounted at SQLD_DATA_DIR. */
+  dataDir: string;
+  /** Other path prefixes inside the machine → local directories (e.g. where secret files land). */
+  paths?: Record<string, string>;
+  /** `.internal` host name → `127.0.0.1:PORT` of the process it names, keyed by the port in the URL too. */
+  internalHosts?: Record<string, string>;
+  /** Hands out a free loopback port for each listen address. */
+  freePort: () => Promise<number>;
+}
+
+interface FlyToml {
+  app: string;
+  primary_region: string;
+  env?: Record<string, string>;
+  processes?: Record<string, string>;
+}
+
+export function readFlyToml(text: string): FlyToml {
+  const doc = parseToml(text) as unknown as FlyToml;
+  if (typeof doc.app !== "string" || typeof doc.primary_region !== "string") throw new Error("fly.toml without app / primary_region");
+  return doc;
+}
+
+/** flyctl splits a process command into words like a POSIX shell would (no globbing, no variables). */
+export function processCommand(flyToml: FlyToml, group: string): string[] {
+  const line = flyToml.processes?.[group];
+  if (line === undefined) throw new Error(`fly.toml has no process group ${group} (has: ${Object.keys(flyToml.processes ?? {}).join(", ")})`);
+  return parseShellWords(line).map((word) => {
+    if (typeof word !== "string") throw new Error(`process ${group}: unsupported shell syntax ${JSON.stringify(word)}`);
+    return word;
+  });
+}
+
+function rewritePath(value: string, r: MachineRewrites): string {
+  const prefixes: Record<string, string> = { [SQLD_DATA_DIR]: r.dataDir, ...r.paths };
+  for (const [prefix, local] of Object.entries(prefixes)) {
+    if (value === prefix || value.startsWith(`${prefix}/`)) return local + value.slice(prefix.length);
+  }
+  return value;
+}
+
+function rewriteUrl(value: string, r: MachineRewrites): string {
+  const match = /^(https?:\/\/)([^/:]+\.internal):(\d+)(.*)$/.exec(value);
+  if (!match) return value;
+  const [, scheme, host, port, rest] = match;
+  const target = r.internalHosts?.[`${host}:${port}`];
+  if (!target) throw new Error(`no local process stands for ${host}:${port}; known: ${Object.keys(r.internalHosts ?? {}).join(", ") || "none"}`);
+  return `${scheme}${target}${rest}`;
+}
+
+async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, ports: Record<string, number>): Promise<string> {
+  if (/^\[::\]:\d+$/.test(value) || /^0\.0\.0\.0:\d+$/.test(value)) {
+    const port = await r.freePort();
+    ports[flag ?? value] = port;
+    return `127.0.0.1:${port}`;
+  }
+  return rewriteUrl(rewritePath(value, r), r);
+}
+
+/** The machine spec of one process group, as Fly would start it, rewritten to run on loopback. */
+export async function machineSpec(flyTomlText: string, group: string, secrets: Record<string, string>, r: MachineRewrites): Promise<MachineSpec> {
+  const flyToml = readFlyToml(flyTomlText);
+  const words = processCommand(flyToml, group);
+  const ports: Record<string, number> = {};
+  const args: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const previous = i > 0 ? words[i - 1] : undefined;
+    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, ports));
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...flyToml.env, ...secrets })) env[name] = await rewriteValue(name, value, r, ports);
+  Object.assign(env, {
+    FLY_APP_NAME: flyToml.app,
+    FLY_REGION: r.region,
+    PRIMARY_REGION: flyToml.primary_region,
+    FLY_PROCESS_GROUP: group,
+  });
+  return { args, env, ports };
+}

@@ -1,0 +1,98 @@
+/**
+ * A real sqld process on 127.0.0.1. Started with exactly the arguments and environment it is given (nothing
+ * inherited but PATH/HOME), logs to a file in its own directory, ended only by the PID this module started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { sqldBinary } from "./binary";
+
+const started = new Set<ChildProcess>();
+// A test run that dies must not leave servers behind: end every process this module started, by PID.
+process.once("exit", () => {
+  for (const child of started) if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGKILL");
+});
+
+/** A free TCP port on 127.0.0.1 (the OS picks; the port is released before sqld binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface SqldProcessOptions {
+  args: string[];
+  env: Record<string, string>;
+  /** Where stdout/stderr go (appended: a restart keeps the earlier log). */
+  logFile: string;
+  /** GET this URL until it answers (any HTTP status) to call the process ready. */
+  readyUrl: string;
+  /** @default 15000 */
+  readyTimeoutMs?: number;
+}
+
+export class SqldProcess {
+  private child: ChildProcess | undefined;
+  constructor(readonly options: SqldProcessOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new Error("sqld already running");
+    const log = createWriteStream(this.options.logFile, { flags: "a" });
+    await new Promise((resolve) => log.once("open", resolve));
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...this.options.env };
+    const child = spawn(sqldBinary(), this.options.args, { env, stdio: ["ignore", log, log] });
+    started.add(child);
+    child.once("exit", () => started.delete(child));
+    this.child = child;
+    await this.waitReady();
+  }
+
+  private async waitReady(): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 15_000);
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`sqld exited (${this.child?.exitCode ?? this.child?.signalCode}) before it was ready:\n${this.logTail()}`);
+      try {
+        await fetch(this.options.readyUrl, { signal: AbortSignal.timeout(1000) });
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    throw new Error(`sqld did not answer ${this.options.readyUrl} in time:\n${this.logTail()}`);
+  }
+
+  /** Ends the process: SIGINT is sqld's graceful shutdown (as fly.toml's kill_signal), SIGKILL a crash. */
+  async stop(signal: "SIGINT" | "SIGTERM" | "SIGKILL" = "SIGINT", timeoutMs = 15_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.pid && this.running && child.kill("SIGKILL"), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  logTail(lines = 40): string {
+    try {
+      return readFileSync(this.options.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+}
+
+export const logFileIn = (dir: string) => join(dir, "sqld.log");
