@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderApiFlyToml } from "./api-files";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "./contract";
-import { appScripts, deployScripts, ipScripts, scaleScripts, secretsScripts } from "./scripts";
+import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts } from "./scripts";
 
 export interface FlyApiAppArgs {
   /** Fly app name. */
@@ -68,7 +68,15 @@ export class FlyApiApp extends pulumi.ComponentResource {
       `${name}-secrets`,
       {
         scripts: secretsScripts({ app: args.app, names: ["DATABASE_URL", "DATABASE_AUTH_TOKEN"], stage: false }),
-        stdin: pulumi.secret(pulumi.interpolate`DATABASE_URL=${args.databaseUrl}\nDATABASE_AUTH_TOKEN=${args.databaseAuthToken}\n`),
+        // Quoted so flyctl's parser (internal/command/secrets/parser.go parseSecrets) stores the values exactly.
+        stdin: pulumi.secret(
+          pulumi.all([args.databaseUrl, args.databaseAuthToken]).apply(([url, token]) =>
+            flySecretsImportInput([
+              { name: "DATABASE_URL", value: url, source: "DATABASE_URL (the database URL)" },
+              { name: "DATABASE_AUTH_TOKEN", value: token, source: "DATABASE_AUTH_TOKEN (the database token)" },
+            ]),
+          ),
+        ),
       },
       { parent: this, dependsOn: [app] },
     );

@@ -4,7 +4,7 @@
  */
 export { appScripts } from "./scripts/app";
 export { volumeScripts } from "./scripts/volumes";
-export { secretsScripts } from "./scripts/secrets";
+export { flySecretsImportInput, secretsScripts, type SecretEntry } from "./scripts/secrets";
 export { deployScripts } from "./scripts/deploy";
 export { scaleScripts } from "./scripts/scale";
 export { ipScripts } from "./scripts/ips";

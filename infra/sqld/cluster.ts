@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
-import { appScripts, deployScripts, ipScripts, scaleScripts, secretsScripts, volumeScripts } from "../fly/scripts";
+import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { planMachines, type SqldRegion } from "./topology";
 
@@ -132,24 +132,30 @@ export class SqldCluster extends pulumi.ComponentResource {
   }
 }
 
-/** sqld's credentials as NAME=VALUE lines on stdin: never in argv, never in the script text, never logged. */
+/**
+ * sqld's credentials on stdin: never in argv, never in the script text, never logged. Each line is quoted so that
+ * flyctl's import parser stores the value exactly (infra/fly/scripts/secrets.ts flySecretImportLine, after
+ * superfly/flyctl internal/command/secrets/parser.go parseSecrets), or the update fails naming the config key.
+ */
 function createSecrets(name: string, args: SqldClusterArgs, opts: pulumi.CustomResourceOptions): local.Command {
-  const lines: pulumi.Output<string>[] = [
-    pulumi.interpolate`LIBSQL_ADMIN_AUTH_KEY=${args.adminKey}`,
-    pulumi.interpolate`SQLD_AUTH_JWT_KEY=${args.jwtKey}`,
+  const entries: pulumi.Output<SecretEntry>[] = [
+    pulumi.output(args.adminKey).apply((value) => ({ name: "LIBSQL_ADMIN_AUTH_KEY", value, source: "libsql-stack:auth.adminKeyVersion (generated admin key)" })),
+    pulumi.output(args.jwtKey).apply((value) => ({ name: "SQLD_AUTH_JWT_KEY", value, source: "libsql-stack:auth.signingKeyVersion (generated public key)" })),
   ];
-  const names = ["LIBSQL_ADMIN_AUTH_KEY", "SQLD_AUTH_JWT_KEY"];
   if (args.backups) {
-    lines.push(pulumi.interpolate`LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID=${args.backups.accessKeyId}`);
-    lines.push(pulumi.interpolate`LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY=${args.backups.secretAccessKey}`);
-    names.push("LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY");
+    entries.push(pulumi.output(args.backups.accessKeyId).apply((value) => ({ name: "LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", value, source: "libsql-stack:backupAccessKeyId" })));
+    entries.push(
+      pulumi.output(args.backups.secretAccessKey).apply((value) => ({ name: "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY", value, source: "libsql-stack:backupSecretAccessKey" })),
+    );
   }
+  const names = ["LIBSQL_ADMIN_AUTH_KEY", "SQLD_AUTH_JWT_KEY"];
+  if (args.backups) names.push("LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY");
   return scriptCommand(
     `${name}-secrets`,
     {
       // Not staged: when a key rotates, Fly restarts the machines with the new value.
       scripts: secretsScripts({ app: args.app, names, stage: false }),
-      stdin: pulumi.secret(pulumi.all(lines).apply((l) => `${l.join("\n")}\n`)),
+      stdin: pulumi.secret(pulumi.all(entries).apply(flySecretsImportInput)),
     },
     opts,
   );

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { appScripts, secretsScripts } from "../../infra/fly/scripts";
+import { appScripts, flySecretsImportInput, secretsScripts } from "../../infra/fly/scripts";
 import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 
 const APP = "demo-app";
@@ -55,17 +55,39 @@ describe("secretsScripts against the fake flyctl", () => {
     expect(secrets().API_KEY!.status).toBe("Staged");
   });
 
-  it("fails, without echoing the value, when stdin has a line that is not NAME=VALUE", () => {
+  it("fails like flyctl on a line that is not NAME=VALUE, and flyctl echoes that line (so stdin must never hold one)", () => {
+    // superfly/flyctl internal/command/secrets/parser.go parseSecrets: "Secrets must be provided as NAME=VALUE
+    // pairs (%s is invalid)" quotes the line: flySecretsImportInput only ever writes NAME=<quoted value> lines.
     const result = runScript(secretsScripts({ app: APP, names: ["API_KEY"], stage: false }).create, {
       env: fake.env,
-      stdin: "API_KEY=ok\nthis-line-is-a-s3cr3t-without-equals\n",
+      stdin: "API_KEY=ok\nnot-a-pair\n",
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/line 2/);
-    expect(result.stderr + result.stdout).not.toContain("s3cr3t");
+    expect(result.stderr).toMatch(/NAME=VALUE pairs \(not-a-pair is invalid\)/);
     expect(secrets()).toEqual({});
   });
 
+  it("stores values with #, quotes, spaces and = exactly when stdin comes from flySecretsImportInput", () => {
+    const values = {
+      S3_SECRET: 'ab#cd "q" \'s\' = x#y',
+      S3_URL: "https://u:p@host/path?a=b#frag",
+      ODD_QUOTE: 'x"#y',
+      LEADING: "  lead and trail  ",
+      B64: "dGhpcyBpcyBiYXNlNjQ+Lw==",
+    };
+    const names = Object.keys(values);
+    const stdin = flySecretsImportInput(Object.entries(values).map(([name, value]) => ({ name, value, source: `test:${name}` })));
+    runScriptOk(secretsScripts({ app: APP, names, stage: false }).create, { env: fake.env, stdin });
+    for (const [name, value] of Object.entries(values)) expect(secrets()[name]!.digest, name).toBe(sha256(value));
+  });
+
+  it("alters a naive NAME=VALUE line as flyctl does (the defect the quoting fixes)", () => {
+    runScriptOk(secretsScripts({ app: APP, names: ["K"], stage: false }).create, { env: fake.env, stdin: 'K= "ab#cd"  \n' });
+    // TrimLeft " "; one quote before "#" (odd) so no cut; no quote stripping because the value ends in spaces.
+    expect(secrets().K!.digest).toBe(sha256('"ab#cd"  '));
+    runScriptOk(secretsScripts({ app: APP, names: ["K"], stage: false }).create, { env: fake.env, stdin: "K=secret#tail\n" });
+    expect(secrets().K!.digest).toBe(sha256("secret")); // cut at "#" (no quote before it)
+  });
   it("delete unsets exactly the declared names (staged) and leaves others", () => {
     runScriptOk(secretsScripts({ app: APP, names: ["OTHER"], stage: false }).create, { env: fake.env, stdin: "OTHER=x\n" });
     const scripts = secretsScripts({ app: APP, names: NAMES, stage: false });

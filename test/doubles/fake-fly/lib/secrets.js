@@ -1,5 +1,5 @@
 // TEST DOUBLE of flyctl (not the real CLI): secrets import/unset/list. Values are never stored or printed:
-// only a SHA-256 digest is kept, so tests can check which value was set without the value being anywhere.
+// only a SHA-256 digest of what flyctl's parser would store is kept, so tests can check the exact value.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -10,17 +10,66 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const digestOf = (value) => crypto.createHash("sha256").update(value).digest("hex");
 
-/** NAME=VALUE lines; blank lines and # comments are skipped. Errors cite line numbers, never content. */
-function parseSecretLines(text) {
+/**
+ * Lines as Go's bufio.Scanner with ScanLines yields them: split at "\n", one trailing "\r" dropped, no empty
+ * last token. A line longer than bufio.MaxScanTokenSize (64 KiB) stops the scan with ErrTooLong, which
+ * parseSecrets never checks (superfly/flyctl internal/command/secrets/parser.go parseSecrets: only
+ * `for scanner.Scan()`), so everything from that line on is silently ignored.
+ */
+function scannerLines(buffer) {
+  const lines = [];
+  let start = 0;
+  while (start < buffer.length) {
+    let end = buffer.indexOf(0x0a, start);
+    const last = end < 0;
+    if (last) end = buffer.length;
+    // The scanner's buffer holds at most 64 KiB; a token (with its "\n") must fit, else ErrTooLong.
+    if (end - start + (last ? 0 : 1) > 64 * 1024) break;
+    let line = buffer.subarray(start, end);
+    if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+    lines.push(line.toString("utf8"));
+    start = end + 1;
+  }
+  return lines;
+}
+
+const count = (s, ch) => s.split(ch).length - 1;
+
+/**
+ * flyctl's import parser, step for step (superfly/flyctl internal/command/secrets/parser.go parseSecrets):
+ * comment/blank skip, Cut at the first "=", TrimSpace(key), TrimLeft(value, " "), cut at the first "#" unless
+ * the part before it has an odd number of '"' (then TrimRight " "), then `"""…"""`, `"""` multi-line, `"…"`,
+ * `'…'`. An unterminated multi-line value is dropped. Errors quote the line as flyctl does (it echoes it).
+ */
+function parseSecrets(buffer) {
   const secrets = new Map();
-  text.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+  let multiline = null; // { key, value }
+  for (const line of scannerLines(buffer)) {
+    if (multiline) {
+      if (line.endsWith('"""')) {
+        secrets.set(multiline.key, multiline.value + line.slice(0, -3));
+        multiline = null;
+      } else {
+        multiline.value += `${line}\n`;
+      }
+      continue;
+    }
+    if (line.startsWith("#") || line.trim() === "") continue;
     const eq = line.indexOf("=");
-    if (eq < 0) throw new FlyError(`stdin line ${index + 1}: expected NAME=VALUE (no "=" found)`);
-    const name = line.slice(0, eq).trim();
-    if (!SECRET_NAME.test(name)) throw new FlyError(`stdin line ${index + 1}: invalid secret name`);
-    secrets.set(name, line.slice(eq + 1));
-  });
+    if (eq < 0) throw new FlyError(`Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs (${line} is invalid)`);
+    const key = line.slice(0, eq).trim();
+    let value = line.slice(eq + 1).replace(/^ +/, "");
+    const hash = value.indexOf("#");
+    if (hash >= 0 && count(value.slice(0, hash), '"') % 2 === 0) value = value.slice(0, hash).replace(/ +$/, "");
+    if (value.startsWith('"""') && value.endsWith('"""') && value.length >= 6) {
+      secrets.set(key, value.slice(3, -3));
+    } else if (value.startsWith('"""')) {
+      multiline = { key, value: `${value.slice(3)}\n` };
+    } else {
+      if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+      secrets.set(key, value);
+    }
+  }
   return secrets;
 }
 
@@ -31,8 +80,11 @@ const commands = {
     run({ state, flags, positionals, out }) {
       const app = requireApp(state, flags.app);
       if (positionals.length > 0) throw new UsageError("secrets import reads NAME=VALUE lines from stdin and takes no arguments");
-      const secrets = parseSecretLines(fs.readFileSync(0, "utf8"));
-      if (secrets.size === 0) throw new FlyError("requires at least one SECRET=VALUE pair on stdin");
+      const secrets = parseSecrets(fs.readFileSync(0));
+      // internal/command/secrets/import.go runImport
+      if (secrets.size === 0) throw new FlyError("requires at least one SECRET=VALUE pair");
+      // Stricter than flyctl (it sends any key to the API and lets it fail there): a name the API would refuse.
+      for (const name of secrets.keys()) if (!SECRET_NAME.test(name)) throw new FlyError(`invalid secret name ${JSON.stringify(name)}`);
       for (const [name, value] of secrets) {
         app.secrets[name] = { name, digest: digestOf(value), status: flags.stage ? "Staged" : "Deployed", createdAt: now() };
       }
@@ -66,4 +118,4 @@ const commands = {
   },
 };
 
-module.exports = { commands, digestOf };
+module.exports = { commands, digestOf, parseSecrets };
