@@ -17,8 +17,8 @@ import { apiPrelude, nodeEval, noteScript } from "./shell";
 import {
   DATABASE_OUTPUT_JS,
   GROUP_DATABASE_NAMES_JS,
-  GROUP_HAS_LOCATION_JS,
-  MESSAGE_SAYS_ALREADY_JS,
+  MESSAGE_SAYS_GROUP_NOT_FOUND_JS,
+  GROUP_PRIMARY_JS,
   PREVIOUS_TOKEN_MATCHES_JS,
   TOKEN_OUTPUT_JS,
 } from "./snippets";
@@ -38,7 +38,7 @@ export type TursoTokenAuthorization = "full-access" | "read-only";
 export interface GroupScriptArgs {
   org: string;
   group: string;
-  /** Primary location when the group is created; ensured to be one of its locations when it already exists. */
+  /** Primary location of the group: used to create it; an existing group with another primary is an error. */
   location: string;
   /** Let `delete` remove the group, and only if no database is left in it. @default false */
   allowDeletion?: boolean;
@@ -95,7 +95,13 @@ const q = (word: string) => quote([word]);
 const orgPath = (org: string) => `/v1/organizations/${org}`;
 const jsonBody = (body: Record<string, string>) => `-H 'Content-Type: application/json' --data ${q(JSON.stringify(body))}`;
 
-/** A group, created at `location` if missing; an existing group gets `location` added when it lacks it. */
+/**
+ * A group, created with `location` as its primary if missing. Locations are never added: POST
+ * .../groups/{g}/locations/{loc} (openapi.json addLocationToGroup) is deprecated ("Turso Cloud no longer supports
+ * multi-region replication for new users", turso-docs cli/group/locations/add.mdx) and never moves the primary.
+ * An existing group whose primary (Group.primary; Group.locations is deprecated) is another location is an
+ * error that names the config keys and the fix, never silently used.
+ */
 export function groupScripts(args: GroupScriptArgs): TursoScripts {
   const org = checkName("org", args.org);
   const group = checkName("group", args.group);
@@ -108,15 +114,11 @@ if turso_is_2xx; then
 elif [ "$turso_status" = 409 ]; then
   turso_request GET ${q(`${groups}/${group}`)}
   turso_is_2xx || turso_api_error ${q(`reading group ${group}`)}
-  if ${nodeEval(GROUP_HAS_LOCATION_JS)} "$turso_tmp/body" ${q(location)}; then
-    printf 'turso: group %s exists in %s\\n' ${q(group)} ${q(location)} >&2
-  else
-    turso_request POST ${q(`${groups}/${group}/locations/${location}`)}
-    if ! turso_is_2xx && ! ${nodeEval(MESSAGE_SAYS_ALREADY_JS)} "$turso_tmp/body"; then
-      turso_api_error ${q(`adding location ${location} to group ${group}`)}
-    fi
-    printf 'turso: added location %s to group %s\\n' ${q(location)} ${q(group)} >&2
+  turso_primary=$(${nodeEval(GROUP_PRIMARY_JS)} "$turso_tmp/body")
+  if [ "$turso_primary" != ${q(location)} ]; then
+    turso_fail ${q(`group ${group} already exists with primary location `)}"$turso_primary"${q(`, not ${location}; Turso cannot move a group's primary location. Fix: set libsql-stack:turso.location to `)}"$turso_primary"${q(` (keep the group), or set libsql-stack:turso.group to a new group name (a new group is created in ${location})`)}
   fi
+  printf 'turso: group %s exists in %s\\n' ${q(group)} ${q(location)} >&2
 else
   turso_api_error ${q(`creating group ${group}`)}
 fi
@@ -157,6 +159,9 @@ export function databaseScripts(args: DatabaseScriptArgs): TursoScripts {
 turso_request POST ${q(databases)} ${jsonBody({ name: database, group })}
 if turso_is_2xx; then
   printf 'turso: created database %s in group %s\\n' ${q(database)} ${q(group)} >&2
+elif [ "$turso_status" = 400 ] && ${nodeEval(MESSAGE_SAYS_GROUP_NOT_FOUND_JS)} "$turso_tmp/body"; then
+  # openapi.json createDatabase: 400 {"error":"group not found"}; the group must already exist.
+  turso_fail ${q(`creating database ${database}: group ${group} does not exist in organisation ${org}; check libsql-stack:turso.group and libsql-stack:turso.org (the group Command creates it first)`)}
 elif [ "$turso_status" = 409 ]; then
   printf 'turso: database %s exists; reading it\\n' ${q(database)} >&2
   turso_request GET ${q(`${databases}/${database}`)}

@@ -25,20 +25,20 @@ export const ERROR_MESSAGE_JS = lines(
   `process.stdout.write(msg.trim().slice(0, 500) || "(empty response body)");`,
 );
 
-/** Exit 0 when the error in a response body file (argv[1]) says something "already" exists (idempotent add). */
-export const MESSAGE_SAYS_ALREADY_JS = lines(
+/** Exit 0 when the error in a response body file (argv[1]) is openapi.json createDatabase's 400 "group not found". */
+export const MESSAGE_SAYS_GROUP_NOT_FOUND_JS = lines(
   `const raw = require("fs").readFileSync(process.argv[1], "utf8");`,
   `let msg = raw;`,
   `try { const j = JSON.parse(raw); msg = String((j && (j.error || j.message)) || raw); } catch (e) {}`,
-  `process.exit(/already/i.test(msg) ? 0 : 1);`,
+  `process.exit(/group not found/i.test(msg) ? 0 : 1);`,
 );
 
-/** Exit 0 when the group in a GET group answer (argv[1]) has location argv[2] (as primary or replica). */
-export const GROUP_HAS_LOCATION_JS = lines(
+/** Prints the primary location of the group in a GET group answer (argv[1]); `locations` is deprecated (openapi BaseGroup). */
+export const GROUP_PRIMARY_JS = lines(
   PRELUDE,
   `const g = (read(1, "reading the group") || {}).group || {};`,
-  `const loc = process.argv[2];`,
-  `process.exit(g.primary === loc || (Array.isArray(g.locations) && g.locations.includes(loc)) ? 0 : 1);`,
+  `if (typeof g.primary !== "string" || g.primary === "") fail("the Turso API answer for the group has no primary location");`,
+  `process.stdout.write(g.primary);`,
 );
 
 /**

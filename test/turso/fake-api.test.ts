@@ -12,10 +12,10 @@ afterEach(async () => {
   await api.close();
 });
 
-async function call(method: string, path: string, body?: unknown, token = TOKEN) {
+async function call(method: string, path: string, body?: unknown, token = TOKEN, contentType: string | null = "application/json") {
   const res = await fetch(`${api.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, ...(contentType === null ? {} : { "content-type": contentType }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
@@ -49,6 +49,37 @@ describe("fake Turso Platform API", () => {
     expect(again).toEqual({ status: 409, json: { error: "database with name app already exists" } });
     const got = await call("GET", "/v1/organizations/acme/databases/app");
     expect(got.json.database).toMatchObject({ Name: "app", DbId: created.json.database.DbId, group: "default" });
+  });
+
+  // openapi.json createDatabase: 400 {"error":"group not found"} ("The group must already exist").
+  it("answers 400 group not found for a database in a missing group", async () => {
+    expect(await call("POST", "/v1/organizations/acme/databases", { name: "app", group: "nope" })).toEqual({ status: 400, json: { error: "group not found" } });
+    expect(api.state.databases.size).toBe(0);
+  });
+
+  // openapi.json createGroup 409 example "group already exists"; getGroup 404 GroupNotFoundResponse.
+  it("answers createGroup 409 and getGroup 404 with the OpenAPI messages", async () => {
+    await call("POST", "/v1/organizations/acme/groups", { name: "g", location: "aws-eu-west-1" });
+    expect(await call("POST", "/v1/organizations/acme/groups", { name: "g", location: "aws-us-east-1" })).toEqual({ status: 409, json: { error: "group already exists" } });
+    expect(await call("GET", "/v1/organizations/acme/groups/none")).toEqual({ status: 404, json: { error: "group not found" } });
+    expect((await call("GET", "/v1/organizations/acme/databases/none")).status).toBe(404);
+  });
+
+  // addLocationToGroup: deprecated for new accounts (turso-docs cli/group/locations/add.mdx); never moves the primary.
+  it("refuses to add a location to a group and leaves the group unchanged", async () => {
+    await call("POST", "/v1/organizations/acme/groups", { name: "g", location: "aws-eu-west-1" });
+    const added = await call("POST", "/v1/organizations/acme/groups/g/locations/aws-us-east-1");
+    expect(added.status).toBe(400);
+    expect(added.json.error).toMatch(/no longer supports multi-region replication/);
+    const got = await call("GET", "/v1/organizations/acme/groups/g");
+    expect(got.json.group).toMatchObject({ primary: "aws-eu-west-1", locations: ["aws-eu-west-1"] });
+  });
+
+  it("refuses a body without Content-Type: application/json (415) and changes nothing", async () => {
+    const res = await call("POST", "/v1/organizations/acme/groups", { name: "g", location: "aws-eu-west-1" }, TOKEN, "application/x-www-form-urlencoded");
+    expect(res.status).toBe(415);
+    expect((await call("POST", "/v1/organizations/acme/groups", { name: "g", location: "aws-eu-west-1" }, TOKEN, null)).status).toBe(415);
+    expect(api.state.groups.size).toBe(0);
   });
 
   it("mints a fresh JWT-looking token on every call and counts them", async () => {

@@ -34,30 +34,40 @@ describe("groupScripts", () => {
     expect(api.state.groups.get("acme/default")).toMatchObject({ primary: "aws-eu-west-1", locations: ["aws-eu-west-1"] });
   });
 
-  it("re-run: adopts the existing group (409) without adding a location it already has", async () => {
+  it("re-run: adopts the existing group (409) when its primary is the configured location, never adding locations", async () => {
     await mustRun(group().create);
     const again = await mustRun(group().create);
     expect(again.stderr).toContain("group default exists in aws-eu-west-1");
     expect(api.state.groups.get("acme/default")!.locations).toEqual(["aws-eu-west-1"]);
-    expect(api.requests.filter((r) => r.path.endsWith("/locations/aws-eu-west-1"))).toHaveLength(0);
+    expect(api.requests.filter((r) => r.path.includes("/locations/"))).toHaveLength(0);
   });
 
-  it("adds the location to an existing group that lacks it", async () => {
+  it("fails, naming turso.location and turso.group and the fix, when the group exists with another primary", async () => {
     await mustRun(groupScripts({ org: ORG, group: "default", location: "aws-us-east-1" }).create);
-    await mustRun(group().create);
-    expect(api.state.groups.get("acme/default")!.locations).toEqual(["aws-us-east-1", "aws-eu-west-1"]);
+    const result = await runScript(group().create, env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("group default already exists with primary location aws-us-east-1, not aws-eu-west-1");
+    expect(result.stderr).toContain("set libsql-stack:turso.location to aws-us-east-1");
+    expect(result.stderr).toContain("or set libsql-stack:turso.group to a new group name");
+    // Nothing was attempted that the API deprecates, and the group is unchanged.
+    expect(api.requests.filter((r) => r.path.includes("/locations/"))).toHaveLength(0);
+    expect(api.state.groups.get("acme/default")).toMatchObject({ primary: "aws-us-east-1", locations: ["aws-us-east-1"] });
   });
 
-  it("tolerates an 'already has location' answer when adding the location", async () => {
-    await mustRun(groupScripts({ org: ORG, group: "default", location: "aws-us-east-1" }).create);
-    api.failNext({ method: "POST", path: "/v1/organizations/acme/groups/default/locations/aws-eu-west-1", status: 409, error: "group default already has location aws-eu-west-1" });
+  it("reads the primary, not the deprecated locations list, of an existing group", async () => {
     await mustRun(group().create);
+    // A group of an old account with a replica location: primary elsewhere, our location only a replica.
+    api.state.groups.get("acme/default")!.primary = "aws-us-east-1";
+    api.state.groups.get("acme/default")!.locations.push("aws-us-east-1");
+    const result = await runScript(group().create, env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("already exists with primary location aws-us-east-1");
   });
 
   it("fails with the API's message for an unknown location", async () => {
     const result = await runScript(groupScripts({ org: ORG, group: "default", location: "mars-1" }).create, env);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('creating group default failed: HTTP 400 from the Turso API: invalid location "mars-1"');
+    expect(result.stderr).toContain("creating group default failed: HTTP 400 from the Turso API: invalid location: mars-1");
   });
 
   it("delete keeps the group unless allowDeletion, and never while a database is left in it", async () => {
@@ -101,6 +111,13 @@ describe("databaseScripts", () => {
     const result = await runScript(database(false).create, env);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("database app already exists in group other, not default");
+  });
+
+  it("fails naming turso.group/turso.org when the group is missing (the API's 400 group not found)", async () => {
+    const result = await runScript(databaseScripts({ org: ORG, database: "app", group: "nogroup", allowDeletion: false }).create, env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("creating database app: group nogroup does not exist in organisation acme; check libsql-stack:turso.group");
+    expect(api.state.databases.size).toBe(0);
   });
 
   it("sends name and group as JSON, with the token only in the Authorization header", async () => {

@@ -77,7 +77,7 @@ describe("databaseTokenScripts", () => {
     const other = databaseTokenScripts({ org: "acme", database: "other", authorization: "read-only", expiration: "2w" });
     const result = await runScript(other.update!, { ...env, PULUMI_COMMAND_STDOUT: first.stdout });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("creating a token for database other failed: HTTP 404 from the Turso API: database other not found");
+    expect(result.stderr).toContain("creating a token for database other failed: HTTP 404 from the Turso API: could not find database with name other: record not found");
   });
 
   it("delete only explains that Turso tokens cannot be revoked one by one", async () => {

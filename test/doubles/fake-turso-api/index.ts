@@ -3,10 +3,12 @@
  * routes our scripts use (infra/turso/scripts.ts), with the response shapes from the project's reference notes
  * (/work/shared/reference/turso-cloudflare.md). Listens on 127.0.0.1 on an ephemeral port; no network.
  *
- * Where the real API's behaviour is not documented, the double picks one plausible answer and says so below,
- * so that the scripts are tested against the strict case:
- *  - adding a location a group already has → 409 {"error":"group <g> already has location <loc>"};
- *  - deleting a group deletes its databases (as `turso group destroy` documents).
+ * Where the real API's behaviour is not documented, the double picks the strict answer and says so below:
+ *  - every request needs `Authorization: Bearer <token>` (openapi.json security bearerAuth) → else 401;
+ *  - a request with a body must say `Content-Type: application/json` (every requestBody in openapi.json is
+ *    `application/json` only) → else 415 and nothing changes; a body that is not JSON → 400;
+ *  - adding/removing group locations is refused (deprecated for new accounts; see routes.ts);
+ *  - deleting a group deletes its databases (turso-docs cli/group/destroy.mdx "with all locations and databases").
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -85,6 +87,11 @@ export async function startFakeTursoApi(options: FakeTursoApiOptions): Promise<F
       if (i >= 0) {
         const [failure] = failures.splice(i, 1);
         send(failure!.status, { error: failure!.error });
+        return;
+      }
+      const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+      if (body !== "" && contentType !== "application/json") {
+        send(415, { error: "Content-Type must be application/json" });
         return;
       }
       let json: unknown;

@@ -1,7 +1,8 @@
 /**
  * Routes of the Turso Platform API TEST DOUBLE (see ./index.ts). Pure: (state, request) → answer, so the
- * behaviour can be read top to bottom. Shapes follow the reference notes: {database:{DbId, Hostname, Name}},
- * Hostname `<db>-<org>.turso.io`, {jwt}, {locations:{code:name}}.
+ * behaviour can be read top to bottom. Every route cites its operationId in tursodatabase/turso-docs
+ * api-reference/openapi.json (OAS below); status codes and shapes follow it: {database:{DbId, Hostname, Name}},
+ * Hostname `<db>-<org>.turso.io`, {jwt}, {locations:{code:name}}, errors {"error": "..."}.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 
@@ -54,9 +55,21 @@ function fakeJwt(claims: Record<string, unknown>): string {
   return `${header}.${payload}.${b64url(randomBytes(64))}`;
 }
 
+/** OAS components/schemas/BaseGroup; `locations` and `version` are deprecated there but still sent. */
 function groupJson(g: FakeGroup) {
   return { name: g.name, version: "v0.24.0", uuid: g.uuid, locations: g.locations, primary: g.primary, delete_protection: false };
 }
+
+/** OAS components/responses/GroupNotFoundResponse and DatabaseNotFoundResponse (404). */
+const GROUP_NOT_FOUND = error(404, "group not found");
+const databaseNotFound = (name: string) => error(404, `could not find database with name ${name}: record not found`);
+
+/**
+ * OAS addLocationToGroup (POST …/groups/{g}/locations/{loc}): deprecated, "Turso Cloud no longer supports
+ * multi-region replication for new users" (turso-docs cli/group/locations/add.mdx); the double is a new account,
+ * so it refuses with 400 (a status the operation lists) and never changes the group.
+ */
+const LOCATIONS_DEPRECATED = error(400, "adding locations is no longer supported: Turso Cloud no longer supports multi-region replication for new users");
 
 function databaseJson(state: FakeTursoState, d: FakeDatabase) {
   const group = state.groups.get(`${d.org}/${d.group}`);
@@ -83,33 +96,36 @@ function issueToken(state: FakeTursoState, query: URLSearchParams, claims: Recor
 
 function groupsRoute(state: FakeTursoState, method: string, org: string, rest: string[], query: URLSearchParams, json: unknown): Answer {
   if (rest.length === 0) {
+    // OAS listGroups
     if (method === "GET") return ok({ groups: [...state.groups.values()].filter((g) => g.org === org).map(groupJson) });
     if (method !== "POST") return error(405, "method not allowed");
+    // OAS createGroup: NewGroup {name, location} both required; 409 "group already exists".
     const { name, location } = (json ?? {}) as { name?: unknown; location?: unknown };
     if (typeof name !== "string" || !NAME.test(name)) return error(400, "invalid group name");
-    if (typeof location !== "string" || !(location in state.locations)) return error(400, `invalid location "${String(location)}"`);
-    if (state.groups.has(`${org}/${name}`)) return error(409, `group ${name} already exists`);
+    if (typeof location !== "string" || !(location in state.locations)) return error(400, `invalid location: ${String(location)}`);
+    if (state.groups.has(`${org}/${name}`)) return error(409, "group already exists");
     const group: FakeGroup = { org, name, primary: location, locations: [location], uuid: randomUUID() };
     state.groups.set(`${org}/${name}`, group);
     return ok({ group: groupJson(group) });
   }
   const [name, sub, arg, ...extra] = rest;
   const group = state.groups.get(`${org}/${name}`);
-  if (!group) return error(404, `group ${name} not found`);
+  if (!group) return GROUP_NOT_FOUND;
   if (sub === undefined) {
+    // OAS getGroup / deleteGroup
     if (method === "GET") return ok({ group: groupJson(group) });
     if (method !== "DELETE") return error(405, "method not allowed");
     state.groups.delete(`${org}/${name}`);
     for (const [key, db] of state.databases) if (db.org === org && db.group === name) state.databases.delete(key);
     return ok({ group: groupJson(group) });
   }
-  if (sub === "locations" && arg !== undefined && extra.length === 0 && method === "POST") {
-    if (!(arg in state.locations)) return error(400, `invalid location "${arg}"`);
-    if (group.locations.includes(arg)) return error(409, `group ${name} already has location ${arg}`);
-    group.locations.push(arg);
-    return ok({ group: groupJson(group) });
+  if (sub === "locations" && arg !== undefined && extra.length === 0 && (method === "POST" || method === "DELETE")) {
+    // OAS addLocationToGroup / removeLocationFromGroup: deprecated, refused (see LOCATIONS_DEPRECATED).
+    if (!(arg in state.locations)) return error(400, `invalid location: ${arg}`);
+    return LOCATIONS_DEPRECATED;
   }
   if (sub === "auth" && arg === "tokens" && extra.length === 0 && method === "POST") {
+    // OAS createGroupToken
     return issueToken(state, query, { gid: group.uuid });
   }
   return error(404, "route not found");
@@ -118,14 +134,17 @@ function groupsRoute(state: FakeTursoState, method: string, org: string, rest: s
 function databasesRoute(state: FakeTursoState, method: string, org: string, rest: string[], query: URLSearchParams, json: unknown): Answer {
   if (rest.length === 0) {
     if (method === "GET") {
+      // OAS listDatabases (?group= filter)
       const group = query.get("group");
       const list = [...state.databases.values()].filter((d) => d.org === org && (group === null || d.group === group));
       return ok({ databases: list.map((d) => databaseJson(state, d)) });
     }
     if (method !== "POST") return error(405, "method not allowed");
+    // OAS createDatabase: CreateDatabaseInput {name, group} ("The group must already exist"); 400 "group not
+    // found"; 409 "database with name [databaseName] already exists".
     const { name, group } = (json ?? {}) as { name?: unknown; group?: unknown };
     if (typeof name !== "string" || !NAME.test(name)) return error(400, "invalid database name");
-    if (typeof group !== "string" || !state.groups.has(`${org}/${group}`)) return error(404, `group ${String(group)} not found`);
+    if (typeof group !== "string" || !state.groups.has(`${org}/${group}`)) return error(400, "group not found");
     if (state.databases.has(`${org}/${name}`)) return error(409, `database with name ${name} already exists`);
     const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group };
     state.databases.set(`${org}/${name}`, db);
@@ -134,16 +153,18 @@ function databasesRoute(state: FakeTursoState, method: string, org: string, rest
   }
   const [name, sub, arg, ...extra] = rest;
   const db = state.databases.get(`${org}/${name}`);
-  if (!db) return error(404, `database ${name} not found`);
+  if (!db) return databaseNotFound(name!);
   if (sub === undefined) {
+    // OAS getDatabase / deleteDatabase (200 {"database": "<name>"})
     if (method === "GET") return ok({ database: databaseJson(state, db) });
     if (method !== "DELETE") return error(405, "method not allowed");
     state.databases.delete(`${org}/${name}`);
     return ok({ database: db.Name });
   }
   if (sub === "auth" && extra.length === 0 && method === "POST") {
-    if (arg === "tokens") return issueToken(state, query, { id: db.DbId });
+    if (arg === "tokens") return issueToken(state, query, { id: db.DbId }); // OAS createDatabaseToken
     if (arg === "rotate") {
+      // OAS invalidateDatabaseTokens
       state.rotations += 1;
       return ok({});
     }
@@ -156,6 +177,7 @@ export function route(state: FakeTursoState, method: string, path: string, query
   const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
   if (parts[0] !== "v1") return error(404, "route not found");
   if (parts.length === 2 && parts[1] === "locations") {
+    // OAS listLocations
     return method === "GET" ? ok({ locations: state.locations }) : error(405, "method not allowed");
   }
   const [, orgs, org, collection, ...rest] = parts;
