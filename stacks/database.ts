@@ -56,22 +56,22 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       secretAccessKey: secrets.backupSecretAccessKey!,
     },
   });
-  const ready: pulumi.Resource[] = [...cluster.ready];
-  if (config.tenants.length > 0) {
-    const namespaces = createSqldNamespaces(
-      "sqld-namespaces",
-      {
-        app,
-        namespaces: config.tenants,
-        adminKey: keys.adminKey!,
-        protect: config.dataProtection.protect,
-        allowDeletion: config.dataProtection.allowNamespaceDeletion,
-        dependsOn: cluster.ready,
-      },
-      cluster,
-    );
-    ready.push(namespaces);
-  }
+  // Always in the program, even with `tenants: []`: a protected resource that leaves the program makes `up`
+  // fail ("marked for protection"), and removing tenants is the script's job (its keep/delete logic diffs the
+  // previous stdout against NAMESPACES, whatever the list length).
+  const namespaces = createSqldNamespaces(
+    "sqld-namespaces",
+    {
+      app,
+      namespaces: config.tenants,
+      adminKey: keys.adminKey!,
+      protect: config.dataProtection.protect,
+      allowDeletion: config.dataProtection.allowNamespaceDeletion,
+      dependsOn: cluster.ready,
+    },
+    cluster,
+  );
+  const ready: pulumi.Resource[] = [...cluster.ready, namespaces];
   return {
     publicUrl: cluster.publicUrl,
     serviceUrl: cluster.privateUrl,

@@ -63,7 +63,10 @@ export class FlyApiApp extends pulumi.ComponentResource {
       autoStop: args.autoStop ?? "stop",
       strategy,
     });
-    const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org ?? "personal" }) }, { parent: this });
+    // The name in `triggers` makes a renamed api.app a replace (pulumi-command v1.2.1 common/inputs.go
+    // ResourceInputs.Triggers is the only replaceOnChanges input): the new app is created, the old one destroyed
+    // by the delete script stored in state. Without it the rename would be an update that leaves the old app running.
+    const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org ?? "personal" }), triggers: [args.app] }, { parent: this });
     const secrets = scriptCommand(
       `${name}-secrets`,
       {

@@ -3,6 +3,7 @@ import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
+import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { planMachines, type SqldRegion } from "./topology";
 
@@ -82,7 +83,22 @@ export class SqldCluster extends pulumi.ComponentResource {
     });
 
     const stateful = { parent: this, protect: protectData, retainOnDelete: protectData };
-    const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org ?? "personal" }) }, stateful);
+    // pulumi-command v1.2.1 replaces a Command only when `triggers` change (provider/pkg/provider/common/inputs.go
+    // ResourceInputs.Triggers `provider:"replaceOnChanges"`); any other input change is an update that re-runs
+    // `create`. The app name in `triggers` makes a renamed fly.app a replace, which `protect` refuses in prod,
+    // instead of an update that would create a new, empty app and orphan the data.
+    const identity = [args.app];
+    const allowVolumeDeletion = !protectData && (args.allowVolumeDeletion ?? false);
+    const appCommandScripts = appScripts({ app: args.app, org: args.org ?? "personal" });
+    const app = scriptCommand(
+      `${name}-app`,
+      {
+        // `fly apps destroy` also destroys the app's volumes: only when volume deletion is allowed.
+        scripts: allowVolumeDeletion ? appCommandScripts : { ...appCommandScripts, delete: keepAppScript(args.app) },
+        triggers: identity,
+      },
+      stateful,
+    );
     const secrets = createSecrets(name, args, { parent: this, dependsOn: [app] });
     const volumes = args.regions.map((r) =>
       scriptCommand(
@@ -96,8 +112,9 @@ export class SqldCluster extends pulumi.ComponentResource {
             count: 1,
             vmSize: r.vm.size,
             vmMemoryMb: r.vm.memoryMb,
-            destroyOnDelete: !protectData && (args.allowVolumeDeletion ?? false),
+            destroyOnDelete: allowVolumeDeletion,
           }),
+          triggers: identity,
         },
         { ...stateful, dependsOn: [app] },
       ),
@@ -130,6 +147,18 @@ export class SqldCluster extends pulumi.ComponentResource {
     this.ready = [...scales, ips];
     this.registerOutputs({ publicUrl: this.publicUrl, privateUrl: this.privateUrl, appName: this.appName });
   }
+}
+
+/**
+ * Delete script of the app Command while volumes must be kept. A delete runs the script stored in state
+ * (pulumi-command provider/pkg/provider/local/commandController.go Command.Delete uses req.State), so turning
+ * dataProtection.allowVolumeDeletion on takes effect only after an `up` has stored the destroying script.
+ */
+function keepAppScript(app: string): string {
+  return shellScript([
+    ...shellAssignments({ app }),
+    'printf "Keeping Fly app %s and its volumes (dataProtection.allowVolumeDeletion is false); destroy it with: fly apps destroy %s\\n" "$app" "$app" >&2',
+  ]);
 }
 
 /**

@@ -32,6 +32,9 @@ export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, par
       scripts: namespaceScripts({ app: args.app, allowDeletion: args.allowDeletion ?? false }),
       environment: { NAMESPACES: wanted.join(" "), LIBSQL_ADMIN_AUTH_KEY: pulumi.secret(args.adminKey) },
       previousStdoutInEnv: true,
+      // A renamed fly.app is a replace (blocked by `protect` in prod), not an update that creates the namespaces
+      // on the new app and forgets the old ones: pulumi-command v1.2.1 replaces only on `triggers` changes.
+      triggers: [args.app],
     },
     { parent, dependsOn: args.dependsOn, protect, retainOnDelete: protect },
   );

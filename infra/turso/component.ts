@@ -85,8 +85,13 @@ export class TursoDatabase extends pulumi.ComponentResource {
     const protect = args.protect ?? true;
     const environment = tursoEnvironment(args.apiToken);
 
-    const groupCommand = scriptCommand(`${name}-group`, { scripts: scripts.group, environment }, { parent: this });
-    const databaseCommand = scriptCommand(`${name}-database`, { scripts: scripts.database, environment }, {
+    const group = args.group ?? "default";
+    // Identity in `triggers`: pulumi-command v1.2.1 replaces a Command only when its triggers change
+    // (provider/pkg/provider/common/inputs.go ResourceInputs.Triggers). A new turso.org/group/database is then a
+    // replace, which `protect` refuses in prod, instead of an update that creates a new, empty database and
+    // repoints the Worker. Unprotected, the old one is deleted by the delete script stored in state.
+    const groupCommand = scriptCommand(`${name}-group`, { scripts: scripts.group, environment, triggers: [args.org, group] }, { parent: this });
+    const databaseCommand = scriptCommand(`${name}-database`, { scripts: scripts.database, environment, triggers: [args.org, group, args.database] }, {
       parent: this,
       dependsOn: [groupCommand],
       protect,
@@ -96,7 +101,7 @@ export class TursoDatabase extends pulumi.ComponentResource {
     // (or another database/authorization/expiration) mints a token; the trigger makes that change visible.
     const tokenCommand = scriptCommand(
       `${name}-token`,
-      { scripts: scripts.token, environment, secretStdout: true, triggers: [args.tokenRotation ?? "1"] },
+      { scripts: scripts.token, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? "1"] },
       { parent: this, dependsOn: [databaseCommand] },
     );
 

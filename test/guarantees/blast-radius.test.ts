@@ -3,6 +3,7 @@ import { diffPlans, type PlanDiff } from "../../scripts/lib/plan-diff";
 import type { Plan } from "../../scripts/lib/plan-runner";
 import { planRevealed } from "../policy/support/revealed-plan";
 import { stackYamlConfig } from "../support/plan";
+import { replacedBetween } from "./support/emulated-state";
 
 /**
  * Guarantee (b): a config change touches only the resources it is about. Each case plans prod before and
@@ -17,15 +18,21 @@ vi.mock("../../scripts/lib/mock-outputs", async (importOriginal) => {
   return { ...real, mockResourceState: withEmulatedState(real.mockResourceState) };
 });
 
-/** `+name`, `-name`, `~name: keys` for every change, outputs as `outputs: names`. */
-function changes(d: PlanDiff): string[] {
+/**
+ * `+name`, `-name`, `~name: keys` (update), `+-name: keys` (replace, by the providers' rules: for a Command
+ * only a `triggers` change, see ./support/emulated-state.ts replaceKeyOf) and `outputs: names`.
+ */
+function changes(d: PlanDiff, replaced: string[] = []): string[] {
   return [
     ...d.create.map((r) => `+${r.name}`),
     ...d.delete.map((r) => `-${r.name}`),
-    ...d.update.map((r) => `~${r.name}: ${r.keys.join(", ")}`),
+    ...d.update.map((r) => `${replaced.includes(r.name) ? "+-" : "~"}${r.name}: ${r.keys.join(", ")}`),
     ...(d.outputs.changed.length ? [`outputs: ${d.outputs.changed.join(", ")}`] : []),
   ].sort();
 }
+
+/** changes() of base → head with replaces told apart from updates. */
+const changesBetween = (from: Plan, to: Plan) => changes(diffPlans(from, to, { maskKeyMaterial: false }), replacedBetween(from, to));
 
 const prod = stackYamlConfig("prod");
 const tenants = prod.tenants as string[];
@@ -50,29 +57,30 @@ describe("blast radius (prod)", () => {
 
   describe("adding a tenant", () => {
     it("changes only the namespace set when no API app runs", async () => {
-      const d = diffPlans(baseWithoutApi, await after({ ...NO_API, tenants: [...tenants, "umbrella"] }), { maskKeyMaterial: false });
-      expect(changes(d)).toEqual(["~sqld-namespaces: environment.NAMESPACES"]);
+      // An update, not a replace: the namespaces script's own keep/delete logic handles the set.
+      expect(changesBetween(baseWithoutApi, await after({ ...NO_API, tenants: [...tenants, "umbrella"] }))).toEqual(["~sqld-namespaces: environment.NAMESPACES"]);
     });
 
     it("also re-issues the API app's service token, which lists every tenant (exceeds the guarantee)", async () => {
-      const d = diffPlans(base, await after({ tenants: [...tenants, "umbrella"] }), { maskKeyMaterial: false });
+      const d = changesBetween(base, await after({ tenants: [...tenants, "umbrella"] }));
       // api-secrets: DATABASE_AUTH_TOKEN is a JWT scoped to all tenants (stacks/database.ts mintServiceToken),
       // re-imported without --stage, so Fly restarts the API machines when a tenant is added.
-      expect(changes(d)).toEqual(["~api-secrets: stdin", "~sqld-namespaces: environment.NAMESPACES"]);
+      expect(d).toEqual(["~api-secrets: stdin", "~sqld-namespaces: environment.NAMESPACES"]);
     });
   });
 
   describe("changing one region's volume size", () => {
     it("changes only that region's volume for a replica region", async () => {
-      const d = diffPlans(base, await after({ regions: withVolumeSize(1, 40) }), { maskKeyMaterial: false });
-      expect(changes(d)).toEqual([`~sqld-volume-${regions[1]!.code}: create`]);
+      // An update (the volume script re-runs), not a replace: triggers hold only the app name.
+      expect(changesBetween(base, await after({ regions: withVolumeSize(1, 40) }))).toEqual([`~sqld-volume-${regions[1]!.code}: create`]);
     });
 
     it("also redeploys sqld for the primary region, whose size is fly.toml's initial_size (exceeds the guarantee)", async () => {
-      const d = diffPlans(base, await after({ regions: withVolumeSize(0, 40) }), { maskKeyMaterial: false });
+      const d = changesBetween(base, await after({ regions: withVolumeSize(0, 40) }));
       // infra/sqld/cluster.ts passes the primary's volumeSizeGb as [[mounts]] initial_size; the fly.toml change
       // re-runs `fly deploy` and, through the rollout digest, the post-deploy check.
-      expect(changes(d)).toEqual(["~database-verify: triggers[0]", "~sqld-deploy: environment.FLY_TOML", `~sqld-volume-${regions[0]!.code}: create`]);
+      // database-verify's triggers hold the rollout digest: the check is replaced, i.e. runs again (no state).
+      expect(d).toEqual(["+-database-verify: triggers[0]", "~sqld-deploy: environment.FLY_TOML", `~sqld-volume-${regions[0]!.code}: create`]);
     });
   });
 
@@ -80,14 +88,13 @@ describe("blast radius (prod)", () => {
     const KEY_SQLD_WORKER = ["+keys-signing-key-v2", "-keys-signing-key-v1", "~gateway-script: bindings[JWT_PRIVATE_KEY].text", "~sqld-secrets: stdin"];
 
     it("replaces the key and updates sqld's secrets, the Worker and the post-deploy check (no API app)", async () => {
-      const d = diffPlans(baseWithoutApi, await after({ ...NO_API, auth: { signingKeyVersion: 2 } }), { maskKeyMaterial: false });
-      // database-verify carries the signing key to mint its own check token: it re-runs with the new key.
-      expect(changes(d)).toEqual([...KEY_SQLD_WORKER, "~database-verify: environment.JWT_PRIVATE_KEY", "outputs: jwtPublicKeyPem"].sort());
+      const d = changesBetween(baseWithoutApi, await after({ ...NO_API, auth: { signingKeyVersion: 2 } }));
+      // database-verify carries the signing key to mint its own check token: an update re-runs it with the new key.
+      expect(d).toEqual([...KEY_SQLD_WORKER, "~database-verify: environment.JWT_PRIVATE_KEY", "outputs: jwtPublicKeyPem"].sort());
     });
 
     it("also re-signs the API app's token when the API app runs (exceeds the guarantee)", async () => {
-      const d = diffPlans(base, await after({ auth: { signingKeyVersion: 2 } }), { maskKeyMaterial: false });
-      expect(changes(d)).toEqual(
+      expect(changesBetween(base, await after({ auth: { signingKeyVersion: 2 } }))).toEqual(
         [...KEY_SQLD_WORKER, "~database-verify: environment.JWT_PRIVATE_KEY", "~api-secrets: stdin", "outputs: jwtPublicKeyPem"].sort(),
       );
     });

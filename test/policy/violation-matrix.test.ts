@@ -121,7 +121,7 @@ describe("policy pack over the real program (violation matrix)", () => {
   it("the plans policies see carry plain values where the CLI prints [secret]", () => {
     const bindings = base.dev!.resources.find((r) => r.name === "gateway-script")!.inputs.bindings as { name: string; type: string }[];
     expect(bindings.map((b) => `${b.name}:${b.type}`)).toEqual(expect.arrayContaining(["JWT_PRIVATE_KEY:secret_text", "GATEWAY_API_KEY:secret_text"]));
-    expect(String(base.prod!.resources.find((r) => r.name === "sqld-secrets")!.inputs.stdin)).toMatch(/^SQLD_AUTH_JWT_KEY=[A-Za-z0-9_-]{43}$/m);
+    expect(String(base.prod!.resources.find((r) => r.name === "sqld-secrets")!.inputs.stdin)).toMatch(/^SQLD_AUTH_JWT_KEY="""[A-Za-z0-9_-]{43}"""$/m);
   });
 
   it("matches the expected matrix: good stacks clean, each bad variant trips exactly its policy", () => {

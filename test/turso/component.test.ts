@@ -106,9 +106,18 @@ describe("TursoDatabase", () => {
     const { byName, inputsOf } = await build({ ...args, tokenRotation: "2025-06" });
     const token = byName("db-token");
     expect(token.opts.additionalSecretOutputs).toEqual(["stdout"]);
-    expect(inputsOf("db-token")).toMatchObject({ logging: "none", triggers: ["2025-06"], addPreviousOutputInEnv: true });
+    expect(inputsOf("db-token")).toMatchObject({ logging: "none", triggers: ["acme", "app", "2025-06"], addPreviousOutputInEnv: true });
     expect(inputsOf("db-token")!.update).toContain("PULUMI_COMMAND_STDOUT");
     expect(inputsOf("db-database")).toMatchObject({ logging: "stdoutAndStderr", addPreviousOutputInEnv: false });
+  });
+
+  // pulumi-command v1.2.1: only a `triggers` change replaces (provider/pkg/provider/common/inputs.go), so the
+  // identity must be there for a renamed org/group/database to be a replace that `protect` can refuse.
+  it("puts org, group and database into the triggers, so renaming any of them is a replace", async () => {
+    const { inputsOf } = await build({ ...args, group: "g1" });
+    expect(inputsOf("db-group")!.triggers).toEqual(["acme", "g1"]);
+    expect(inputsOf("db-database")!.triggers).toEqual(["acme", "g1", "app"]);
+    expect(inputsOf("db-token")!.triggers).toEqual(["acme", "app", "1"]);
   });
 
   it("outputs url and hostname from the database stdout, and the token as a secret", async () => {
