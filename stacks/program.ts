@@ -85,7 +85,8 @@ export function defineStack(): StackOutputs {
       gatewayScriptName: worker.scriptName,
       gatewayApiKey: worker.gatewayApiKey,
       gatewayBundleSha256: worker.bundleSha256,
-      ...(config.worker?.customDomain && { gatewayUrl: worker.url }),
+      // Always: the custom domain, the route's host, or the workers.dev URL.
+      gatewayUrl: worker.url,
     }),
     ...(api && { apiUrl: api.url }),
   };

@@ -1,6 +1,8 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { scriptCommand } from "../command";
+import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "./workers-dev";
 import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY, writeWorkerBundle } from "./bundle";
 
 export interface EdgeWorkerArgs {
@@ -40,7 +42,8 @@ export class EdgeWorker extends pulumi.ComponentResource {
   /** SHA-256 of the uploaded bundle. */
   readonly bundleSha256: string;
   readonly bundleSizeBytes: number;
-  readonly url: pulumi.Output<string | undefined>;
+  /** Where the gateway answers: the custom domain, the route's host, or else its workers.dev URL. Always set. */
+  readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: EdgeWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:cloudflare:EdgeWorker", name, {}, opts);
@@ -89,7 +92,23 @@ export class EdgeWorker extends pulumi.ComponentResource {
       new cloudflare.WorkersRoute(`${name}-route`, { zoneId: args.route.zoneId, pattern: args.route.pattern, script: script.scriptName }, { parent: this });
     }
     this.scriptName = script.scriptName;
-    this.url = pulumi.output(args.customDomain ? `https://${args.customDomain.hostname}` : undefined);
-    this.registerOutputs({ scriptName: this.scriptName, bundleSha256: this.bundleSha256 });
+    const fixedUrl = args.customDomain ? `https://${args.customDomain.hostname}` : args.route ? routeUrl(args.route.pattern) : undefined;
+    if (fixedUrl !== undefined) {
+      this.url = pulumi.output(fixedUrl);
+    } else {
+      // Neither a custom domain nor a route with a concrete host: the workers.dev route is the way in.
+      const workersDev = new cloudflare.WorkersScriptSubdomain(
+        `${name}-workers-dev`,
+        { accountId: args.accountId, scriptName: script.scriptName, enabled: true, previewsEnabled: false },
+        { parent: this },
+      );
+      const subdomain = scriptCommand(
+        `${name}-workers-dev-subdomain`,
+        { scripts: workersDevSubdomainScripts(args.accountId) },
+        { parent: this, dependsOn: [workersDev] },
+      );
+      this.url = pulumi.all([script.scriptName, subdomain.stdout]).apply(([scriptName, stdout]) => workersDevUrl(scriptName, stdout));
+    }
+    this.registerOutputs({ scriptName: this.scriptName, bundleSha256: this.bundleSha256, url: this.url });
   }
 }

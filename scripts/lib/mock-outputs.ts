@@ -40,6 +40,7 @@ function commandStdout(name: string, inputs: Record<string, unknown>): string {
   const region = /-volume-([a-z]{3})$/.exec(name)?.[1];
   if (region) return JSON.stringify({ region, volumeIds: [`vol_${digest(name, 16)}`] });
   const app = /(?:^|\s)-a '?([a-z0-9-]+)'?/.exec(script)?.[1] ?? "app";
+  if (/-workers-dev-subdomain$/.test(name)) return JSON.stringify({ subdomain: `acct-${digest(script, 8)}` });
   if (/-ips$/.test(name)) return JSON.stringify({ hostname: `${app}.fly.dev` });
   if (/-database$/.test(name)) {
     const db = /databases\/?'?([a-z0-9-]+)/.exec(script)?.[1] ?? name;

@@ -57,6 +57,21 @@ describe("EdgeWorker exposure", () => {
   it("adds a route when configured", async () => {
     const plan = await planStack("dev", { worker: { ...worker, route: { pattern: "acme.dev/db/*", zoneId } } });
     expect(byName(plan, "gateway-route").inputs).toMatchObject({ pattern: "acme.dev/db/*", script: "gw", zoneId });
+    expect(plan.outputs.gatewayUrl).toBe("https://acme.dev/db/");
+    expect(plan.resources.filter((r) => r.name.startsWith("gateway-workers-dev"))).toEqual([]);
+  });
+
+  it("with neither, turns the workers.dev route on and still outputs gatewayUrl (workers.dev)", async () => {
+    const plan = await planStack("dev", { worker });
+    expect(byName(plan, "gateway-workers-dev").inputs).toMatchObject({ accountId: worker.accountId, scriptName: "gw", enabled: true, previewsEnabled: false });
+    expect(byName(plan, "gateway-workers-dev-subdomain").dependsOn).toEqual(["gateway-workers-dev"]);
+    expect(String(plan.outputs.gatewayUrl)).toMatch(/^https:\/\/gw\.acct-[0-9a-f]{8}\.workers\.dev$/);
+  });
+
+  it("also uses workers.dev for a route whose host is a wildcard", async () => {
+    const plan = await planStack("dev", { worker: { ...worker, route: { pattern: "*.acme.dev/*", zoneId } } });
+    expect(byName(plan, "gateway-workers-dev").inputs).toMatchObject({ enabled: true });
+    expect(String(plan.outputs.gatewayUrl)).toMatch(/\.workers\.dev$/);
   });
 
   it("is left out when no worker is configured", async () => {

@@ -1,0 +1,74 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "../../infra/cloudflare/workers-dev";
+import { runShell } from "../support/run-process";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const TOKEN = "cf-token-for-tests";
+
+/**
+ * A minimal TEST DOUBLE of the Cloudflare API route the script calls: GET /accounts/{account_id}/workers/subdomain
+ * (Cloudflare API "Get Subdomain": Bearer token, {"success","errors","messages","result":{"subdomain"}}; 4xx
+ * answers carry errors[].message). `subdomain: null` stands for an account that never picked one.
+ */
+function startFakeCloudflare(subdomains: Record<string, string | null>): Promise<{ url: string; server: Server; paths: string[] }> {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? "");
+    const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }], messages: [], result: null });
+    const match = /^\/accounts\/([0-9a-f]{32})\/workers\/subdomain$/.exec(req.url ?? "");
+    if (req.method !== "GET" || !match) return send(404, { success: false, errors: [{ code: 7003, message: "No route for that URI" }], messages: [], result: null });
+    const subdomain = subdomains[match[1]!];
+    if (!subdomain) return send(404, { success: false, errors: [{ code: 10007, message: "This account does not have a workers.dev subdomain" }], messages: [], result: null });
+    send(200, { success: true, errors: [], messages: [], result: { subdomain } });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, paths })));
+}
+
+describe("workers.dev subdomain script (fake Cloudflare API)", () => {
+  let api: Awaited<ReturnType<typeof startFakeCloudflare>>;
+  const env = (token = TOKEN) => ({ PATH: process.env.PATH, CLOUDFLARE_API_URL: api.url, CLOUDFLARE_API_TOKEN: token });
+  beforeAll(async () => {
+    api = await startFakeCloudflare({ [ACCOUNT]: "acme", ["f".repeat(32)]: null });
+  });
+  afterAll(() => new Promise<void>((r) => api.server.close(() => r())));
+
+  it("prints the account's subdomain, with the token only in a header read from stdin", async () => {
+    const scripts = workersDevSubdomainScripts(ACCOUNT);
+    const result = await runShell(scripts.create, env());
+    expect(result.code, result.stderr).toBe(0);
+    expect(workersDevUrl("gw", result.stdout)).toBe("https://gw.acme.workers.dev");
+    expect(scripts.create).not.toContain(TOKEN);
+  });
+
+  it("fails with the fix when the account has no workers.dev subdomain", async () => {
+    const result = await runShell(workersDevSubdomainScripts("f".repeat(32)).create, env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("does not have a workers.dev subdomain");
+    expect(result.stderr).toContain("libsql-stack:worker.customDomain");
+  });
+
+  it("fails, naming the permission, when the token is refused", async () => {
+    const result = await runShell(workersDevSubdomainScripts(ACCOUNT).create, env("wrong"));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("HTTP 403 (the token needs Workers Scripts Read)");
+    expect(result.stderr).not.toContain("wrong");
+  });
+
+  it("needs CLOUDFLARE_API_TOKEN and a valid account id", async () => {
+    expect((await runShell(workersDevSubdomainScripts(ACCOUNT).create, { PATH: process.env.PATH, CLOUDFLARE_API_URL: api.url })).code).not.toBe(0);
+    expect(() => workersDevSubdomainScripts("acme")).toThrow(/32-hex-digit/);
+  });
+});
+
+describe("gateway URLs", () => {
+  it.each([
+    ["gw.acme.dev/*", "https://gw.acme.dev/"],
+    ["acme.dev/db/*", "https://acme.dev/db/"],
+    ["*.acme.dev/*", undefined],
+  ])("route %s → %s", (pattern, url) => {
+    expect(routeUrl(pattern)).toBe(url);
+  });
+});
