@@ -80,6 +80,10 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
     if (cfg.mode !== "self-hosted") add(["backups"], "applies to self-hosted sqld only; Turso keeps its own backups");
     if (!cfg.backupAccessKeyId) add(["backupAccessKeyId"], "is required when backups are on: pulumi config set --secret libsql-stack:backupAccessKeyId <key id>");
     if (!cfg.backupSecretAccessKey) add(["backupSecretAccessKey"], "is required when backups are on: pulumi config set --secret libsql-stack:backupSecretAccessKey <secret>");
+    // They reach sqld through `fly secrets import`, one line per value (infra/fly/scripts/secrets.ts).
+    for (const key of ["backupAccessKeyId", "backupSecretAccessKey"] as const) {
+      if (/[\r\n]/.test(cfg[key] ?? "")) add([key], "contains a line break, which fly secrets import cannot store; set the value without line breaks (the message does not show it)");
+    }
   }
   return problems;
 }

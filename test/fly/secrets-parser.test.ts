@@ -74,3 +74,22 @@ describe("flySecretImportLine round-trips every single-line value through flyctl
     expect(() => flySecretImportLine({ name: "A=B", value: "1", source: "x" })).toThrow(/^name: /);
   });
 });
+
+describe("user-supplied secret values are checked at config time", () => {
+  it("refuses S3 keys with a line break, naming the key and never the value", async () => {
+    const { parseStackConfig } = await import("../../infra/config/parse");
+    const raw = {
+      mode: "self-hosted",
+      fly: { org: "acme", app: "acme-sqld" },
+      regions: [{ code: "ams", role: "primary", volumeSizeGb: 1 }],
+      sqld: { tag: "v0.24.33" },
+      backups: { endpoint: "https://s3.example.test", bucket: "acme-backups" },
+      backupAccessKeyId: "AKIA#ok'\"=",
+      backupSecretAccessKey: "s3cr3t\nsecond-line",
+    };
+    const result = parseStackConfig(raw, { stack: "dev" });
+    const problems = "problems" in result ? result.problems : [];
+    expect(problems.filter((p) => /line break/.test(p))).toEqual([expect.stringMatching(/^libsql-stack:backupSecretAccessKey contains a line break/)]);
+    expect(problems.join("\n")).not.toContain("s3cr3t");
+  });
+});
