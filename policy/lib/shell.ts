@@ -101,7 +101,12 @@ export function secretImportLines(stdin: string): Map<string, string> {
   const lines = new Map<string, string>();
   for (const line of stdin.split("\n")) {
     const eq = line.indexOf("=");
-    if (eq > 0) lines.set(line.slice(0, eq).trim(), line.slice(eq + 1));
+    if (eq <= 0) continue;
+    // The stack quotes every value for flyctl's parser (infra/fly/scripts/secrets.ts flySecretImportLine):
+    // `"""v"""` or `'v'`; read back the value itself so an empty one is still seen as empty.
+    const raw = line.slice(eq + 1);
+    const value = /^""".*"""$/s.test(raw) && raw.length >= 6 ? raw.slice(3, -3) : /^'.*'$/s.test(raw) && raw.length >= 2 ? raw.slice(1, -1) : raw;
+    lines.set(line.slice(0, eq).trim(), value);
   }
   return lines;
 }

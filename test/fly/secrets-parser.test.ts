@@ -93,3 +93,15 @@ describe("user-supplied secret values are checked at config time", () => {
     expect(problems.join("\n")).not.toContain("s3cr3t");
   });
 });
+
+describe("the policy pack reads the quoted stdin back (policy/lib/shell.ts secretImportLines)", () => {
+  it("sees each value, including an empty one, as flyctl will store it", async () => {
+    const { secretImportLines } = await import("../../policy/lib/shell");
+    const entries = [
+      { name: "SQLD_AUTH_JWT_KEY", value: "", source: "a" },
+      { name: "S3", value: 'x"#y', source: "b" },
+      { name: "URL", value: "https://h/p#f", source: "c" },
+    ];
+    expect(Object.fromEntries(secretImportLines(flySecretsImportInput(entries)))).toEqual({ SQLD_AUTH_JWT_KEY: "", S3: 'x"#y', URL: "https://h/p#f" });
+  });
+});
