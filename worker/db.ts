@@ -25,7 +25,7 @@ export function tenantNotFound(tenant: string): HttpError {
   return new HttpError(404, `tenant ${JSON.stringify(tenant)} not found`, {}, "TENANT_NOT_FOUND");
 }
 
-/** A write attempted with a read-only token, on a primary (HTTP 403) or forwarded by a replica (PROXY_ERROR). */
+/** A write attempted with a read-only token: refused by a primary (HTTP 403) or by a replica (HTTP 400). */
 function readOnlyViolation(): HttpError {
   return new HttpError(403, 'mode "read" is read-only: a statement tried to write; send mode "write" or "deferred"', {}, "READ_ONLY");
 }
@@ -33,7 +33,8 @@ function readOnlyViolation(): HttpError {
 /**
  * sqld 0.24.32's refusal of a write under an `ro` token: `Authorization forbidden: Current session doesn't not
  * have Write permission to namespace <ns>` (libsql-server/src/error.rs `Error::Forbidden`, raised by
- * auth/authenticated.rs `Authenticated::has_right`). A replica wraps it in a PROXY_ERROR statement error.
+ * auth/authenticated.rs `Authenticated::has_right`). A replica wraps it: HTTP 400 for a batch (what the gateway
+ * sends), a PROXY_ERROR statement error for a lone statement (which the gateway never sends). Observed on the binary.
  */
 const WRITE_FORBIDDEN = /Authorization forbidden/;
 
@@ -171,13 +172,6 @@ const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_BU
 function toHttpError(error: unknown, failure: UpstreamFailure, target: DbTarget): HttpError {
   if (failure.status !== undefined) return fromUpstreamStatus(failure.status, failure.message, target);
   if (error instanceof LibsqlError) {
-    if (error.code === "PROXY_ERROR") {
-      // A replica could not run the request on the primary: an ro write (refused there), or the primary is down.
-      if (WRITE_FORBIDDEN.test(error.message)) {
-        return target.access === "ro" ? readOnlyViolation() : new HttpError(502, `database rejected the gateway's credentials: ${error.message}`);
-      }
-      return new HttpError(503, `database busy: the replica could not reach the primary: ${error.message}`, { "retry-after": "1" });
-    }
     if (error.code === "URL_INVALID" || error.code === "URL_SCHEME_NOT_SUPPORTED") {
       return new HttpError(500, `gateway misconfigured: DB_URL rejected by the client: ${error.message}`);
     }
@@ -202,8 +196,10 @@ function fromUpstreamStatus(status: number, message: string | undefined, target:
     // sqld answers 404 both for a missing namespace and for one the token may not use.
     return target.namespace ? tenantNotFound(target.namespace) : new HttpError(404, `database not found: ${said}`);
   }
+  // An ro write: 403 from a primary; a replica that forwards a batch answers 400 "Failed to execute query via
+  // RPC. Error code: 3, message: Authorization forbidden: …" (the primary's gRPC PermissionDenied, wrapped).
+  if ((status === 403 || status === 400) && target.access === "ro" && WRITE_FORBIDDEN.test(said)) return readOnlyViolation();
   if (status === 400) return new HttpError(400, `database rejected the request: ${said}`);
-  if (status === 403 && target.access === "ro" && WRITE_FORBIDDEN.test(said)) return readOnlyViolation();
   if (status === 401 || status === 403) {
     // The gateway signs its own tokens, so a refusal means its key and the database's do not match.
     return new HttpError(502, `database rejected the gateway's credentials: ${said}`);

@@ -69,6 +69,19 @@ describe("real sqld: tokens the gateway mints (p scoped to one namespace, exp)",
     expect(after.text.replace(/"query_duration_ms":[\d.]+/, "")).toBe(before.text.replace(/"query_duration_ms":[\d.]+/, ""));
   });
 
+  it("through a replica an ro write inside a batch (how the gateway sends statements) is HTTP 400", async () => {
+    const token = await scopedToken(cluster.keys.privateKeyPem, "t1", "ro");
+    const response = await fetchWithNamespace("t1")(`${replica}/v2/pipeline`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ requests: [{ type: "batch", batch: { steps: [{ stmt: { sql: "INSERT INTO items VALUES ('y')" } }] } }, { type: "close" }] }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: `Failed to execute query via RPC. Error code: 3, message: ${forbiddenWrite("t1")}`,
+    });
+  });
+
   it("a read-only transaction is no guard: with an rw token a DELETE inside BEGIN READONLY runs (finding 2)", async () => {
     const token = await scopedToken(cluster.keys.privateKeyPem, "t2", "rw");
     await write(primary, token, "t2");

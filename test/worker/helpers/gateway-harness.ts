@@ -2,6 +2,7 @@
  * Runs the real Worker bundle in workerd (through miniflare) against real sqld processes started from the stack's
  * own fly.toml (test/support/sqld). Everything stays on loopback: the Worker's fetch() reaches sqld directly.
  */
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import {
   buildWorkerBundle,
@@ -36,6 +37,33 @@ export async function startWorker(bindings: TestBindings, options: Partial<Pick<
   });
   await mf.ready;
   return mf;
+}
+
+/**
+ * Stands in for DNS + Fly's edge: every outbound request of the Worker (whatever its URL: https://<app>.fly.dev,
+ * libsql://<db>.turso.io) goes to the sqld at `targetUrl` with its headers untouched, Host included, as Fly's
+ * proxy passes Host through to the machine. Records the Host of each request it forwarded.
+ */
+export function forwardKeepingHost(targetUrl: string): { outboundService: MiniflareOptions["outboundService"]; hosts: string[] } {
+  const target = new URL(targetUrl);
+  const hosts: string[] = [];
+  const node = (req: IncomingMessage, res: ServerResponse) => {
+    hosts.push(req.headers.host ?? "");
+    const path = new URL(req.url ?? "/", "http://placeholder").pathname; // req.url may be absolute
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path, headers: req.headers },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      },
+    );
+    upstream.on("error", (error) => {
+      res.writeHead(502);
+      res.end(`forwarder: ${error.message}`);
+    });
+    req.pipe(upstream);
+  };
+  return { outboundService: { node }, hosts };
 }
 
 export interface CallOptions {
