@@ -1,6 +1,7 @@
 /**
  * Prints a namespace-scoped JWT signed with a stack's Ed25519 key, for operators and smoke tests:
- *   npm run token -- --stack dev --tenant t1 --access ro [--ttl 3600] [--key-file key.pem]
+ *   npm run -s token -- --stack dev --tenant t1 --access ro [--ttl 3600] [--key-file key.pem]
+ * (`-s` keeps npm's own banner off stdout, so `TOKEN=$(npm run -s token -- …)` captures the token alone.)
  * stdout carries only the token (so it can be captured); everything else goes to stderr.
  * Exit codes: 0 ok, 2 usage/configuration mistake, 1 anything else.
  */

@@ -4,6 +4,7 @@
  * the signed token, is cached by the caller.
  */
 import { createClient, LibsqlError, type InStatement, type InValue, type ResultSet } from "@libsql/client/web";
+import type { Access } from "./claims";
 import { HttpError } from "./http";
 import type { QueryRequest, SqlValue } from "./validation";
 
@@ -12,7 +13,30 @@ export interface DbTarget {
   authToken: string;
   /** sqld namespace; sent as `x-namespace-bin` because the Host header would otherwise pick one. Unset for Turso. */
   namespace?: string;
+  /** What the token allows: with `ro`, a refused write is the caller's mistake (403), not a broken key. */
+  access: Access;
 }
+
+/**
+ * The one answer for a tenant the caller may not reach, whether it is outside the gateway's TENANTS or its
+ * namespace does not exist in sqld: same status, same body, no database message (which would tell them apart).
+ */
+export function tenantNotFound(tenant: string): HttpError {
+  return new HttpError(404, `tenant ${JSON.stringify(tenant)} not found`, {}, "TENANT_NOT_FOUND");
+}
+
+/** A write attempted with a read-only token: refused by a primary (HTTP 403) or by a replica (HTTP 400). */
+function readOnlyViolation(): HttpError {
+  return new HttpError(403, 'mode "read" is read-only: a statement tried to write; send mode "write" or "deferred"', {}, "READ_ONLY");
+}
+
+/**
+ * sqld 0.24.32's refusal of a write under an `ro` token: `Authorization forbidden: Current session doesn't not
+ * have Write permission to namespace <ns>` (libsql-server/src/error.rs `Error::Forbidden`, raised by
+ * auth/authenticated.rs `Authenticated::has_right`). A replica wraps it: HTTP 400 for a batch (what the gateway
+ * sends), a PROXY_ERROR statement error for a lone statement (which the gateway never sends). Observed on the binary.
+ */
+const WRITE_FORBIDDEN = /Authorization forbidden/;
 
 export type JsonCell = string | number | null | { base64: string };
 
@@ -136,7 +160,7 @@ export async function runStatements(
     const results = await client.batch(statements.map(toInStatement), mode);
     return results.map(toStatementResult);
   } catch (error) {
-    throw toHttpError(error, failure, target.namespace);
+    throw toHttpError(error, failure, target);
   } finally {
     client.close();
   }
@@ -145,8 +169,8 @@ export async function runStatements(
 /** Codes meaning "try again later" rather than "your SQL is wrong". */
 const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_BUSY", "TRANSACTION_TIMEOUT"]);
 
-function toHttpError(error: unknown, failure: UpstreamFailure, namespace: string | undefined): HttpError {
-  if (failure.status !== undefined) return fromUpstreamStatus(failure.status, failure.message, namespace);
+function toHttpError(error: unknown, failure: UpstreamFailure, target: DbTarget): HttpError {
+  if (failure.status !== undefined) return fromUpstreamStatus(failure.status, failure.message, target);
   if (error instanceof LibsqlError) {
     if (error.code === "URL_INVALID" || error.code === "URL_SCHEME_NOT_SUPPORTED") {
       return new HttpError(500, `gateway misconfigured: DB_URL rejected by the client: ${error.message}`);
@@ -166,12 +190,15 @@ function toHttpError(error: unknown, failure: UpstreamFailure, namespace: string
   return new HttpError(502, `database unreachable: ${reason}`);
 }
 
-function fromUpstreamStatus(status: number, message: string | undefined, namespace: string | undefined): HttpError {
+function fromUpstreamStatus(status: number, message: string | undefined, target: DbTarget): HttpError {
   const said = message ?? `HTTP ${status}`;
   if (status === 404) {
     // sqld answers 404 both for a missing namespace and for one the token may not use.
-    return new HttpError(404, namespace ? `tenant ${namespace} not found: ${said}` : `database not found: ${said}`);
+    return target.namespace ? tenantNotFound(target.namespace) : new HttpError(404, `database not found: ${said}`);
   }
+  // An ro write: 403 from a primary; a replica that forwards a batch answers 400 "Failed to execute query via
+  // RPC. Error code: 3, message: Authorization forbidden: …" (the primary's gRPC PermissionDenied, wrapped).
+  if ((status === 403 || status === 400) && target.access === "ro" && WRITE_FORBIDDEN.test(said)) return readOnlyViolation();
   if (status === 400) return new HttpError(400, `database rejected the request: ${said}`);
   if (status === 401 || status === 403) {
     // The gateway signs its own tokens, so a refusal means its key and the database's do not match.

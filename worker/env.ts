@@ -1,4 +1,5 @@
 /** The Worker's bindings, and their validation into a config the routes can trust. */
+import { isValidTenant, TENANT_PATTERN } from "./claims";
 import { HttpError } from "./http";
 
 export type DbMode = "self-hosted" | "managed";
@@ -18,14 +19,26 @@ export interface Env {
   GATEWAY_API_KEY?: string;
   /** The Turso database token. secret_text; managed mode only. */
   DB_TOKEN?: string;
+  /**
+   * A read-only Turso token (`authorization=read-only`) for `mode: "read"` queries. secret_text; managed mode
+   * only. A read transaction alone does not stop writes, so without it read-mode queries answer 500.
+   */
+  DB_READ_TOKEN?: string;
+  /**
+   * Self-hosted: the tenants callers may reach, a `json` binding holding an array of names (the stack's
+   * `tenants`). Required: sqld holds namespaces that are no tenant (`default`, removed tenants kept by
+   * retainOnDelete), and sqld itself tells a missing namespace (404) from an existing one (401) before any
+   * token check; without the list the gateway would open every namespace to holders of the API key. Absent → 500.
+   */
+  TENANTS?: unknown;
 }
 
 export type GatewayConfig =
-  | { mode: "self-hosted"; dbUrl: string; apiKey: string; jwtPrivateKeyPem: string }
-  | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string };
+  | { mode: "self-hosted"; dbUrl: string; apiKey: string; jwtPrivateKeyPem: string; tenants: ReadonlySet<string> }
+  | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string; dbReadToken?: string; tenants: ReadonlySet<string> };
 
 /** A deployment mistake, not the caller's: reported as 500 with a message naming the binding. */
-function misconfigured(problem: string): HttpError {
+export function misconfigured(problem: string): HttpError {
   return new HttpError(500, `gateway misconfigured: ${problem}`);
 }
 
@@ -33,6 +46,19 @@ function required(env: Env, name: keyof Env): string {
   const value = env[name];
   if (typeof value !== "string" || value.trim() === "") throw misconfigured(`binding ${name} is not set`);
   return value;
+}
+
+/** TENANTS must be a list of valid tenant names; anything else is a deploy mistake, never "allow all". */
+function allowedTenants(env: Env): ReadonlySet<string> {
+  const value = env.TENANTS;
+  if (value === undefined || value === null) throw misconfigured("binding TENANTS is not set (json binding: array of tenant names)");
+  if (!Array.isArray(value)) throw misconfigured("binding TENANTS must be a json binding holding an array of tenant names");
+  for (const name of value) {
+    if (typeof name !== "string" || !isValidTenant(name)) {
+      throw misconfigured(`binding TENANTS holds ${JSON.stringify(name)}, not a tenant name matching ${TENANT_PATTERN.source}`);
+    }
+  }
+  return new Set(value as string[]);
 }
 
 export function loadConfig(env: Env): GatewayConfig {
@@ -43,10 +69,12 @@ export function loadConfig(env: Env): GatewayConfig {
   }
   const apiKey = required(env, "GATEWAY_API_KEY");
   if (mode === "self-hosted") {
-    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY") };
+    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), tenants: allowedTenants(env) };
   }
   if (mode === "managed") {
-    return { mode, dbUrl, apiKey, dbToken: required(env, "DB_TOKEN") };
+    // A Turso database has no namespaces: its one tenant is "default", whatever TENANTS says.
+    const dbReadToken = env.DB_READ_TOKEN?.trim() ? env.DB_READ_TOKEN : undefined;
+    return { mode, dbUrl, apiKey, dbToken: required(env, "DB_TOKEN"), dbReadToken, tenants: new Set([MANAGED_TENANT]) };
   }
   throw misconfigured(`DB_MODE must be "self-hosted" or "managed", got ${JSON.stringify(mode)}`);
 }

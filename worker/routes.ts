@@ -1,7 +1,8 @@
 /** Route handlers. Each gets a validated config and returns a Response or throws an HttpError. */
 import { requireApiKey } from "./api-key";
-import { runStatements, type DbTarget } from "./db";
-import { loadConfig, MANAGED_TENANT, type Env, type GatewayConfig } from "./env";
+import type { Access } from "./claims";
+import { runStatements, tenantNotFound, type DbTarget } from "./db";
+import { loadConfig, misconfigured, type Env, type GatewayConfig } from "./env";
 import { HttpError, jsonResponse, readJsonBody } from "./http";
 import { getSignatureCount, mintScopedToken } from "./jwt";
 import { getTenantToken } from "./token-cache";
@@ -13,15 +14,20 @@ function signatureHeader(): Record<string, string> {
 }
 
 /** Shared preamble of the tenant routes: config, API key, then the tenant name (in that order, so an
- * unauthenticated caller learns nothing about what names are valid). */
+ * unauthenticated caller learns nothing about what names are valid). A tenant outside the allow-list gets
+ * exactly the answer of a tenant whose namespace does not exist (db.ts), so callers cannot probe sqld. */
 async function authorize(request: Request, env: Env, rawTenant: string): Promise<{ config: GatewayConfig; tenant: string }> {
   const config = loadConfig(env);
   await requireApiKey(request, config.apiKey);
   const tenant = requireValidTenant(rawTenant);
-  if (config.mode === "managed" && tenant !== MANAGED_TENANT) {
-    throw new HttpError(400, `in managed mode the only tenant is "${MANAGED_TENANT}" (a Turso database has no namespaces)`);
-  }
+  if (!config.tenants.has(tenant)) throw tenantNotFound(tenant);
   return { config, tenant };
+}
+
+function managedToken(config: Extract<GatewayConfig, { mode: "managed" }>, access: Access): string {
+  if (access === "rw") return config.dbToken;
+  if (config.dbReadToken === undefined) throw misconfigured('binding DB_READ_TOKEN is not set: mode "read" needs a read-only Turso token');
+  return config.dbReadToken;
 }
 
 export function handleHealth(): Response {
@@ -51,11 +57,13 @@ export async function handleMintToken(request: Request, env: Env, rawTenant: str
 export async function handleQuery(request: Request, env: Env, rawTenant: string): Promise<Response> {
   const { config, tenant } = await authorize(request, env, rawTenant);
   const body = parseBody(queryRequestSchema, await readJsonBody(request));
+  // A read-only transaction does not stop writes on sqld (a DELETE inside BEGIN TRANSACTION READONLY runs):
+  // the token's `ro` permission does. Read mode therefore queries with an `ro` token, the others with `rw`.
+  const access: Access = body.mode === "read" ? "ro" : "rw";
   const target: DbTarget =
     config.mode === "self-hosted"
-      ? // The gateway is trusted with the API key, so it uses read-write tokens scoped to this one tenant.
-        { url: config.dbUrl, authToken: await getTenantToken(config.jwtPrivateKeyPem, tenant, "rw"), namespace: tenant }
-      : { url: config.dbUrl, authToken: config.dbToken };
+      ? { url: config.dbUrl, authToken: await getTenantToken(config.jwtPrivateKeyPem, tenant, access), namespace: tenant, access }
+      : { url: config.dbUrl, authToken: managedToken(config, access), access };
   const results = await runStatements(target, body.statements, body.mode);
   return jsonResponse(200, { results }, signatureHeader());
 }

@@ -17,7 +17,7 @@ export class UsageError extends Error {
   }
 }
 
-export const TOKEN_USAGE = `usage: npm run token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>]
+export const TOKEN_USAGE = `usage: npm run -s token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>]
   --stack     Pulumi stack whose jwtPrivateKeyPem output signs the token (not needed with --key-file)
   --tenant    tenant / sqld namespace, ${TENANT_PATTERN.source}
   --access    ro (read-only) or rw (read-write)

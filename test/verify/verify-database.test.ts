@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mintScopedToken } from "../../worker/jwt";
-import { startSqldDouble, type SqldDouble } from "../doubles/sqld-double";
 import { ROOT } from "../support/plan";
 import { runProcess } from "../support/run-process";
-import { generateEd25519Keys } from "../worker/helpers/gateway-harness";
+import { generateTestKeys, startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
+import { freePort } from "../support/sqld/process";
+import { createNamespaces, scopedToken } from "../support/sqld/tenant-client";
 
 /**
  * scripts/verify-database.ts, the post-deploy check the `database-verify` Command runs, exactly as that Command
- * runs it (`node --import tsx scripts/verify-database.ts`, configured through the environment), against the sqld
- * test double. Its exit status is what fails or passes `pulumi up`.
+ * runs it (`node --import tsx scripts/verify-database.ts`, configured through the environment), against real sqld
+ * started from the dev stack's fly.toml. Its exit status is what fails or passes `pulumi up`.
  */
-const keys = generateEd25519Keys();
-let sqld: SqldDouble;
+let cluster: LocalSqldCluster;
+let url: string;
 
 function verify(env: Record<string, string>) {
   return runProcess(process.execPath, ["--import", "tsx", "scripts/verify-database.ts"], {
@@ -20,47 +20,60 @@ function verify(env: Record<string, string>) {
   });
 }
 
+/** sqld's per-namespace statement counter (admin API), to see which namespace a check reached. */
+async function queryCount(namespace: string): Promise<number> {
+  const reply = await cluster.admin(cluster.primary, "GET", `/v1/namespaces/${namespace}/stats`);
+  expect(reply.status, reply.text).toBe(200);
+  return (JSON.parse(reply.text) as { query_count: number }).query_count;
+}
+
 beforeAll(async () => {
-  sqld = await startSqldDouble({ jwtKey: keys.publicKeyPem, namespaces: ["acme"] });
+  cluster = await startStackSqld("dev");
+  url = cluster.primary.httpUrl;
+  // "127" is the namespace sqld derives from Host 127.0.0.1: it stands for a Turso database picked by its host.
+  await createNamespaces(cluster, ["acme", "127"]);
 });
+afterAll(() => cluster?.close());
 
-afterAll(async () => {
-  await sqld?.close();
-});
-
-describe("post-deploy check (scripts/verify-database.ts) against the sqld double", () => {
-  it("self-hosted: mints a 120 s read-only token for the namespace, queries it, prints one JSON line", async () => {
-    const result = await verify({ DATABASE_URL: sqld.url, NAMESPACE: "acme", JWT_PRIVATE_KEY: keys.privateKeyPem });
+describe("post-deploy check (scripts/verify-database.ts) against real sqld", () => {
+  it("self-hosted: queries the tenant's namespace (x-namespace-bin, not the Host) and prints one JSON line", async () => {
+    const [acmeBefore, hostBefore] = [await queryCount("acme"), await queryCount("127")];
+    const result = await verify({ DATABASE_URL: url, NAMESPACE: "acme", JWT_PRIVATE_KEY: cluster.keys.privateKeyPem });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as Record<string, unknown>;
-    expect(report).toMatchObject({ ok: true, url: sqld.url, namespace: "acme", attempts: 1 });
-    const claims = sqld.stats.lastClaims as { p: unknown; iat: number; exp: number };
-    expect(claims.p).toEqual({ ro: { ns: ["acme"] } });
-    expect(claims.exp - claims.iat).toBe(120);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, url, namespace: "acme", attempts: 1 });
+    expect(await queryCount("acme")).toBeGreaterThan(acmeBefore);
+    expect(await queryCount("127")).toBe(hostBefore);
   });
 
-  it("managed: uses DATABASE_AUTH_TOKEN as given and sends no namespace", async () => {
-    const { token } = await mintScopedToken(keys.privateKeyPem, { tenant: "default", access: "ro", ttlSeconds: 300, nowSeconds: Math.floor(Date.now() / 1000) });
-    const result = await verify({ DATABASE_URL: sqld.url, NAMESPACE: "", DATABASE_AUTH_TOKEN: token });
+  it("managed: uses DATABASE_AUTH_TOKEN as given and sends no namespace (the host picks the database)", async () => {
+    const hostBefore = await queryCount("127");
+    const token = await scopedToken(cluster.keys.privateKeyPem, "127", "ro");
+    const result = await verify({ DATABASE_URL: url, NAMESPACE: "", DATABASE_AUTH_TOKEN: token });
+    expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, namespace: "default" });
+    expect(await queryCount("127")).toBeGreaterThan(hostBefore);
   });
 
   it("fails the update when sqld refuses the token (a key that does not match), without printing the key", async () => {
-    const other = generateEd25519Keys();
-    const started = Date.now();
-    const result = await verify({ DATABASE_URL: sqld.url, NAMESPACE: "acme", JWT_PRIVATE_KEY: other.privateKeyPem });
+    const other = generateTestKeys();
+    const result = await verify({ DATABASE_URL: url, NAMESPACE: "acme", JWT_PRIVATE_KEY: other.privateKeyPem });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^verify-database: database at http:\/\/127\.0\.0\.1:\d+ \(namespace acme\) did not answer: /);
+    expect(result.stderr).toMatch(/^verify-database: database at http:\/\/127\.0\.0\.1:\d+ \(namespace acme\) did not answer: .*401/);
     expect(result.stderr).not.toMatch(/PRIVATE KEY/);
-    // It kept retrying until the deadline (machines may still be starting) and then gave up.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+  });
+
+  it("fails the update when the tenant's namespace does not exist (sqld: 404)", async () => {
+    const result = await verify({ DATABASE_URL: url, NAMESPACE: "ghost", JWT_PRIVATE_KEY: cluster.keys.privateKeyPem });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\(namespace ghost\) did not answer: .*404/);
   });
 
   it("fails the update when nothing listens at the URL, and when DATABASE_URL is missing", async () => {
-    const unreachable = await verify({ DATABASE_URL: "http://127.0.0.1:9", NAMESPACE: "acme", JWT_PRIVATE_KEY: keys.privateKeyPem, VERIFY_DEADLINE_MS: "300" });
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await verify({ DATABASE_URL: closed, NAMESPACE: "acme", JWT_PRIVATE_KEY: cluster.keys.privateKeyPem, VERIFY_DEADLINE_MS: "300" });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/did not answer/);
     const missing = await verify({ NAMESPACE: "acme" });

@@ -1,17 +1,19 @@
-// POST /v1/tenants/:tenant/query end to end: Worker in workerd → sqld double, with a cached per-tenant token.
+// POST /v1/tenants/:tenant/query end to end: Worker in workerd → real sqld (dev stack's fly.toml), with a cached
+// per-tenant token: `rw` for write/deferred mode, `ro` for read mode (a read transaction alone does not stop writes).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, callWorker, generateEd25519Keys, startGateway, startWorker, type GatewayHarness } from "./helpers/gateway-harness";
-import { signTestJwt } from "./helpers/jwt-for-tests";
-import { startSqldDouble } from "../doubles/sqld-double";
+import { freePort } from "../support/sqld/process";
+import { generateTestKeys } from "../support/sqld/cluster";
+import { API_KEY, callWorker, startGateway, startWorker, type GatewayHarness } from "./helpers/gateway-harness";
 
 let gw: GatewayHarness;
 
 beforeAll(async () => {
-  gw = await startGateway({ double: { namespaces: ["shop", "other", "cache"] } });
+  gw = await startGateway({ tenants: ["shop", "other", "cache"] });
 });
 afterAll(() => gw?.close());
 
 const query = (tenant: string, body: unknown) => gw.call("POST", `/v1/tenants/${tenant}/query`, { body });
+const rowsOf = (reply: { json: Record<string, unknown> }, index = 0) => (reply.json.results as { rows: unknown[][] }[])[index]!.rows;
 
 describe("gateway: queries", () => {
   it("runs statements in one batch and returns columns, rows, rowsAffected, lastInsertRowid", async () => {
@@ -28,6 +30,7 @@ describe("gateway: queries", () => {
     const results = reply.json.results as Record<string, unknown>[];
     expect(results).toHaveLength(4);
     expect(results[1]).toMatchObject({ rowsAffected: 1, lastInsertRowid: 1 });
+    expect(results[2]).toMatchObject({ rowsAffected: 1, lastInsertRowid: 2 });
     expect(results[3]).toEqual({
       columns: ["id", "name", "price"],
       rows: [
@@ -35,13 +38,13 @@ describe("gateway: queries", () => {
         [2, "pear", 2],
       ],
       rowsAffected: 0,
-      lastInsertRowid: expect.anything(),
+      lastInsertRowid: null,
     });
   });
 
   it("renders blobs as base64 and integers beyond 2^53 as strings", async () => {
     const reply = await query("shop", { statements: [{ sql: "SELECT x'0102ff' AS b, 9007199254740993 AS big" }] });
-    expect((reply.json.results as { rows: unknown[][] }[])[0]!.rows).toEqual([[{ base64: "AQL/" }, "9007199254740993"]]);
+    expect(rowsOf(reply)).toEqual([[{ base64: "AQL/" }, "9007199254740993"]]);
   });
 
   it("keeps tenants apart: another tenant does not see the table", async () => {
@@ -53,7 +56,8 @@ describe("gateway: queries", () => {
   it("surfaces SQL errors as 400 with the database's message and code", async () => {
     const reply = await query("shop", { statements: [{ sql: "SELEC nonsense" }] });
     expect(reply.status).toBe(400);
-    expect(reply.json).toEqual({ error: expect.stringContaining('near "SELEC": syntax error'), code: "SQL_PARSE_ERROR" });
+    // sqld's own parser message (the old double imitated SQLite's `near "SELEC"` text, which sqld never sends).
+    expect(reply.json).toEqual({ error: "SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC`", code: "SQL_PARSE_ERROR" });
   });
 
   it("is atomic: a failing statement rolls back the batch and names its index", async () => {
@@ -63,44 +67,58 @@ describe("gateway: queries", () => {
     expect(reply.status).toBe(400);
     expect(reply.json.error).toMatch(/^statement 1: .*UNIQUE constraint failed: products.id/);
     const check = await query("shop", { statements: [{ sql: "SELECT count(*) FROM products WHERE id = 10" }] });
-    expect((check.json.results as { rows: unknown[][] }[])[0]!.rows).toEqual([[0]]);
-  });
-
-  it("refuses writes in read mode with the database's message", async () => {
-    const reply = await query("shop", { statements: [{ sql: "DELETE FROM products" }], mode: "read" });
-    expect(reply.status).toBe(400);
-    expect(reply.json.error).toMatch(/readonly|read-only/i);
-  });
-
-  it("answers 404 with the database's message for a tenant whose namespace does not exist", async () => {
-    const reply = await query("ghost", { statements: [{ sql: "SELECT 1" }] });
-    expect(reply.status).toBe(404);
-    expect(reply.json.error).toContain("Namespace `ghost` doesn't exist");
-  });
-
-  it("signs once for 100 queries to the same tenant (module-scope token cache)", async () => {
-    const first = await query("cache", { statements: [{ sql: "SELECT 1" }] });
-    expect(first.status).toBe(200);
-    const before = Number(first.headers.get("x-gateway-signatures"));
-    const verificationsBefore = gw.double.stats.jwtVerifications;
-    let last = first;
-    for (let i = 0; i < 99; i++) last = await query("cache", { statements: [{ sql: "SELECT ?", args: [i] }] });
-    const signaturesFor100 = Number(last.headers.get("x-gateway-signatures")) - before + 1;
-    console.log(`[token cache] signatures for 100 queries to one tenant: ${signaturesFor100}`);
-    expect(signaturesFor100).toBe(1);
-    expect(gw.double.stats.jwtVerifications - verificationsBefore).toBe(99); // the database still checks each one
-    expect(gw.double.stats.lastClaims?.p).toEqual({ rw: { ns: ["cache"] } });
+    expect(rowsOf(check)).toEqual([[0]]);
   });
 });
 
-describe("gateway: database failures are 502, not the caller's fault", () => {
-  it("502 when the database is unreachable", async () => {
-    const down = await startSqldDouble();
-    const url = down.url;
-    await down.close();
-    const mf = await startWorker({ DB_URL: url, JWT_PRIVATE_KEY: gw.keys.privateKeyPem, GATEWAY_API_KEY: API_KEY });
+describe("gateway: mode read cannot write (finding 2)", () => {
+  it("reads in read mode", async () => {
+    const reply = await query("shop", { statements: [{ sql: "SELECT count(*) FROM products" }], mode: "read" });
+    expect(reply.status, JSON.stringify(reply.json)).toBe(200);
+    expect(rowsOf(reply)).toEqual([[2]]);
+  });
+
+  it.each(["DELETE FROM products", "INSERT INTO products(name) VALUES ('x')", "DROP TABLE products", "CREATE TABLE sneaky(x)"])(
+    "refuses %j in read mode with 403 READ_ONLY (sqld's primary answered 403), and nothing changes",
+    async (sql) => {
+      const reply = await query("shop", { statements: [{ sql }], mode: "read" });
+      expect(reply.status).toBe(403);
+      expect(reply.json).toEqual({ error: expect.stringMatching(/^mode "read" is read-only/), code: "READ_ONLY" });
+      const check = await query("shop", { statements: [{ sql: "SELECT count(*) FROM products" }, { sql: "SELECT count(*) FROM sqlite_master WHERE name = 'sneaky'" }] });
+      expect(rowsOf(check, 0)).toEqual([[2]]);
+      expect(rowsOf(check, 1)).toEqual([[0]]);
+    },
+  );
+
+  it("the same write goes through in write and deferred mode", async () => {
+    for (const mode of ["write", "deferred"]) {
+      const reply = await query("other", { statements: [{ sql: "CREATE TABLE IF NOT EXISTS t(x)" }, { sql: "INSERT INTO t VALUES (1)" }], mode });
+      expect(reply.status, JSON.stringify(reply.json)).toBe(200);
+    }
+  });
+});
+
+describe("gateway: token cache (keyed by tenant and access)", () => {
+  it("signs once per tenant and access level for 100 queries", async () => {
+    const signatures = (reply: { headers: Headers }) => Number(reply.headers.get("x-gateway-signatures"));
+    const first = await query("cache", { statements: [{ sql: "SELECT 1" }], mode: "write" });
+    expect(first.status, JSON.stringify(first.json)).toBe(200);
+    const before = signatures(first);
+    let last = first;
+    for (let i = 0; i < 99; i++) {
+      last = await query("cache", { statements: [{ sql: "SELECT ?", args: [i] }], mode: i % 2 ? "read" : "deferred" });
+      expect(last.status).toBe(200);
+    }
+    // One more signature: the read-mode (ro) token; the rw token from the first query served every other one.
+    expect(signatures(last) - before).toBe(1);
+  });
+});
+
+describe("gateway: database failures are 5xx, not the caller's fault", () => {
+  it("502 when nothing listens at DB_URL", async () => {
+    const mf = await startWorker({ ...gw.bindings, DB_URL: `http://127.0.0.1:${await freePort()}` });
     try {
-      const reply = await callWorker(mf, "POST", "/v1/tenants/t1/query", { body: { statements: [{ sql: "SELECT 1" }] } });
+      const reply = await callWorker(mf, "POST", "/v1/tenants/shop/query", { body: { statements: [{ sql: "SELECT 1" }] } });
       expect(reply.status).toBe(502);
       expect(reply.json.error).toMatch(/unreachable|database/);
       expect(JSON.stringify(reply.json)).not.toMatch(/\n\s+at /); // no stack trace
@@ -109,33 +127,19 @@ describe("gateway: database failures are 502, not the caller's fault", () => {
     }
   });
 
-  it("502 when the database does not trust the gateway's key", async () => {
-    const mf = await startWorker({ DB_URL: gw.double.url, JWT_PRIVATE_KEY: generateEd25519Keys().privateKeyPem, GATEWAY_API_KEY: API_KEY });
+  it("502 when sqld does not trust the gateway's key (sqld: 401 The JWT is invalid)", async () => {
+    const mf = await startWorker({ ...gw.bindings, JWT_PRIVATE_KEY: generateTestKeys().privateKeyPem });
     try {
       const reply = await callWorker(mf, "POST", "/v1/tenants/shop/query", { body: { statements: [{ sql: "SELECT 1" }] } });
       expect(reply.status).toBe(502);
-      expect(reply.json.error).toContain("rejected the gateway's credentials");
+      expect(reply.json.error).toBe("database rejected the gateway's credentials: Unauthorized: `The JWT is invalid`");
     } finally {
       await mf.dispose();
     }
   });
 });
 
-describe("gateway: managed mode (Turso: no namespaces, one DB token)", () => {
-  it("uses DB_TOKEN, accepts only the 'default' tenant and does not mint tokens", async () => {
-    const dbToken = signTestJwt({}, gw.keys.privateKeyPem); // stands in for a Turso database token
-    const mf = await startWorker({ DB_URL: gw.double.url, DB_MODE: "managed", DB_TOKEN: dbToken, GATEWAY_API_KEY: API_KEY });
-    try {
-      const ok = await callWorker(mf, "POST", "/v1/tenants/default/query", { body: { statements: [{ sql: "SELECT 41 + 1" }] } });
-      expect(ok.status, JSON.stringify(ok.json)).toBe(200);
-      expect((ok.json.results as { rows: unknown[][] }[])[0]!.rows).toEqual([[42]]);
-      const other = await callWorker(mf, "POST", "/v1/tenants/shop/query", { body: { statements: [{ sql: "SELECT 1" }] } });
-      expect(other.status).toBe(400);
-      expect(other.json.error).toContain('"default"');
-      const token = await callWorker(mf, "POST", "/v1/tenants/default/token", { body: { access: "ro" } });
-      expect(token.status).toBe(404);
-    } finally {
-      await mf.dispose();
-    }
-  });
+it("the API key is the gateway's, not sqld's: a wrong one never reaches the database", async () => {
+  const reply = await gw.call("POST", "/v1/tenants/shop/query", { body: { statements: [{ sql: "SELECT 1" }] }, apiKey: `${API_KEY}x` });
+  expect(reply.status).toBe(401);
 });

@@ -1,14 +1,14 @@
-// Tokens minted by the Worker (in workerd) must be accepted by sqld's rules and scoped to one tenant.
-import { createClient, LibsqlError } from "@libsql/client/http";
+// Tokens minted by the Worker (in workerd) are accepted by real sqld (dev stack's fly.toml) for their tenant only.
+import { LibsqlError } from "@libsql/client";
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchWithNamespace } from "../../worker/db";
+import { namespaceClient } from "../support/sqld/tenant-client";
 import { startGateway, type GatewayHarness } from "./helpers/gateway-harness";
 
 let gw: GatewayHarness;
 
 beforeAll(async () => {
-  gw = await startGateway({ double: { namespaces: ["tenant-a", "tenant-b"] } });
+  gw = await startGateway({ tenants: ["tenant-a", "tenant-b"] });
 });
 afterAll(() => gw?.close());
 
@@ -18,16 +18,7 @@ async function mint(tenant: string, body: Record<string, unknown>) {
   return reply.json as { token: string; expiresAt: string };
 }
 
-/** A client that talks to the double as a tenant's app would, with the minted token. */
-function tenantClient(token: string, namespace: string) {
-  return createClient({
-    url: gw.double.url,
-    authToken: token,
-    fetch: fetchWithNamespace(namespace),
-  });
-}
-
-/** The HTTP status the database answered with, from the client's error. */
+/** The HTTP status sqld answered with, from the client's error. */
 function upstreamStatus(error: unknown): number | undefined {
   return error instanceof LibsqlError ? (error.cause as { status?: number } | undefined)?.status : undefined;
 }
@@ -59,34 +50,37 @@ describe("gateway: POST /v1/tenants/:tenant/token", () => {
     expect(payload.p).toEqual({ ro: { ns: ["tenant-a"] } });
   });
 
-  it("round-trips: the double accepts an rw token for its tenant (reads and writes)", async () => {
+  it("round-trips: sqld accepts an rw token for its tenant (reads and writes)", async () => {
     const { token } = await mint("tenant-a", { access: "rw" });
-    const db = tenantClient(token, "tenant-a");
+    const db = namespaceClient(gw.dbUrl, "tenant-a", token);
     await db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
     await db.execute({ sql: "INSERT INTO notes(body) VALUES (?)", args: ["hello"] });
     expect((await db.execute("SELECT body FROM notes")).rows[0]!.body).toBe("hello");
-    expect(gw.double.stats.lastClaims?.p).toEqual({ rw: { ns: ["tenant-a"] } });
     db.close();
   });
 
-  it("an ro token reads but cannot write (sqld refuses with 401)", async () => {
+  it("an ro token reads but cannot write (sqld: 403 Authorization forbidden)", async () => {
     const { token } = await mint("tenant-a", { access: "ro" });
-    const db = tenantClient(token, "tenant-a");
+    const db = namespaceClient(gw.dbUrl, "tenant-a", token);
     expect((await db.execute("SELECT count(*) AS n FROM notes")).rows[0]!.n).toBe(1);
     const error = await db.execute("INSERT INTO notes(body) VALUES ('nope')").catch((e: unknown) => e);
-    expect(upstreamStatus(error)).toBe(401);
+    expect(upstreamStatus(error)).toBe(403);
+    expect((await db.execute("SELECT count(*) AS n FROM notes")).rows[0]!.n).toBe(1);
     db.close();
   });
 
-  it("isolates tenants: tenant-a's token cannot read tenant-b (404, as if it did not exist)", async () => {
+  it("isolates tenants: tenant-a's token cannot read tenant-b (sqld: 404, as if it did not exist)", async () => {
     const { token } = await mint("tenant-a", { access: "rw" });
-    const error = await tenantClient(token, "tenant-b").execute("SELECT 1").catch((e: unknown) => e);
+    const db = namespaceClient(gw.dbUrl, "tenant-b", token);
+    const error = await db.execute("SELECT 1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LibsqlError);
     expect(upstreamStatus(error)).toBe(404);
+    db.close();
   });
 
   it("reports how many tokens it signed in x-gateway-signatures", async () => {
-    const reply = await gw.call("POST", "/v1/tenants/tenant-b/token", { body: { access: "ro" } });
-    expect(Number(reply.headers.get("x-gateway-signatures"))).toBeGreaterThan(0);
+    const before = await gw.call("POST", "/v1/tenants/tenant-b/token", { body: { access: "ro" } });
+    const after = await gw.call("POST", "/v1/tenants/tenant-b/token", { body: { access: "ro" } });
+    expect(Number(after.headers.get("x-gateway-signatures")) - Number(before.headers.get("x-gateway-signatures"))).toBe(1);
   });
 });

@@ -1,23 +1,41 @@
-// `npm run token` signs the same scoped claims as the Worker; its argument checks exit 2 with a message.
+// `npm run token` signs the same scoped claims as the Worker, and real sqld (dev stack's fly.toml) honours them;
+// its argument checks exit 2 with a message.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { LibsqlError } from "@libsql/client";
 import { importSPKI, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateEd25519Keys } from "./helpers/gateway-harness";
+import { startStackSqld, type LocalSqldCluster, type TestKeys } from "../support/sqld/cluster";
+import { createNamespaces, namespaceClient, scopedToken } from "../support/sqld/tenant-client";
 
 const repoRoot = path.resolve(__dirname, "../..");
-const keys = generateEd25519Keys();
+let cluster: LocalSqldCluster;
+let keys: TestKeys;
 let dir: string;
 let keyFile: string;
 
-beforeAll(() => {
+beforeAll(async () => {
+  cluster = await startStackSqld("dev");
+  keys = cluster.keys;
+  await createNamespaces(cluster, ["acme", "globex"]);
+  const setup = namespaceClient(cluster.primary.httpUrl, "acme", await scopedToken(keys.privateKeyPem, "acme", "rw"));
+  await setup.execute("CREATE TABLE notes(body TEXT)");
+  setup.close();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "token-cli-"));
   keyFile = path.join(dir, "jwt.pem");
   fs.writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600 });
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await cluster?.close();
+});
+
+/** The HTTP status sqld answered with, from the client's error. */
+function upstreamStatus(error: unknown): number | undefined {
+  return error instanceof LibsqlError ? (error.cause as { status?: number } | undefined)?.status : undefined;
+}
 
 /** As an operator runs it: `npx tsx scripts/token.ts …`. */
 function runTokenCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -35,6 +53,25 @@ describe("scripts/token.ts", () => {
     expect(payload.p).toEqual({ ro: { ns: ["t1"] } });
     expect(payload.exp! - payload.iat!).toBe(600);
     expect(payload.aud).toBeUndefined();
+  });
+
+  it("its tokens work on real sqld as scoped: ro reads acme, cannot write (403), cannot reach globex (404); rw writes", async () => {
+    const ro = runTokenCli(["--tenant", "acme", "--access", "ro", "--key-file", keyFile]);
+    expect(ro.status, ro.stderr).toBe(0);
+    const acme = namespaceClient(cluster.primary.httpUrl, "acme", ro.stdout);
+    expect((await acme.execute("SELECT count(*) AS n FROM notes")).rows[0]!.n).toBe(0);
+    expect(upstreamStatus(await acme.execute("INSERT INTO notes VALUES ('x')").catch((e: unknown) => e))).toBe(403);
+    acme.close();
+    const globex = namespaceClient(cluster.primary.httpUrl, "globex", ro.stdout);
+    expect(upstreamStatus(await globex.execute("SELECT 1").catch((e: unknown) => e))).toBe(404);
+    globex.close();
+
+    const rw = runTokenCli(["--tenant", "acme", "--access", "rw", "--key-file", keyFile]);
+    expect(rw.status, rw.stderr).toBe(0);
+    const writer = namespaceClient(cluster.primary.httpUrl, "acme", rw.stdout);
+    await writer.execute("INSERT INTO notes VALUES ('x')");
+    expect((await writer.execute("SELECT count(*) AS n FROM notes")).rows[0]!.n).toBe(1);
+    writer.close();
   });
 
   it.each([

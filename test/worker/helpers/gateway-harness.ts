@@ -1,9 +1,9 @@
 /**
- * Runs the real Worker bundle in workerd (through miniflare) against the sqld test double on 127.0.0.1.
- * Everything stays on loopback: the Worker's fetch() reaches the double directly.
+ * Runs the real Worker bundle in workerd (through miniflare) against real sqld processes started from the stack's
+ * own fly.toml (test/support/sqld). Everything stays on loopback: the Worker's fetch() reaches sqld directly.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { Miniflare } from "miniflare";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { Miniflare, type MiniflareOptions } from "miniflare";
 import {
   buildWorkerBundle,
   WORKER_COMPATIBILITY_DATE,
@@ -11,22 +11,10 @@ import {
   type WorkerBundle,
 } from "../../../infra/cloudflare/bundle";
 import type { Env } from "../../../worker/env";
-import { startSqldDouble, type SqldDouble, type SqldDoubleOptions } from "../../doubles/sqld-double";
+import { startStackSqld, type LocalSqldCluster, type SqldMachine, type TestKeys } from "../../support/sqld/cluster";
+import { createNamespaces } from "../../support/sqld/tenant-client";
 
 export const API_KEY = "test-gateway-key-0123456789";
-
-export interface Ed25519TestKeys {
-  privateKeyPem: string;
-  publicKeyPem: string;
-}
-
-export function generateEd25519Keys(): Ed25519TestKeys {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return {
-    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-    publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
-  };
-}
 
 let bundle: WorkerBundle | undefined;
 /** One esbuild run per test file, of exactly the bundle EdgeWorker deploys. */
@@ -35,26 +23,47 @@ export function workerBundle(): WorkerBundle {
   return bundle;
 }
 
-export async function startWorker(bindings: Env): Promise<Miniflare> {
-  const { code } = workerBundle();
+/** Bindings as Cloudflare hands them over: strings for plain_text/secret_text, parsed JSON for `json` bindings. */
+export type TestBindings = Omit<Env, "TENANTS"> & { TENANTS?: unknown };
+
+export async function startWorker(bindings: TestBindings, options: Partial<Pick<MiniflareOptions, "outboundService">> = {}): Promise<Miniflare> {
   const mf = new Miniflare({
     modules: true,
-    script: code,
+    script: workerBundle().code,
     compatibilityDate: WORKER_COMPATIBILITY_DATE,
     compatibilityFlags: WORKER_COMPATIBILITY_FLAGS,
     bindings: bindings as Record<string, string>,
+    ...options,
   });
   await mf.ready;
   return mf;
 }
 
-export interface GatewayHarness {
-  double: SqldDouble;
-  keys: Ed25519TestKeys;
-  mf: Miniflare;
-  /** Calls the Worker; `body` objects are sent as JSON; the API key is added unless `apiKey: null`. */
-  call(method: string, path: string, options?: CallOptions): Promise<GatewayReply>;
-  close(): Promise<void>;
+/**
+ * Stands in for DNS + Fly's edge: every outbound request of the Worker (whatever its URL: https://<app>.fly.dev,
+ * libsql://<db>.turso.io) goes to the sqld at `targetUrl` with its headers untouched, Host included, as Fly's
+ * proxy passes Host through to the machine. Records the Host of each request it forwarded.
+ */
+export function forwardKeepingHost(targetUrl: string): { outboundService: MiniflareOptions["outboundService"]; hosts: string[] } {
+  const target = new URL(targetUrl);
+  const hosts: string[] = [];
+  const node = (req: IncomingMessage, res: ServerResponse) => {
+    hosts.push(req.headers.host ?? "");
+    const path = new URL(req.url ?? "/", "http://placeholder").pathname; // req.url may be absolute
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path, headers: req.headers },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+      },
+    );
+    upstream.on("error", (error) => {
+      res.writeHead(502);
+      res.end(`forwarder: ${error.message}`);
+    });
+    req.pipe(upstream);
+  };
+  return { outboundService: { node }, hosts };
 }
 
 export interface CallOptions {
@@ -89,26 +98,62 @@ export async function callWorker(mf: Miniflare, method: string, path: string, op
   return { status: response.status, headers: response.headers as unknown as Headers, json };
 }
 
-export async function startGateway(
-  options: { double?: SqldDoubleOptions; bindings?: Partial<Env> } = {},
-): Promise<GatewayHarness> {
-  const keys = generateEd25519Keys();
-  const double = await startSqldDouble({ jwtKey: keys.publicKeyPem, ...options.double });
-  const mf = await startWorker({
-    DB_URL: double.url,
-    DB_MODE: "self-hosted",
-    JWT_PRIVATE_KEY: keys.privateKeyPem,
-    GATEWAY_API_KEY: API_KEY,
-    ...options.bindings,
-  });
-  return {
-    double,
-    keys,
-    mf,
-    call: (method, path, callOptions) => callWorker(mf, method, path, callOptions),
-    async close() {
-      await mf.dispose();
-      await double.close();
-    },
-  };
+export interface GatewayOptions {
+  /** Stack whose fly.toml runs sqld ("prod" adds replicas). @default "dev" */
+  stack?: "dev" | "prod";
+  /** The stack's tenants: created as namespaces on the primary and passed to the Worker as TENANTS. */
+  tenants: string[];
+  /** Namespaces that exist in sqld but are no tenant of the stack (not in TENANTS). */
+  otherNamespaces?: string[];
+  /** Which machine DB_URL points at: the primary, or the first replica. @default "primary" */
+  via?: "primary" | "replica";
+  bindings?: Partial<TestBindings>;
+}
+
+export interface GatewayHarness {
+  cluster: LocalSqldCluster;
+  keys: TestKeys;
+  /** The machine the Worker's DB_URL names, and that URL. */
+  target: SqldMachine;
+  dbUrl: string;
+  mf: Miniflare;
+  /** Bindings the Worker runs with (to start variants). */
+  bindings: TestBindings;
+  /** Calls the Worker; `body` objects are sent as JSON; the API key is added unless `apiKey: null`. */
+  call(method: string, path: string, options?: CallOptions): Promise<GatewayReply>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<GatewayHarness> {
+  const cluster = await startStackSqld(options.stack ?? "dev", { tenants: options.tenants });
+  try {
+    await createNamespaces(cluster, [...options.tenants, ...(options.otherNamespaces ?? [])]);
+    const target = options.via === "replica" ? cluster.replicas[0] : cluster.primary;
+    if (!target) throw new Error(`stack ${options.stack ?? "dev"} has no replica`);
+    const bindings: TestBindings = {
+      DB_URL: target.httpUrl,
+      DB_MODE: "self-hosted",
+      JWT_PRIVATE_KEY: cluster.keys.privateKeyPem,
+      GATEWAY_API_KEY: API_KEY,
+      TENANTS: options.tenants,
+      ...options.bindings,
+    };
+    const mf = await startWorker(bindings);
+    return {
+      cluster,
+      keys: cluster.keys,
+      target,
+      dbUrl: target.httpUrl,
+      mf,
+      bindings,
+      call: (method, path, callOptions) => callWorker(mf, method, path, callOptions),
+      async close() {
+        await mf.dispose();
+        await cluster.close();
+      },
+    };
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
 }

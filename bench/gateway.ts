@@ -1,0 +1,182 @@
+/**
+ * Benchmark (not a test): what the edge gateway adds over talking to sqld directly.
+ *   npm run bench:gateway            (BENCH_N requests per path, default 1000; BENCH_ROUNDS, default 3)
+ * Real sqld from the dev stack's fly.toml; the Worker bundle EdgeWorker deploys, in workerd via miniflare.
+ * Paths, each a one-statement batch (what the gateway sends per query) on the same indexed read:
+ *   direct   @libsql/client (Node) → sqld
+ *   gateway  Node → workerd (miniflare dispatchFetch) → Worker → @libsql/client/web → sqld
+ *   hop      Node → workerd GET /health: the test harness's own hop, which a deployed Worker's callers pay
+ *            to Cloudflare instead; subtracted to estimate the Worker's own cost.
+ * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16.
+ * Prints a table and writes bench/results/gateway.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { buildWorkerBundle } from "../infra/cloudflare/bundle";
+import { namespaceClient, scopedToken } from "../test/support/sqld/tenant-client";
+import { startGateway, type GatewayHarness } from "../test/worker/helpers/gateway-harness";
+
+const N = Number(process.env.BENCH_N ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = 16;
+const WARMUP = 100;
+const TENANT = "bench";
+const SQL = "SELECT id, name FROM items WHERE id = ?";
+
+type Request = (i: number) => Promise<void>;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+async function sequential(count: number, run: Request): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await run(i);
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** Requests per second with `workers` loops sharing `count` requests. */
+async function throughput(count: number, workers: number, run: Request): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < count) await run(next++);
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function setup(gw: GatewayHarness): Promise<void> {
+  const reply = await gw.call("POST", `/v1/tenants/${TENANT}/query`, {
+    body: {
+      statements: [
+        { sql: "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT)" },
+        { sql: "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 100) INSERT INTO items(name) SELECT 'item-' || v FROM n" },
+      ],
+      mode: "write",
+    },
+  });
+  if (reply.status !== 200) throw new Error(`setup failed: ${JSON.stringify(reply.json)}`);
+}
+
+function table(rows: Record<string, string>[]): string {
+  const columns = Object.keys(rows[0]!);
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((v, i) => v.padStart(widths[i]!)).join(" | ")} |`;
+  return [line(columns), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map((r) => line(columns.map((c) => r[c]!)))].join("\n");
+}
+
+interface Round {
+  round: number;
+  directP50: number;
+  directP99: number;
+  gatewayP50: number;
+  gatewayP99: number;
+  hopP50: number;
+  hopP99: number;
+  directRps: number;
+  gatewayRps: number;
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg();
+  const gw = await startGateway({ tenants: [TENANT] });
+  const direct = namespaceClient(gw.dbUrl, TENANT, await scopedToken(gw.keys.privateKeyPem, TENANT, "ro", 3600));
+  try {
+    await setup(gw);
+    const viaDirect: Request = async (i) => {
+      await direct.batch([{ sql: SQL, args: [(i % 100) + 1] }], "read");
+    };
+    const viaGateway: Request = async (i) => {
+      const reply = await gw.call("POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: SQL, args: [(i % 100) + 1] }], mode: "read" } });
+      if (reply.status !== 200) throw new Error(`gateway answered ${reply.status}: ${JSON.stringify(reply.json)}`);
+    };
+    const viaHop: Request = async () => {
+      await gw.call("GET", "/health", { apiKey: null });
+    };
+    for (const run of [viaDirect, viaGateway, viaHop]) await sequential(WARMUP, run);
+
+    const rounds: Round[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const d = await sequential(N, viaDirect);
+      const g = await sequential(N, viaGateway);
+      const h = await sequential(N, viaHop);
+      const directRps = await throughput(N, CONCURRENCY, viaDirect);
+      const gatewayRps = await throughput(N, CONCURRENCY, viaGateway);
+      rounds.push({
+        round,
+        directP50: percentile(d, 50),
+        directP99: percentile(d, 99),
+        gatewayP50: percentile(g, 50),
+        gatewayP99: percentile(g, 99),
+        hopP50: percentile(h, 50),
+        hopP99: percentile(h, 99),
+        directRps,
+        gatewayRps,
+      });
+    }
+    const last = await gw.call("POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: "SELECT 1" }], mode: "read" } });
+    const signatures = Number(last.headers.get("x-gateway-signatures"));
+    const mid = (key: keyof Round) => median(rounds.map((r) => r[key]));
+    const summary = {
+      addedP50Ms: mid("gatewayP50") - mid("directP50"),
+      addedP99Ms: mid("gatewayP99") - mid("directP99"),
+      addedP50WithoutHopMs: mid("gatewayP50") - mid("directP50") - mid("hopP50"),
+      directRps: mid("directRps"),
+      gatewayRps: mid("gatewayRps"),
+      throughputRatio: mid("gatewayRps") / mid("directRps"),
+    };
+    const bundle = buildWorkerBundle();
+    const ms = (v: number) => v.toFixed(2);
+    console.log(`gateway vs direct, ${N} sequential requests per path per round (ms), throughput at concurrency ${CONCURRENCY} (${N} requests)`);
+    console.log(
+      table(
+        rounds.map((r) => ({
+          round: String(r.round),
+          "direct p50": ms(r.directP50),
+          "direct p99": ms(r.directP99),
+          "gateway p50": ms(r.gatewayP50),
+          "gateway p99": ms(r.gatewayP99),
+          "hop p50": ms(r.hopP50),
+          "hop p99": ms(r.hopP99),
+          "direct req/s": r.directRps.toFixed(0),
+          "gateway req/s": r.gatewayRps.toFixed(0),
+        })),
+      ),
+    );
+    console.log(
+      [
+        `added latency (median of rounds): p50 ${summary.addedP50Ms.toFixed(2)} ms, p99 ${summary.addedP99Ms.toFixed(2)} ms;`,
+        `p50 without the Node→workerd hop ${summary.addedP50WithoutHopMs.toFixed(2)} ms`,
+      ].join(" "),
+    );
+    console.log(`throughput at concurrency ${CONCURRENCY}: direct ${summary.directRps.toFixed(0)} req/s, gateway ${summary.gatewayRps.toFixed(0)} req/s (${(summary.throughputRatio * 100).toFixed(0)}%)`);
+    console.log(`token signatures in the Worker for all of it: ${signatures}; bundle ${(bundle.bytes / 1024).toFixed(1)} KiB`);
+    console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} cores`);
+    const dir = join(__dirname, "results");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "gateway.json");
+    const data = { at: new Date().toISOString(), cores: cpus().length, node: process.version, n: N, concurrency: CONCURRENCY, rounds, summary, signatures, bundleBytes: bundle.bytes, loadBefore, loadAfter: loadavg() };
+    writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    direct.close();
+    await gw.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
