@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQLD_GRPC_PORT } from "../../../infra/sqld/files";
+import type { Plan } from "../../../scripts/lib/plan-runner";
 import { byName, planStack, stackConfigWith } from "../plan";
 import { machineSpec, readFlyToml, type MachineSpec } from "./machine";
 import { freePort, logFileIn, SqldProcess } from "./process";
@@ -132,7 +133,7 @@ export async function startStackSqld(
   stack: string,
   overrides: Record<string, unknown> = {},
   options: { extraSecrets?: Record<string, string>; keys?: TestKeys } & Pick<ClusterOptions, "paths" | "prepare"> = {},
-): Promise<LocalSqldCluster & { flyToml: string }> {
+): Promise<LocalSqldCluster & { flyToml: string; plan: Plan; secrets: Record<string, string> }> {
   const plan = await planStack(stack, overrides);
   const flyToml = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
   const keys = options.keys ?? generateTestKeys();
@@ -146,5 +147,5 @@ export async function startStackSqld(
   const regions = JSON.parse(stackConfigWith(stack, overrides).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
   const replicaRegions = regions.filter((r) => r.role === "replica").map((r) => r.code);
   const cluster = await startSqldCluster({ flyToml, secrets, keys, replicaRegions, paths: options.paths, prepare: options.prepare });
-  return { ...cluster, flyToml };
+  return { ...cluster, flyToml, plan, secrets };
 }
