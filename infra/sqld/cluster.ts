@@ -3,7 +3,8 @@ import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, ipScripts, scaleScripts, secretsScripts, volumeScripts } from "../fly/scripts";
-import { renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
+import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
+import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { planMachines, type SqldRegion } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
@@ -83,7 +84,9 @@ export class SqldCluster extends pulumi.ComponentResource {
 
     const stateful = { parent: this, protect: protectData, retainOnDelete: protectData };
     const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org ?? "personal" }) }, stateful);
-    const secrets = createSecrets(name, args, { parent: this, dependsOn: [app] });
+    // Replication mTLS: the CA and certificates become Fly secrets that fly.toml [[files]] writes into the machines.
+    const replicationTls = new ReplicationTls(`${name}-replication-tls`, { parent: this });
+    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [app] });
     const volumes = args.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
@@ -133,7 +136,7 @@ export class SqldCluster extends pulumi.ComponentResource {
 }
 
 /** sqld's credentials as NAME=VALUE lines on stdin: never in argv, never in the script text, never logged. */
-function createSecrets(name: string, args: SqldClusterArgs, opts: pulumi.CustomResourceOptions): local.Command {
+function createSecrets(name: string, args: SqldClusterArgs, replicationTls: ReplicationTlsMaterial, opts: pulumi.CustomResourceOptions): local.Command {
   const lines: pulumi.Output<string>[] = [
     pulumi.interpolate`LIBSQL_ADMIN_AUTH_KEY=${args.adminKey}`,
     pulumi.interpolate`SQLD_AUTH_JWT_KEY=${args.jwtKey}`,
@@ -143,6 +146,18 @@ function createSecrets(name: string, args: SqldClusterArgs, opts: pulumi.CustomR
     lines.push(pulumi.interpolate`LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID=${args.backups.accessKeyId}`);
     lines.push(pulumi.interpolate`LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY=${args.backups.secretAccessKey}`);
     names.push("LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY");
+  }
+  const f = REPLICATION_TLS_FILES;
+  const tlsFiles: [string, pulumi.Output<string>][] = [
+    [f.ca.secret, replicationTls.caCertPem],
+    [f.serverCert.secret, replicationTls.serverCertPem],
+    [f.serverKey.secret, replicationTls.serverKeyPem],
+    [f.clientCert.secret, replicationTls.clientCertPem],
+    [f.clientKey.secret, replicationTls.clientKeyPem],
+  ];
+  for (const [secret, pem] of tlsFiles) {
+    lines.push(pulumi.interpolate`${secret}=${pem.apply(pemToSecretValue)}`);
+    names.push(secret);
   }
   return scriptCommand(
     `${name}-secrets`,

@@ -35,11 +35,11 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 describe("replication on real sqld (prod topology)", () => {
-  it("runs the replicas as replicas of the primary: they have no gRPC listener and point at its address", () => {
+  it("runs the replicas as replicas of the primary: they have no gRPC listener and point at its address over TLS", () => {
     expect(cluster.replicas).toHaveLength(2);
     for (const r of cluster.replicas) {
       expect(r.grpcAddress).toBeUndefined();
-      expect(r.spec.args).toContain(`http://${cluster.primary.grpcAddress}`);
+      expect(r.spec.args).toContain(`https://${cluster.primary.grpcAddress}`);
     }
   });
 
