@@ -211,4 +211,22 @@ describe("finding 4: deleting a tenant leaves no replica serving it or looping",
       expect(await exists(cluster.primary, "acme")).toBe(true);
     });
   }
+
+  it("a run that fails after the primary delete converges when re-run (replicas are dropped then)", async () => {
+    const first = await run(allow().create, { ...env, NAMESPACES: "acme initech" });
+    expect(first.code).toBe(0);
+    await tenantReadOnEveryReplica();
+    const nextListCall = (fly.state().callCounts["machines list"] ?? 0) + 1;
+    const failed = await run(allow().create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: first.stdout, FAKE_FLY_FAIL: `machines list:${nextListCall}` });
+    expect(failed.code).not.toBe(0);
+    expect(await exists(cluster.primary, "initech")).toBe(false);
+    // The failed run stored no new stdout, so the re-run still sees initech as managed and finishes the job.
+    const again = await run(allow().create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: first.stdout });
+    expect(again.code).toBe(0);
+    for (const r of cluster.replicas) {
+      const c = await clientFor(r, "initech");
+      await expect(c.execute("select count(*) as n from t")).rejects.toThrow(/404/);
+      c.close();
+    }
+  });
 });
