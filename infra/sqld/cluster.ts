@@ -4,7 +4,8 @@ import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
-import { renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
+import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
+import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { planMachines, type SqldRegion } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
@@ -99,7 +100,9 @@ export class SqldCluster extends pulumi.ComponentResource {
       },
       stateful,
     );
-    const secrets = createSecrets(name, args, { parent: this, dependsOn: [app] });
+    // Replication mTLS: the CA and certificates become Fly secrets that fly.toml [[files]] writes into the machines.
+    const replicationTls = new ReplicationTls(`${name}-replication-tls`, { parent: this });
+    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [app] });
     const volumes = args.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
@@ -166,7 +169,7 @@ function keepAppScript(app: string): string {
  * flyctl's import parser stores the value exactly (infra/fly/scripts/secrets.ts flySecretImportLine, after
  * superfly/flyctl internal/command/secrets/parser.go parseSecrets), or the update fails naming the config key.
  */
-function createSecrets(name: string, args: SqldClusterArgs, opts: pulumi.CustomResourceOptions): local.Command {
+function createSecrets(name: string, args: SqldClusterArgs, replicationTls: ReplicationTlsMaterial, opts: pulumi.CustomResourceOptions): local.Command {
   const entries: pulumi.Output<SecretEntry>[] = [
     pulumi.output(args.adminKey).apply((value) => ({ name: "LIBSQL_ADMIN_AUTH_KEY", value, source: "libsql-stack:auth.adminKeyVersion (generated admin key)" })),
     pulumi.output(args.jwtKey).apply((value) => ({ name: "SQLD_AUTH_JWT_KEY", value, source: "libsql-stack:auth.signingKeyVersion (generated public key)" })),
@@ -179,6 +182,19 @@ function createSecrets(name: string, args: SqldClusterArgs, opts: pulumi.CustomR
   }
   const names = ["LIBSQL_ADMIN_AUTH_KEY", "SQLD_AUTH_JWT_KEY"];
   if (args.backups) names.push("LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY");
+  const f = REPLICATION_TLS_FILES;
+  const tlsFiles: [string, pulumi.Output<string>][] = [
+    [f.ca.secret, replicationTls.caCertPem],
+    [f.serverCert.secret, replicationTls.serverCertPem],
+    [f.serverKey.secret, replicationTls.serverKeyPem],
+    [f.clientCert.secret, replicationTls.clientCertPem],
+    [f.clientKey.secret, replicationTls.clientKeyPem],
+  ];
+  for (const [secret, pem] of tlsFiles) {
+    // base64: one line, no characters flyctl's import parser treats specially; [[files]] decodes it on the machine.
+    entries.push(pem.apply((value) => ({ name: secret, value: pemToSecretValue(value), source: "replication TLS (generated)" })));
+    names.push(secret);
+  }
   return scriptCommand(
     `${name}-secrets`,
     {

@@ -9,6 +9,34 @@ export const SQLD_HTTP_PORT = 8080;
 export const SQLD_ADMIN_PORT = 9090;
 export const SQLD_GRPC_PORT = 5001;
 
+/**
+ * Replication mTLS files inside every machine. Fly writes each from the app secret of the same entry
+ * (`[[files]]` `secret_name`, flyctl internal/appconfig/config.go `File.toMachineFile`: the name is handed to the
+ * Machines API, which base64-DECODES the secret into `guest_path`; flyctl itself base64-encodes `raw_value` and
+ * `local_path` contents the same way). The secrets therefore hold base64 PEMs: one line, no `#`, quotes or spaces,
+ * so `fly secrets import` (internal/command/secrets/parser.go) keeps them exactly.
+ */
+export const REPLICATION_TLS_DIR = "/etc/sqld/tls";
+export const REPLICATION_TLS_FILES = {
+  ca: { secret: "SQLD_REPLICATION_CA_CERT_B64", path: `${REPLICATION_TLS_DIR}/ca.pem`, processes: ["primary", "replica"] },
+  serverCert: { secret: "SQLD_REPLICATION_SERVER_CERT_B64", path: `${REPLICATION_TLS_DIR}/server.pem`, processes: ["primary"] },
+  serverKey: { secret: "SQLD_REPLICATION_SERVER_KEY_B64", path: `${REPLICATION_TLS_DIR}/server.key`, processes: ["primary"] },
+  clientCert: { secret: "SQLD_REPLICATION_CLIENT_CERT_B64", path: `${REPLICATION_TLS_DIR}/client.pem`, processes: ["replica"] },
+  clientKey: { secret: "SQLD_REPLICATION_CLIENT_KEY_B64", path: `${REPLICATION_TLS_DIR}/client.key`, processes: ["replica"] },
+} as const;
+
+/** The primary's gRPC listener always requires a client certificate from the stack's CA (it listens on 6PN in every topology). */
+function primaryTlsArgs(): string[] {
+  const f = REPLICATION_TLS_FILES;
+  return ["--grpc-tls", "--grpc-cert-file", f.serverCert.path, "--grpc-key-file", f.serverKey.path, "--grpc-ca-cert-file", f.ca.path];
+}
+
+/** Replicas present the client certificate and accept only a primary certificate for `sqld` from the same CA. */
+function replicaTlsArgs(): string[] {
+  const f = REPLICATION_TLS_FILES;
+  return ["--primary-grpc-tls", "--primary-grpc-cert-file", f.clientCert.path, "--primary-grpc-key-file", f.clientKey.path, "--primary-grpc-ca-cert-file", f.ca.path];
+}
+
 export interface SqldBackupSettings {
   endpoint: string;
   bucket: string;
@@ -68,6 +96,7 @@ export function primaryProcessArgs(backups: boolean): string[] {
   return [
     ...commonArgs(),
     "--grpc-listen-addr", `[::]:${SQLD_GRPC_PORT}`,
+    ...primaryTlsArgs(),
     // Only the writer ships WAL to S3; replicas rebuild from the primary.
     ...(backups ? ["--enable-bottomless-replication"] : []),
   ];
@@ -75,7 +104,7 @@ export function primaryProcessArgs(backups: boolean): string[] {
 
 /** Replicas find the primary through Fly's process-group DNS; writes are forwarded there by sqld. */
 export function replicaProcessArgs(app: string): string[] {
-  return [...commonArgs(), "--primary-grpc-url", `http://primary.process.${app}.internal:${SQLD_GRPC_PORT}`];
+  return [...commonArgs(), "--primary-grpc-url", `https://primary.process.${app}.internal:${SQLD_GRPC_PORT}`, ...replicaTlsArgs()];
 }
 
 /** fly.toml for the sqld app, rendered with smol-toml so quoting is always valid TOML. */
@@ -103,6 +132,9 @@ export function renderSqldFlyToml(a: SqldFilesArgs): string {
     build: { dockerfile: "Dockerfile" },
     env,
     processes,
+    files: Object.values(REPLICATION_TLS_FILES)
+      .map((f) => ({ guest_path: f.path, secret_name: f.secret, processes: f.processes.filter((g) => groups.includes(g)) }))
+      .filter((f) => f.processes.length > 0),
     mounts: [{ source: SQLD_VOLUME_NAME, destination: SQLD_DATA_DIR, initial_size: `${a.initialVolumeGb}gb`, processes: groups }],
     http_service: {
       internal_port: SQLD_HTTP_PORT,

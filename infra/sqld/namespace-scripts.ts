@@ -23,17 +23,25 @@ port="\${LIBSQL_STACK_PROXY_PORT:-${port}}"
 admin_url="http://127.0.0.1:$port"
 : "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
 tmp=$(mktemp -d)
-# One proxy session for the whole set; the admin port (${SQLD_ADMIN_PORT}) is never a public service.
-fly proxy "$port:${SQLD_ADMIN_PORT}" -a "$app" >/dev/null 2>&1 &
-proxy_pid=$!
-trap 'kill "$proxy_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
-tries=0
-until curl -s -o /dev/null "$admin_url/" 2>/dev/null; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 50 ]; then echo "fly proxy to $app:${SQLD_ADMIN_PORT} did not come up on 127.0.0.1:$port" >&2; exit 1; fi
-  kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy exited; is the app deployed and are you logged in?" >&2; exit 1; }
-  sleep 0.2
-done
+proxy_pid=""
+# open_proxy HOST: one \`fly proxy\` session to HOST's admin port (${SQLD_ADMIN_PORT} is never a public service).
+# The host is always named: without it flyctl dials <app>.internal, which resolves to ANY started machine, and
+# a replica's admin API answers create with 404 and DELETE with 200 while the primary keeps the namespace.
+open_proxy() {
+  fly proxy "$port:${SQLD_ADMIN_PORT}" "$1" -a "$app" >"$tmp/proxy.log" 2>&1 &
+  proxy_pid=$!
+  tries=0
+  until curl -s -o /dev/null "$admin_url/" 2>/dev/null; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 50 ]; then echo "fly proxy to $1:${SQLD_ADMIN_PORT} did not come up on 127.0.0.1:$port: $(cat "$tmp/proxy.log")" >&2; exit 1; fi
+    kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy to $1 exited; is the app deployed and are you logged in? $(cat "$tmp/proxy.log")" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+close_proxy() {
+  if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; fi
+}
+trap 'close_proxy; rm -rf "$tmp"' EXIT INT TERM
 # admin METHOD PATH [JSON]: prints the HTTP status (000 when unreachable). The Basic header (the literal key, as sqld expects)
 # reaches curl through --config on stdin, so the key is in no process's argv.
 admin() {
@@ -45,14 +53,41 @@ admin() {
       curl -s -o "$tmp/body" -w '%{http_code}' --config - -X "$1" "$admin_url$2" || true
   fi
 }
+open_proxy "primary.process.$app.internal"
 `;
 
-const DELETE_ONE = `delete_ns() {
+/**
+ * Deleting a namespace on the primary is not enough: a replica that has it loaded keeps serving the old rows and
+ * retries replication in a tight loop (sqld 0.24.32: ~1 MB/s of "doesn't exist, trying to replicate again", see
+ * libsql-server namespace/configurator/replica.rs). DELETE on that replica's own admin API drops its copy and
+ * stops the loop (404 there means it never loaded the namespace). Primary first, so no replica reloads it.
+ * Replicas are reached one by one as `<machine id>.vm.<app>.internal`; stopped ones cannot be reached, and a
+ * restarted replica does not load a deleted namespace again (it answers 404).
+ */
+const DELETE_ONE = `deleted=""
+delete_ns() {
   code=$(admin DELETE "/v1/namespaces/$1")
   case "$code" in
-    2??|404) echo "deleted namespace $1" >&2 ;;
+    2??|404) echo "deleted namespace $1" >&2; deleted="$deleted $1" ;;
     *) echo "deleting namespace $1 failed: HTTP $code $(cat "$tmp/body")" >&2; exit 1 ;;
   esac
+}
+forget_on_replicas() {
+  [ -n "$deleted" ] || return 0
+  close_proxy
+  replicas=$(fly machines list -a "$app" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const ms=JSON.parse(s);console.log(ms.filter(m=>m.state==="started"&&m.config&&m.config.metadata&&m.config.metadata.fly_process_group==="replica").map(m=>m.id).join(" "))})')
+  for id in $replicas; do
+    open_proxy "$id.vm.$app.internal"
+    for ns in $deleted; do
+      code=$(admin DELETE "/v1/namespaces/$ns")
+      case "$code" in
+        2??|404) ;;
+        *) echo "dropping namespace $ns on replica $id failed: HTTP $code $(cat "$tmp/body")" >&2; exit 1 ;;
+      esac
+    done
+    close_proxy
+    echo "replica $id dropped:$deleted" >&2
+  done
 }
 `;
 
@@ -77,6 +112,7 @@ previous=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-[]}" | node -e 'let s="";proce
 for ns in $previous; do
   case " $NAMESPACES " in *" $ns "*) ;; *) ${removed} ;; esac
 done
+forget_on_replicas
 printf '%s' "$NAMESPACES" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.split(/\\s+/).filter(Boolean))))'
 `;
 }
@@ -88,6 +124,7 @@ function deleteScript(a: NamespaceScriptArgs): string {
   }
   return `${PRELUDE(a.app, a.localPort ?? 19090)}${DELETE_ONE}
 for ns in $NAMESPACES; do delete_ns "$ns"; done
+forget_on_replicas
 `;
 }
 

@@ -31,6 +31,22 @@ function ed25519State(): Record<string, string> {
     publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(sshBlob).digest("base64").replace(/=+$/, "")}`,
   };
 }
+/** An ECDSA P-256 key as @pulumi/tls reports it (privateKeyPem is SEC1 for ECDSA, plus PKCS#8). */
+function ecdsaState(): Record<string, string> {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return {
+    algorithm: "ECDSA",
+    ecdsaCurve: "P256",
+    privateKeyPem: privateKey.export({ type: "sec1", format: "pem" }).toString(),
+    privateKeyPemPkcs8: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    privateKeyOpenssh: "",
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+/** PEM-shaped stand-in for a certificate or CSR (offline plans never parse it; real ones come from the provider). */
+const mockPem = (label: string, name: string) => `-----BEGIN ${label}-----\n${Buffer.from(`mock ${label.toLowerCase()} ${name}`).toString("base64")}\n-----END ${label}-----\n`;
+
 const u32buf = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
 const u32str = (s: string) => u32buf(Buffer.from(s));
 
@@ -55,7 +71,12 @@ export function mockResourceState(args: MockArgs): { id: string; state: Record<s
   const id = `${args.name}-${digest(`${args.type}/${args.name}`, 8)}`;
   switch (args.type) {
     case "tls:index/privateKey:PrivateKey":
-      return { id, state: { ...inputs, ...ed25519State() } };
+      return { id, state: { ...inputs, ...(inputs.algorithm === "ECDSA" ? ecdsaState() : ed25519State()) } };
+    case "tls:index/certRequest:CertRequest":
+      return { id, state: { ...inputs, certRequestPem: mockPem("CERTIFICATE REQUEST", args.name) } };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { id, state: { ...inputs, certPem: mockPem("CERTIFICATE", args.name) } };
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
       return { id, state: { ...inputs, result: randomPassword(Number(inputs.length ?? 32)) } };

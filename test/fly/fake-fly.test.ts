@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import * as net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 
@@ -72,39 +70,5 @@ describe("fake flyctl test double", () => {
     expect(fly("secrets import -a demo-app", {}, "C\n").code).toBe(1);
   });
 
-  it("proxies TCP from 127.0.0.1 to FAKE_FLY_PROXY_TARGET until killed", async () => {
-    const upstream = net.createServer((socket) => socket.on("data", (data) => socket.end(`echo:${data}`)));
-    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-    const target = `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
-    const proxy = spawn("fly", ["proxy", "0:9090", "-a", "demo-app"], { env: { ...fake.env, FAKE_FLY_PROXY_TARGET: target } });
-    try {
-      const localPort = await new Promise<number>((resolve, reject) => {
-        let seen = "";
-        proxy.stdout.on("data", (chunk) => {
-          seen += chunk;
-          const match = /Proxying local port (\d+) to remote \[demo-app\.internal\]:9090/.exec(seen);
-          if (match) resolve(Number(match[1]));
-        });
-        proxy.on("exit", (code) => reject(new Error(`proxy exited early with ${code}`)));
-      });
-      const reply = await new Promise<string>((resolve, reject) => {
-        const client = net.connect(localPort, "127.0.0.1", () => client.write("ping"));
-        let data = "";
-        client.on("data", (chunk) => (data += chunk));
-        client.on("end", () => resolve(data));
-        client.on("error", reject);
-      });
-      expect(reply).toBe("echo:ping");
-    } finally {
-      const exited = new Promise((resolve) => proxy.on("exit", resolve));
-      proxy.kill("SIGTERM");
-      await exited;
-      upstream.close();
-    }
-  });
-
-  it("refuses a proxy target other than 127.0.0.1", () => {
-    const result = fly("proxy 0:9090 -a demo-app", { FAKE_FLY_PROXY_TARGET: "10.0.0.1:8080" });
-    expect(result.code).toBe(2);
-  });
+  // `fly proxy` (6PN name resolution, per-connection dial, targets) is tested in test/sqld/fake-fly-proxy.test.ts.
 });

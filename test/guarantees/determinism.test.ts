@@ -35,6 +35,12 @@ const RANDOM_DERIVED = {
   // The post-deploy check mints its own short-lived token with the signing key.
   "database-verify": ["environment.JWT_PRIVATE_KEY"],
   "gateway-script": ["bindings[JWT_PRIVATE_KEY].text", "bindings[GATEWAY_API_KEY].text"],
+  // Replication mTLS: CSRs and certificates are signed with freshly drawn ECDSA keys.
+  "sqld-replication-tls-ca": ["privateKeyPem"],
+  "sqld-replication-tls-server-csr": ["privateKeyPem"],
+  "sqld-replication-tls-server-cert": ["caPrivateKeyPem"],
+  "sqld-replication-tls-client-csr": ["privateKeyPem"],
+  "sqld-replication-tls-client-cert": ["caPrivateKeyPem"],
   outputs: ["jwtPublicKeyPem"],
 };
 const EXPECTED: Record<string, Record<string, string[]>> = {

@@ -21,14 +21,14 @@ async function rwToken(tenant: string): Promise<string> {
 }
 
 describe("real sqld started from the dev stack's fly.toml", () => {
-  it("runs the primary process group's command line word for word, rewriting only addresses and the volume path", () => {
+  it("runs the primary process group's command line word for word, rewriting only addresses, the volume path and [[files]] paths", () => {
     const words = processCommand(readFlyToml(cluster.flyToml), "primary");
     const ran = cluster.primary.spec.args;
     expect(ran).toHaveLength(words.length);
     ran.forEach((arg, i) => {
       if (arg === words[i]) return;
-      expect(words[i]).toMatch(/^\[::\]:\d+$|^\/var\/lib\/sqld\//);
-      expect(arg).toMatch(/^127\.0\.0\.1:\d+$|^\/.*\/volume\//);
+      expect(words[i]).toMatch(/^\[::\]:\d+$|^\/var\/lib\/sqld\/|^\/etc\/sqld\/tls\//);
+      expect(arg).toMatch(/^127\.0\.0\.1:\d+$|^\/.*\/volume\/|^\/.*\/files\/etc\/sqld\/tls\//);
     });
     expect(cluster.primary.spec.env.SQLD_AUTH_JWT_KEY).toBe(cluster.keys.sqldJwtKey);
     expect(cluster.primary.spec.env.RUST_LOG).toBe("info");

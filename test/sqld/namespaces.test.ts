@@ -1,115 +1,232 @@
-import { createServer } from "node:net";
+/**
+ * Tenant namespaces through sqld's admin API over `fly proxy`: the stack's namespace scripts run against the fake
+ * flyctl TEST DOUBLE, whose proxy resolves 6PN names like Fly does (newest machine first for `<app>.internal`),
+ * and every machine is a REAL sqld process started from the prod stack's fly.toml (primary + 2 replicas).
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { appScripts } from "../../infra/fly/scripts";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
-import { makeFakeFlyEnv, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
-import { startSqldDouble, type SqldDouble } from "../doubles/sqld-double";
+import { fetchWithNamespace } from "../../worker/db";
+import { mintScopedToken } from "../../worker/jwt";
+import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 import { runShell as run } from "../support/run-process";
+import { startStackSqld, type LocalSqldCluster, type SqldMachine } from "../support/sqld/cluster";
+import { adminProxyTargets, deployOnFakeFly } from "../support/sqld/fake-fly-app";
+import { freePort } from "../support/sqld/process";
 
-const ADMIN_KEY = "adminKey0123456789abcdefABCDEF";
-const APP = "acme-sqld-test";
+let cluster: Awaited<ReturnType<typeof startStackSqld>>;
+let fly: FakeFlyEnv;
+let env: NodeJS.ProcessEnv;
+let APP: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+beforeAll(async () => {
+  cluster = await startStackSqld("prod");
+  APP = cluster.app;
+  fly = makeFakeFlyEnv();
+  const machines = deployOnFakeFly(cluster.plan, fly, APP, cluster.secrets);
+  env = { ...fly.env, FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, cluster)), LIBSQL_ADMIN_AUTH_KEY: cluster.keys.adminKey };
+}, 120_000);
+afterAll(async () => {
+  fly?.cleanup();
+  await cluster?.close();
+});
+
+const machinesOf = (c: LocalSqldCluster) => [c.primary, ...c.replicas];
+const exists = async (m: SqldMachine, ns: string) => (await cluster.admin(m, "GET", `/v1/namespaces/${ns}/stats`)).status === 200;
+const loopLines = (m: SqldMachine) => (readFileSync(m.process.options.logFile, "utf8").match(/trying to replicate again/g) ?? []).length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function clientFor(m: SqldMachine, tenant: string) {
+  const { token } = await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access: "rw", ttlSeconds: 300, nowSeconds: Date.now() / 1000 });
+  return createClient({ url: m.httpUrl, authToken: token, fetch: fetchWithNamespace(tenant) });
 }
 
-describe("tenant namespaces through the admin API over `fly proxy` (fake fly + sqld double)", () => {
-  let sqld: SqldDouble;
-  let fly: FakeFlyEnv;
-  let env: NodeJS.ProcessEnv;
+beforeEach(async () => {
+  env.LIBSQL_STACK_PROXY_PORT = String(await freePort());
+  // Each test starts from only `default`: drop test namespaces on the primary first, then on every replica.
+  for (const m of machinesOf(cluster)) for (const ns of ["acme", "globex", "initech"]) await cluster.admin(m, "DELETE", `/v1/namespaces/${ns}`);
+});
 
-  beforeAll(async () => {
-    sqld = await startSqldDouble({ adminKey: ADMIN_KEY });
-  });
-  afterAll(async () => {
-    await sqld.close();
-  });
-  beforeEach(async () => {
-    fly = makeFakeFlyEnv();
-    runScriptOk(appScripts({ app: APP, org: "personal" }).create, { env: fly.env });
-    env = {
-      ...fly.env,
-      FAKE_FLY_PROXY_TARGET: new URL(sqld.adminUrl).host,
-      LIBSQL_STACK_PROXY_PORT: String(await freePort()),
-      LIBSQL_ADMIN_AUTH_KEY: ADMIN_KEY,
-    };
-    for (const ns of sqld.namespaces()) if (ns !== "default") await fetch(`${sqld.adminUrl}/v1/namespaces/${ns}`, { method: "DELETE", headers: { authorization: `Basic ${ADMIN_KEY}` } });
-    return () => fly.cleanup();
+const keep = () => namespaceScripts({ app: APP, allowDeletion: false });
+const allow = () => namespaceScripts({ app: APP, allowDeletion: true });
+const proxyCalls = () => fly.calls().filter((argv) => argv[0] === "proxy");
+
+describe("finding 3: an admin session must reach the primary", () => {
+  it("real sqld: on a replica's admin port create answers 404 and DELETE answers 200 while nothing happens", async () => {
+    const replica = cluster.replicas[0]!;
+    const create = await cluster.admin(replica, "POST", "/v1/namespaces/acme/create", {});
+    expect(create.status).toBe(404);
+    expect(await exists(cluster.primary, "acme")).toBe(false);
+    expect((await cluster.admin(cluster.primary, "POST", "/v1/namespaces/acme/create", {})).status).toBe(200);
+    expect((await cluster.admin(replica, "DELETE", "/v1/namespaces/acme")).status).toBe(200);
+    expect(await exists(cluster.primary, "acme")).toBe(true);
   });
 
-  const keep = namespaceScripts({ app: APP, allowDeletion: false });
-  const allow = namespaceScripts({ app: APP, allowDeletion: true });
+  it("fake fly: `fly proxy PORT:9090 -a APP` (no host) lands on a replica, where create fails", async () => {
+    const port = env.LIBSQL_STACK_PROXY_PORT!;
+    const proxy = spawn("fly", ["proxy", `${port}:9090`, "-a", APP], { env, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        proxy.stdout.on("data", (d: Buffer) => String(d).includes(`Proxying localhost:${port} to remote [${APP}.internal]:9090`) && resolve());
+        proxy.once("exit", (code) => reject(new Error(`fly proxy exited ${code}`)));
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/namespaces/acme/create`, {
+        method: "POST",
+        headers: { authorization: `Basic ${cluster.keys.adminKey}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toMatch(/Replicator error/);
+    } finally {
+      proxy.kill("SIGTERM");
+    }
+  });
 
-  it("creates the missing namespaces in one proxy session and prints the managed set", async () => {
-    const res = await run(keep.create, { ...env, NAMESPACES: "acme globex" });
+  it("the create script pins its session to primary.process.<app>.internal and creates on the primary", async () => {
+    const res = await run(keep().create, { ...env, NAMESPACES: "acme globex" });
     expect(res.stderr).toContain("created namespace acme");
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual(["acme", "globex"]);
-    expect(sqld.namespaces().sort()).toEqual(["acme", "default", "globex"]);
-    const proxies = fly.calls().filter((argv) => argv[0] === "proxy");
-    expect(proxies).toEqual([["proxy", `${env.LIBSQL_STACK_PROXY_PORT}:9090`, "-a", APP]]);
+    expect(await exists(cluster.primary, "acme")).toBe(true);
+    expect(await exists(cluster.primary, "globex")).toBe(true);
+    expect(proxyCalls().at(-1)).toEqual(["proxy", `${env.LIBSQL_STACK_PROXY_PORT}:9090`, `primary.process.${APP}.internal`, "-a", APP]);
     // The admin key reaches curl on stdin: it is in no fly argv and not in the script text.
-    expect(JSON.stringify(fly.calls())).not.toContain(ADMIN_KEY);
-    expect(keep.create).not.toContain(ADMIN_KEY);
+    expect(JSON.stringify(fly.calls())).not.toContain(cluster.keys.adminKey);
+    expect(keep().create).not.toContain(cluster.keys.adminKey);
+    // A namespace created on the primary is usable through a replica at once.
+    const viaReplica = await clientFor(cluster.replicas[1]!, "globex");
+    expect((await viaReplica.execute("select 1 as one")).rows[0]?.one).toBe(1);
+    viaReplica.close();
   });
+});
 
+describe("namespace set management", () => {
   it("re-running changes nothing: existing namespaces are only checked", async () => {
-    const first = await run(keep.create, { ...env, NAMESPACES: "acme globex" });
-    const before = sqld.stats.adminRequests;
-    const again = await run(keep.create, { ...env, NAMESPACES: "acme globex", PULUMI_COMMAND_STDOUT: first.stdout });
+    const first = await run(keep().create, { ...env, NAMESPACES: "acme globex" });
+    expect(first.code).toBe(0);
+    const again = await run(keep().create, { ...env, NAMESPACES: "acme globex", PULUMI_COMMAND_STDOUT: first.stdout });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(first.stdout);
     expect(again.stderr).not.toContain("created");
-    // one readiness probe through the proxy + one stats GET per namespace; no create
-    expect(sqld.stats.adminRequests - before).toBe(1 + 2);
   });
 
   it("keeps a namespace removed from config unless deletion is allowed", async () => {
-    const first = await run(keep.create, { ...env, NAMESPACES: "acme globex" });
-    const kept = await run(keep.create, { ...env, NAMESPACES: "acme initech", PULUMI_COMMAND_STDOUT: first.stdout });
+    const first = await run(keep().create, { ...env, NAMESPACES: "acme globex" });
+    const kept = await run(keep().create, { ...env, NAMESPACES: "acme initech", PULUMI_COMMAND_STDOUT: first.stdout });
     expect(kept.code).toBe(0);
     expect(kept.stderr).toMatch(/namespace globex was removed from config but is KEPT/);
-    expect(sqld.namespaces().sort()).toEqual(["acme", "default", "globex", "initech"]);
+    expect(await exists(cluster.primary, "globex")).toBe(true);
     expect(JSON.parse(kept.stdout)).toEqual(["acme", "initech"]);
 
-    const deleted = await run(allow.create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: kept.stdout });
+    const deleted = await run(allow().create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: kept.stdout });
     expect(deleted.code).toBe(0);
-    expect(sqld.namespaces().sort()).toEqual(["acme", "default", "globex"]); // initech deleted; globex was no longer managed
+    expect(await exists(cluster.primary, "initech")).toBe(false);
+    expect(await exists(cluster.primary, "globex")).toBe(true); // no longer managed, so left alone
+    expect(await exists(cluster.primary, "acme")).toBe(true);
   });
 
   it("destroy deletes managed namespaces only when allowed", async () => {
-    await run(keep.create, { ...env, NAMESPACES: "acme globex" });
-    const kept = await run(keep.delete!, { ...env, NAMESPACES: "acme globex" });
-    expect(kept.code).toBe(0);
-    expect(sqld.namespaces()).toContain("acme");
-    const gone = await run(allow.delete!, { ...env, NAMESPACES: "acme globex" });
+    await run(keep().create, { ...env, NAMESPACES: "acme globex" });
+    expect((await run(keep().delete!, { ...env, NAMESPACES: "acme globex" })).code).toBe(0);
+    expect(await exists(cluster.primary, "acme")).toBe(true);
+    const gone = await run(allow().delete!, { ...env, NAMESPACES: "acme globex" });
     expect(gone.code).toBe(0);
-    expect(sqld.namespaces()).toEqual(["default"]);
+    expect(await exists(cluster.primary, "acme")).toBe(false);
+    expect(await exists(cluster.primary, "globex")).toBe(false);
   });
 
   it("fails clearly on a wrong admin key, and converges when re-run with the right one", async () => {
-    const bad = await run(keep.create, { ...env, NAMESPACES: "acme", LIBSQL_ADMIN_AUTH_KEY: "wrong" });
+    const bad = await run(keep().create, { ...env, NAMESPACES: "acme", LIBSQL_ADMIN_AUTH_KEY: "wrong" });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/refused the admin key \(HTTP 401\)/);
-    expect(sqld.namespaces()).toEqual(["default"]);
-    const good = await run(keep.create, { ...env, NAMESPACES: "acme" });
-    expect(good.code).toBe(0);
-    expect(sqld.namespaces().sort()).toEqual(["acme", "default"]);
+    expect(await exists(cluster.primary, "acme")).toBe(false);
+    expect((await run(keep().create, { ...env, NAMESPACES: "acme" })).code).toBe(0);
+    expect(await exists(cluster.primary, "acme")).toBe(true);
   });
 
   it("fails clearly when the proxy cannot start (app missing)", async () => {
     const res = await run(namespaceScripts({ app: "no-such-app", allowDeletion: false }).create, { ...env, NAMESPACES: "acme" });
     expect(res.code).not.toBe(0);
-    expect(res.stderr).toMatch(/fly proxy exited/);
+    expect(res.stderr).toMatch(/fly proxy to primary\.process\.no-such-app\.internal exited/);
   });
 
   it("validates its arguments", () => {
     expect(() => namespaceScripts({ app: "Bad App", allowDeletion: false })).toThrow(/app "Bad App"/);
     expect(() => namespaceScripts({ app: APP, allowDeletion: false, localPort: 80 })).toThrow(/localPort 80/);
+  });
+});
+
+describe("finding 4: deleting a tenant leaves no replica serving it or looping", () => {
+  async function tenantReadOnEveryReplica() {
+    const p = await clientFor(cluster.primary, "initech");
+    await p.execute("create table t (x)");
+    await p.execute("insert into t values (1)");
+    p.close();
+    for (const r of cluster.replicas) {
+      const c = await clientFor(r, "initech");
+      for (let i = 0; i < 100 && Number((await c.execute("select count(*) as n from sqlite_master")).rows[0]?.n) === 0; i++) await sleep(20);
+      expect((await c.execute("select count(*) as n from t")).rows[0]?.n).toBe(1);
+      c.close();
+    }
+  }
+
+  it("real sqld: a delete on the primary alone leaves a replica serving stale rows and looping", async () => {
+    expect((await cluster.admin(cluster.primary, "POST", "/v1/namespaces/initech/create", {})).status).toBe(200);
+    await tenantReadOnEveryReplica();
+    expect((await cluster.admin(cluster.primary, "DELETE", "/v1/namespaces/initech")).status).toBe(200);
+    const replica = cluster.replicas[0]!;
+    const before = loopLines(replica);
+    await sleep(300);
+    expect(loopLines(replica)).toBeGreaterThan(before);
+    const stale = await clientFor(replica, "initech");
+    expect((await stale.execute("select count(*) as n from t")).rows[0]?.n).toBe(1);
+    stale.close();
+    // What the script does next stops it: DELETE on the replica's own admin API.
+    expect((await cluster.admin(replica, "DELETE", "/v1/namespaces/initech")).status).toBe(200);
+  });
+
+  for (const how of ["create (tenant removed from config)", "delete (destroy)"] as const) {
+    it(`the ${how} script drops the namespace on every replica`, async () => {
+      const first = await run(allow().create, { ...env, NAMESPACES: "acme initech" });
+      expect(first.code).toBe(0);
+      await tenantReadOnEveryReplica();
+      const res =
+        how === "delete (destroy)"
+          ? await run(allow().delete!, { ...env, NAMESPACES: "initech" })
+          : await run(allow().create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: first.stdout });
+      expect(res.stderr).toContain("deleted namespace initech");
+      expect(res.code).toBe(0);
+      const hosts = proxyCalls().slice(-3).map((argv) => argv[2]);
+      expect(hosts.slice(1).sort()).toEqual(fly.state().apps[APP].machines.filter((m: { group: string }) => m.group === "replica").map((m: { id: string }) => `${m.id}.vm.${APP}.internal`).sort());
+      for (const r of cluster.replicas) {
+        const before = loopLines(r);
+        await sleep(300);
+        expect(loopLines(r)).toBe(before);
+        const c = await clientFor(r, "initech");
+        await expect(c.execute("select count(*) as n from t")).rejects.toThrow(/404/);
+        c.close();
+      }
+      expect(await exists(cluster.primary, "acme")).toBe(true);
+    });
+  }
+
+  it("a run that fails after the primary delete converges when re-run (replicas are dropped then)", async () => {
+    const first = await run(allow().create, { ...env, NAMESPACES: "acme initech" });
+    expect(first.code).toBe(0);
+    await tenantReadOnEveryReplica();
+    const nextListCall = (fly.state().callCounts["machines list"] ?? 0) + 1;
+    const failed = await run(allow().create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: first.stdout, FAKE_FLY_FAIL: `machines list:${nextListCall}` });
+    expect(failed.code).not.toBe(0);
+    expect(await exists(cluster.primary, "initech")).toBe(false);
+    // The failed run stored no new stdout, so the re-run still sees initech as managed and finishes the job.
+    const again = await run(allow().create, { ...env, NAMESPACES: "acme", PULUMI_COMMAND_STDOUT: first.stdout });
+    expect(again.code).toBe(0);
+    for (const r of cluster.replicas) {
+      const c = await clientFor(r, "initech");
+      await expect(c.execute("select count(*) as n from t")).rejects.toThrow(/404/);
+      c.close();
+    }
   });
 });

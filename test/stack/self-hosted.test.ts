@@ -16,9 +16,9 @@ describe("dev stack (self-hosted, one region)", () => {
     plan = await planStack("dev");
   });
 
-  it("creates app, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
+  it("creates app, replication TLS, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
     const sqld = plan.resources.filter((r) => r.parent === "sqld").map((r) => r.name);
-    expect(sqld).toEqual(["sqld-app", "sqld-secrets", "sqld-volume-ams", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(sqld).toEqual(["sqld-app", "sqld-replication-tls", "sqld-secrets", "sqld-volume-ams", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
     expect(byName(plan, "sqld-namespaces").dependsOn).toEqual(["sqld-scale-primary-ams", "sqld-ips"]);
     expect(byName(plan, "sqld-secrets").dependsOn).toEqual(["sqld-app"]);
     expect(byName(plan, "sqld-deploy").dependsOn).toEqual(["sqld-secrets", "sqld-volume-ams"]);
@@ -106,11 +106,11 @@ describe("prod stack (self-hosted, primary + 2 replicas, protected)", () => {
     expect(create).toMatch(/fly volumes create "\$volume_name" -a "\$app" -r "\$region" -s "\$size_gb" --vm-size "\$vm_size"/);
   });
 
-  it("runs replicas that forward to the primary over process-group DNS", () => {
+  it("runs replicas that forward to the primary over process-group DNS (TLS)", () => {
     const { toml } = flyToml(plan);
     expect(Object.keys(toml.processes).sort()).toEqual(["primary", "replica"]);
     const replica = String(toml.processes.replica).split(" ");
-    expect(replica[replica.indexOf("--primary-grpc-url") + 1]).toBe("http://primary.process.acme-sqld-prod.internal:5001");
+    expect(replica[replica.indexOf("--primary-grpc-url") + 1]).toBe("https://primary.process.acme-sqld-prod.internal:5001");
     expect(replica).not.toContain("--grpc-listen-addr");
     expect(toml.http_service).toMatchObject({ auto_stop_machines: "off", min_machines_running: 1 });
   });

@@ -8,9 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQLD_GRPC_PORT } from "../../../infra/sqld/files";
+import type { Plan } from "../../../scripts/lib/plan-runner";
 import { byName, planStack, stackConfigWith } from "../plan";
-import { machineSpec, readFlyToml, type MachineSpec } from "./machine";
+import { machineSpec, readFlyToml, writeMachineFiles, type MachineSpec } from "./machine";
 import { freePort, logFileIn, SqldProcess } from "./process";
+import { makeTestReplicationTls, replicationTlsSecrets, type TestReplicationTls } from "./tls";
 
 export interface TestKeys {
   /** PKCS#8 PEM (what the Worker and the token CLI sign with). */
@@ -51,6 +53,11 @@ export interface LocalSqldCluster {
   replicas: SqldMachine[];
   /** sqld admin API call with `Authorization: Basic <key>` (the literal key, as sqld expects). */
   admin(machine: SqldMachine, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }>;
+  /**
+   * Start one more machine of `group` in `region` from the same fly.toml, with some secrets replaced (e.g. a
+   * replica holding a certificate from another CA). It is not added to `replicas`; close() ends it too.
+   */
+  addMachine(group: string, region: string, secretOverrides?: Record<string, string>): Promise<SqldMachine>;
   close(): Promise<void>;
 }
 
@@ -70,7 +77,8 @@ async function startMachine(o: ClusterOptions, root: string, group: string, regi
   const dir = mkdtempSync(join(root, `${group}-${region}-`));
   const dataDir = join(dir, "volume");
   o.prepare?.(dir, group);
-  const spec = await machineSpec(o.flyToml, group, o.secrets, { region, dataDir, paths: o.paths?.(dir), internalHosts, freePort });
+  const files = writeMachineFiles(o.flyToml, group, o.secrets, join(dir, "files"));
+  const spec = await machineSpec(o.flyToml, group, o.secrets, { region, dataDir, paths: { ...files, ...o.paths?.(dir) }, internalHosts, freePort });
   const port = (flag: string) => {
     const found = spec.ports[flag];
     if (found === undefined) throw new Error(`process group ${group} has no ${flag}`);
@@ -109,6 +117,11 @@ export async function startSqldCluster(o: ClusterOptions): Promise<LocalSqldClus
         const response = await fetch(`${machine.adminUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
         return { status: response.status, text: await response.text() };
       },
+      async addMachine(group, region, secretOverrides = {}) {
+        const machine = await startMachine({ ...o, secrets: { ...o.secrets, ...secretOverrides } }, root, group, region, internalHosts);
+        machines.push(machine);
+        return machine;
+      },
       close,
     };
   } catch (error) {
@@ -131,12 +144,13 @@ export function secretNamesOf(deleteScript: string): string[] {
 export async function startStackSqld(
   stack: string,
   overrides: Record<string, unknown> = {},
-  options: { extraSecrets?: Record<string, string>; keys?: TestKeys } & Pick<ClusterOptions, "paths" | "prepare"> = {},
-): Promise<LocalSqldCluster & { flyToml: string }> {
+  options: { extraSecrets?: Record<string, string>; keys?: TestKeys; tls?: TestReplicationTls } & Pick<ClusterOptions, "paths" | "prepare"> = {},
+): Promise<LocalSqldCluster & { flyToml: string; plan: Plan; secrets: Record<string, string>; tls: TestReplicationTls }> {
   const plan = await planStack(stack, overrides);
   const flyToml = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
   const keys = options.keys ?? generateTestKeys();
-  const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...options.extraSecrets };
+  const tls = options.tls ?? (await makeTestReplicationTls());
+  const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...replicationTlsSecrets(tls), ...options.extraSecrets };
   const secrets: Record<string, string> = {};
   for (const name of secretNamesOf(String(byName(plan, "sqld-secrets").inputs.delete))) {
     const value = known[name];
@@ -146,5 +160,5 @@ export async function startStackSqld(
   const regions = JSON.parse(stackConfigWith(stack, overrides).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
   const replicaRegions = regions.filter((r) => r.role === "replica").map((r) => r.code);
   const cluster = await startSqldCluster({ flyToml, secrets, keys, replicaRegions, paths: options.paths, prepare: options.prepare });
-  return { ...cluster, flyToml };
+  return { ...cluster, flyToml, plan, secrets, tls };
 }

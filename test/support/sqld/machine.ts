@@ -5,6 +5,8 @@
  * → 127.0.0.1 with a free port), paths in the volume or in files (→ a temp dir), and `.internal` hosts
  * (→ the loopback address of the process that name stands for).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parse as parseShellWords } from "shell-quote";
 import { parse as parseToml } from "smol-toml";
 import { SQLD_DATA_DIR } from "../../../infra/sqld/files";
@@ -31,11 +33,20 @@ export interface MachineRewrites {
   freePort: () => Promise<number>;
 }
 
+interface FlyTomlFile {
+  guest_path: string;
+  secret_name?: string;
+  raw_value?: string;
+  local_path?: string;
+  processes?: string[];
+}
+
 interface FlyToml {
   app: string;
   primary_region: string;
   env?: Record<string, string>;
   processes?: Record<string, string>;
+  files?: FlyTomlFile[];
 }
 
 export function readFlyToml(text: string): FlyToml {
@@ -100,4 +111,32 @@ export async function machineSpec(flyTomlText: string, group: string, secrets: R
     FLY_PROCESS_GROUP: group,
   });
   return { args, env, ports };
+}
+
+/**
+ * Writes the fly.toml `[[files]]` that apply to `group` under `root` (guest path kept below it) and returns guest
+ * path → local file, for MachineRewrites.paths. As Fly does (flyctl internal/appconfig/config.go
+ * `File.toMachineFile`): `secret_name` files hold the secret base64-DECODED, `raw_value` files the value as is.
+ */
+export function writeMachineFiles(flyTomlText: string, group: string, secrets: Record<string, string>, root: string): Record<string, string> {
+  const written: Record<string, string> = {};
+  for (const file of readFlyToml(flyTomlText).files ?? []) {
+    if (file.processes && file.processes.length > 0 && !file.processes.includes(group)) continue;
+    let content: Buffer;
+    if (file.secret_name !== undefined) {
+      const value = secrets[file.secret_name];
+      if (value === undefined) throw new Error(`[[files]] ${file.guest_path}: the app has no secret ${file.secret_name}`);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) throw new Error(`[[files]] ${file.guest_path}: secret ${file.secret_name} is not base64`);
+      content = Buffer.from(value, "base64");
+    } else if (file.raw_value !== undefined) {
+      content = Buffer.from(file.raw_value, "utf8");
+    } else {
+      throw new Error(`[[files]] ${file.guest_path}: only secret_name and raw_value are supported here`);
+    }
+    const local = join(root, file.guest_path);
+    mkdirSync(dirname(local), { recursive: true });
+    writeFileSync(local, content, { mode: 0o600 });
+    written[file.guest_path] = local;
+  }
+  return written;
 }

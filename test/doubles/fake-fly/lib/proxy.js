@@ -1,53 +1,126 @@
-// TEST DOUBLE of flyctl (not the real CLI): `fly proxy LOCAL[:REMOTE] -a APP`. Listens on 127.0.0.1:LOCAL
-// and forwards every TCP connection to $FAKE_FLY_PROXY_TARGET (host:port) until killed. LOCAL may be 0: the
-// port actually bound is printed in the "Proxying local port N" line, which callers can wait for.
+// TEST DOUBLE of flyctl (not the real CLI): `fly proxy LOCAL[:REMOTE] [REMOTE_HOST] -a APP`.
+// Behaviour imitated from superfly/flyctl (commit ad0172f):
+// - internal/command/proxy/proxy.go `New`/`run`: usage `proxy <local:remote> [remote_host]` (cobra.RangeArgs(1, 2));
+//   without remote_host the host is `<app>.internal`.
+// - proxy/connect.go `NewServer`: a host that is not an IPv6 literal must resolve first (agent `WaitForDNS`, which
+//   retries ErrNoSuchHost for up to 4 minutes) and only then is the local port bound; it prints
+//   "Proxying localhost:%s to remote %s" with the remote as `[host]:port`.
+// - proxy/server.go `ProxyServer`: every accepted connection dials `[host]:port` anew; a failed dial just closes
+//   the local connection. The agent's `connect` (agent/server/session.go) dials through the WireGuard netstack,
+//   which resolves the name AGAIN per connection (wireguard-go tun/netstack `Net.DialContext`) and tries the
+//   addresses in DNS order. So one proxy session can reach different machines for different connections.
+// - 6PN DNS names (Fly docs "Private networking"; /work/shared/reference/fly.md): `<app>.internal` (every started
+//   machine), `<group>.process.<app>.internal`, `<region>.<app>.internal`, `<machine_id>.vm.<app>.internal`;
+//   stopped machines are not returned. Fly documents no answer order: this double answers NEWEST machine first
+//   (after `fly scale count` that is a replica), so a caller that relies on `<app>.internal` meeting the primary
+//   fails here as it can in production.
+// Local stand-ins: $FAKE_FLY_PROXY_TARGETS is a JSON object {"<machine_id>:<remote port>": "127.0.0.1:<port>"}
+// naming the local process that plays each machine's port. A machine/port without an entry refuses the connection
+// (the dial moves on to the next address, as netstack's dial does).
 "use strict";
 const net = require("node:net");
 const { FlyError, UsageError } = require("./errors");
-const { requireApp } = require("./state");
+const { loadState, requireApp } = require("./state");
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost"]);
+/** agent/client.go `WaitForDNS`: context.WithTimeout(parent, 4*time.Minute). */
+const DNS_WAIT_MS = 4 * 60 * 1000;
+const DNS_RETRY_MS = 200;
 
-function parseTarget(value) {
-  const match = /^([^:]+):([0-9]+)$/.exec(value ?? "");
-  if (!match) throw new UsageError("FAKE_FLY_PROXY_TARGET must be host:port, e.g. 127.0.0.1:8080");
-  // The tests never reach beyond this machine.
-  if (!LOOPBACK.has(match[1])) throw new UsageError(`FAKE_FLY_PROXY_TARGET host must be 127.0.0.1, got ${match[1]}`);
-  return { host: match[1], port: Number(match[2]) };
+function parseTargets(text) {
+  if (!text) throw new UsageError('FAKE_FLY_PROXY_TARGETS must be set: {"<machine_id>:<port>": "127.0.0.1:<port>"}');
+  let map;
+  try {
+    map = JSON.parse(text);
+  } catch {
+    throw new UsageError("FAKE_FLY_PROXY_TARGETS is not JSON");
+  }
+  for (const [key, value] of Object.entries(map)) {
+    if (!/^[0-9a-f]+:[0-9]+$/.test(key)) throw new UsageError(`FAKE_FLY_PROXY_TARGETS key ${JSON.stringify(key)} must be <machine_id>:<port>`);
+    const match = /^([^:]+):([0-9]+)$/.exec(String(value));
+    // The tests never reach beyond this machine.
+    if (!match || !LOOPBACK.has(match[1])) throw new UsageError(`FAKE_FLY_PROXY_TARGETS[${key}] must be 127.0.0.1:<port>, got ${JSON.stringify(value)}`);
+  }
+  return map;
 }
 
-function runProxy({ state, flags, positionals, stdout }) {
+/** The started machines a 6PN name stands for, newest first; [] when the name does not resolve. */
+function resolveHost(state, appName, host) {
+  const app = state.apps[appName];
+  if (!app) return [];
+  // app.machines is in creation order (launchMachine appends), so reversed it is newest first.
+  const started = app.machines.filter((m) => m.state === "started").reverse();
+  const literal = host.replace(/^\[|\]$/g, "");
+  if (net.isIPv6(literal)) return started.filter((m) => m.private_ip === literal);
+  const suffix = `.${appName}.internal`;
+  if (host === `${appName}.internal`) return started;
+  if (!host.endsWith(suffix)) return [];
+  const label = host.slice(0, -suffix.length);
+  let match;
+  if ((match = /^([a-z0-9-]+)\.process$/.exec(label))) return started.filter((m) => m.group === match[1]);
+  if ((match = /^([0-9a-f]+)\.vm$/.exec(label))) return started.filter((m) => m.id === match[1]);
+  if (/^[a-z]{3}$/.test(label)) return started.filter((m) => m.region === label);
+  return [];
+}
+
+/** Dial the machines in order; the first local stand-in that accepts wins (netstack dials addresses in turn). */
+function dialFirst(machines, remotePort, targets) {
+  return new Promise((resolve) => {
+    const next = (i) => {
+      if (i >= machines.length) return resolve(null);
+      const target = targets[`${machines[i].id}:${remotePort}`];
+      if (!target) return next(i + 1);
+      const [host, port] = target.split(":");
+      const socket = net.connect(Number(port), host);
+      socket.once("connect", () => resolve(socket));
+      socket.once("error", () => next(i + 1));
+    };
+    next(0);
+  });
+}
+
+async function waitForDns(appName, host) {
+  const deadline = Date.now() + DNS_WAIT_MS;
+  for (;;) {
+    if (resolveHost(loadState(), appName, host).length > 0) return;
+    if (Date.now() > deadline) throw new FlyError(`${host}: no such host`);
+    await new Promise((r) => setTimeout(r, DNS_RETRY_MS));
+  }
+}
+
+async function runProxy({ state, flags, positionals, stdout }) {
   const app = requireApp(state, flags.app);
-  if (positionals.length < 1 || positionals.length > 2) throw new UsageError("usage: proxy LOCAL[:REMOTE] [REMOTE_HOST] -a APP");
+  if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`accepts between 1 and 2 arg(s), received ${positionals.length}`);
   const match = /^([0-9]+)(?::([0-9]+))?$/.exec(positionals[0]);
   if (!match) throw new UsageError(`invalid ports ${JSON.stringify(positionals[0])}: expected LOCAL[:REMOTE]`);
   const localPort = Number(match[1]);
   const remotePort = Number(match[2] ?? match[1]);
   const bind = flags["bind-addr"] ?? "127.0.0.1";
   if (!LOOPBACK.has(bind)) throw new UsageError(`the test double only binds 127.0.0.1, not ${bind}`);
-  const target = parseTarget(process.env.FAKE_FLY_PROXY_TARGET);
-  const remoteName = positionals[1] ?? `${app.name}.internal`;
+  const targets = parseTargets(process.env.FAKE_FLY_PROXY_TARGETS);
+  const remoteHost = positionals[1] ?? `${app.name}.internal`;
+  if (!net.isIPv6(remoteHost)) await waitForDns(app.name, remoteHost);
 
   const sockets = new Set();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+  const track = (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  };
+  const server = net.createServer(async (client) => {
+    track(client);
+    client.pause();
+    const upstream = await dialFirst(resolveHost(loadState(), app.name, remoteHost), remotePort, targets);
+    if (!upstream) return client.destroy();
+    track(upstream);
+    for (const s of [client, upstream]) s.on("error", () => (client.destroy(), upstream.destroy()));
     client.pipe(upstream);
     upstream.pipe(client);
+    client.resume();
   });
   return new Promise((resolve, reject) => {
-    server.on("error", (err) => reject(new FlyError(`failed to listen on ${bind}:${localPort}: ${err.message}`)));
+    server.on("error", (err) => reject(new FlyError(`listen tcp ${bind}:${localPort}: ${err.message}`)));
     server.listen(localPort, "127.0.0.1", () => {
-      const port = server.address().port;
-      if (!flags.quiet) stdout.write(`Proxying local port ${port} to remote [${remoteName}]:${remotePort}\n`);
-      else stdout.write(`Proxying local port ${port}\n`);
+      stdout.write(`Proxying localhost:${server.address().port} to remote [${remoteHost}]:${remotePort}\n`);
     });
     const stop = () => {
       server.close();
@@ -61,9 +134,13 @@ function runProxy({ state, flags, positionals, stdout }) {
 
 const commands = {
   proxy: {
-    flags: { app: { type: "string", short: "a" }, "bind-addr": { type: "string", short: "b" }, quiet: { type: "bool", short: "q" } },
+    flags: {
+      app: { type: "string", short: "a" },
+      "bind-addr": { type: "string", short: "b" },
+      quiet: { type: "bool", short: "q" },
+    },
     run: runProxy,
   },
 };
 
-module.exports = { commands };
+module.exports = { commands, resolveHost };

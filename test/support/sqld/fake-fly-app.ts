@@ -1,0 +1,60 @@
+/**
+ * The stack's sqld app on the fake flyctl TEST DOUBLE, with its machines played by real sqld processes: runs the
+ * plan's own sqld Commands (app, secrets, volumes, deploy, scale, ips) in dependency order against the fake, then
+ * maps every started machine to the local process of the same process group and region, so the fake's
+ * `fly proxy` (test/doubles/fake-fly/lib/proxy.js) reaches a real sqld port for the 6PN name it resolves.
+ */
+import type { Plan, PlannedResource } from "../../../scripts/lib/plan-runner";
+import { runScriptOk, type FakeFlyEnv } from "../../doubles/fake-fly/harness";
+import type { LocalSqldCluster, SqldMachine } from "./cluster";
+
+export interface FakeFlyMachine {
+  id: string;
+  group: string;
+  region: string;
+  state: string;
+  private_ip: string;
+}
+
+/** Commands of the plan whose name starts with `prefix`, in an order where dependencies come first. */
+function commandsInOrder(plan: Plan, prefix: string, skip: string[]): PlannedResource[] {
+  const wanted = plan.resources.filter((r) => r.type.startsWith("command:") && r.name.startsWith(prefix) && !skip.includes(r.name));
+  const names = new Set(wanted.map((r) => r.name));
+  const done = new Set<string>();
+  const ordered: PlannedResource[] = [];
+  while (ordered.length < wanted.length) {
+    const ready = wanted.filter((r) => !done.has(r.name) && r.dependsOn.every((d) => !names.has(d) || done.has(d)));
+    if (ready.length === 0) throw new Error(`dependency cycle among ${[...names].join(", ")}`);
+    for (const r of ready) (done.add(r.name), ordered.push(r));
+  }
+  return ordered;
+}
+
+/**
+ * Create the stack's sqld app on the fake fly (every `sqld-*` Command but `skip`), the secrets Command fed the
+ * given values on stdin. Returns the fake's machines of the app.
+ */
+export function deployOnFakeFly(plan: Plan, fly: FakeFlyEnv, app: string, secrets: Record<string, string>, skip = ["sqld-namespaces"]): FakeFlyMachine[] {
+  for (const r of commandsInOrder(plan, "sqld-", skip)) {
+    const environment = (r.inputs.environment ?? {}) as Record<string, string>;
+    const stdin = r.inputs.stdin === undefined ? undefined : Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join("");
+    runScriptOk(String(r.inputs.create), { env: { ...fly.env, ...environment }, stdin });
+  }
+  return fakeMachines(fly, app);
+}
+
+export function fakeMachines(fly: FakeFlyEnv, app: string): FakeFlyMachine[] {
+  return (fly.state().apps[app]?.machines ?? []) as FakeFlyMachine[];
+}
+
+/** FAKE_FLY_PROXY_TARGETS for the admin port: each started fake machine → the real sqld of its group and region. */
+export function adminProxyTargets(machines: FakeFlyMachine[], cluster: LocalSqldCluster, remotePort = 9090): Record<string, string> {
+  const local = [cluster.primary, ...cluster.replicas];
+  const targets: Record<string, string> = {};
+  for (const m of machines.filter((x) => x.state === "started")) {
+    const process: SqldMachine | undefined = local.find((l) => l.group === m.group && l.region === m.region);
+    if (!process) throw new Error(`no local sqld plays machine ${m.id} (${m.group} in ${m.region})`);
+    targets[`${m.id}:${remotePort}`] = new URL(process.adminUrl).host;
+  }
+  return targets;
+}
