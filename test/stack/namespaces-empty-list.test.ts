@@ -1,27 +1,18 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appScripts } from "../../infra/fly/scripts";
 import { byName, planStack } from "../support/plan";
 import { runShell } from "../support/run-process";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { makeFakeFlyEnv, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { startStackSqld } from "../support/sqld/cluster";
+import { adminProxyTargets, deployOnFakeFly } from "../support/sqld/fake-fly-app";
+import { freePort } from "../support/sqld/process";
+import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 
 /**
  * Issue 9 item 9: the namespaces Command stays in the program with `tenants: []`, so removing the last tenant
  * goes through the script's keep/delete logic. Runs the planned scripts (self-hosted dev, allowNamespaceDeletion
  * on; prod-like with it off) against REAL sqld (the stack's fly.toml) through the fake `fly proxy`.
  */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = (server.address() as { port: number });
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe("namespaces Command with an empty tenant list (real sqld, fake fly proxy)", () => {
-  let sqld: LocalSqldCluster;
+  let sqld: Awaited<ReturnType<typeof startStackSqld>>;
   let fly: FakeFlyEnv;
   let env: NodeJS.ProcessEnv;
   const exists = async (ns: string) => (await sqld.admin(sqld.primary, "GET", `/v1/namespaces/${ns}/stats`)).status === 200;
@@ -29,15 +20,8 @@ describe("namespaces Command with an empty tenant list (real sqld, fake fly prox
   beforeAll(async () => {
     sqld = await startStackSqld("dev");
     fly = makeFakeFlyEnv();
-    const plan = await planStack("dev");
-    const app = String((byName(plan, "sqld-app").inputs.triggers as string[])[0]);
-    runScriptOk(appScripts({ app, org: "personal" }).create, { env: fly.env });
-    env = {
-      ...fly.env,
-      FAKE_FLY_PROXY_TARGET: new URL(sqld.primary.adminUrl).host,
-      LIBSQL_STACK_PROXY_PORT: String(await freePort()),
-      LIBSQL_ADMIN_AUTH_KEY: sqld.keys.adminKey,
-    };
+    const machines = deployOnFakeFly(sqld.plan, fly, sqld.app, sqld.secrets);
+    env = { ...fly.env, FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, sqld)), LIBSQL_ADMIN_AUTH_KEY: sqld.keys.adminKey };
   });
   afterAll(async () => {
     fly?.cleanup();
@@ -48,7 +32,7 @@ describe("namespaces Command with an empty tenant list (real sqld, fake fly prox
     const plan = await planStack("dev", overrides);
     const command = byName(plan, "sqld-namespaces");
     const wanted = (command.inputs.environment as Record<string, string>).NAMESPACES;
-    return runShell(String(command.inputs.create), { ...env, NAMESPACES: wanted, PULUMI_COMMAND_STDOUT: previous });
+    return runShell(String(command.inputs.create), { ...env, LIBSQL_STACK_PROXY_PORT: String(await freePort()), NAMESPACES: wanted, PULUMI_COMMAND_STDOUT: previous });
   }
 
   it("keeps removed namespaces when deletion is not allowed, and prints the empty managed set", async () => {
