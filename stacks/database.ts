@@ -17,6 +17,8 @@ export interface Database {
   serviceToken: pulumi.Output<string>;
   /** Managed mode: the Turso token the Worker uses (secret). */
   workerToken?: pulumi.Output<string>;
+  /** Managed mode: a read-only Turso token for the Worker's read mode (secret). */
+  workerReadToken?: pulumi.Output<string>;
   /** Resources that must exist before the database answers (rollout, namespaces). */
   ready: pulumi.Resource[];
   /** Changes whenever a rollout changes what runs, so the post-deploy check runs again. */
@@ -101,6 +103,7 @@ export function managedDatabase(loaded: LoadedStackConfig): Database {
     serviceUrl: db.url,
     serviceToken: db.token,
     workerToken: db.token,
+    workerReadToken: db.readToken,
     ready: [db],
     rolloutDigest: digest(turso.org, turso.database, turso.tokenRotation),
     checkNamespace: "",

@@ -26,6 +26,8 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
     dbMode: config.mode,
     jwtPrivateKey: keys.jwtPrivateKeyPem,
     dbToken: db.workerToken,
+    dbReadToken: db.workerReadToken,
+    tenants: config.mode === "self-hosted" ? config.tenants : [],
     customDomain: config.worker.customDomain,
     route: config.worker.route,
   });

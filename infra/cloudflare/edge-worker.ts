@@ -23,6 +23,14 @@ export interface EdgeWorkerArgs {
   jwtPrivateKey: pulumi.Input<string>;
   /** Managed mode: the Turso database token (secret). */
   dbToken?: pulumi.Input<string>;
+  /** Managed mode: a read-only Turso token for `mode: "read"` queries (secret). Without it read queries answer 500. */
+  dbReadToken?: pulumi.Input<string>;
+  /**
+   * Self-hosted: the tenants callers may reach (the Worker's `TENANTS` json binding). The gateway fails closed:
+   * any other name, `default` included, is "tenant not found", like a tenant whose namespace is missing.
+   * @default []
+   */
+  tenants?: string[];
   /** Expose the Worker on a hostname of a zone you own (Cloudflare creates DNS and certificate). */
   customDomain?: { hostname: string; zoneId: string };
   /** Or attach it to a route pattern in a zone. */
@@ -65,6 +73,9 @@ export class EdgeWorker extends pulumi.ComponentResource {
       secretText("GATEWAY_API_KEY", this.gatewayApiKey),
     ];
     if (args.dbToken !== undefined) bindings.push(secretText("DB_TOKEN", args.dbToken));
+    if (args.dbReadToken !== undefined) bindings.push(secretText("DB_READ_TOKEN", args.dbReadToken));
+    // Sorted: reordering tenants in YAML is not a change of the Worker.
+    bindings.push({ name: "TENANTS", type: "json", json: JSON.stringify([...(args.tenants ?? [])].sort()) });
 
     const script = new cloudflare.WorkersScript(
       `${name}-script`,

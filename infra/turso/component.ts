@@ -48,10 +48,18 @@ export function tursoEnvironment(apiToken: pulumi.Input<string> | undefined): pu
 }
 
 /** The three script sets, with the component's defaults applied; validates every argument. */
-export function tursoScripts(args: TursoDatabaseArgs): { group: TursoScripts; database: TursoScripts; token: TursoScripts } {
+export function tursoScripts(args: TursoDatabaseArgs): { group: TursoScripts; database: TursoScripts; token: TursoScripts; readToken: TursoScripts } {
   const group = args.group ?? "default";
   const allowDeletion = args.allowDeletion ?? false;
   return {
+    // Read-only: the gateway's read mode is only a transaction mode, which does not stop writes.
+    readToken: databaseTokenScripts({
+      org: args.org,
+      database: args.database,
+      authorization: "read-only",
+      expiration: args.tokenExpiration,
+      rotation: args.tokenRotation ?? "1",
+    }),
     group: groupScripts({ org: args.org, group, location: args.location, allowDeletion }),
     database: databaseScripts({ org: args.org, database: args.database, group, allowDeletion }),
     token: databaseTokenScripts({
@@ -77,6 +85,8 @@ export class TursoDatabase extends pulumi.ComponentResource {
   readonly dbId: pulumi.Output<string>;
   /** Database token (JWT), a secret; stable until `tokenRotation` changes. */
   readonly token: pulumi.Output<string>;
+  /** A read-only token of the same database (secret), rotated with `tokenRotation` like `token`. */
+  readonly readToken: pulumi.Output<string>;
 
   constructor(name: string, args: TursoDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     // Built first: invalid arguments throw (naming the field) before anything is registered.
@@ -105,11 +115,18 @@ export class TursoDatabase extends pulumi.ComponentResource {
       { parent: this, dependsOn: [databaseCommand] },
     );
 
+    const readTokenCommand = scriptCommand(
+      `${name}-read-token`,
+      { scripts: scripts.readToken, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? "1"] },
+      { parent: this, dependsOn: [databaseCommand] },
+    );
+
     const database = databaseCommand.stdout.apply(parseDatabaseStdout);
     this.url = database.url;
     this.hostname = database.hostname;
     this.dbId = database.dbId;
     this.token = pulumi.secret(tokenCommand.stdout.apply((stdout) => parseTokenStdout(stdout).jwt));
+    this.readToken = pulumi.secret(readTokenCommand.stdout.apply((stdout) => parseTokenStdout(stdout).jwt));
 
     this.registerOutputs({ url: this.url, hostname: this.hostname, dbId: this.dbId, token: this.token });
   }
