@@ -56,16 +56,20 @@ describe("blast radius (prod)", () => {
   });
 
   describe("adding a tenant", () => {
-    it("changes only the namespace set when no API app runs", async () => {
-      // An update, not a replace: the namespaces script's own keep/delete logic handles the set.
-      expect(changesBetween(baseWithoutApi, await after({ ...NO_API, tenants: [...tenants, "umbrella"] }))).toEqual(["~sqld-namespaces: environment.NAMESPACES"]);
+    it("changes only the namespace set and the gateway's tenant allow-list when no API app runs", async () => {
+      // Updates, not replaces: the namespaces script's own keep/delete logic handles the set, and the Worker's
+      // TENANTS binding must list the new tenant or the gateway answers "tenant not found" for it.
+      expect(changesBetween(baseWithoutApi, await after({ ...NO_API, tenants: [...tenants, "umbrella"] }))).toEqual([
+        "~gateway-script: bindings[TENANTS].json",
+        "~sqld-namespaces: environment.NAMESPACES",
+      ]);
     });
 
     it("also re-issues the API app's service token, which lists every tenant (exceeds the guarantee)", async () => {
       const d = changesBetween(base, await after({ tenants: [...tenants, "umbrella"] }));
       // api-secrets: DATABASE_AUTH_TOKEN is a JWT scoped to all tenants (stacks/database.ts mintServiceToken),
       // re-imported without --stage, so Fly restarts the API machines when a tenant is added.
-      expect(d).toEqual(["~api-secrets: stdin", "~sqld-namespaces: environment.NAMESPACES"]);
+      expect(d).toEqual(["~api-secrets: stdin", "~gateway-script: bindings[TENANTS].json", "~sqld-namespaces: environment.NAMESPACES"]);
     });
   });
 

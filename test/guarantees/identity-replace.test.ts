@@ -35,24 +35,24 @@ describe("identity changes are replaces (prod)", () => {
     expect(protectedOf(after, ["api-app"])).toEqual([]);
   });
 
-  it("a renamed turso.database replaces the database (protected) and its token", async () => {
+  it("a renamed turso.database replaces the database (protected) and its tokens", async () => {
     const before = await planRevealed("prod", MANAGED);
     const after = await planRevealed("prod", { ...MANAGED, turso: { ...MANAGED.turso, database: "acme-prod2" } });
     // database-verify's triggers hold the rollout digest: the post-deploy check runs again (it keeps no state).
-    expect(replacedBetween(before, after)).toEqual(["database-verify", "turso-database", "turso-token"]);
+    expect(replacedBetween(before, after)).toEqual(["database-verify", "turso-database", "turso-read-token", "turso-token"]);
     expect(protectedOf(after, ["turso-database"])).toEqual(["turso-database"]);
   });
 
-  it("another turso.org replaces group, database and token", async () => {
+  it("another turso.org replaces group, database and both tokens", async () => {
     const before = await planRevealed("prod", MANAGED);
     const after = await planRevealed("prod", { ...MANAGED, turso: { ...MANAGED.turso, org: "acme2" } });
-    expect(replacedBetween(before, after)).toEqual(["database-verify", "turso-database", "turso-group", "turso-token"]);
+    expect(replacedBetween(before, after)).toEqual(["database-verify", "turso-database", "turso-group", "turso-read-token", "turso-token"]);
   });
 
-  it("a token rotation replaces only the token", async () => {
+  it("a token rotation replaces only the two tokens", async () => {
     const before = await planRevealed("prod", MANAGED);
     const after = await planRevealed("prod", { ...MANAGED, turso: { ...MANAGED.turso, tokenRotation: "2" } });
-    expect(replacedBetween(before, after)).toEqual(["database-verify", "turso-token"]);
+    expect(replacedBetween(before, after)).toEqual(["database-verify", "turso-read-token", "turso-token"]);
   });
 });
 

@@ -57,7 +57,7 @@ describe("npm run plan:diff (end to end)", () => {
     expect(r.stdout).toMatch(/No changes \(\d+ resources unchanged\)\./);
   });
 
-  it("shows a new tenant and a bigger volume as updates of exactly those resources", () => {
+  it("shows a new tenant and a bigger volume as updates of exactly those resources (and the gateway allow-list)", () => {
     const file = join(repo, "Pulumi.prod.yaml");
     const doc = parse(readFileSync(file, "utf8")) as { config: Record<string, any> };
     doc.config["libsql-stack:tenants"].push("umbrella");
@@ -75,8 +75,10 @@ describe("npm run plan:diff (end to end)", () => {
     expect(diff.create).toEqual([]);
     expect(diff.delete).toEqual([]);
     const updates = Object.fromEntries(diff.update.map((u) => [u.name, u.keys]));
-    expect(Object.keys(updates).sort()).toEqual(["sqld-namespaces", "sqld-volume-iad"]);
+    // The gateway's TENANTS allow-list follows the tenant list.
+    expect(Object.keys(updates).sort()).toEqual(["gateway-script", "sqld-namespaces", "sqld-volume-iad"]);
     expect(updates["sqld-namespaces"]).toEqual(["environment.NAMESPACES"]);
+    expect(updates["gateway-script"]).toEqual(["bindings[TENANTS].json"]);
     // The size lives in the volume's create script (and in its delete script only if that one mentions it).
     expect(updates["sqld-volume-iad"]).toContain("create");
   });

@@ -33,6 +33,7 @@ describe("EdgeWorker in the dev plan", () => {
       { name: "DB_MODE", type: "plain_text", text: "self-hosted" },
       { name: "JWT_PRIVATE_KEY", type: "secret_text", text: "[secret]" },
       { name: "GATEWAY_API_KEY", type: "secret_text", text: "[secret]" },
+      { name: "TENANTS", type: "json", json: JSON.stringify(["acme", "globex"]) },
     ]);
     expect(plan.outputs.gatewayApiKey).toBe("[secret]");
   });

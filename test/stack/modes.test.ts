@@ -29,6 +29,10 @@ describe("managed mode (Turso) from config alone", () => {
     expect(b.DB_URL).toMatchObject({ type: "plain_text", text: expect.stringMatching(/^libsql:\/\/acme-main-.+\.turso\.io$/) });
     expect(b.DB_MODE).toMatchObject({ type: "plain_text", text: "managed" });
     expect(b.DB_TOKEN).toEqual({ name: "DB_TOKEN", type: "secret_text", text: "[secret]" });
+    // Read mode uses a read-only token: a read transaction alone does not stop writes.
+    expect(b.DB_READ_TOKEN).toEqual({ name: "DB_READ_TOKEN", type: "secret_text", text: "[secret]" });
+    expect(String(byName(plan, "turso-read-token").inputs.create)).toContain("read-only");
+    expect(b.TENANTS).toEqual({ name: "TENANTS", type: "json", json: "[]" });
     expect(plan.outputs.databaseUrl).toMatch(/^libsql:\/\//);
   });
 

@@ -78,13 +78,14 @@ async function build(args: TursoDatabaseArgs) {
 const args: TursoDatabaseArgs = { org: "acme", location: "aws-eu-west-1", database: "app" };
 
 describe("TursoDatabase", () => {
-  it("registers three Command children under the component", async () => {
+  it("registers four Command children under the component", async () => {
     const { byName, children } = await build(args);
     expect(byName("db").type).toBe("libsql-stack:turso:Database");
     expect(children).toEqual([
       ["db-group", "command:local:Command"],
       ["db-database", "command:local:Command"],
       ["db-token", "command:local:Command"],
+      ["db-read-token", "command:local:Command"],
     ]);
   });
 
