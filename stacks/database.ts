@@ -6,6 +6,7 @@ import type { LoadedStackConfig } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
 import { TursoDatabase } from "../infra/turso";
+import { sharedNamespaces } from "./migrations";
 
 /** What the rest of the stack needs to know about the database, whichever mode made it. */
 export interface Database {
@@ -57,12 +58,14 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
     },
   });
   const ready: pulumi.Resource[] = [...cluster.ready];
-  if (config.tenants.length > 0) {
+  // Shared namespaces (migrations.shared) are created like tenants; the API app's token reaches them too.
+  const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
+  if (allNamespaces.length > 0) {
     const namespaces = createSqldNamespaces(
       "sqld-namespaces",
       {
         app,
-        namespaces: config.tenants,
+        namespaces: allNamespaces,
         adminKey: keys.adminKey!,
         protect: config.dataProtection.protect,
         allowDeletion: config.dataProtection.allowNamespaceDeletion,
@@ -75,7 +78,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
   return {
     publicUrl: cluster.publicUrl,
     serviceUrl: cluster.privateUrl,
-    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, config.tenants))),
+    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, allNamespaces))),
     ready,
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
     checkNamespace: [...config.tenants].sort()[0] ?? "",
