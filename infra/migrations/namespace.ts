@@ -44,12 +44,18 @@ export function openClient(c: NamespaceConnection): Client {
   return createClient({ url: c.url, authToken: c.authToken, fetch: c.fetch });
 }
 
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+const SELECT_APPLIED = `SELECT id, name, sha256, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`;
+
+type Row = Record<string, unknown>;
+const toRecord = (r: Row): AppliedRecord => ({ id: Number(r.id), name: String(r.name), sha256: String(r.sha256), appliedAt: String(r.applied_at) });
+
 /** Applied records, oldest first; none when the table does not exist yet (a read: creates nothing). */
 export async function readApplied(client: Client): Promise<AppliedRecord[]> {
   const exists = await client.execute({ sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", args: [MIGRATIONS_TABLE] });
   if (exists.rows.length === 0) return [];
-  const rs = await client.execute(`SELECT id, name, sha256, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-  return rs.rows.map((r) => ({ id: Number(r.id), name: String(r.name), sha256: String(r.sha256), appliedAt: String(r.applied_at) }));
+  return (await client.execute(SELECT_APPLIED)).rows.map(toRecord);
 }
 
 /** Why an applied record does not match the files (undefined when it does). */
@@ -78,28 +84,31 @@ export function compare(namespace: string, files: readonly MigrationFile[], appl
 async function applyFile(client: Client, namespace: string, file: MigrationFile): Promise<boolean> {
   const tx = await client.transaction("write");
   try {
-    const recorded = await tx.execute({ sql: `SELECT id, name, sha256, applied_at FROM ${MIGRATIONS_TABLE} WHERE id = ?`, args: [file.id] });
-    const row = recorded.rows[0];
+    // BEGIN IMMEDIATE, the record check and the savepoint go in one request.
+    const [recorded] = await tx.batch([{ sql: `SELECT id, name, sha256, applied_at FROM ${MIGRATIONS_TABLE} WHERE id = ?`, args: [file.id] }, `SAVEPOINT ${GUARD}`]);
+    const row = recorded!.rows[0];
     if (row) {
-      const problem = mismatch(namespace, { id: file.id, name: String(row.name), sha256: String(row.sha256), appliedAt: String(row.applied_at) }, file);
+      const problem = mismatch(namespace, toRecord(row), file);
       if (problem) throw new MigrationRefused(problem);
       await tx.rollback();
       return false;
     }
-    // Real sqld 0.24.32 ran a statement after a COMMIT inside executeMultiple although the client conditions it on
-    // `not is_autocommit`: a savepoint is the guard. If the file ended the transaction, RELEASE finds no savepoint
-    // and nothing is recorded.
-    await tx.execute(`SAVEPOINT ${GUARD}`);
     await tx.executeMultiple(file.sql);
+    // Real sqld 0.24.32 ran a statement after a COMMIT inside executeMultiple although the client conditions it on
+    // `not is_autocommit`: the savepoint is the guard. If the file ended the transaction, RELEASE finds no
+    // savepoint, and the INSERT (conditioned on the RELEASE succeeding) does not run.
     try {
-      await tx.execute(`RELEASE ${GUARD}`);
-    } catch {
+      await tx.batch([
+        `RELEASE ${GUARD}`,
+        {
+          sql: `INSERT INTO ${MIGRATIONS_TABLE} (id, name, sha256, applied_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+          args: [file.id, file.name, file.sha256],
+        },
+      ]);
+    } catch (error) {
+      if (!/no such savepoint|was not executed/i.test(message(error))) throw error;
       throw new MigrationRefused(`${file.name} ended the migrator's transaction in namespace ${namespace} (COMMIT, END or ROLLBACK in the file): statements before that point may be applied; nothing was recorded`);
     }
-    await tx.execute({
-      sql: `INSERT INTO ${MIGRATIONS_TABLE} (id, name, sha256, applied_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
-      args: [file.id, file.name, file.sha256],
-    });
     await tx.commit();
     return true;
   } catch (error) {
@@ -119,8 +128,8 @@ export interface NamespaceProgress {
 
 /** Brings one namespace up to date with `files`. Throws after the first failing file; `progress` says how far it got. */
 export async function migrateNamespace(client: Client, namespace: string, files: readonly MigrationFile[], progress: NamespaceProgress): Promise<void> {
-  await client.execute(CREATE_TABLE);
-  const { pending } = compare(namespace, files, await readApplied(client));
+  const [, applied] = await client.batch([CREATE_TABLE, SELECT_APPLIED], "write");
+  const { pending } = compare(namespace, files, applied!.rows.map(toRecord));
   for (const file of pending) {
     try {
       if (await applyFile(client, namespace, file)) progress.applied.push(file.name);

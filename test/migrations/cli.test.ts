@@ -99,7 +99,7 @@ describe("the stack's migrations Command, run as planned", () => {
 
   it("refuses to run when the files on disk are not the ones the plan hashed", async () => {
     const { env } = await plannedCommand();
-    const planned = JSON.parse(env.MIGRATION_PLAN!) as { sets: { files: { sha256: string }[] }[] };
+    const planned = JSON.parse((env as Record<string, string>).MIGRATION_PLAN!) as { sets: { files: { sha256: string }[] }[] };
     planned.sets[0]!.files[0]!.sha256 = "f".repeat(64);
     const result = await run(["--from-env"], { ...env, MIGRATION_PLAN: JSON.stringify(planned) });
     expect(result.code).toBe(2);
