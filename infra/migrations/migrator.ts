@@ -28,6 +28,8 @@ export interface MigratorOptions {
   concurrency?: number;
   /** HTTP transport (e.g. one that counts or proxies requests). @default globalThis.fetch */
   fetch?: Fetch;
+  /** Tries per namespace when sqld answers with a transient error (see `isTransient`). @default 12 */
+  attempts?: number;
 }
 
 export type NamespaceResult =
@@ -80,17 +82,48 @@ async function connect(target: MigrationTarget, access: "ro" | "rw", o: Migrator
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/**
+ * sqld keeps at most --max-active-namespaces (default 100) namespaces open and evicts others asynchronously
+ * (libsql-server/src/namespace/store.rs, moka `max_capacity` + `async_eviction_listener`). Observed on sqld 0.24.32
+ * with 1000 namespaces: a request to an existing namespace that was being evicted answered 404
+ * NamespaceDoesntExist, an open transaction's stream answered STREAM_EXPIRED (the namespace and its connection
+ * were gone: the transaction was not committed), and a request answered 500 "Checkpoint failed:
+ * wal_checkpoint_v2 error code 5" or SQLITE_BUSY "database is locked" (the evicted copy was still closing).
+ * Each step here is transactional and re-reads the
+ * records, so trying again is safe; a namespace that really does not exist keeps answering 404 and fails after
+ * the last try.
+ */
+export function isTransient(error: unknown): boolean {
+  return /HTTP status (404|5\d\d)|NamespaceDoesntExist|doesn't exist|STREAM_EXPIRED|SQLITE_BUSY|database is locked/i.test(message(error));
+}
+
+async function withRetries<T>(attempts: number, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isTransient(error)) throw error;
+      // 100 ms, 200 ms, … up to 2 s between tries: about 15 s over 12 tries, longer than sqld's 10 s Hrana stream
+      // expiry, which is what finally releases a write lock that a stream on an evicted copy still held.
+      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+    }
+  }
+}
+
 /** Applies pending files to every target. Never throws for a namespace's failure: see `failed`. */
 export async function migrate(targets: readonly MigrationTarget[], o: MigratorOptions): Promise<MigrationRun> {
   const results = await mapBounded(targets, o.concurrency ?? DEFAULT_CONCURRENCY, async (target): Promise<NamespaceResult> => {
     const progress: NamespaceProgress = { applied: [] };
     try {
-      const client = await connect(target, "rw", o);
-      try {
-        await migrateNamespace(client, target.namespace, target.files, progress);
-      } finally {
-        client.close();
-      }
+      await withRetries(o.attempts ?? 12, async () => {
+        progress.failedFile = undefined;
+        const client = await connect(target, "rw", o);
+        try {
+          await migrateNamespace(client, target.namespace, target.files, progress);
+        } finally {
+          client.close();
+        }
+      });
       return { namespace: target.namespace, ok: true, applied: progress.applied };
     } catch (error) {
       return { namespace: target.namespace, ok: false, applied: progress.applied, failedFile: progress.failedFile, error: message(error) };
@@ -104,13 +137,15 @@ export async function migrate(targets: readonly MigrationTarget[], o: MigratorOp
 export async function migrationStatus(targets: readonly MigrationTarget[], o: MigratorOptions): Promise<Record<string, NamespaceStatus>> {
   const entries = await mapBounded(targets, o.concurrency ?? DEFAULT_CONCURRENCY, async (target): Promise<[string, NamespaceStatus]> => {
     try {
-      const client = await connect(target, "ro", o);
-      try {
-        const { applied, pending } = compare(target.namespace, target.files, await readApplied(client));
-        return [target.namespace, { applied: applied.map((f) => f.name), pending: pending.map((f) => f.name) }];
-      } finally {
-        client.close();
-      }
+      return await withRetries(o.attempts ?? 12, async (): Promise<[string, NamespaceStatus]> => {
+        const client = await connect(target, "ro", o);
+        try {
+          const { applied, pending } = compare(target.namespace, target.files, await readApplied(client));
+          return [target.namespace, { applied: applied.map((f) => f.name), pending: pending.map((f) => f.name) }];
+        } finally {
+          client.close();
+        }
+      });
     } catch (error) {
       return [target.namespace, { applied: [], pending: target.files.map((f) => f.name), error: message(error) }];
     }

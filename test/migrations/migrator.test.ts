@@ -97,7 +97,7 @@ describe("migrations on real sqld", () => {
     await globex.execute("CREATE TABLE audit (x)");
     globex.close();
     scratch.write("0006_audit.sql", "CREATE TABLE node_tags (node_id TEXT NOT NULL, tag TEXT NOT NULL);\nCREATE TABLE audit (at INTEGER, what TEXT);\nINSERT INTO audit VALUES (1, 'created');\n");
-    const run = await migrate(targets(["acme", "globex", "initech", "missing-tenant"], loadFiles(scratch.dir)), selfHostedOptions(cluster));
+    const run = await migrate(targets(["acme", "globex", "initech", "missing-tenant"], loadFiles(scratch.dir)), selfHostedOptions(cluster, { attempts: 2 }));
     expect(run.ok).toBe(false);
     expect(run.failed.map((f) => [f.namespace, f.failedFile])).toEqual([
       ["globex", "0006_audit.sql"],

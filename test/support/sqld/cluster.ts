@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { SQLD_GRPC_PORT } from "../../../infra/sqld/files";
 import { byName, planStack, stackConfigWith } from "../plan";
 import { machineSpec, readFlyToml, type MachineSpec } from "./machine";
@@ -117,6 +118,12 @@ export async function startSqldCluster(o: ClusterOptions): Promise<LocalSqldClus
   }
 }
 
+function withEnv(flyToml: string, extra: Record<string, string>): string {
+  const doc = parseToml(flyToml) as { env?: Record<string, string> };
+  doc.env = { ...doc.env, ...extra };
+  return stringifyToml(doc);
+}
+
 /** Secret names the stack's `sqld-secrets` Command manages (its delete script unsets exactly those). */
 export function secretNamesOf(deleteScript: string): string[] {
   const match = /fly secrets unset ([A-Z0-9_ ]+) -a/.exec(deleteScript);
@@ -131,10 +138,12 @@ export function secretNamesOf(deleteScript: string): string[] {
 export async function startStackSqld(
   stack: string,
   overrides: Record<string, unknown> = {},
-  options: { extraSecrets?: Record<string, string>; keys?: TestKeys } & Pick<ClusterOptions, "paths" | "prepare"> = {},
+  options: { extraSecrets?: Record<string, string>; keys?: TestKeys; extraEnv?: Record<string, string> } & Pick<ClusterOptions, "paths" | "prepare"> = {},
 ): Promise<LocalSqldCluster & { flyToml: string }> {
   const plan = await planStack(stack, overrides);
-  const flyToml = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  const rendered = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  // extraEnv: variables the stack does not set (yet), added to fly.toml's [env] — for experiments such as benchmarks.
+  const flyToml = options.extraEnv ? withEnv(rendered, options.extraEnv) : rendered;
   const keys = options.keys ?? generateTestKeys();
   const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...options.extraSecrets };
   const secrets: Record<string, string> = {};
