@@ -6,6 +6,7 @@ import type { LoadedStackConfig } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
 import { TursoDatabase } from "../infra/turso";
+import { sharedNamespaces } from "./migrations";
 
 /** What the rest of the stack needs to know about the database, whichever mode made it. */
 export interface Database {
@@ -58,14 +59,16 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       secretAccessKey: secrets.backupSecretAccessKey!,
     },
   });
-  // Always in the program, even with `tenants: []`: a protected resource that leaves the program makes `up`
+  // Always in the program, even with no namespace: a protected resource that leaves the program makes `up`
   // fail ("marked for protection"), and removing tenants is the script's job (its keep/delete logic diffs the
-  // previous stdout against NAMESPACES, whatever the list length).
+  // previous stdout against NAMESPACES, whatever the list length). Shared namespaces (migrations.shared) are
+  // created like tenants; the API app's token reaches them too.
+  const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
   const namespaces = createSqldNamespaces(
     "sqld-namespaces",
     {
       app,
-      namespaces: config.tenants,
+      namespaces: allNamespaces,
       adminKey: keys.adminKey!,
       protect: config.dataProtection.protect,
       allowDeletion: config.dataProtection.allowNamespaceDeletion,
@@ -77,7 +80,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
   return {
     publicUrl: cluster.publicUrl,
     serviceUrl: cluster.privateUrl,
-    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, config.tenants))),
+    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, allNamespaces))),
     ready,
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
     checkNamespace: [...config.tenants].sort()[0] ?? "",

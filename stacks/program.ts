@@ -5,6 +5,7 @@ import { loadStackConfig, type StackConfig } from "../infra/config";
 import { FlyApiApp } from "../infra/fly/api-app";
 import { verifyDatabase } from "../infra/verify";
 import { managedDatabase, selfHostedDatabase, type Database } from "./database";
+import { schemaMigrations } from "./migrations";
 
 /** What the stack exports (`pulumi stack output`). Secrets stay Pulumi secrets. */
 export interface StackOutputs {
@@ -33,7 +34,7 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
   });
 }
 
-function apiApp(config: StackConfig, db: Database): FlyApiApp | undefined {
+function apiApp(config: StackConfig, db: Database, migrations?: pulumi.Resource): FlyApiApp | undefined {
   if (!config.api) return undefined;
   const api = config.api;
   return new FlyApiApp(
@@ -54,7 +55,8 @@ function apiApp(config: StackConfig, db: Database): FlyApiApp | undefined {
       databaseUrl: db.serviceUrl,
       databaseAuthToken: db.serviceToken,
     },
-    { dependsOn: db.ready },
+    // The API deploys only after the schema it needs is in every namespace.
+    { dependsOn: migrations ? [...db.ready, migrations] : db.ready },
   );
 }
 
@@ -76,7 +78,8 @@ export function defineStack(): StackOutputs {
     dependsOn: db.ready,
   });
   const worker = edgeWorker(config, db, keys);
-  const api = apiApp(config, db);
+  const migrations = schemaMigrations(config, db, keys);
+  const api = apiApp(config, db, migrations);
   return {
     mode: config.mode,
     databaseUrl: db.publicUrl,

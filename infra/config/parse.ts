@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { migrationPlan } from "../migrations/sets";
 import { crossFieldProblems, type ConfigProblem } from "./rules";
 import { SECRET_KEYS, stackConfigSchema, type StackConfig, type StackContext } from "./schema";
 
@@ -9,6 +10,8 @@ export type ParseResult = { ok: true; config: StackConfig } | { ok: false; probl
 export interface ParseContext extends StackContext {
   /** Keys (without the project prefix) whose values were stored encrypted (`pulumi config set --secret`). */
   secretKeys?: ReadonlySet<string>;
+  /** Directory of Pulumi.yaml; `migrations.*` directories are relative to it. @default process.cwd() */
+  projectDir?: string;
 }
 
 /** `["regions", 1, "code"]` → `regions[1].code` */
@@ -73,6 +76,11 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: Pa
   }
   if (!result.success) problems.push(...zodProblems(result.error.issues, decoded));
   else problems.push(...crossFieldProblems(result.data));
+  // Migration files are read at plan time so a bad file fails `preview`, naming the key and the file.
+  if (result.success && problems.length === 0) {
+    const migrations = migrationPlan(result.data, ctx.projectDir ?? process.cwd());
+    if (!migrations.ok) problems.push(...migrations.problems);
+  }
   if (!result.success || problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
   return { ok: true, config: result.data };
 }

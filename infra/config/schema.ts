@@ -175,6 +175,20 @@ function schemaFor(ctx: StackContext) {
         databaseId: z.string().min(1).optional(),
       })
       .optional(),
+    /** Tenant schema migrations, applied before the API app deploys (README "Schema migrations"). */
+    migrations: z
+      .strictObject({
+        /**
+         * Directory of `NNNN_name.sql` files for every tenant namespace (managed mode: the database), relative to
+         * Pulumi.yaml. @default "migrations" (no migrations when that directory does not exist)
+         */
+        dir: z.string().min(1).optional(),
+        /** Namespaces that are not tenants, each with its own files, e.g. `{namespace: streams, dir: migrations/streams}`. @default [] */
+        shared: z.array(z.strictObject({ namespace: z.string(), dir: z.string().min(1) })).default([]),
+        /** How many namespaces are migrated at once. @default 8 */
+        concurrency: z.number().int().min(1).max(64).default(8),
+      })
+      .optional(),
     /** Secret: Turso Platform API token (or set TURSO_API_TOKEN in the environment). */
     tursoApiToken: z.string().min(1).optional(),
     /** Secret: S3 access key id for backups. */
@@ -195,3 +209,4 @@ export type ApiConfig = NonNullable<StackConfig["api"]>;
 export type WorkerConfig = NonNullable<StackConfig["worker"]>;
 export type TursoConfig = NonNullable<StackConfig["turso"]>;
 export type BackupsConfig = NonNullable<StackConfig["backups"]>;
+export type MigrationsConfig = NonNullable<StackConfig["migrations"]>;

@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { SQLD_GRPC_PORT } from "../../../infra/sqld/files";
 import type { Plan } from "../../../scripts/lib/plan-runner";
 import { byName, planStack, stackConfigWith } from "../plan";
@@ -130,6 +131,12 @@ export async function startSqldCluster(o: ClusterOptions): Promise<LocalSqldClus
   }
 }
 
+function withEnv(flyToml: string, extra: Record<string, string>): string {
+  const doc = parseToml(flyToml) as { env?: Record<string, string> };
+  doc.env = { ...doc.env, ...extra };
+  return stringifyToml(doc);
+}
+
 /** Secret names the stack's `sqld-secrets` Command manages (its delete script unsets exactly those). */
 export function secretNamesOf(deleteScript: string): string[] {
   const match = /fly secrets unset ([A-Z0-9_ ]+) -a/.exec(deleteScript);
@@ -144,10 +151,12 @@ export function secretNamesOf(deleteScript: string): string[] {
 export async function startStackSqld(
   stack: string,
   overrides: Record<string, unknown> = {},
-  options: { extraSecrets?: Record<string, string>; keys?: TestKeys; tls?: TestReplicationTls } & Pick<ClusterOptions, "paths" | "prepare"> = {},
+  options: { extraSecrets?: Record<string, string>; keys?: TestKeys; tls?: TestReplicationTls; extraEnv?: Record<string, string> } & Pick<ClusterOptions, "paths" | "prepare"> = {},
 ): Promise<LocalSqldCluster & { flyToml: string; plan: Plan; secrets: Record<string, string>; tls: TestReplicationTls }> {
   const plan = await planStack(stack, overrides);
-  const flyToml = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  const rendered = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  // extraEnv: variables the stack does not set (yet), added to fly.toml's [env] — for experiments such as benchmarks.
+  const flyToml = options.extraEnv ? withEnv(rendered, options.extraEnv) : rendered;
   const keys = options.keys ?? generateTestKeys();
   const tls = options.tls ?? (await makeTestReplicationTls());
   const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...replicationTlsSecrets(tls), ...options.extraSecrets };

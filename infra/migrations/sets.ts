@@ -1,0 +1,76 @@
+/**
+ * From the stack's config to the migration sets the stack applies: the tenant set (`migrations.dir`, every tenant
+ * namespace; managed mode: the one database) and one set per shared namespace (`migrations.shared[i]`).
+ * Problems name the config key and the file; the config loader reports them like any other config problem.
+ */
+import { isAbsolute, resolve } from "node:path";
+import type { ConfigProblem } from "../config/rules";
+import { NAMESPACE_PATTERN, type StackConfig } from "../config/schema";
+import { dirExists, readMigrationDir, type MigrationFile } from "./files";
+
+/** Where migration files are looked for when `migrations.dir` is not set. */
+export const DEFAULT_MIGRATIONS_DIR = "migrations";
+/** Name the managed database goes by in results (Turso has no namespaces: requests carry no namespace header). */
+export const MANAGED_DATABASE = "default";
+
+export interface MigrationSet {
+  /** The config key the set comes from (`migrations.dir`, `migrations.shared[0]`). */
+  key: string;
+  /** Directory as configured (relative to Pulumi.yaml). */
+  dir: string;
+  namespaces: string[];
+  files: MigrationFile[];
+}
+
+export interface MigrationPlan {
+  sets: MigrationSet[];
+  concurrency: number;
+  /** Shared namespaces the stack must create besides the tenants (self-hosted). */
+  sharedNamespaces: string[];
+}
+
+export type MigrationPlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: ConfigProblem[] };
+
+const DEFAULT_CONCURRENCY = 8;
+
+/** Reads the configured directories under `projectDir` (the directory of Pulumi.yaml). */
+export function migrationPlan(cfg: StackConfig, projectDir: string): MigrationPlanResult {
+  const m = cfg.migrations;
+  const problems: ConfigProblem[] = [];
+  const sets: MigrationSet[] = [];
+  const readSet = (key: string, path: (string | number)[], dir: string, namespaces: string[]) => {
+    const result = readMigrationDir(isAbsolute(dir) ? dir : resolve(projectDir, dir), dir);
+    if (!result.ok) problems.push(...result.problems.map((message) => ({ path, message })));
+    else sets.push({ key, dir, namespaces, files: result.files });
+  };
+
+  const tenantTargets = cfg.mode === "managed" ? [MANAGED_DATABASE] : [...cfg.tenants].sort();
+  if (m?.dir !== undefined) readSet("migrations.dir", ["migrations", "dir"], m.dir, tenantTargets);
+  else if (dirExists(resolve(projectDir, DEFAULT_MIGRATIONS_DIR))) readSet("migrations.dir", ["migrations", "dir"], DEFAULT_MIGRATIONS_DIR, tenantTargets);
+
+  const seen = new Set<string>();
+  (m?.shared ?? []).forEach((entry, i) => {
+    const path = ["migrations", "shared", i, "namespace"];
+    const before = problems.length;
+    if (cfg.mode === "managed") {
+      problems.push({ path, message: `"${entry.namespace}" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir` });
+    } else if (!NAMESPACE_PATTERN.test(entry.namespace)) {
+      problems.push({ path, message: `"${entry.namespace}" is not a namespace name (${NAMESPACE_PATTERN.source})` });
+    } else if (cfg.tenants.includes(entry.namespace)) {
+      problems.push({ path, message: `"${entry.namespace}" is a tenant; a shared namespace must not be listed in tenants (it would get both sets)` });
+    } else if (seen.has(entry.namespace)) {
+      problems.push({ path, message: `"${entry.namespace}" is listed twice; give each shared namespace one entry` });
+    }
+    seen.add(entry.namespace);
+    if (problems.length === before) readSet(`migrations.shared[${i}]`, ["migrations", "shared", i, "dir"], entry.dir, [entry.namespace]);
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    plan: {
+      sets: sets.filter((s) => s.namespaces.length > 0 && s.files.length > 0),
+      concurrency: m?.concurrency ?? DEFAULT_CONCURRENCY,
+      sharedNamespaces: cfg.mode === "managed" ? [] : [...seen].sort(),
+    },
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * `npm run migrate` arguments → what to migrate, where, with which credentials. Three ways in:
+ *  --stack      the stack's config file (tenants, directories) + `pulumi stack output` (URL, signing key);
+ *  --url        explicit URL, key file or token, tenants and directory (scripts and tests);
+ *  --from-env   the stack's `migrations` Command: MIGRATION_PLAN, DATABASE_URL and a secret in the environment.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parseStackConfig, PROJECT } from "../../infra/config/parse";
+import { readMigrationDir, type MigrationFile } from "../../infra/migrations/files";
+import type { MigrationTarget } from "../../infra/migrations/migrator";
+import type { PlannedMigrations } from "../../infra/migrations/command";
+import { MANAGED_DATABASE, migrationPlan, type MigrationSet } from "../../infra/migrations/sets";
+import { TENANT_PATTERN } from "../../worker/claims";
+import { loadSigningKey, UsageError } from "./mint-token";
+import { readStackConfigFile } from "./stack-config-file";
+
+export { UsageError } from "./mint-token";
+
+export const MIGRATE_USAGE = `usage:
+  npm run migrate -- --stack <name> [--config <Pulumi.<x>.yaml>] [--tenant <t>] [--status] [--auth-token <t>]
+  npm run migrate -- --url <sqld or libsql URL> (--key-file <PKCS#8 PEM> | --auth-token <t>) [--tenants a,b] --dir <dir> [--status]
+  --status       print {namespace: {applied, pending}} as JSON; change nothing
+  --concurrency  namespaces at a time (default: the stack's migrations.concurrency, else 8)
+  --auth-token   a database token (managed mode, or a full-access sqld token); DATABASE_AUTH_TOKEN works too and keeps it out of argv
+  without --tenants, --url names one database (Turso, or sqld's default namespace) and no namespace header is sent
+exit codes: 0 ok, 1 a namespace failed, 2 bad arguments or files`;
+
+export interface MigrateJob {
+  url: string;
+  targets: MigrationTarget[];
+  namespaceHeader: boolean;
+  concurrency?: number;
+  status: boolean;
+  /** Signs a short-lived token per namespace (self-hosted), or undefined when `authToken` is used. */
+  signingKeyPem?: string;
+  authToken?: string;
+}
+
+function files(dir: string, shownAs = dir): MigrationFile[] {
+  const result = readMigrationDir(dir, shownAs);
+  if (!result.ok) throw new UsageError(result.problems.join("\n"));
+  return result.files;
+}
+
+function concurrencyArg(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`invalid --concurrency ${JSON.stringify(text)}: a whole number >= 1`);
+  return Number(text);
+}
+
+const targetsOf = (sets: readonly { namespaces: string[]; files: MigrationFile[] }[]): MigrationTarget[] =>
+  sets.flatMap((s) => s.namespaces.map((namespace) => ({ namespace, files: s.files })));
+
+/** --from-env: the files on disk must be the ones the plan hashed, or the run is refused before touching anything. */
+export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): MigrateJob {
+  const url = env.DATABASE_URL;
+  if (!url) throw new UsageError("DATABASE_URL is not set");
+  let planned: PlannedMigrations;
+  try {
+    planned = JSON.parse(env.MIGRATION_PLAN ?? "") as PlannedMigrations;
+  } catch {
+    throw new UsageError("MIGRATION_PLAN is not set or not JSON");
+  }
+  const sets = planned.sets.map((set) => {
+    const onDisk = files(resolve(projectDir, set.dir), set.dir);
+    const same = onDisk.length === set.files.length && onDisk.every((f, i) => f.name === set.files[i]!.name && f.sha256 === set.files[i]!.sha256);
+    if (!same) throw new UsageError(`${set.dir} (${set.key}) changed since the plan was made; run pulumi up again`);
+    return { namespaces: set.namespaces, files: onDisk };
+  });
+  const managed = planned.mode === "managed";
+  if (!managed && !env.JWT_PRIVATE_KEY) throw new UsageError("JWT_PRIVATE_KEY is not set");
+  if (managed && !env.DATABASE_AUTH_TOKEN) throw new UsageError("DATABASE_AUTH_TOKEN is not set");
+  return {
+    url,
+    targets: targetsOf(sets),
+    namespaceHeader: !managed,
+    concurrency: planned.concurrency,
+    status: false,
+    signingKeyPem: managed ? undefined : env.JWT_PRIVATE_KEY,
+    authToken: managed ? env.DATABASE_AUTH_TOKEN : undefined,
+  };
+}
+
+function pulumiOutput(stack: string, name: string, secret: boolean, env: NodeJS.ProcessEnv): string {
+  const args = ["stack", "output", name, "--stack", stack, ...(secret ? ["--show-secrets"] : [])];
+  const result = spawnSync("pulumi", args, { encoding: "utf8", env });
+  if (result.status !== 0) throw new Error(`pulumi stack output ${name} failed (exit ${result.status}): ${(result.stderr || result.error?.message || "").trim()}`);
+  return result.stdout.trim();
+}
+
+function jobFromStack(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): MigrateJob {
+  const stack = String(v.stack);
+  if (!/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`invalid --stack ${JSON.stringify(stack)}`);
+  const path = (v.config as string | undefined) ?? `Pulumi.${stack}.yaml`;
+  let file;
+  try {
+    file = readStackConfigFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read stack config ${path}: ${(error as Error).message}`);
+  }
+  const prefix = `${PROJECT}:`;
+  const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, value]) => [k.slice(prefix.length), value]));
+  const parsed = parseStackConfig(raw, { stack });
+  if (!parsed.ok) throw new UsageError(parsed.problems.join("\n"));
+  const plan = migrationPlan(parsed.config, process.cwd());
+  if (!plan.ok) throw new UsageError("invalid migrations config"); // parseStackConfig reported it already
+  let sets: MigrationSet[] = plan.plan.sets;
+  const tenant = v.tenant as string | undefined;
+  if (tenant !== undefined) {
+    sets = sets.map((s) => ({ ...s, namespaces: s.namespaces.filter((n) => n === tenant) })).filter((s) => s.namespaces.length > 0);
+    if (sets.length === 0) throw new UsageError(`unknown namespace --tenant ${tenant}: not a tenant or shared namespace of stack ${stack} with migrations`);
+  }
+  const managed = parsed.config.mode === "managed";
+  const authToken = (v["auth-token"] as string | undefined) ?? env.DATABASE_AUTH_TOKEN;
+  if (managed && !authToken) throw new UsageError("managed mode: pass the database token in DATABASE_AUTH_TOKEN (or --auth-token)");
+  return {
+    url: pulumiOutput(stack, "databaseUrl", false, env),
+    targets: targetsOf(sets),
+    namespaceHeader: !managed,
+    concurrency: concurrencyArg(v.concurrency as string | undefined) ?? plan.plan.concurrency,
+    status: v.status === true,
+    signingKeyPem: managed ? undefined : loadSigningKey({ stack, tenant: "", access: "rw", ttlSeconds: 0 }, env),
+    authToken: managed ? authToken : undefined,
+  };
+}
+
+function jobFromUrl(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): MigrateJob {
+  const url = String(v.url);
+  if (!/^(https?|libsql|wss?):\/\//.test(url)) throw new UsageError(`invalid --url ${JSON.stringify(url)}: http(s)://, libsql:// or ws(s)://`);
+  const dir = v.dir as string | undefined;
+  if (dir === undefined) throw new UsageError("--dir is required with --url");
+  const keyFile = v["key-file"] as string | undefined;
+  const authToken = (v["auth-token"] as string | undefined) ?? env.DATABASE_AUTH_TOKEN;
+  if ((keyFile === undefined) === (authToken === undefined)) throw new UsageError("pass exactly one of --key-file and --auth-token (or DATABASE_AUTH_TOKEN)");
+  const tenantsText = v.tenants as string | undefined;
+  const tenants = tenantsText === undefined ? undefined : tenantsText.split(",").map((t) => t.trim());
+  for (const t of tenants ?? []) if (!TENANT_PATTERN.test(t)) throw new UsageError(`invalid tenant ${JSON.stringify(t)} in --tenants: must match ${TENANT_PATTERN.source}`);
+  if (keyFile !== undefined && tenants === undefined) throw new UsageError("--tenants is required with --key-file (tokens are scoped to namespaces)");
+  let signingKeyPem: string | undefined;
+  if (keyFile !== undefined) {
+    try {
+      signingKeyPem = readFileSync(keyFile, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read --key-file ${keyFile}: ${(error as Error).message}`);
+    }
+    if (!signingKeyPem.includes("-----BEGIN PRIVATE KEY-----")) throw new UsageError(`--key-file ${keyFile} is not a PKCS#8 PEM ("BEGIN PRIVATE KEY") file`);
+  }
+  const migrationFiles = files(dir);
+  return {
+    url,
+    targets: (tenants ?? [MANAGED_DATABASE]).map((namespace) => ({ namespace, files: migrationFiles })),
+    namespaceHeader: tenants !== undefined,
+    concurrency: concurrencyArg(v.concurrency as string | undefined),
+    status: v.status === true,
+    signingKeyPem,
+    authToken: signingKeyPem === undefined ? authToken : undefined,
+  };
+}
+
+export function parseMigrateArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MigrateJob {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "from-env": { type: "boolean" },
+        stack: { type: "string" },
+        config: { type: "string" },
+        tenant: { type: "string" },
+        url: { type: "string" },
+        "key-file": { type: "string" },
+        "auth-token": { type: "string" },
+        tenants: { type: "string" },
+        dir: { type: "string" },
+        status: { type: "boolean" },
+        concurrency: { type: "string" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const modes = ["from-env", "stack", "url"].filter((m) => values[m] !== undefined);
+  if (modes.length !== 1) throw new UsageError("pass exactly one of --stack and --url");
+  if (values["from-env"]) return jobFromEnv(env);
+  return values.stack !== undefined ? jobFromStack(values, env) : jobFromUrl(values, env);
+}

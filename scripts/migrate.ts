@@ -1,0 +1,61 @@
+/**
+ * Tenant schema migrations: `npm run migrate -- --help`. Also the stack's `migrations` Command (`--from-env`).
+ * stdout carries JSON only (results, or --status); progress and failures go to stderr.
+ * Exit codes: 0 ok, 1 a namespace failed, 2 bad arguments or migration files.
+ */
+import { describeFailures, migrate, migrationStatus, type MigratorOptions } from "../infra/migrations/migrator";
+import { mintScopedToken } from "../worker/jwt";
+import { MIGRATE_USAGE, parseMigrateArgs, UsageError, type MigrateJob } from "./lib/migrate-cli";
+
+/** Self-hosted tokens live 10 minutes and reach one namespace. */
+const TOKEN_TTL_SECONDS = 600;
+
+function options(job: MigrateJob): MigratorOptions {
+  const pem = job.signingKeyPem;
+  return {
+    url: job.url,
+    namespaceHeader: job.namespaceHeader,
+    concurrency: job.concurrency,
+    authToken: pem
+      ? async (tenant, access) => (await mintScopedToken(pem, { tenant, access, ttlSeconds: TOKEN_TTL_SECONDS, nowSeconds: Math.floor(Date.now() / 1000) })).token
+      : async () => job.authToken,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stderr.write(`${MIGRATE_USAGE}\n`);
+    return 0;
+  }
+  let job: MigrateJob;
+  try {
+    job = parseMigrateArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`migrate: ${error.message}\n\n${MIGRATE_USAGE}\n`);
+    return 2;
+  }
+  if (job.status) {
+    const status = await migrationStatus(job.targets, options(job));
+    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return Object.values(status).some((s) => s.error !== undefined) ? 1 : 0;
+  }
+  const run = await migrate(job.targets, options(job));
+  for (const r of run.results) process.stderr.write(`${r.namespace}: ${r.ok ? `ok, applied ${r.applied.length ? r.applied.join(", ") : "nothing"}` : "FAILED"}\n`);
+  process.stdout.write(`${JSON.stringify(Object.fromEntries(run.results.map(({ namespace, ...rest }) => [namespace, rest])))}\n`);
+  if (!run.ok) {
+    process.stderr.write(`migrate: ${run.failed.length} of ${run.results.length} namespaces failed:\n${describeFailures(run).map((l) => `  - ${l}`).join("\n")}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`migrate: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,29 @@
+import type { local } from "@pulumi/command";
+import type { StackKeys } from "../infra/auth";
+import { ConfigError, formatPath, PROJECT, type StackConfig } from "../infra/config";
+import { migrationsCommand } from "../infra/migrations/command";
+import { migrationPlan } from "../infra/migrations/sets";
+import type { Database } from "./database";
+
+/** Shared namespaces (`migrations.shared[].namespace`): created with the tenants, but not tenants. */
+export function sharedNamespaces(config: StackConfig): string[] {
+  return config.mode === "managed" ? [] : (config.migrations?.shared ?? []).map((s) => s.namespace);
+}
+
+/**
+ * The `migrations` Command, after the namespaces (or the Turso database) exist; undefined when there is nothing
+ * to apply. Files are read from the project directory (Pulumi runs the program there).
+ */
+export function schemaMigrations(config: StackConfig, db: Database, keys: StackKeys): local.Command | undefined {
+  const result = migrationPlan(config, process.cwd());
+  if (!result.ok) throw new ConfigError(result.problems.map((p) => `${PROJECT}:${formatPath(p.path)} ${p.message}`));
+  if (result.plan.sets.length === 0) return undefined;
+  return migrationsCommand("migrations", {
+    url: db.publicUrl,
+    plan: result.plan,
+    mode: config.mode,
+    signingKey: config.mode === "self-hosted" ? keys.jwtPrivateKeyPem : undefined,
+    authToken: config.mode === "managed" ? db.serviceToken : undefined,
+    dependsOn: db.ready,
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * `migrations.*` config: the files are read at plan time and every mistake is one problem naming the key and the
+ * file; the plan CLI exits 2 with those lines. No server involved.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseStackConfig } from "../../infra/config/parse";
+import { migrationPlan } from "../../infra/migrations/sets";
+import { sqlStatements, transactionControl } from "../../infra/migrations/sql-text";
+import { ROOT, scratchDir } from "./support";
+
+const selfHosted = (extra: Record<string, unknown> = {}) => ({
+  mode: "self-hosted",
+  fly: { org: "acme", app: "acme-sqld" },
+  regions: [{ code: "ams", role: "primary" }],
+  sqld: { tag: "v0.24.33" },
+  tenants: ["acme", "globex"],
+  ...extra,
+});
+
+const dirs: { cleanup(): void }[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+
+/** A project dir with `m/` holding the given files. */
+function project(files: Record<string, string>) {
+  const s = scratchDir();
+  dirs.push(s);
+  for (const [name, sql] of Object.entries(files)) s.write(name, sql);
+  return { projectDir: join(s.dir, ".."), dir: "migrations" };
+}
+
+const problemsOf = (raw: Record<string, unknown>, projectDir: string) => {
+  const result = parseStackConfig(raw, { stack: "dev", projectDir });
+  return result.ok ? [] : result.problems;
+};
+
+describe("migrations config problems name the key and the file", () => {
+  const ok = "CREATE TABLE t (x);\n";
+  it.each([
+    ["a gap", { "0001_a.sql": ok, "0003_c.sql": ok }, /^libsql-stack:migrations\.dir migrations\/0003_c\.sql: number 0002 is missing \(after 0001_a\.sql\)/],
+    ["a duplicate number", { "0001_a.sql": ok, "0001_b.sql": ok }, /^libsql-stack:migrations\.dir migrations\/0001_b\.sql has the same number as migrations\/0001_a\.sql/],
+    ["no 0001", { "0002_b.sql": ok }, /migrations\/0002_b\.sql: number 0001 is missing \(the first migration must be 0001\)/],
+    ["an empty file", { "0001_a.sql": "-- nothing yet\n  \n" }, /^libsql-stack:migrations\.dir migrations\/0001_a\.sql is empty/],
+    ["a badly named .sql", { "0001_a.sql": ok, "2_b.sql": ok }, /migrations\/2_b\.sql is not named NNNN_name\.sql/],
+    ["transaction control", { "0001_a.sql": "CREATE TABLE t (x);\nCOMMIT;\n" }, /migrations\/0001_a\.sql line 2: COMMIT is not allowed/],
+  ])("%s", (_title, files, expected) => {
+    const p = project(files);
+    const problems = problemsOf(selfHosted({ migrations: { dir: p.dir } }), p.projectDir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it("an unreadable or missing configured dir", () => {
+    const p = project({ "0001_a.sql": ok });
+    expect(problemsOf(selfHosted({ migrations: { dir: "nope" } }), p.projectDir)).toEqual(["libsql-stack:migrations.dir directory nope cannot be read (ENOENT)"]);
+    expect(problemsOf(selfHosted({ migrations: { dir: "migrations/0001_a.sql" } }), p.projectDir)).toEqual([
+      "libsql-stack:migrations.dir directory migrations/0001_a.sql cannot be read (ENOTDIR)",
+    ]);
+    if (process.getuid?.() !== 0) {
+      chmodSync(join(p.projectDir, p.dir), 0o000);
+      expect(problemsOf(selfHosted({ migrations: { dir: p.dir } }), p.projectDir)).toEqual(["libsql-stack:migrations.dir directory migrations cannot be read (EACCES)"]);
+      chmodSync(join(p.projectDir, p.dir), 0o755);
+    }
+  });
+
+  it("unknown or clashing shared namespaces", () => {
+    const p = project({ "0001_a.sql": ok });
+    const shared = (namespace: string) => ({ migrations: { shared: [{ namespace, dir: p.dir }] } });
+    expect(problemsOf({ mode: "managed", turso: { org: "o", location: "aws-eu-west-1", database: "db" }, ...shared("streams") }, p.projectDir)).toEqual([
+      'libsql-stack:migrations.shared[0].namespace "streams" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir',
+    ]);
+    expect(problemsOf(selfHosted(shared("acme")), p.projectDir)[0]).toMatch(/^libsql-stack:migrations\.shared\[0\]\.namespace "acme" is a tenant/);
+    expect(problemsOf(selfHosted(shared("Bad_Name")), p.projectDir)[0]).toMatch(/^libsql-stack:migrations\.shared\[0\]\.namespace "Bad_Name" is not a namespace name/);
+    const twice = { migrations: { shared: [{ namespace: "streams", dir: p.dir }, { namespace: "streams", dir: p.dir }] } };
+    expect(problemsOf(selfHosted(twice), p.projectDir)).toEqual(['libsql-stack:migrations.shared[1].namespace "streams" is listed twice; give each shared namespace one entry']);
+    expect(problemsOf(selfHosted({ migrations: { shared: [{ namespace: "streams", dir: "missing" }] } }), p.projectDir)).toEqual([
+      "libsql-stack:migrations.shared[0].dir directory missing cannot be read (ENOENT)",
+    ]);
+  });
+
+  it("no migrations/ dir and no key: no migrations, not an error; an existing migrations/ is the default", () => {
+    const empty = scratchDir();
+    dirs.push(empty);
+    rmSync(empty.dir, { recursive: true });
+    const parsed = parseStackConfig(selfHosted(), { stack: "dev", projectDir: join(empty.dir, "..") });
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(migrationPlan(parsed.config, join(empty.dir, ".."))).toEqual({ ok: true, plan: { sets: [], concurrency: 8, sharedNamespaces: [] } });
+    const p = project({ "0001_a.sql": ok });
+    const withDefault = parseStackConfig(selfHosted(), { stack: "dev", projectDir: p.projectDir });
+    if (!withDefault.ok) throw new Error(withDefault.problems.join("\n"));
+    const plan = migrationPlan(withDefault.config, p.projectDir);
+    expect(plan.ok && plan.plan.sets.map((s) => [s.key, s.dir, s.namespaces, s.files.map((f) => f.name)])).toEqual([["migrations.dir", "migrations", ["acme", "globex"], ["0001_a.sql"]]]);
+  });
+});
+
+describe("statement boundaries (sqlite3_complete rules)", () => {
+  it("keeps a trigger body's statements inside the trigger and ignores keywords in strings and comments", () => {
+    const sql = `-- BEGIN; in a comment
+CREATE TRIGGER t AFTER INSERT ON a BEGIN
+  UPDATE b SET x = 'COMMIT; END;' WHERE y = 1;
+  DELETE FROM c;
+END;
+/* ROLLBACK; */ INSERT INTO "end" VALUES ('it''s; fine');
+ROLLBACK TO sp;
+`;
+    expect(sqlStatements(sql).map((s) => [s.keyword, s.line])).toEqual([
+      ["CREATE", 2],
+      ["INSERT", 6],
+      ["ROLLBACK", 7],
+    ]);
+    expect(transactionControl(sqlStatements(sql))).toEqual([]);
+    expect(transactionControl(sqlStatements("BEGIN;\nCREATE TABLE x(y);\nEND;")).map((s) => s.keyword)).toEqual(["BEGIN", "END"]);
+  });
+});
+
+describe("plan CLI", () => {
+  it("exits 2 with one line per problem naming the key and the file", () => {
+    const s = scratchDir();
+    dirs.push(s);
+    s.write("0001_a.sql", "CREATE TABLE t (x);\n");
+    s.write("0003_c.sql", "");
+    const configPath = join(s.dir, "..", "Pulumi.bad.yaml");
+    writeFileSync(
+      configPath,
+      `config:\n  libsql-stack:mode: self-hosted\n  libsql-stack:fly: {org: personal, app: acme-sqld-bad}\n  libsql-stack:regions: [{code: ams, role: primary}]\n  libsql-stack:sqld: {tag: v0.24.33}\n  libsql-stack:tenants: [acme]\n  libsql-stack:migrations: {dir: ${s.dir}}\n`,
+    );
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "bad", "--config", configPath], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toEqual([
+      `libsql-stack:migrations.dir ${s.dir}/0003_c.sql is empty (no SQL statement); delete it or add the migration's statements`,
+      `libsql-stack:migrations.dir ${s.dir}/0003_c.sql: number 0002 is missing (after 0001_a.sql); numbers must have no gaps`,
+    ]);
+  });
+});
