@@ -1,6 +1,7 @@
 import type { CommandScripts, DeployScriptArgs, FlyDeployStrategy } from "../contract";
 import { shellAssignments, shellScript, shellWord } from "./shell";
-import { checkAppName, checkArgument, checkWaitTimeout } from "./validate";
+import { MACHINES_FILTER_JS } from "./json-filters";
+import { checkAppName, checkArgument, checkProcessGroup, checkWaitTimeout } from "./validate";
 
 const STRATEGIES: readonly FlyDeployStrategy[] = ["rolling", "immediate", "canary", "bluegreen"];
 /** Strategies that start a second machine next to the old one: impossible with a volume (one volume per machine). */
@@ -20,6 +21,10 @@ export function deployScripts(a: DeployScriptArgs): CommandScripts {
     throw new Error(`strategy: ${JSON.stringify(a.strategy)} is not valid (one of ${STRATEGIES.join(", ")})`);
   }
   checkWaitTimeout("waitTimeout", a.waitTimeout);
+  if (a.firstDeployGroups !== undefined) {
+    if (a.firstDeployGroups.length === 0) throw new Error("firstDeployGroups: must name at least one process group");
+    a.firstDeployGroups.forEach((g, i) => checkProcessGroup(`firstDeployGroups[${i}]`, g));
+  }
 
   const lines = [
     ...shellAssignments({ app: a.app, strategy: a.strategy, wait_timeout: a.waitTimeout }),
@@ -64,10 +69,29 @@ export function deployScripts(a: DeployScriptArgs): CommandScripts {
       throw new Error(`source.kind: ${JSON.stringify((a.source as { kind?: unknown }).kind)} is not valid (generated, image or dockerfile)`);
   }
 
-  // --ha=false: fly deploy would otherwise add a second machine per group, and with it a second (empty) volume.
+  // Which machines this deploy may create (see DeployScriptArgs.firstDeployGroups). flyctl starts a new group's
+  // machine in primary_region only and needs an unattached volume of the mount's name there
+  // (deploy/machines_launchinput.go launchInputForLaunch: "needs an unattached volume"); its first-deploy
+  // provisioning counts spare volumes by name in every region (deploy_first.go provisionVolumesOnFirstDeploy).
+  // So: the first deploy creates only the listed groups (`--process-groups` filters ProcessNames(),
+  // deploy/machines.go), each on the volume pre-created in primary_region; later deploys pass `--update-only`
+  // (machines_deploymachinesapp.go deployMachinesApp skips deployCreateMachinesForGroups), so a group without a
+  // machine never gets one in primary_region: `fly scale count` places it in its own region.
+  let groupFlags = "";
+  if (a.firstDeployGroups !== undefined) {
+    lines.push(
+      ...shellAssignments({ first_deploy_groups: a.firstDeployGroups.join(","), js_machines: MACHINES_FILTER_JS }),
+      'machines_json=$(fly machines list -a "$app" --json)',
+      'machine_count=$(printf "%s" "$machines_json" | node -e "$js_machines" total)',
+      'if [ "$machine_count" -eq 0 ]; then set -- --process-groups "$first_deploy_groups"; else set -- --update-only; fi',
+    );
+    groupFlags = ' "$@"';
+  }
+  // --ha=false: for a group with services and no mounts flyctl's first deploy would start a second machine
+  // (machines_deploymachinesapp.go deployCreateMachinesForGroups; groups with mounts get one machine anyway).
   // Not `exec`: the EXIT trap must still run to remove the temp dir.
   lines.push(
-    `fly deploy ${source} -a "$app" -c "$work_dir/fly.toml" --strategy "$strategy" --remote-only --ha=false --yes --wait-timeout "$wait_timeout" >&2`,
+    `fly deploy ${source} -a "$app" -c "$work_dir/fly.toml"${groupFlags} --strategy "$strategy" --remote-only --ha=false --yes --wait-timeout "$wait_timeout" >&2`,
   );
   return { create: shellScript(lines) };
 }

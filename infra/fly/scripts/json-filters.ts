@@ -46,15 +46,20 @@ export const VOLUMES_FILTER_JS = [
   'else fail("unknown mode " + mode);',
 ].join("\n");
 
-/** `count GROUP REGION` → how many live machines of that process group run in that region (`fly machines list --json`). */
+/**
+ * From `fly machines list --json`: `count GROUP REGION` → how many live machines of that process group run in
+ * that region; `total` → how many live machines the app has (any group, any region).
+ */
 export const MACHINES_FILTER_JS = [
   READ_JSON_LIST,
-  'if (mode !== "count") fail("unknown mode " + mode);',
   "const [group, region] = args;",
   'const leaving = new Set(["destroying", "destroyed"]);',
   // Machines deployed without [processes] belong to the implicit `app` group.
   'const groupOf = (m) => (m.config && m.config.metadata && m.config.metadata.fly_process_group) || "app";',
-  "console.log(list.filter((m) => m.region === region && groupOf(m) === group && !leaving.has(m.state)).length);",
+  "const live = list.filter((m) => !leaving.has(m.state));",
+  'if (mode === "count") console.log(live.filter((m) => m.region === region && groupOf(m) === group).length);',
+  'else if (mode === "total") console.log(live.length);',
+  'else fail("unknown mode " + mode);',
 ].join("\n");
 
 /**
