@@ -3,6 +3,11 @@ import { shellAssignments, shellScript, shellWord } from "./shell";
 import { MACHINES_FILTER_JS } from "./json-filters";
 import { checkAppName, checkArgument, checkProcessGroup, checkWaitTimeout } from "./validate";
 
+/** Reads the release files on stdin, prints a Docker tag naming their content: `libsql-stack-<sha256 prefix>`. */
+const RELEASE_LABEL_JS = [
+  'const hash = require("crypto").createHash("sha256").update(require("fs").readFileSync(0)).digest("hex");',
+  'console.log("libsql-stack-" + hash.slice(0, 24));',
+].join("\n");
 const STRATEGIES: readonly FlyDeployStrategy[] = ["rolling", "immediate", "canary", "bluegreen"];
 /** Strategies that start a second machine next to the old one: impossible with a volume (one volume per machine). */
 const NEEDS_NO_MOUNTS: ReadonlySet<FlyDeployStrategy> = new Set(["canary", "bluegreen"]);
@@ -50,8 +55,14 @@ export function deployScripts(a: DeployScriptArgs): CommandScripts {
   let source: string;
   switch (a.source.kind) {
     case "generated":
-      lines.push('printf "%s" "$DOCKERFILE" > "$work_dir/Dockerfile"');
-      source = '"$work_dir" --dockerfile "$work_dir/Dockerfile"';
+      lines.push(
+        'printf "%s" "$DOCKERFILE" > "$work_dir/Dockerfile"',
+        ...shellAssignments({ js_label: RELEASE_LABEL_JS }),
+        'deploy_label=$(cat "$work_dir/fly.toml" "$work_dir/Dockerfile" | node -e "$js_label")',
+      );
+      // The image tag names the content (imgsrc NewDeploymentTag uses --image-label as the tag), so a re-run can
+      // tell that this exact release already runs everywhere.
+      source = '"$work_dir" --dockerfile "$work_dir/Dockerfile" --image-label "$deploy_label"';
       break;
     case "image":
       checkArgument("source.image", a.source.image);
@@ -78,10 +89,20 @@ export function deployScripts(a: DeployScriptArgs): CommandScripts {
   // (machines_deploymachinesapp.go deployMachinesApp skips deployCreateMachinesForGroups), so a group without a
   // machine never gets one in primary_region: `fly scale count` places it in its own region.
   let groupFlags = "";
+  if (a.firstDeployGroups !== undefined || a.source.kind === "generated") {
+    lines.push(...shellAssignments({ js_machines: MACHINES_FILTER_JS }), 'machines_json=$(fly machines list -a "$app" --json)');
+  }
+  if (a.source.kind === "generated") {
+    lines.push(
+      'if [ "$(printf "%s" "$machines_json" | node -e "$js_machines" all-tagged "$deploy_label")" = yes ]; then',
+      '  printf "Release %s already runs on every machine of %s; nothing to deploy.\\n" "$deploy_label" "$app" >&2',
+      "  exit 0",
+      "fi",
+    );
+  }
   if (a.firstDeployGroups !== undefined) {
     lines.push(
-      ...shellAssignments({ first_deploy_groups: a.firstDeployGroups.join(","), js_machines: MACHINES_FILTER_JS }),
-      'machines_json=$(fly machines list -a "$app" --json)',
+      ...shellAssignments({ first_deploy_groups: a.firstDeployGroups.join(",") }),
       'machine_count=$(printf "%s" "$machines_json" | node -e "$js_machines" total)',
       'if [ "$machine_count" -eq 0 ]; then set -- --process-groups "$first_deploy_groups"; else set -- --update-only; fi',
     );

@@ -9,6 +9,7 @@ const { loadConfig, processNames, mountsFor, servicesFor, guestFromConfig, guest
 const { createVolume, unattachedByName } = require("./volumes");
 const { launchMachine, destroyMachine } = require("./machines");
 const { acquireLeases } = require("./leases");
+const { allocate, octet } = require("./ips");
 
 const STRATEGIES = ["rolling", "immediate", "canary", "bluegreen"];
 
@@ -123,9 +124,15 @@ function runDeploy({ state, flags, positionals, out, afterSave }) {
     }
   }
 
+  // deploy_first.go provisionIpsOnFirstDeploy: an app with services and no IPs gets a v6 and a shared v4.
+  if (isFirstDeploy && app.ips.length === 0 && !app.sharedIpv4 && processNames(config).some((g) => servicesFor(config, g).length > 0)) {
+    allocate(app, "v6", `2a09:8280:1::${Math.floor(Math.random() * 65535).toString(16)}:1`);
+    app.sharedIpv4 = `66.241.124.${octet()}`;
+  }
   app.version += 1;
   app.config = config;
-  app.currentImage = build.image ?? `registry.fly.io/${app.name}:deployment-${app.version}`;
+  // imgsrc NewDeploymentTag: a build is pushed as registry.fly.io/<app>:<--image-label or deployment-<ulid>>.
+  app.currentImage = build.image ?? `registry.fly.io/${app.name}:${flags["image-label"] ?? `deployment-${app.version}`}`;
   const env = (group) => ({ ...(config.env ?? {}), PRIMARY_REGION: config.primary_region, FLY_PROCESS_GROUP: group });
   // machines_deploymachinesapp.go resolveProcessGroupChanges: machines of groups gone from fly.toml are destroyed.
   for (const m of machineSet.filter((x) => !groups.includes(x.group))) destroyMachine(app, m);
@@ -187,6 +194,7 @@ const commands = {
       config: { type: "string", short: "c" },
       dockerfile: { type: "string" },
       image: { type: "string", short: "i" },
+      "image-label": { type: "string" },
       strategy: { type: "string" },
       "remote-only": { type: "bool" },
       "local-only": { type: "bool" },

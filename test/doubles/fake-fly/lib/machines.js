@@ -47,8 +47,12 @@ function destroyMachine(app, machine) {
 /** The `fly machines list --json` shape (fly-go Machine has snake_case JSON tags). */
 function machineView(m) {
   const { group, ...view } = m;
-  const [repository, tag] = m.config.image.split(":");
-  return { ...view, image_ref: { registry: "registry.fly.io", repository, tag: tag ?? "latest" }, events: [], checks: [] };
+  // fly-go ImageRef {registry, repository, tag, digest}: the tag is what follows the last ":" after the last "/".
+  const image = m.config.image.split("@")[0];
+  const colon = image.lastIndexOf(":");
+  const hasTag = colon > image.lastIndexOf("/");
+  const repository = hasTag ? image.slice(0, colon) : image;
+  return { ...view, image_ref: { registry: "registry.fly.io", repository, tag: hasTag ? image.slice(colon + 1) : "latest" }, events: [], checks: [] };
 }
 
 const commands = {
