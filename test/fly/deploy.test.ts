@@ -186,6 +186,8 @@ describe("deployScripts argument validation", () => {
     [{ source: { kind: "dockerfile", dockerfile: "--help", context: "." } }, /^source.dockerfile: /],
     [{ source: { kind: "dockerfile", dockerfile: "Dockerfile", context: "" } }, /^source.context: /],
     [{ source: { kind: "zip" } as never }, /^source.kind: /],
+    [{ firstDeployGroups: [] }, /^firstDeployGroups: /],
+    [{ firstDeployGroups: ["primary", "--yes"] }, /^firstDeployGroups\[1\]: /],
   ])("rejects %j naming the field", (override, field) => {
     expect(() => deployScripts({ ...generated, ...override })).toThrow(field);
   });

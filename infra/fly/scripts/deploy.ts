@@ -17,8 +17,10 @@ const MOUNTS_PATTERN = "^[[:space:]]*(\\[\\[?[[:space:]]*mounts[[:space:]]*\\]\\
 /**
  * `fly deploy` from generated files. The fly.toml (and, for kind `generated`, the Dockerfile) come from the
  * environment variables FLY_TOML / DOCKERFILE and are written to a fresh temp dir that is removed on exit,
- * so nothing from the working tree leaks into the build context. There is no delete: machines go away with
- * scale deletes or the app's destroy.
+ * so nothing from the working tree leaks into the build context. For kind `generated` the image is tagged with a
+ * hash of both files, and a run whose release already runs on every machine deploys nothing, so a re-run after
+ * a later step failed changes nothing. There is no delete: machines go away with scale deletes or the app's
+ * destroy.
  */
 export function deployScripts(a: DeployScriptArgs): CommandScripts {
   checkAppName("app", a.app);
