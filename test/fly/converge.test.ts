@@ -33,14 +33,20 @@ const MUTATING = ["apps create", "apps destroy", "secrets import", "secrets unse
 const keyOf = (argv: string[]) => [argv.slice(0, 2).join(" "), argv[0]!].find((k) => MUTATING.includes(k));
 
 const prodRegions = stackYamlConfig("prod").regions as Region[];
-const STACKS: { title: string; stack: string; overrides: Record<string, unknown>; regions: Region[] }[] = [
-  { title: "prod (3 regions)", stack: "prod", overrides: {}, regions: prodRegions },
-  { title: "prod with 2 regions", stack: "prod", overrides: { regions: prodRegions.slice(0, 2) }, regions: prodRegions.slice(0, 2) },
-  { title: "dev (1 region)", stack: "dev", overrides: {}, regions: stackYamlConfig("dev").regions as Region[] },
+/**
+ * `before`: the call fails and changes nothing; `after`: its changes land, then it fails (e.g. a deploy whose
+ * health checks time out). Each multi-region stack gets one mode and dev both, to keep this file's run time
+ * bounded (every injected step costs a partial and a full run).
+ */
+type FailureMode = "before" | "after";
+const STACKS: { title: string; stack: string; overrides: Record<string, unknown>; regions: Region[]; modes: FailureMode[] }[] = [
+  { title: "prod (3 regions)", stack: "prod", overrides: {}, regions: prodRegions, modes: ["before"] },
+  { title: "prod with 2 regions", stack: "prod", overrides: { regions: prodRegions.slice(0, 2) }, regions: prodRegions.slice(0, 2), modes: ["after"] },
+  { title: "dev (1 region)", stack: "dev", overrides: {}, regions: stackYamlConfig("dev").regions as Region[], modes: ["before", "after"] },
 ];
 const isFlyStep = (name: string) => /^sqld-(app|secrets|volume-|deploy|scale-|ips)/.test(name);
 
-describe.each(STACKS)("the plan's Fly Commands converge: $title", ({ stack, overrides, regions }) => {
+describe.each(STACKS)("the plan's Fly Commands converge: $title", ({ stack, overrides, regions, modes }) => {
   let fake: FakeFlyEnv;
   let commands: PlannedCommand[];
   let app: string;
@@ -100,7 +106,7 @@ describe.each(STACKS)("the plan's Fly Commands converge: $title", ({ stack, over
     expect(steps.length).toBeGreaterThanOrEqual(regions.length * 2 + 2);
     fake.cleanup();
 
-    for (const step of steps) {
+    for (const step of modes.flatMap((mode) => steps.map((s) => `${s}:${mode}`))) {
       fake = makeFakeFlyEnv();
       const created = new Set<string>();
       const broken = up(commands, fake, created, { FAKE_FLY_FAIL: step });

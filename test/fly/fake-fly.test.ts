@@ -72,6 +72,13 @@ describe("fake flyctl test double", () => {
     }
   });
 
+  it("with :after, lets the injected call change the state and still exit 1", () => {
+    const failed = fly("volumes create data -a demo-app -r ams --yes", { FAKE_FLY_FAIL: "volumes create:1:after" });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/injected failure for call 1 of "volumes create"/);
+    expect(JSON.parse(fly("volumes list -a demo-app --json").stdout)).toHaveLength(1);
+  });
+
   it("counts calls per command and fails exactly the injected one without changing state", () => {
     const env = { FAKE_FLY_FAIL: "volumes create:2" };
     expect(fly("volumes create data -a demo-app -r ams --yes", env).code).toBe(0);
