@@ -33,6 +33,20 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
       if (first !== undefined) add(["regions", i, "code"], `"${r.code}" is listed twice (also regions[${first}]); one entry per region`);
       else seen.set(r.code, i);
     });
+    // flyctl gives a process group one size: `fly scale count` copies the group's first machine config
+    // (scale/count_machines.go computeActions: mConfig := groupMachines[0].Config; --vm-size only reaches
+    // machine_defaults.go for a group with no machine) and every `fly deploy` resets each machine's guest to the
+    // group's [[vm]] (appconfig/machines.go updateMachineConfig: toMachineGuest). All replica regions run the
+    // `replica` group, so per-region sizes would be silently lost: refuse them.
+    const replicas = cfg.regions.map((r, i) => ({ r, i })).filter(({ r }) => r.role === "replica");
+    const firstReplica = replicas[0];
+    for (const { r, i } of replicas.slice(1)) {
+      if (!firstReplica || (r.vm.size === firstReplica.r.vm.size && r.vm.memoryMb === firstReplica.r.vm.memoryMb)) continue;
+      add(
+        ["regions", i, "vm"],
+        `${r.vm.size}/${r.vm.memoryMb}MB differs from regions[${firstReplica.i}].vm (${firstReplica.r.vm.size}/${firstReplica.r.vm.memoryMb}MB): every replica region runs the one \`replica\` process group, which Fly sizes from a single [[vm]] entry; give all replica regions the same vm.size and vm.memoryMb`,
+      );
+    }
     if (cfg.sqld && cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
       add(["sqld", "autoStop"], `"${cfg.sqld.autoStop}" cannot be used with replica regions: replicas reach the primary over .internal DNS, which does not wake a stopped machine, so writes would fail; use "off"`);
     }

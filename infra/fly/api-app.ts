@@ -94,12 +94,13 @@ export class FlyApiApp extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [secrets] },
     );
-    const vm = args.vm ?? { size: "shared-cpu-1x", memoryMb: 256 };
+    // One `fly scale count` at a time: each leases every machine of the app (flyctl internal/machine/lease.go).
+    let previous: pulumi.Resource = deploy;
     for (const region of others) {
-      scriptCommand(
+      previous = scriptCommand(
         `${name}-scale-app-${region}`,
-        { scripts: scaleScripts({ app: args.app, processGroup: "app", region, count: 1, vmSize: vm.size, vmMemoryMb: vm.memoryMb }) },
-        { parent: this, dependsOn: [deploy] },
+        { scripts: scaleScripts({ app: args.app, processGroup: "app", region, count: 1 }) },
+        { parent: this, dependsOn: [previous] },
       );
     }
     scriptCommand(`${name}-ips`, { scripts: ipScripts({ app: args.app }) }, { parent: this, dependsOn: [deploy] });

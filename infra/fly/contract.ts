@@ -53,6 +53,13 @@ export interface DeployScriptArgs {
    * - `image`: writes only $FLY_TOML and deploys `-i image`;
    * - `dockerfile`: writes $FLY_TOML to a temp file and builds `dockerfile` with `context` as the context dir.
    */
+  /**
+   * Process groups that a deploy may create machines for, or undefined for flyctl's default (every group).
+   * When set, the first deploy (the app has no machine yet) runs `--process-groups <these>`, which starts one
+   * machine per listed group in primary_region; every later deploy runs `--update-only`: it updates the machines
+   * of all groups and never creates one (groups are placed per region with `fly scale count`).
+   */
+  firstDeployGroups?: string[];
   source:
     | { kind: "generated" }
     | { kind: "image"; image: string }
@@ -64,8 +71,6 @@ export interface ScaleScriptArgs {
   processGroup: string;
   region: string;
   count: number;
-  vmSize: string;
-  vmMemoryMb: number;
 }
 
 export interface IpScriptArgs {

@@ -6,7 +6,7 @@ import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScrip
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
 import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
-import { planMachines, type SqldRegion } from "./topology";
+import { FIRST_DEPLOY_GROUPS, planMachines, type SqldRegion } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
   /** S3 access key id (secret). */
@@ -129,19 +129,27 @@ export class SqldCluster extends pulumi.ComponentResource {
           app: args.app,
           strategy: args.strategy ?? "rolling",
           waitTimeout: args.waitTimeout ?? "5m0s",
+          firstDeployGroups: [...FIRST_DEPLOY_GROUPS],
           source: { kind: "generated" },
         }),
         environment: { FLY_TOML: this.flyToml, DOCKERFILE: this.dockerfile },
       },
       { parent: this, dependsOn: [secrets, ...volumes] },
     );
-    const scales = machines.placements.map((p) =>
-      scriptCommand(
-        `${name}-scale-${p.group}-${p.region}`,
-        { scripts: scaleScripts({ app: args.app, processGroup: p.group, region: p.region, count: p.count, vmSize: p.vm.size, vmMemoryMb: p.vm.memoryMb }) },
-        { parent: this, dependsOn: [deploy] },
-      ),
-    );
+    // One at a time: each `fly scale count` leases every machine of the app and a concurrent one fails after the
+    // lease retry (flyctl internal/machine/lease.go AcquireLeases). dependsOn only orders: a change to one region's
+    // Command re-runs that Command alone.
+    const scales: local.Command[] = [];
+    for (const p of machines.placements) {
+      const previous = scales[scales.length - 1] ?? deploy;
+      scales.push(
+        scriptCommand(
+          `${name}-scale-${p.group}-${p.region}`,
+          { scripts: scaleScripts({ app: args.app, processGroup: p.group, region: p.region, count: p.count }) },
+          { parent: this, dependsOn: [previous] },
+        ),
+      );
+    }
     const ips = scriptCommand(`${name}-ips`, { scripts: ipScripts({ app: args.app }) }, { parent: this, dependsOn: [deploy] });
 
     this.appName = pulumi.output(args.app);

@@ -20,9 +20,11 @@ export interface MachinePlan {
 }
 
 /**
- * Where each process group runs. `fly deploy` starts one machine per process group in primary_region only,
- * so the `replica` group also gets a machine next to the primary on first deploy; we scale that one to 0
- * (there is no replica region equal to the primary region: region codes are unique).
+ * Where each process group runs, in the order the scale Commands run (primary first, then replicas as
+ * configured). The first `fly deploy` creates only the `primary` machine (in primary_region, on the volume
+ * pre-created there); each replica region's machine comes from `fly scale count 1 --region R`, which attaches
+ * the volume pre-created in R. So no machine ever runs in a region it was not planned for, and every
+ * pre-created volume ends up attached (see infra/fly/scripts/deploy.ts for the flyctl source behind this).
  */
 export function planMachines(regions: readonly SqldRegion[]): MachinePlan {
   const primaries = regions.filter((r) => r.role === "primary");
@@ -33,6 +35,8 @@ export function planMachines(regions: readonly SqldRegion[]): MachinePlan {
   const replicas = regions.filter((r) => r.role === "replica");
   const placements: MachinePlacement[] = [{ group: "primary", region: primary.code, count: 1, vm: primary.vm }];
   for (const r of replicas) placements.push({ group: "replica", region: r.code, count: 1, vm: r.vm });
-  if (replicas.length > 0) placements.push({ group: "replica", region: primary.code, count: 0, vm: replicas[0]!.vm });
   return { primary, replicas, placements };
 }
+
+/** The process groups the first deploy starts in primary_region: only the writer. */
+export const FIRST_DEPLOY_GROUPS: readonly MachinePlacement["group"][] = ["primary"];

@@ -35,6 +35,12 @@ const cases: Case[] = [
   ["volume 501 GB", (c) => (regions(c)[1]!.volumeSizeGb = 501), "libsql-stack:regions[1].volumeSizeGb", /<=500/],
   ["volume fractional", (c) => (regions(c)[0]!.volumeSizeGb = 1.5), "libsql-stack:regions[0].volumeSizeGb", /integer|int/i],
   ["unknown vm size", (c) => (regions(c)[0]!.vm = { size: "huge" }), "libsql-stack:regions[0].vm.size", /shared-cpu-1x/],
+  [
+    "replica regions with different vm sizes",
+    (c) => regions(c).push({ code: "sin", role: "replica", volumeSizeGb: 10, vm: { size: "shared-cpu-2x" } }),
+    "libsql-stack:regions[2].vm",
+    /differs from regions\[1\]\.vm .*same vm\.size/,
+  ],
   ["vm memory not multiple of 256", (c) => (regions(c)[0]!.vm = { memoryMb: 300 }), "libsql-stack:regions[0].vm.memoryMb", /multiple of 256/],
   ["image tag latest", (c) => ((c.sqld as Record<string, unknown>).tag = "latest"), "libsql-stack:sqld.tag", /not pinned/],
   ["image tag main", (c) => ((c.sqld as Record<string, unknown>).tag = "main"), "libsql-stack:sqld.tag", /not pinned/],

@@ -70,15 +70,39 @@ describe("deployScripts against the fake flyctl", () => {
     expect(mounted).toContain(volume.volumeIds[0]);
   });
 
-  it("re-deploys in place: same machines, new release", () => {
+  it("re-deploys changed files in place (same machines, new release) and skips a release that already runs", () => {
     const scripts = deployScripts(generated);
-    const env = envWith({ FLY_TOML: FLY_TOML_WITH_MOUNTS, DOCKERFILE });
-    runScriptOk(scripts.create, { env });
+    runScriptOk(scripts.create, { env: envWith({ FLY_TOML: FLY_TOML_WITH_MOUNTS, DOCKERFILE }) });
     const machineIds = app().machines.map((m: { id: string }) => m.id).sort();
-    runScriptOk(scripts.create, { env });
+    const changed = envWith({ FLY_TOML: FLY_TOML_WITH_MOUNTS, DOCKERFILE: `${DOCKERFILE}# v2\n` });
+    runScriptOk(scripts.create, { env: changed });
     expect(app().machines.map((m: { id: string }) => m.id).sort()).toEqual(machineIds);
     expect(app().volumes).toHaveLength(2);
     expect(deploys()).toHaveLength(2);
+    // Every machine runs the image tagged with this content's label: a re-run deploys nothing.
+    const again = runScriptOk(scripts.create, { env: changed });
+    expect(again.stderr).toMatch(/already runs on every machine/);
+    expect(deploys()).toHaveLength(2);
+    expect(callsOf(fake, "deploy")).toHaveLength(2);
+  });
+
+  it("first deploy with firstDeployGroups starts only those groups; later deploys pass --update-only", () => {
+    const primaryVolume = JSON.parse(
+      runScriptOk(volumeScripts({ app: APP, volumeName: "sqld_data", region: "ams", sizeGb: 2, count: 1, vmSize: "shared-cpu-1x", vmMemoryMb: 512, destroyOnDelete: false }).create, { env: fake.env }).stdout,
+    ).volumeIds[0];
+    runScriptOk(volumeScripts({ app: APP, volumeName: "sqld_data", region: "fra", sizeGb: 2, count: 1, vmSize: "shared-cpu-1x", vmMemoryMb: 512, destroyOnDelete: false }).create, { env: fake.env });
+    const scripts = deployScripts({ ...generated, firstDeployGroups: ["primary"] });
+    runScriptOk(scripts.create, { env: envWith({ FLY_TOML: FLY_TOML_WITH_MOUNTS, DOCKERFILE }) });
+    const machines = app().machines as { group: string; region: string; config: { mounts: { volume: string }[] } }[];
+    expect(machines.map((m) => `${m.group}@${m.region}`)).toEqual(["primary@ams"]);
+    expect(machines[0]!.config.mounts[0]!.volume).toBe(primaryVolume);
+    // The fra volume counted as the replica group's seed volume (provisionVolumesOnFirstDeploy): nothing created.
+    expect(app().volumes).toHaveLength(2);
+    expect(callsOf(fake, "deploy").at(-1)).toContain("--process-groups");
+
+    runScriptOk(scripts.create, { env: envWith({ FLY_TOML: FLY_TOML_WITH_MOUNTS, DOCKERFILE: `${DOCKERFILE}# v2\n` }) });
+    expect(callsOf(fake, "deploy").at(-1)).toContain("--update-only");
+    expect(app().machines.map((m: { group: string }) => m.group)).toEqual(["primary"]);
   });
 
   it.each(["bluegreen", "canary"] as const)("refuses %s when fly.toml has mounts, before calling fly", (strategy) => {
@@ -162,6 +186,8 @@ describe("deployScripts argument validation", () => {
     [{ source: { kind: "dockerfile", dockerfile: "--help", context: "." } }, /^source.dockerfile: /],
     [{ source: { kind: "dockerfile", dockerfile: "Dockerfile", context: "" } }, /^source.context: /],
     [{ source: { kind: "zip" } as never }, /^source.kind: /],
+    [{ firstDeployGroups: [] }, /^firstDeployGroups: /],
+    [{ firstDeployGroups: ["primary", "--yes"] }, /^firstDeployGroups\[1\]: /],
   ])("rejects %j naming the field", (override, field) => {
     expect(() => deployScripts({ ...generated, ...override })).toThrow(field);
   });

@@ -12,15 +12,35 @@ describe("fake flyctl test double", () => {
   });
   afterEach(() => fake.cleanup());
 
-  it("answers unknown commands and flags with exit 2", () => {
-    expect(fly("frobnicate").code).toBe(2);
+  // flyctl internal/cli/cli.go Run: every error, cobra's "unknown flag" included, exits 1.
+  it("answers unknown commands and flags with exit 1, as flyctl does", () => {
+    expect(fly("frobnicate").code).toBe(1);
     const badFlag = fly("volumes list -a demo-app --jsn");
-    expect(badFlag.code).toBe(2);
+    expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toMatch(/unknown flag: --jsn/);
   });
 
+  // --json exists only where flyctl adds flag.JSONOutput() (root.go's persistent flags are token/verbose/debug).
+  it.each([
+    "deploy . -a demo-app --yes --json",
+    "volumes destroy vol_x -a demo-app --yes --json",
+    "secrets import -a demo-app --json",
+    "scale count 1 -a demo-app --yes --json",
+    "ips allocate-v6 -a demo-app --json",
+    "apps destroy demo-app --yes --json",
+  ])("refuses --json where flyctl has no such flag: %s", (args) => {
+    const result = fly(args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/unknown flag: --json/);
+  });
+
+  it.each(["apps list --json", "volumes list -a demo-app --json", "machines list -a demo-app --json", "ips list -a demo-app --json", "status -a demo-app --json"])(
+    "accepts --json where flyctl declares it: %s",
+    (args) => expect(fly(args).code).toBe(0),
+  );
+
   it("refuses an access token in argv and requires one in the environment", () => {
-    expect(fly("apps list -t secret-token").code).toBe(2);
+    expect(fly("apps list -t secret-token").code).toBe(1);
     const env = { ...fake.env };
     delete env.FLY_API_TOKEN;
     expect(runScript("fly apps list --json", { env }).code).toBe(1);
@@ -48,6 +68,13 @@ describe("fake flyctl test double", () => {
       expect(v.id).toMatch(/^vol_[a-z0-9]{16}$/);
       expect(v).toMatchObject({ name: "data", region: "ams", size_gb: 1, state: "created", attached_machine_id: null });
     }
+  });
+
+  it("with :after, lets the injected call change the state and still exit 1", () => {
+    const failed = fly("volumes create data -a demo-app -r ams --yes", { FAKE_FLY_FAIL: "volumes create:1:after" });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/injected failure for call 1 of "volumes create"/);
+    expect(JSON.parse(fly("volumes list -a demo-app --json").stdout)).toHaveLength(1);
   });
 
   it("counts calls per command and fails exactly the injected one without changing state", () => {

@@ -14,8 +14,23 @@ replica = "/bin/sqld --primary-grpc-url http://primary:5001"
 [[mounts]]
 source = "sqld_data"
 destination = "/var/lib/sqld"
+
+[[vm]]
+size = "shared-cpu-1x"
+memory = "512mb"
+processes = ["primary"]
+
+[[vm]]
+size = "shared-cpu-2x"
+memory = "1024mb"
+processes = ["replica"]
 `;
-const replicaInFra: ScaleScriptArgs = { app: APP, processGroup: "replica", region: "fra", count: 2, vmSize: "shared-cpu-2x", vmMemoryMb: 1024 };
+const replicaInFra: ScaleScriptArgs = { app: APP, processGroup: "replica", region: "fra", count: 2 };
+const precreate = (fake: FakeFlyEnv, region: string) =>
+  JSON.parse(
+    runScriptOk(volumeScripts({ app: APP, volumeName: "sqld_data", region, sizeGb: 1, count: 1, vmSize: "shared-cpu-1x", vmMemoryMb: 512, destroyOnDelete: false }).create, { env: fake.env })
+      .stdout,
+  ).volumeIds[0] as string;
 
 interface FakeMachine {
   id: string;
@@ -38,16 +53,15 @@ describe("scaleScripts against the fake flyctl", () => {
   beforeEach(() => {
     fake = makeFakeFlyEnv();
     runScriptOk(appScripts({ app: APP, org: "personal" }).create, { env: fake.env });
-    runScriptOk(deployScripts({ app: APP, strategy: "rolling", waitTimeout: "5m0s", source: { kind: "generated" } }).create, {
+    precreate(fake, "ams");
+    runScriptOk(deployScripts({ app: APP, strategy: "rolling", waitTimeout: "5m0s", firstDeployGroups: ["primary"], source: { kind: "generated" } }).create, {
       env: { ...fake.env, FLY_TOML, DOCKERFILE: "FROM scratch\n" },
     });
   });
   afterEach(() => fake.cleanup());
 
-  it("scales a group up in a region, reusing a pre-created volume, and re-runs as a no-op", () => {
-    const precreated = JSON.parse(
-      runScriptOk(volumeScripts({ app: APP, volumeName: "sqld_data", region: "fra", sizeGb: 1, count: 1, vmSize: "shared-cpu-2x", vmMemoryMb: 1024, destroyOnDelete: false }).create, { env: fake.env }).stdout,
-    ).volumeIds[0];
+  it("scales a group up in a region, reusing a pre-created volume, sized by fly.toml [[vm]], and re-runs as a no-op", () => {
+    const precreated = precreate(fake, "fra");
     const scripts = scaleScripts(replicaInFra);
     runScriptOk(scripts.create, { env: fake.env });
 
@@ -57,9 +71,7 @@ describe("scaleScripts against the fake flyctl", () => {
     const mounted = replicas.map((m) => m.config.mounts[0]!.volume);
     expect(mounted).toContain(precreated);
     expect(new Set(mounted).size).toBe(2);
-    expect(callsOf(fake, "scale", "count")).toEqual([
-      ["scale", "count", "2", "-a", APP, "--region", "fra", "--process-group", "replica", "--vm-size", "shared-cpu-2x", "--vm-memory", "1024", "--yes"],
-    ]);
+    expect(callsOf(fake, "scale", "count")).toEqual([["scale", "count", "2", "-a", APP, "--region", "fra", "--process-group", "replica", "--yes"]]);
 
     runScriptOk(scripts.create, { env: fake.env });
     expect(placed("replica", "fra").map((m) => m.id)).toEqual(replicas.map((m) => m.id));
@@ -68,18 +80,13 @@ describe("scaleScripts against the fake flyctl", () => {
 
   it("scales down to a smaller count and leaves other regions and groups alone", () => {
     runScriptOk(scaleScripts(replicaInFra).create, { env: fake.env });
+    runScriptOk(scaleScripts({ ...replicaInFra, region: "iad", count: 1 }).create, { env: fake.env });
     runScriptOk(scaleScripts({ ...replicaInFra, count: 1 }).create, { env: fake.env });
     expect(placed("replica", "fra")).toHaveLength(1);
+    expect(placed("replica", "iad")).toHaveLength(1);
     expect(placed("primary", "ams")).toHaveLength(1);
-    expect(placed("replica", "ams")).toHaveLength(1);
     // The removed machine's volume stays (data), unattached, ready for a later scale-up.
     expect(volumes().filter((v) => v.region === "fra" && v.attached_machine_id === null)).toHaveLength(1);
-  });
-
-  it("count 0 removes the deploy's extra machine of a group in the primary region", () => {
-    runScriptOk(scaleScripts({ ...replicaInFra, region: "ams", count: 0 }).create, { env: fake.env });
-    expect(placed("replica", "ams")).toEqual([]);
-    expect(placed("primary", "ams")).toHaveLength(1);
   });
 
   it("delete scales the group in that region to 0, and is a no-op when nothing runs there", () => {
@@ -112,18 +119,18 @@ describe("scaleScripts against the fake flyctl", () => {
   it("create fails for a process group the deployed fly.toml does not declare", () => {
     const result = runScript(scaleScripts({ ...replicaInFra, processGroup: "worker" }).create, { env: fake.env });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/process group "worker" is not defined/);
+    expect(result.stderr).toMatch(/unknown process groups \[worker\]/);
   });
 });
 
 describe("scaleScripts before any deploy", () => {
-  it("fails like flyctl: an app without machines cannot be scaled up", () => {
+  it("fails like flyctl (count_machines.go): no complete release yet", () => {
     const fake = makeFakeFlyEnv();
     try {
       runScriptOk(appScripts({ app: APP, org: "personal" }).create, { env: fake.env });
       const result = runScript(scaleScripts(replicaInFra).create, { env: fake.env });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/Impossible to scale/);
+      expect(result.stderr).toMatch(/no complete releases/);
       expect(fake.state().apps[APP].machines).toEqual([]);
     } finally {
       fake.cleanup();
@@ -133,15 +140,13 @@ describe("scaleScripts before any deploy", () => {
 
 describe("scaleScripts argument validation", () => {
   it.each<[Partial<ScaleScriptArgs>, RegExp]>([
-    [{ count: -1 }, /^count: /],
-    [{ count: 1.5 }, /^count: /],
-    [{ count: Number.NaN }, /^count: /],
-    [{ region: "Frankfurt" }, /^region: /],
-    [{ processGroup: "Bad Group" }, /^processGroup: /],
-    [{ processGroup: "--yes" }, /^processGroup: /],
-    [{ vmSize: "shared cpu" }, /^vmSize: /],
-    [{ vmMemoryMb: 512.5 }, /^vmMemoryMb: /],
-    [{ app: "x" }, /^app: /],
+    [{ count: -1 }, /count/],
+    [{ count: 1.5 }, /count/],
+    [{ count: null as unknown as number }, /count/],
+    [{ region: "Frankfurt" }, /region/],
+    [{ processGroup: "Bad Group" }, /processGroup/],
+    [{ processGroup: "--yes" }, /processGroup/],
+    [{ app: "x" }, /app/],
   ])("rejects %j naming the field", (override, field) => {
     expect(() => scaleScripts({ ...replicaInFra, ...override })).toThrow(field);
   });

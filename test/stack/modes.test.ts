@@ -65,7 +65,7 @@ describe("self-hosted prod: API app and post-deploy check", () => {
   });
 
   it("deploys the API app blue-green after sqld and its namespaces, one machine per extra region", () => {
-    expect(byName(plan, "api").dependsOn).toEqual(["sqld-scale-primary-ams", "sqld-scale-replica-iad", "sqld-scale-replica-sin", "sqld-scale-replica-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(byName(plan, "api").dependsOn).toEqual(["sqld-scale-primary-ams", "sqld-scale-replica-iad", "sqld-scale-replica-sin", "sqld-ips", "sqld-namespaces"]);
     expect(String(byName(plan, "api-deploy").inputs.create)).toMatch(/^strategy=bluegreen$/m);
     expect(String(byName(plan, "api-deploy").inputs.create)).toMatch(/^image=registry\.fly\.io\/acme-api\\?:1\.4\.2$/m); // shell-quote may escape ":"
     expect(plan.resources.filter((r) => r.name.startsWith("api-scale-")).map((r) => r.name)).toEqual(["api-scale-app-iad"]);

@@ -115,17 +115,13 @@ describe("prod stack (self-hosted, primary + 2 replicas, protected)", () => {
     expect(toml.http_service).toMatchObject({ auto_stop_machines: "off", min_machines_running: 1 });
   });
 
-  it("scales each process group to its regions and removes the stray first-deploy replica", () => {
+  it("scales each process group to its own regions, one scale at a time (no stray first-deploy replica)", () => {
     const scales = plan.resources.filter((r) => r.name.startsWith("sqld-scale-"));
-    expect(scales.map((s) => s.name)).toEqual([
-      "sqld-scale-primary-ams",
-      "sqld-scale-replica-iad",
-      "sqld-scale-replica-sin",
-      "sqld-scale-replica-ams",
-    ]);
-    expect(String(byName(plan, "sqld-scale-replica-ams").inputs.create)).toMatch(/^wanted=0$/m);
+    expect(scales.map((s) => s.name)).toEqual(["sqld-scale-primary-ams", "sqld-scale-replica-iad", "sqld-scale-replica-sin"]);
+    expect(scales.map((s) => s.dependsOn)).toEqual([["sqld-deploy"], ["sqld-scale-primary-ams"], ["sqld-scale-replica-iad"]]);
     expect(String(byName(plan, "sqld-scale-replica-iad").inputs.create)).toMatch(/^wanted=1$/m);
     expect(String(byName(plan, "sqld-scale-replica-iad").inputs.create)).toMatch(/^group=replica$/m);
+    expect(String(byName(plan, "sqld-deploy").inputs.create)).toMatch(/^first_deploy_groups=primary$/m);
   });
 
   it("deploys sqld rolling, never bluegreen", () => {

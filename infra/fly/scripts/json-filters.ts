@@ -46,15 +46,23 @@ export const VOLUMES_FILTER_JS = [
   'else fail("unknown mode " + mode);',
 ].join("\n");
 
-/** `count GROUP REGION` → how many live machines of that process group run in that region (`fly machines list --json`). */
+/**
+ * From `fly machines list --json`: `count GROUP REGION` → how many live machines of that process group run in
+ * that region; `total` → how many live machines the app has (any group, any region); `all-tagged LABEL` →
+ * `yes` when there is at least one live machine and every one runs an image tagged LABEL, else `no`.
+ */
 export const MACHINES_FILTER_JS = [
   READ_JSON_LIST,
-  'if (mode !== "count") fail("unknown mode " + mode);',
   "const [group, region] = args;",
   'const leaving = new Set(["destroying", "destroyed"]);',
   // Machines deployed without [processes] belong to the implicit `app` group.
   'const groupOf = (m) => (m.config && m.config.metadata && m.config.metadata.fly_process_group) || "app";',
-  "console.log(list.filter((m) => m.region === region && groupOf(m) === group && !leaving.has(m.state)).length);",
+  "const live = list.filter((m) => !leaving.has(m.state));",
+  'if (mode === "count") console.log(live.filter((m) => m.region === region && groupOf(m) === group).length);',
+  'else if (mode === "total") console.log(live.length);',
+  // fly-go Machine.ImageRef.Tag: the deploy's --image-label.
+  'else if (mode === "all-tagged") console.log(live.length > 0 && live.every((m) => m.image_ref && m.image_ref.tag === args[0]) ? "yes" : "no");',
+  'else fail("unknown mode " + mode);',
 ].join("\n");
 
 /**

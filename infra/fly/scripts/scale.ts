@@ -1,28 +1,31 @@
 import type { CommandScripts, ScaleScriptArgs } from "../contract";
 import { MACHINES_FILTER_JS } from "./json-filters";
 import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
-import { checkAppName, checkCount, checkPositiveInteger, checkProcessGroup, checkRegion, checkVmSize } from "./validate";
+import { checkAppName, checkCount, checkProcessGroup, checkRegion } from "./validate";
 
 /**
- * `count` machines of one process group in one region. Both scripts compare with what runs first: flyctl
- * refuses to scale an app that has no machines at all, and skipping a no-op keeps re-runs quiet.
- * `fly scale count` reuses unattached volumes named like the [[mounts]] source in that region.
+ * `count` machines of one process group in one region. `fly scale count N --region R` converges only the listed
+ * region (scale/count_machines.go convergeGroupCounts counts machines in `regions` only), reuses an unattached
+ * volume named like the mount in that region, else creates one (machine_defaults.go PopAvailableVolumes /
+ * CreateVolumeRequest). It refuses to run before the app has a complete release (count_machines.go
+ * runMachinesScaleCount: "this app has no complete releases"), so these Commands run after the deploy.
+ * No --vm-size/--vm-memory: flyctl copies the group's first machine config, or the group's fly.toml [[vm]]
+ * (machine_defaults.go ToMachineConfig), so the flags would be ignored; the size comes from fly.toml.
+ * Both scripts compare with what runs first, so a converged re-run calls no mutating flyctl command.
+ * Each run leases every machine of the app (count_machines.go: mach.AcquireLeases(ctx, appName, machines)), so
+ * callers must never run two of these at once.
  */
 export function scaleScripts(a: ScaleScriptArgs): CommandScripts {
   checkAppName("app", a.app);
   checkProcessGroup("processGroup", a.processGroup);
   checkRegion("region", a.region);
   checkCount("count", a.count);
-  checkVmSize("vmSize", a.vmSize);
-  checkPositiveInteger("vmMemoryMb", a.vmMemoryMb);
 
   const header = shellAssignments({
     app: a.app,
     group: a.processGroup,
     region: a.region,
     wanted: a.count,
-    vm_size: a.vmSize,
-    vm_memory_mb: a.vmMemoryMb,
     js_machines: MACHINES_FILTER_JS,
   });
   const countRunning = [
@@ -37,7 +40,7 @@ export function scaleScripts(a: ScaleScriptArgs): CommandScripts {
     '  printf "%s machine(s) of group %s already run in %s.\\n" "$running" "$group" "$region" >&2',
     "  exit 0",
     "fi",
-    'fly scale count "$wanted" -a "$app" --region "$region" --process-group "$group" --vm-size "$vm_size" --vm-memory "$vm_memory_mb" --yes >&2',
+    'fly scale count "$wanted" -a "$app" --region "$region" --process-group "$group" --yes >&2',
   ]);
 
   const destroy = shellScript([

@@ -2,9 +2,11 @@
 "use strict";
 const { UsageError } = require("./errors");
 
-/** Flags every flyctl command accepts. Tokens in argv are refused: they belong in FLY_API_TOKEN. */
+/**
+ * Flags every flyctl command accepts: root.go's PersistentFlags (access-token, verbose, debug), and nothing else;
+ * `--json` is per command (see JSON_COMMANDS in ../fly). Tokens in argv are refused: they belong in FLY_API_TOKEN.
+ */
 const GLOBAL_FLAGS = {
-  json: { type: "bool", short: "j" },
   verbose: { type: "bool" },
   debug: { type: "bool" },
   "access-token": { type: "string", short: "t", forbidden: "tokens must come from FLY_API_TOKEN / FLY_ACCESS_TOKEN, never argv" },

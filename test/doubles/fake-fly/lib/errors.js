@@ -4,7 +4,10 @@
 /** A failure flyctl itself would report ("Error: ..."), exit code 1. */
 class FlyError extends Error {}
 
-/** A call the test double does not understand (unknown command or flag): exit code 2, so tests notice. */
+/**
+ * An unknown command, flag or argument. flyctl exits 1 for these too (internal/cli/cli.go Run: every error that is
+ * not a cancel/deadline/UNCHANGED returns 1; cobra reports "unknown flag: --x").
+ */
 class UsageError extends Error {}
 
 module.exports = { FlyError, UsageError };

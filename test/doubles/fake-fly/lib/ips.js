@@ -82,4 +82,4 @@ const commands = {
 };
 commands["ips ls"] = commands["ips list"];
 
-module.exports = { commands };
+module.exports = { allocate, octet, commands };

@@ -1,62 +1,21 @@
 // TEST DOUBLE of flyctl (not the real CLI): machines and how deploy/scale create them (see deploy.js, scale.js).
 "use strict";
-const { FlyError, UsageError } = require("./errors");
 const { newMachineId, hex4, now, requireApp } = require("./state");
-const { attachVolume, detachVolumes } = require("./volumes");
 
-/** `shared-cpu-2x` → 2 shared CPUs; `performance-4x` → 4 dedicated CPUs; memory defaults like Fly's presets. */
-function guestFor(size, memoryMb) {
-  const match = /^(shared-cpu|performance)-([0-9]+)x$/.exec(size);
-  if (!match) throw new FlyError(`invalid VM size ${JSON.stringify(size)}`);
-  const cpus = Number(match[2]);
-  const kind = match[1] === "performance" ? "performance" : "shared";
-  return { cpu_kind: kind, cpus, memory_mb: memoryMb ?? (kind === "shared" ? 256 : 2048) * cpus, size };
-}
-
-/** `512`, `"512mb"`, `"1gb"` → megabytes (fly.toml [[vm]] memory and --vm-memory accept these). */
-function parseMemoryMb(value) {
-  if (value === undefined || value === null) return null;
-  const match = /^([0-9]+)\s*(mb|m|gb|g)?$/i.exec(String(value));
-  if (!match) throw new UsageError(`invalid memory size ${JSON.stringify(value)}`);
-  return /^g/i.test(match[2] ?? "") ? Number(match[1]) * 1024 : Number(match[1]);
-}
-
-/** `"1gb"`, `10`, `"500mb"` → whole GB (at least 1), as for [[mounts]] initial_size. */
-function parseSizeGb(value) {
-  if (value === undefined || value === null) return 1;
-  const match = /^([0-9]+)\s*(gb|g|mb|m)?$/i.exec(String(value));
-  if (!match) throw new FlyError(`invalid size ${JSON.stringify(value)}`);
-  const n = Number(match[1]);
-  return Math.max(1, /^m/i.test(match[2] ?? "") ? Math.ceil(n / 1024) : n);
-}
-
-/** Process groups declared by a parsed fly.toml; without [processes] everything is the `app` group. */
-function processGroups(config) {
-  const groups = config.processes && typeof config.processes === "object" ? Object.keys(config.processes) : [];
-  return groups.length > 0 ? groups : ["app"];
-}
-
-/** [[mounts]] or [mounts], restricted to the ones that apply to `group` (a mount without `processes` applies to all). */
-function mountsFor(config, group) {
-  const all = config.mounts === undefined ? [] : Array.isArray(config.mounts) ? config.mounts : [config.mounts];
-  return all.filter((m) => !Array.isArray(m.processes) || m.processes.length === 0 || m.processes.includes(group));
-}
-
-/** The [[vm]] entry for `group` (first one naming it, else the first without `processes`). */
-function vmFor(config, group) {
-  const all = config.vm === undefined ? [] : Array.isArray(config.vm) ? config.vm : [config.vm];
-  const vm = all.find((v) => Array.isArray(v.processes) && v.processes.includes(group)) ?? all.find((v) => !Array.isArray(v.processes)) ?? {};
-  return { size: vm.size ?? "shared-cpu-1x", memoryMb: parseMemoryMb(vm.memory ?? vm.memory_mb) };
-}
-
-/** Creates a started machine of `group` in `region`, with a volume for each mount that applies to it. */
-function launchMachine(app, { group, region, guest }) {
-  const config = app.config;
+/**
+ * Creates a started machine of `group` in `region` from a launch input: `guest`, and `volumes` (one per mount,
+ * already chosen by the caller: flyctl's deploy and scale pick or create the volume before Launch, see deploy.js
+ * and scale.js). A volume must be unattached and in the machine's region, as on Fly.
+ */
+function launchMachine(app, { group, region, guest, mounts, env }) {
   const id = newMachineId();
-  const mounts = mountsFor(config, group).map((m) => {
-    const volume = attachVolume(app, { name: m.source, region, sizeGb: parseSizeGb(m.initial_size), machineId: id });
-    return { volume: volume.id, name: m.source, path: m.destination };
-  });
+  for (const m of mounts) {
+    const volume = app.volumes.find((v) => v.id === m.volume);
+    if (!volume || volume.region !== region || volume.attached_machine_id) {
+      throw new Error(`fake fly bug: volume ${m.volume} is not an unattached volume in ${region}`);
+    }
+    volume.attached_machine_id = id;
+  }
   const machine = {
     id,
     name: `${group}-${hex4()}`,
@@ -69,9 +28,9 @@ function launchMachine(app, { group, region, guest }) {
     updated_at: now(),
     config: {
       image: app.currentImage,
-      guest,
-      mounts,
-      env: { ...(config.env ?? {}), PRIMARY_REGION: config.primary_region ?? region },
+      guest: { ...guest },
+      mounts: mounts.map((m) => ({ ...m })),
+      env: { ...env },
       metadata: { fly_process_group: group, fly_release_version: String(app.version), fly_platform_version: "v2" },
     },
   };
@@ -79,15 +38,21 @@ function launchMachine(app, { group, region, guest }) {
   return machine;
 }
 
+/** Destroys a machine; its volumes stay, unattached (Fly never deletes a volume with its machine). */
 function destroyMachine(app, machine) {
-  detachVolumes(app, machine.id);
+  for (const v of app.volumes) if (v.attached_machine_id === machine.id) v.attached_machine_id = null;
   app.machines = app.machines.filter((m) => m.id !== machine.id);
 }
 
 /** The `fly machines list --json` shape (fly-go Machine has snake_case JSON tags). */
 function machineView(m) {
   const { group, ...view } = m;
-  return { ...view, image_ref: { registry: "registry.fly.io", repository: m.config.image }, events: [], checks: [] };
+  // fly-go ImageRef {registry, repository, tag, digest}: the tag is what follows the last ":" after the last "/".
+  const image = m.config.image.split("@")[0];
+  const colon = image.lastIndexOf(":");
+  const hasTag = colon > image.lastIndexOf("/");
+  const repository = hasTag ? image.slice(0, colon) : image;
+  return { ...view, image_ref: { registry: "registry.fly.io", repository, tag: hasTag ? image.slice(colon + 1) : "latest" }, events: [], checks: [] };
 }
 
 const commands = {
@@ -104,4 +69,4 @@ const commands = {
 commands["machines ls"] = commands["machines list"];
 commands["machine list"] = commands["machines list"];
 
-module.exports = { commands, guestFor, parseMemoryMb, processGroups, mountsFor, vmFor, launchMachine, destroyMachine, machineView };
+module.exports = { commands, launchMachine, destroyMachine, machineView };

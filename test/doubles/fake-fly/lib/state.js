@@ -30,6 +30,13 @@ function saveState(state) {
   fs.renameSync(tmp, path.join(dir, "state.json"));
 }
 
+/** Replaces `state` in place with what is on disk now (after waiting for leases another run held). */
+function reloadState(state) {
+  const fresh = loadState();
+  for (const key of Object.keys(state)) delete state[key];
+  Object.assign(state, fresh);
+}
+
 /** Appends argv (never stdin) as one JSON line, so tests can assert that no secret reaches argv. */
 function logCall(argv) {
   fs.appendFileSync(path.join(stateDir(), "calls.log"), `${JSON.stringify(argv)}\n`);
@@ -60,4 +67,4 @@ function requireYes(flags) {
   if (!flags.yes) throw new FlyError("yes flag must be specified when not running interactively");
 }
 
-module.exports = { loadState, saveState, logCall, newVolumeId, newMachineId, hex4, now, requireApp, requireYes };
+module.exports = { loadState, saveState, reloadState, logCall, newVolumeId, newMachineId, hex4, now, requireApp, requireYes };

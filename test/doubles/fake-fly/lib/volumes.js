@@ -1,5 +1,5 @@
 // TEST DOUBLE of flyctl (not the real CLI): volumes create/list/destroy, plus the volume placement used by
-// deploy and scale (attach an unattached volume of the mount's name in the region, else create one).
+// deploy and scale (deploy.js / scale.js choose volumes the way flyctl does; nothing is made on demand here).
 "use strict";
 const crypto = require("node:crypto");
 const { FlyError, UsageError } = require("./errors");
@@ -56,16 +56,14 @@ function createVolume(app, { name, region, sizeGb, uniqueZone, vmHint }) {
   return volume;
 }
 
-/** What deploy and scale do for a machine with a mount: reuse an unattached volume of that name, else create one. */
-function attachVolume(app, { name, region, sizeGb, machineId }) {
-  const free = app.volumes.find((v) => v.name === name && v.region === region && !v.attached_machine_id);
-  const volume = free ?? createVolume(app, { name, region, sizeGb, uniqueZone: false });
-  volume.attached_machine_id = machineId;
-  return volume;
-}
-
-function detachVolumes(app, machineId) {
-  for (const v of app.volumes) if (v.attached_machine_id === machineId) v.attached_machine_id = null;
+/**
+ * Unattached volumes grouped by name, as deploy and scale read them before placing machines
+ * (deploy/machines.go setVolumes; scale/machine_defaults.go newDefaults: !v.IsAttached() && HostStatus "ok").
+ */
+function unattachedByName(app) {
+  const byName = {};
+  for (const v of app.volumes) if (!v.attached_machine_id) (byName[v.name] ??= []).push(v);
+  return byName;
 }
 
 const commands = {
@@ -147,4 +145,4 @@ const commands = {
 };
 commands["volumes ls"] = commands["volumes list"];
 
-module.exports = { commands, createVolume, attachVolume, detachVolumes, volumeView };
+module.exports = { commands, createVolume, unattachedByName, volumeView };

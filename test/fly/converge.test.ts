@@ -1,0 +1,121 @@
+/**
+ * Done-when check of issue 9 (Fly part): the plan's own Fly Commands, run in dependency order with `sh -c`
+ * against the strict fake flyctl (test/doubles/fake-fly), end with one machine per configured region in the
+ * right process group on its own attached volume, no unattached volume; a failure injected into any mutating
+ * flyctl call followed by another `up` converges to the same state; a second full run changes nothing.
+ * sqld-namespaces and database-verify are left out: they talk to sqld itself (tested with real sqld elsewhere).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { planStack, stackYamlConfig } from "../support/plan";
+import { flyCommandsOf, up, type PlannedCommand } from "./support/run-commands";
+
+interface Region {
+  code: string;
+  role: "primary" | "replica";
+  vm?: { size?: string; memoryMb?: number };
+}
+interface Machine {
+  id: string;
+  group: string;
+  region: string;
+  config: { guest: { size: string; memory_mb: number }; mounts: { volume: string }[] };
+}
+interface Volume {
+  id: string;
+  name: string;
+  region: string;
+  attached_machine_id: string | null;
+}
+
+/** flyctl commands that change the platform (everything else only reads). */
+const MUTATING = ["apps create", "apps destroy", "secrets import", "secrets unset", "volumes create", "volumes extend", "volumes destroy", "deploy", "scale count", "ips allocate-v4", "ips allocate-v6", "ips release", "machine update", "machine destroy"];
+const keyOf = (argv: string[]) => [argv.slice(0, 2).join(" "), argv[0]!].find((k) => MUTATING.includes(k));
+
+const prodRegions = stackYamlConfig("prod").regions as Region[];
+/**
+ * `before`: the call fails and changes nothing; `after`: its changes land, then it fails (e.g. a deploy whose
+ * health checks time out). Each multi-region stack gets one mode and dev both, to keep this file's run time
+ * bounded (every injected step costs a partial and a full run).
+ */
+type FailureMode = "before" | "after";
+const STACKS: { title: string; stack: string; overrides: Record<string, unknown>; regions: Region[]; modes: FailureMode[] }[] = [
+  { title: "prod (3 regions)", stack: "prod", overrides: {}, regions: prodRegions, modes: ["before"] },
+  { title: "prod with 2 regions", stack: "prod", overrides: { regions: prodRegions.slice(0, 2) }, regions: prodRegions.slice(0, 2), modes: ["after"] },
+  { title: "dev (1 region)", stack: "dev", overrides: {}, regions: stackYamlConfig("dev").regions as Region[], modes: ["before", "after"] },
+];
+const isFlyStep = (name: string) => /^sqld-(app|secrets|volume-|deploy|scale-|ips)/.test(name);
+
+describe.each(STACKS)("the plan's Fly Commands converge: $title", ({ stack, overrides, regions, modes }) => {
+  let fake: FakeFlyEnv;
+  let commands: PlannedCommand[];
+  let app: string;
+
+  beforeEach(async () => {
+    fake = makeFakeFlyEnv();
+    const plan = await planStack(stack, overrides);
+    commands = flyCommandsOf(plan, isFlyStep);
+    app = (stackYamlConfig(stack).fly as { app: string }).app;
+  });
+  afterEach(() => fake.cleanup());
+
+  function expectConverged(): void {
+    const state = fake.state().apps[app];
+    const machines = state.machines as Machine[];
+    const volumes = state.volumes as Volume[];
+    expect(machines.map((m) => `${m.group}@${m.region}`).sort()).toEqual(regions.map((r) => `${r.role}@${r.code}`).sort());
+    for (const m of machines) {
+      const r = regions.find((x) => x.code === m.region)!;
+      expect(m.config.guest).toMatchObject({ size: r.vm?.size ?? "shared-cpu-1x", memory_mb: r.vm?.memoryMb ?? 512 });
+      expect(m.config.mounts).toHaveLength(1);
+      const volume = volumes.find((v) => v.id === m.config.mounts[0]!.volume)!;
+      expect(volume).toMatchObject({ name: "sqld_data", region: m.region, attached_machine_id: m.id });
+    }
+    expect(volumes).toHaveLength(regions.length);
+    expect(volumes.filter((v) => v.attached_machine_id === null)).toEqual([]);
+  }
+
+  it("a first up creates one machine per region on its own volume, and a second full run mutates nothing", () => {
+    const first = up(commands, fake, new Set());
+    expect(first.failed).toEqual([]);
+    expect(first.succeeded).toHaveLength(commands.length);
+    expectConverged();
+
+    // Every create script again, as if no state were kept: only reads, apart from the secrets import (its
+    // re-run re-sets the same values; pulumi never re-runs a Command whose inputs did not change).
+    const before = fake.calls().length;
+    const again = up(commands, fake, new Set());
+    expect(again.failed).toEqual([]);
+    const mutating = fake.calls().slice(before).map(keyOf).filter((k) => k !== undefined && k !== "secrets import");
+    expect(mutating).toEqual([]);
+    expectConverged();
+  });
+
+  // Slow on purpose (one partial and one full run per mutating call): the timeout is not a timing assertion.
+  it("a failure injected into each mutating flyctl call, then another up, converges to the same state", { timeout: 600_000 }, () => {
+    const clean = up(commands, fake, new Set());
+    expect(clean.failed).toEqual([]);
+    // The n-th call of each mutating command in a clean run: the fake counts calls per command (FAKE_FLY_FAIL).
+    const seen: Record<string, number> = {};
+    const steps = fake.calls().flatMap((argv) => {
+      const key = keyOf(argv);
+      if (!key) return [];
+      seen[key] = (seen[key] ?? 0) + 1;
+      return [`${key}:${seen[key]}`];
+    });
+    expect(steps.length).toBeGreaterThanOrEqual(regions.length * 2 + 2);
+    fake.cleanup();
+
+    for (const step of modes.flatMap((mode) => steps.map((s) => `${s}:${mode}`))) {
+      fake = makeFakeFlyEnv();
+      const created = new Set<string>();
+      const broken = up(commands, fake, created, { FAKE_FLY_FAIL: step });
+      expect(broken.failed.map((f) => f.stderr).join("\n"), step).toMatch(/injected failure/);
+      const rerun = up(commands, fake, created);
+      expect(rerun.failed, step).toEqual([]);
+      expect(created.size, step).toBe(commands.length);
+      expectConverged();
+      fake.cleanup();
+    }
+  });
+});
