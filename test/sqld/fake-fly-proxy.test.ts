@@ -47,11 +47,11 @@ describe("fake fly proxy: the CLI", () => {
   });
   afterEach(() => fake.cleanup());
 
-  it("refuses targets other than 127.0.0.1 and more than two positionals", () => {
+  it("refuses targets other than 127.0.0.1 and more than two positionals (exit 1, as flyctl for every error: internal/cli/cli.go Run)", () => {
     const bad = runScript("fly proxy 0:9090 -a demo-app", { env: { ...fake.env, FAKE_FLY_PROXY_TARGETS: '{"abc:9090":"10.0.0.1:9090"}' } });
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/127\.0\.0\.1/);
-    expect(runScript("fly proxy 0:9090 a b -a demo-app", { env: { ...fake.env, FAKE_FLY_PROXY_TARGETS: "{}" } }).code).toBe(2);
+    expect(runScript("fly proxy 0:9090 a b -a demo-app", { env: { ...fake.env, FAKE_FLY_PROXY_TARGETS: "{}" } }).code).toBe(1);
   });
 
   it("does not bind the local port while the remote name does not resolve (flyctl waits for DNS)", async () => {
