@@ -3,7 +3,7 @@ import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, ipScripts, scaleScripts, secretsScripts, volumeScripts } from "../fly/scripts";
-import { renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
+import { BACKUP_SECRET_NAMES, renderSqldDockerfile, renderSqldFlyToml, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { planMachines, type SqldRegion } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
@@ -140,9 +140,9 @@ function createSecrets(name: string, args: SqldClusterArgs, opts: pulumi.CustomR
   ];
   const names = ["LIBSQL_ADMIN_AUTH_KEY", "SQLD_AUTH_JWT_KEY"];
   if (args.backups) {
-    lines.push(pulumi.interpolate`LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID=${args.backups.accessKeyId}`);
-    lines.push(pulumi.interpolate`LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY=${args.backups.secretAccessKey}`);
-    names.push("LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY");
+    for (const secret of BACKUP_SECRET_NAMES.accessKeyId) lines.push(pulumi.interpolate`${secret}=${args.backups.accessKeyId}`);
+    for (const secret of BACKUP_SECRET_NAMES.secretAccessKey) lines.push(pulumi.interpolate`${secret}=${args.backups.secretAccessKey}`);
+    names.push(...BACKUP_SECRET_NAMES.accessKeyId, ...BACKUP_SECRET_NAMES.secretAccessKey);
   }
   return scriptCommand(
     `${name}-secrets`,

@@ -131,10 +131,18 @@ export function secretNamesOf(deleteScript: string): string[] {
 export async function startStackSqld(
   stack: string,
   overrides: Record<string, unknown> = {},
-  options: { extraSecrets?: Record<string, string>; keys?: TestKeys } & Pick<ClusterOptions, "paths" | "prepare"> = {},
+  options: {
+    extraSecrets?: Record<string, string>;
+    keys?: TestKeys;
+    /** @default Pulumi.<stack>.yaml */
+    file?: string;
+    /** Reproduce an earlier rendering: edit the planned fly.toml before it runs (e.g. drop a flag). */
+    editFlyToml?: (flyToml: string) => string;
+  } & Pick<ClusterOptions, "paths" | "prepare"> = {},
 ): Promise<LocalSqldCluster & { flyToml: string }> {
-  const plan = await planStack(stack, overrides);
-  const flyToml = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  const plan = await planStack(stack, overrides, options.file);
+  const planned = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  const flyToml = options.editFlyToml ? options.editFlyToml(planned) : planned;
   const keys = options.keys ?? generateTestKeys();
   const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...options.extraSecrets };
   const secrets: Record<string, string> = {};
@@ -143,7 +151,7 @@ export async function startStackSqld(
     if (value === undefined) throw new Error(`the stack sets secret ${name}: pass a test value in extraSecrets`);
     secrets[name] = value;
   }
-  const regions = JSON.parse(stackConfigWith(stack, overrides).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
+  const regions = JSON.parse(stackConfigWith(stack, overrides, options.file).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
   const replicaRegions = regions.filter((r) => r.role === "replica").map((r) => r.code);
   const cluster = await startSqldCluster({ flyToml, secrets, keys, replicaRegions, paths: options.paths, prepare: options.prepare });
   return { ...cluster, flyToml };
