@@ -3,7 +3,7 @@
  * temp dir. s3rver checks request signatures (AWS SigV4) against its one built-in key pair, so sqld must be
  * given exactly these credentials: a wrong secret is refused as it would be by S3.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
@@ -16,6 +16,8 @@ export interface LocalS3 {
   bucket: string;
   /** Object writes (PUT/POST) the server has answered so far: what an S3 bill counts as class A requests. */
   writes(): number;
+  /** Bytes the bucket's files take on disk (objects plus s3rver's small metadata files). */
+  storedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -31,9 +33,16 @@ export async function startLocalS3(bucket = "sqld-backups"): Promise<LocalS3> {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
     writes: () => writes,
+    storedBytes: () => sizeOf(directory),
     async close() {
       await server.close();
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+function sizeOf(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
 }
