@@ -78,7 +78,7 @@ async function startMachine(o: ClusterOptions, root: string, group: string, regi
   };
   const httpUrl = `http://127.0.0.1:${port("--http-listen-addr")}`;
   const adminUrl = `http://127.0.0.1:${port("--admin-listen-addr")}`;
-  const proc = new SqldProcess({ args: spec.args, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health` });
+  const proc = new SqldProcess({ args: spec.args, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health`, cwd: dataDir });
   await proc.start();
   const grpc = spec.ports["--grpc-listen-addr"];
   return { group, region, spec, process: proc, dataDir, httpUrl, adminUrl, grpcAddress: grpc === undefined ? undefined : `127.0.0.1:${grpc}` };
