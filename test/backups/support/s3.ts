@@ -6,6 +6,8 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import S3rver from "s3rver";
 
 /** s3rver's built-in account (node_modules/s3rver/lib/models/account.js, DUMMY_ACCOUNT). */
@@ -23,19 +25,29 @@ export interface LocalS3 {
 
 export async function startLocalS3(bucket = "sqld-backups"): Promise<LocalS3> {
   const directory = mkdtempSync(join(tmpdir(), "libsql-stack-s3-"));
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
-  const { port } = await server.run();
+  const s3rver = new S3rver({ silent: true, directory, configureBuckets: [{ name: bucket }] });
+  await s3rver.configureBuckets();
+  // Our own server around s3rver's handler, so close() can wait for handlers still writing files after their
+  // client went away (a killed sqld): removing the directory under them would crash the test process.
+  const handle = s3rver.callback();
+  const inFlight = new Set<Promise<void>>();
   let writes = 0;
-  server.httpServer.on("request", (req) => {
+  const server = createServer((req, res) => {
     if (req.method === "PUT" || req.method === "POST") writes++;
+    const handled = Promise.resolve(handle(req, res)).finally(() => inFlight.delete(handled));
+    inFlight.add(handled);
   });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
     writes: () => writes,
     storedBytes: () => sizeOf(directory),
     async close() {
-      await server.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       rmSync(directory, { recursive: true, force: true });
     },
   };

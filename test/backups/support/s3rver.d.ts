@@ -1,7 +1,6 @@
 // s3rver 3.x ships no types; only what test/backups and bench/ use is declared.
 declare module "s3rver" {
-  import type { AddressInfo } from "node:net";
-  import type { Server } from "node:http";
+  import type { IncomingMessage, ServerResponse } from "node:http";
 
   interface S3rverOptions {
     address?: string;
@@ -14,9 +13,10 @@ declare module "s3rver" {
 
   class S3rver {
     constructor(options: S3rverOptions);
-    run(): Promise<AddressInfo>;
-    close(): Promise<void>;
-    readonly httpServer: Server;
+    /** Creates the buckets of `configureBuckets` directly in the store. */
+    configureBuckets(): Promise<void>;
+    /** Koa's request handler; the promise settles when the request's middleware (store writes included) is done. */
+    callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   }
   export = S3rver;
 }
