@@ -181,7 +181,7 @@ function schemaFor(ctx: StackContext) {
          * Longest wait, in seconds, before committed writes (and namespace creations) are uploaded: the recovery
          * point if the primary's volume is lost after a crash. Each busy namespace uploads at most once per interval,
          * so a shorter interval costs more S3 write requests. sqld's own default (unset) is 15.
-         * @default BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS
+         * @default 1 (BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS)
          */
         batchIntervalSeconds: z
           .number()
