@@ -55,6 +55,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       bucket: config.backups.bucket,
       region: config.backups.region,
       databaseId: config.backups.databaseId ?? app,
+      batchIntervalSeconds: config.backups.batchIntervalSeconds,
       accessKeyId: secrets.backupAccessKeyId!,
       secretAccessKey: secrets.backupSecretAccessKey!,
     },

@@ -21,6 +21,10 @@ export { TENANT_PATTERN as NAMESPACE_PATTERN } from "../../worker/claims";
 /** A pinned image tag: a release version (v0.24.33, 0.24.33-rc1) or a digest (sha256:...). Never `latest`/`main`. */
 export const PINNED_TAG_PATTERN = /^(v?\d+\.\d+\.\d+([.-][0-9A-Za-z.-]+)?|sha256:[a-f0-9]{64})$/;
 
+/** Default recovery point of bottomless backups, in seconds (measured: bench/backups.ts, README "Backups"). */
+export const BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS = 1;
+export const BACKUP_BATCH_INTERVAL_MAX_SECONDS = 900;
+
 export const DEPLOY_STRATEGIES = ["rolling", "immediate", "canary", "bluegreen"] as const;
 export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
 
@@ -173,6 +177,18 @@ function schemaFor(ctx: StackContext) {
         region: z.string().min(1).default("auto"),
         /** LIBSQL_BOTTOMLESS_DATABASE_ID; required because namespaces are on. @default the sqld app name */
         databaseId: z.string().min(1).optional(),
+        /**
+         * Longest wait, in seconds, before committed writes (and namespace creations) are uploaded: the recovery
+         * point if the primary's volume is lost after a crash. Each busy namespace uploads at most once per interval,
+         * so a shorter interval costs more S3 write requests. sqld's own default (unset) is 15.
+         * @default 1 (BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS)
+         */
+        batchIntervalSeconds: z
+          .number()
+          .int("must be a whole number of seconds")
+          .min(1, "must be at least 1 (0 would make sqld's uploader spin)")
+          .max(BACKUP_BATCH_INTERVAL_MAX_SECONDS, `must be at most ${BACKUP_BATCH_INTERVAL_MAX_SECONDS} (a longer interval only widens the window of lost writes)`)
+          .default(BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS),
       })
       .optional(),
     /** Tenant schema migrations, applied before the API app deploys (README "Schema migrations"). */

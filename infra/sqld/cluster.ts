@@ -5,7 +5,7 @@ import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
-import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
+import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { FIRST_DEPLOY_GROUPS, planMachines, type SqldRegion } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {

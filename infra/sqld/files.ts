@@ -41,8 +41,47 @@ export interface SqldBackupSettings {
   endpoint: string;
   bucket: string;
   region: string;
+  /** Prefix of every backup in the bucket: namespaces back up as `ns-<id>:<name>`, the namespace list as `<id>-metastore`. */
   databaseId: string;
+  /** Longest time a committed write waits before its WAL frames are uploaded (the crash recovery point). */
+  batchIntervalSeconds: number;
 }
+
+/**
+ * The bucket holds two kinds of backup. Bottomless (LIBSQL_BOTTOMLESS_*) backs up each namespace's database, but
+ * not the list of namespaces: a primary started on an empty volume would restore only `default`. The meta store
+ * backup (SQLD_META_STORE_*, enabled by --backup-meta-store) is that list; restored first at startup, it lets every
+ * tenant restore from its own bottomless backup on first use. Both read their settings from the environment, so
+ * [env] may hold them for every process group; only the primary's command line turns them on.
+ */
+export function backupEnv(b: SqldBackupSettings): Record<string, string> {
+  const interval = String(b.batchIntervalSeconds);
+  return {
+    // With namespaces on, sqld refuses to start bottomless without a database id.
+    LIBSQL_BOTTOMLESS_ENDPOINT: b.endpoint,
+    LIBSQL_BOTTOMLESS_BUCKET: b.bucket,
+    LIBSQL_BOTTOMLESS_AWS_DEFAULT_REGION: b.region,
+    LIBSQL_BOTTOMLESS_DATABASE_ID: b.databaseId,
+    // bottomless/src/replicator.rs Options::from_env: unset means 15 s of acknowledged writes lost on a crash.
+    LIBSQL_BOTTOMLESS_BATCH_INTERVAL_SECS: interval,
+    // libsql-server/src/main.rs make_meta_store_config: every one of these is required once the backup is on.
+    SQLD_META_STORE_BUCKET_ENDPOINT: b.endpoint,
+    SQLD_META_STORE_BUCKET_NAME: b.bucket,
+    SQLD_META_STORE_REGION: b.region,
+    SQLD_META_STORE_BACKUP_ID: metaStoreBackupId(b.databaseId),
+    SQLD_META_STORE_BACKUP_INTERVAL_S: interval,
+  };
+}
+
+/** Never starts with `ns-`, so it cannot collide with a namespace's bottomless id. */
+export const metaStoreBackupId = (databaseId: string) => `${databaseId}-metastore`;
+
+/** Fly secret names of the S3 keys: bottomless and the meta store read different variables (values are the same). */
+export const BACKUP_SECRET_NAMES = {
+  accessKeyId: ["LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "SQLD_META_STORE_ACCESS_KEY_ID"],
+  // sic: sqld's env name for --meta-store-secret-access-key has no `_KEY` (libsql-server/src/main.rs).
+  secretAccessKey: ["LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY", "SQLD_META_STORE_SECRET_ACCESS"],
+} as const;
 
 export interface SqldFilesArgs {
   app: string;
@@ -97,8 +136,8 @@ export function primaryProcessArgs(backups: boolean): string[] {
     ...commonArgs(),
     "--grpc-listen-addr", `[::]:${SQLD_GRPC_PORT}`,
     ...primaryTlsArgs(),
-    // Only the writer ships WAL to S3; replicas rebuild from the primary.
-    ...(backups ? ["--enable-bottomless-replication"] : []),
+    // Only the writer ships WAL and the namespace list to S3; replicas rebuild from the primary.
+    ...(backups ? ["--enable-bottomless-replication", "--backup-meta-store"] : []),
   ];
 }
 
@@ -115,15 +154,7 @@ export function renderSqldFlyToml(a: SqldFilesArgs): string {
   const vms = [{ size: a.primaryVm.size, memory: `${a.primaryVm.memoryMb}mb`, processes: ["primary"] }];
   if (a.hasReplicas && a.replicaVm) vms.push({ size: a.replicaVm.size, memory: `${a.replicaVm.memoryMb}mb`, processes: ["replica"] });
   const env: Record<string, string> = { RUST_LOG: "info" };
-  if (a.backups) {
-    // With namespaces on, sqld refuses to start bottomless without a database id.
-    Object.assign(env, {
-      LIBSQL_BOTTOMLESS_ENDPOINT: a.backups.endpoint,
-      LIBSQL_BOTTOMLESS_BUCKET: a.backups.bucket,
-      LIBSQL_BOTTOMLESS_AWS_DEFAULT_REGION: a.backups.region,
-      LIBSQL_BOTTOMLESS_DATABASE_ID: a.backups.databaseId,
-    });
-  }
+  if (a.backups) Object.assign(env, backupEnv(a.backups));
   const doc = {
     app: a.app,
     primary_region: a.primaryRegion,

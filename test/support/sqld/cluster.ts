@@ -87,7 +87,7 @@ async function startMachine(o: ClusterOptions, root: string, group: string, regi
   };
   const httpUrl = `http://127.0.0.1:${port("--http-listen-addr")}`;
   const adminUrl = `http://127.0.0.1:${port("--admin-listen-addr")}`;
-  const proc = new SqldProcess({ args: spec.args, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health` });
+  const proc = new SqldProcess({ args: spec.args, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health`, cwd: dataDir });
   await proc.start();
   const grpc = spec.ports["--grpc-listen-addr"];
   return { group, region, spec, process: proc, dataDir, httpUrl, adminUrl, grpcAddress: grpc === undefined ? undefined : `127.0.0.1:${grpc}` };
@@ -151,12 +151,22 @@ export function secretNamesOf(deleteScript: string): string[] {
 export async function startStackSqld(
   stack: string,
   overrides: Record<string, unknown> = {},
-  options: { extraSecrets?: Record<string, string>; keys?: TestKeys; tls?: TestReplicationTls; extraEnv?: Record<string, string> } & Pick<ClusterOptions, "paths" | "prepare"> = {},
+  options: {
+    extraSecrets?: Record<string, string>;
+    keys?: TestKeys;
+    tls?: TestReplicationTls;
+    /** Variables the stack does not set (yet), added to fly.toml's [env]: for experiments such as benchmarks. */
+    extraEnv?: Record<string, string>;
+    /** @default Pulumi.<stack>.yaml */
+    file?: string;
+    /** Reproduce an earlier rendering: edit the planned fly.toml before it runs (e.g. drop a flag). */
+    editFlyToml?: (flyToml: string) => string;
+  } & Pick<ClusterOptions, "paths" | "prepare"> = {},
 ): Promise<LocalSqldCluster & { flyToml: string; plan: Plan; secrets: Record<string, string>; tls: TestReplicationTls }> {
-  const plan = await planStack(stack, overrides);
-  const rendered = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
-  // extraEnv: variables the stack does not set (yet), added to fly.toml's [env] — for experiments such as benchmarks.
-  const flyToml = options.extraEnv ? withEnv(rendered, options.extraEnv) : rendered;
+  const plan = await planStack(stack, overrides, options.file);
+  const planned = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
+  const withExtraEnv = options.extraEnv ? withEnv(planned, options.extraEnv) : planned;
+  const flyToml = options.editFlyToml ? options.editFlyToml(withExtraEnv) : withExtraEnv;
   const keys = options.keys ?? generateTestKeys();
   const tls = options.tls ?? (await makeTestReplicationTls());
   const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...replicationTlsSecrets(tls), ...options.extraSecrets };
@@ -166,7 +176,7 @@ export async function startStackSqld(
     if (value === undefined) throw new Error(`the stack sets secret ${name}: pass a test value in extraSecrets`);
     secrets[name] = value;
   }
-  const regions = JSON.parse(stackConfigWith(stack, overrides).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
+  const regions = JSON.parse(stackConfigWith(stack, overrides, options.file).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
   const replicaRegions = regions.filter((r) => r.role === "replica").map((r) => r.code);
   const cluster = await startSqldCluster({ flyToml, secrets, keys, replicaRegions, paths: options.paths, prepare: options.prepare });
   return { ...cluster, flyToml, plan, secrets, tls };

@@ -3,7 +3,7 @@
  * inherited but PATH/HOME), logs to a file in its own directory, ended only by the PID this module started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { sqldBinary } from "./binary";
@@ -35,6 +35,11 @@ export interface SqldProcessOptions {
   readyUrl: string;
   /** @default 15000 */
   readyTimeoutMs?: number;
+  /**
+   * Working directory, created if missing: the image's WORKDIR is the volume (/var/lib/sqld), and bottomless
+   * stages WAL copies under `./<bucket>/` relative to it before uploading.
+   */
+  cwd: string;
 }
 
 export class SqldProcess {
@@ -54,7 +59,8 @@ export class SqldProcess {
     const log = createWriteStream(this.options.logFile, { flags: "a" });
     await new Promise((resolve) => log.once("open", resolve));
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...this.options.env };
-    const child = spawn(sqldBinary(), this.options.args, { env, stdio: ["ignore", log, log] });
+    mkdirSync(this.options.cwd, { recursive: true });
+    const child = spawn(sqldBinary(), this.options.args, { env, cwd: this.options.cwd, stdio: ["ignore", log, log] });
     started.add(child);
     child.once("exit", () => started.delete(child));
     this.child = child;

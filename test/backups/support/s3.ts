@@ -1,0 +1,60 @@
+/**
+ * An S3-compatible server from npm (s3rver) on 127.0.0.1 for bottomless backups, in this process, storing in a
+ * temp dir. s3rver checks request signatures (AWS SigV4) against its one built-in key pair, so sqld must be
+ * given exactly these credentials: a wrong secret is refused as it would be by S3.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import S3rver from "s3rver";
+
+/** s3rver's built-in account (node_modules/s3rver/lib/models/account.js, DUMMY_ACCOUNT). */
+export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+export interface LocalS3 {
+  endpoint: string;
+  bucket: string;
+  /** Object writes (PUT/POST) the server has answered so far: what an S3 bill counts as class A requests. */
+  writes(): number;
+  /** Bytes the bucket's files take on disk (objects plus s3rver's small metadata files). */
+  storedBytes(): number;
+  close(): Promise<void>;
+}
+
+export async function startLocalS3(bucket = "sqld-backups"): Promise<LocalS3> {
+  const directory = mkdtempSync(join(tmpdir(), "libsql-stack-s3-"));
+  const s3rver = new S3rver({ silent: true, directory, configureBuckets: [{ name: bucket }] });
+  await s3rver.configureBuckets();
+  // Our own server around s3rver's handler, so close() can wait for handlers still writing files after their
+  // client went away (a killed sqld): removing the directory under them would crash the test process.
+  const handle = s3rver.callback();
+  const inFlight = new Set<Promise<void>>();
+  let writes = 0;
+  const server = createServer((req, res) => {
+    if (req.method === "PUT" || req.method === "POST") writes++;
+    const handled = Promise.resolve(handle(req, res)).finally(() => inFlight.delete(handled));
+    inFlight.add(handled);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    writes: () => writes,
+    storedBytes: () => sizeOf(directory),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function sizeOf(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+}
