@@ -182,14 +182,18 @@ function createSecrets(name: string, args: SqldClusterArgs, replicationTls: Repl
     pulumi.output(args.adminKey).apply((value) => ({ name: "LIBSQL_ADMIN_AUTH_KEY", value, source: "libsql-stack:auth.adminKeyVersion (generated admin key)" })),
     pulumi.output(args.jwtKey).apply((value) => ({ name: "SQLD_AUTH_JWT_KEY", value, source: "libsql-stack:auth.signingKeyVersion (generated public key)" })),
   ];
-  if (args.backups) {
-    entries.push(pulumi.output(args.backups.accessKeyId).apply((value) => ({ name: "LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", value, source: "libsql-stack:backupAccessKeyId" })));
-    entries.push(
-      pulumi.output(args.backups.secretAccessKey).apply((value) => ({ name: "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY", value, source: "libsql-stack:backupSecretAccessKey" })),
-    );
-  }
   const names = ["LIBSQL_ADMIN_AUTH_KEY", "SQLD_AUTH_JWT_KEY"];
-  if (args.backups) names.push("LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "LIBSQL_BOTTOMLESS_AWS_SECRET_ACCESS_KEY");
+  if (args.backups) {
+    // The same S3 keys for the WAL backups (bottomless) and the namespace list (meta store): sqld reads each pair
+    // under its own names.
+    for (const secret of BACKUP_SECRET_NAMES.accessKeyId) {
+      entries.push(pulumi.output(args.backups.accessKeyId).apply((value) => ({ name: secret, value, source: "libsql-stack:backupAccessKeyId" })));
+    }
+    for (const secret of BACKUP_SECRET_NAMES.secretAccessKey) {
+      entries.push(pulumi.output(args.backups.secretAccessKey).apply((value) => ({ name: secret, value, source: "libsql-stack:backupSecretAccessKey" })));
+    }
+    names.push(...BACKUP_SECRET_NAMES.accessKeyId, ...BACKUP_SECRET_NAMES.secretAccessKey);
+  }
   const f = REPLICATION_TLS_FILES;
   const tlsFiles: [string, pulumi.Output<string>][] = [
     [f.ca.secret, replicationTls.caCertPem],

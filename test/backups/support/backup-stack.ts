@@ -6,6 +6,8 @@
 import { rmSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { createClient, type Client } from "@libsql/client";
+import { BACKUP_SECRET_NAMES } from "../../../infra/sqld/files";
+import { secretImportLines } from "../../../policy/lib/shell";
 import { runPlan } from "../../../scripts/lib/plan-runner";
 import { defineStack } from "../../../stacks/program";
 import { fetchWithNamespace } from "../../../worker/db";
@@ -14,7 +16,7 @@ import { stackConfigWith } from "../../support/plan";
 import { startStackSqld, type LocalSqldCluster } from "../../support/sqld/cluster";
 import { S3RVER_CREDENTIALS, type LocalS3 } from "./s3";
 
-export type BackupCluster = LocalSqldCluster & { flyToml: string };
+export type BackupCluster = Awaited<ReturnType<typeof startStackSqld>>;
 
 const STACK = "prod";
 const FILE = "examples/Pulumi.backups.yaml";
@@ -50,8 +52,10 @@ export async function stackSecretLines(overrides: Record<string, unknown>): Prom
   });
   if (!stdin) throw new Error("the plan has no sqld-secrets Command");
   const text = String(await new Promise((resolve) => stdin!.apply(resolve)));
-  const lines = text.split("\n").filter((l) => l !== "").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as const);
-  return Object.fromEntries(lines.filter(([name]) => name !== "LIBSQL_ADMIN_AUTH_KEY" && name !== "SQLD_AUTH_JWT_KEY"));
+  // Values as flyctl stores them (the stack quotes each one for its parser); only the S3 ones: the harness runs sqld
+  // with its own test keys and replication certificates of the same formats.
+  const s3Names: readonly string[] = [...BACKUP_SECRET_NAMES.accessKeyId, ...BACKUP_SECRET_NAMES.secretAccessKey];
+  return Object.fromEntries([...secretImportLines(text)].filter(([name]) => s3Names.includes(name)));
 }
 
 export interface BackupStackOptions {
