@@ -4,6 +4,7 @@ import type { StackKeys } from "../infra/auth";
 import { mintServiceToken } from "../infra/auth/service-token";
 import type { LoadedStackConfig } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
+import { defaultMaxActiveNamespaces } from "../infra/sqld/files";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
 import { TursoDatabase } from "../infra/turso";
 import { sharedNamespaces } from "./migrations";
@@ -36,7 +37,9 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
   const fly = config.fly!; // presence checked by the config rules for self-hosted mode
   const sqld = config.sqld!;
   const app = fly.app!;
+  const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
   const cluster = new SqldCluster("sqld", {
+    maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(allNamespaces.length),
     app,
     org: fly.org,
     image: sqld.image,
@@ -64,7 +67,6 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
   // fail ("marked for protection"), and removing tenants is the script's job (its keep/delete logic diffs the
   // previous stdout against NAMESPACES, whatever the list length). Shared namespaces (migrations.shared) are
   // created like tenants; the API app's token reaches them too.
-  const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
   const namespaces = createSqldNamespaces(
     "sqld-namespaces",
     {

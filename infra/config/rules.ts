@@ -47,6 +47,13 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
         `${r.vm.size}/${r.vm.memoryMb}MB differs from regions[${firstReplica.i}].vm (${firstReplica.r.vm.size}/${firstReplica.r.vm.memoryMb}MB): every replica region runs the one \`replica\` process group, which Fly sizes from a single [[vm]] entry; give all replica regions the same vm.size and vm.memoryMb`,
       );
     }
+    const managed = cfg.tenants.length + (cfg.migrations?.shared?.length ?? 0) + 1; // + `default`
+    if (cfg.sqld?.maxActiveNamespaces !== undefined && cfg.sqld.maxActiveNamespaces < managed) {
+      add(
+        ["sqld", "maxActiveNamespaces"],
+        `${cfg.sqld.maxActiveNamespaces} is below the ${managed} namespaces sqld holds (tenants, migrations.shared and default): sqld would keep evicting them, and requests to an evicted namespace fail while it closes; set it to at least ${managed}, or remove it for the default`,
+      );
+    }
     if (cfg.sqld && cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
       add(["sqld", "autoStop"], `"${cfg.sqld.autoStop}" cannot be used with replica regions: replicas reach the primary over .internal DNS, which does not wake a stopped machine, so writes would fail; use "off"`);
     }

@@ -91,6 +91,13 @@ function schemaFor(ctx: StackContext) {
         autoStop: z.enum(["off", "stop", "suspend"]).default(isProd ? "off" : "stop"),
         /** Machines kept running by the Fly proxy. @default 1 in prod, 0 elsewhere */
         minMachinesRunning: z.number().int().min(0).max(100).default(isProd ? 1 : 0),
+        /**
+         * sqld's `--max-active-namespaces`: namespaces kept open at once. sqld evicts beyond it, and while an
+         * evicted namespace closes, sqld 0.24.32 answers requests to that existing namespace with 404/500/BUSY.
+         * @default sqld's 100 while the stack manages at most 99 namespaces (tenants + shared), else that count + 1
+         * rounded up to a multiple of 500 (so adding one tenant rarely changes fly.toml)
+         */
+        maxActiveNamespaces: z.number().int().min(1).max(1_000_000).optional(),
       })
       .optional(),
     /** Tenant namespaces created in sqld (one database each). @default [] */

@@ -42,6 +42,8 @@ export interface SqldClusterArgs {
   protectData?: boolean;
   /** Let a (non-protected) delete destroy volumes. @default false */
   allowVolumeDeletion?: boolean;
+  /** sqld `--max-active-namespaces` (see infra/sqld/files.ts defaultMaxActiveNamespaces). @default 100 */
+  maxActiveNamespaces?: number;
   /** Bottomless WAL backups to S3-compatible storage. */
   backups?: SqldBackupArgs;
 }
@@ -81,6 +83,7 @@ export class SqldCluster extends pulumi.ComponentResource {
       autoStop: args.autoStop ?? "off",
       minMachinesRunning: args.minMachinesRunning ?? 1,
       backups: args.backups,
+      maxActiveNamespaces: args.maxActiveNamespaces,
     });
 
     const stateful = { parent: this, protect: protectData, retainOnDelete: protectData };

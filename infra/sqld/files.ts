@@ -84,6 +84,8 @@ export const BACKUP_SECRET_NAMES = {
 } as const;
 
 export interface SqldFilesArgs {
+  /** sqld `--max-active-namespaces`. @default 100 (sqld's own; not rendered) */
+  maxActiveNamespaces?: number;
   app: string;
   image: string;
   /** Pinned release tag (`v0.24.33`) or digest (`sha256:...`). */
@@ -121,19 +123,34 @@ export function renderSqldDockerfile(image: string, tag: string): string {
 }
 
 /** Flags shared by every sqld process; flags with no env equivalent (--enable-namespaces) must be here. */
-function commonArgs(): string[] {
+function commonArgs(maxActiveNamespaces: number): string[] {
   return [
     "--enable-namespaces",
     "--no-welcome",
     "--db-path", `${SQLD_DATA_DIR}/data.sqld`,
     "--http-listen-addr", `[::]:${SQLD_HTTP_PORT}`,
     "--admin-listen-addr", `[::]:${SQLD_ADMIN_PORT}`,
+    // Omitted at sqld's own default, so small stacks keep the command line they always had.
+    ...(maxActiveNamespaces === SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES ? [] : ["--max-active-namespaces", String(maxActiveNamespaces)]),
   ];
 }
 
-export function primaryProcessArgs(backups: boolean): string[] {
+/** sqld's `--max-active-namespaces` default (`sqld --help`; libsql-server/src/main.rs). */
+export const SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES = 100;
+
+/**
+ * Namespaces sqld should keep open for a stack that manages `namespaces` of them (tenants + shared; `default` is
+ * added here): sqld's default while they fit, else rounded up to a multiple of 500 so that adding a tenant rarely
+ * changes the fly.toml (which redeploys sqld).
+ */
+export function defaultMaxActiveNamespaces(namespaces: number): number {
+  const needed = namespaces + 1;
+  return needed <= SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES ? SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES : Math.ceil(needed / 500) * 500;
+}
+
+export function primaryProcessArgs(backups: boolean, maxActiveNamespaces = SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES): string[] {
   return [
-    ...commonArgs(),
+    ...commonArgs(maxActiveNamespaces),
     "--grpc-listen-addr", `[::]:${SQLD_GRPC_PORT}`,
     ...primaryTlsArgs(),
     // Only the writer ships WAL and the namespace list to S3; replicas rebuild from the primary.
@@ -142,15 +159,16 @@ export function primaryProcessArgs(backups: boolean): string[] {
 }
 
 /** Replicas find the primary through Fly's process-group DNS; writes are forwarded there by sqld. */
-export function replicaProcessArgs(app: string): string[] {
-  return [...commonArgs(), "--primary-grpc-url", `https://primary.process.${app}.internal:${SQLD_GRPC_PORT}`, ...replicaTlsArgs()];
+export function replicaProcessArgs(app: string, maxActiveNamespaces = SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES): string[] {
+  return [...commonArgs(maxActiveNamespaces), "--primary-grpc-url", `https://primary.process.${app}.internal:${SQLD_GRPC_PORT}`, ...replicaTlsArgs()];
 }
 
 /** fly.toml for the sqld app, rendered with smol-toml so quoting is always valid TOML. */
 export function renderSqldFlyToml(a: SqldFilesArgs): string {
   const groups = a.hasReplicas ? ["primary", "replica"] : ["primary"];
-  const processes: Record<string, string> = { primary: primaryProcessArgs(Boolean(a.backups)).join(" ") };
-  if (a.hasReplicas) processes.replica = replicaProcessArgs(a.app).join(" ");
+  const maxActive = a.maxActiveNamespaces ?? SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES;
+  const processes: Record<string, string> = { primary: primaryProcessArgs(Boolean(a.backups), maxActive).join(" ") };
+  if (a.hasReplicas) processes.replica = replicaProcessArgs(a.app, maxActive).join(" ");
   const vms = [{ size: a.primaryVm.size, memory: `${a.primaryVm.memoryMb}mb`, processes: ["primary"] }];
   if (a.hasReplicas && a.replicaVm) vms.push({ size: a.replicaVm.size, memory: `${a.replicaVm.memoryMb}mb`, processes: ["replica"] });
   const env: Record<string, string> = { RUST_LOG: "info" };

@@ -51,6 +51,7 @@ const cases: Case[] = [
   ["namespace starting with dash", (c) => (c.tenants = ["ok", "-bad"]), "libsql-stack:tenants[1]", /not a valid namespace name/],
   ["namespace too long", (c) => (c.tenants = ["a".repeat(64)]), "libsql-stack:tenants[0]", /not a valid namespace name/],
   ["duplicate namespace", (c) => (c.tenants = ["acme", "acme"]), "libsql-stack:tenants[1]", /listed twice/],
+  ["max active namespaces below tenants + default", (c) => ((c.sqld as Record<string, unknown>).maxActiveNamespaces = 1), "libsql-stack:sqld.maxActiveNamespaces", /1 is below the \d+ namespaces .* at least \d+/],
   ["auto stop with replicas", (c) => ((c.sqld as Record<string, unknown>).autoStop = "stop"), "libsql-stack:sqld.autoStop", /replica/],
   [
     "api bluegreen without health check",
