@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine binaries pinned by tools/go.mod into .engine/bin (ignored by git) and prints that folder.
+# Idempotent: a stamp file records what the binaries were built from (go.mod, go.sum, Go version, this script);
+# when it matches, nothing is rebuilt. A user with a Pulumi CLI on PATH needs none of this (see docs/engine.md).
+#
+# Usage: scripts/build-engine.sh [--force]
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools_dir="$repo_root/tools"
+engine_dir="${ENGINE_DIR:-$repo_root/.engine}"
+bin_dir="$engine_dir/bin"
+stamp_file="$engine_dir/stamp"
+
+command -v go >/dev/null || { echo "build-engine: 'go' not found on PATH; install Go >= 1.24 (tool directives)" >&2; exit 1; }
+
+# The CLI must be the version of the Node.js SDK the program runs with (package-lock.json), else the engine and
+# the SDK disagree on protocol features. tools/go.mod pins it; this check catches an SDK bump without a tools bump.
+module_version() { # $1 = module path; prints the version tools/go.mod requires
+  (cd "$tools_dir" && go list -m -f '{{.Version}}' "$1")
+}
+npm_version() { # $1 = npm package; prints the installed version (needs `npm ci` first)
+  node -p "require('$repo_root/node_modules/$1/package.json').version"
+}
+cli_version="$(module_version github.com/pulumi/pulumi/pkg/v3)"
+sdk_version="v$(npm_version @pulumi/pulumi)"
+if [[ "$cli_version" != "$sdk_version" ]]; then
+  echo "build-engine: tools/go.mod pins pulumi/pkg $cli_version but node_modules/@pulumi/pulumi is $sdk_version;" \
+    "run: (cd tools && GONOSUMDB=github.com/pulumi/pulumi/pkg/v3 go get -tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$sdk_version)" >&2
+  exit 1
+fi
+
+stamp="$(cat "$tools_dir/go.mod" "$tools_dir/go.sum" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1) $(go env GOVERSION)"
+if [[ "${1:-}" != "--force" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$bin_dir/pulumi" ]]; then
+  echo "build-engine: up to date (pulumi $cli_version)" >&2
+  echo "$bin_dir"
+  exit 0
+fi
+
+mkdir -p "$bin_dir"
+rm -f "$stamp_file"
+# The proxy's checksum database has no entry for pulumi/pkg/v3 releases; go.sum (committed) pins its hash instead.
+export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi/pulumi/pkg/v3"
+export GOFLAGS="${GOFLAGS:-} -mod=readonly -trimpath"
+export CGO_ENABLED=0
+echo "build-engine: building pulumi $cli_version into $bin_dir (takes minutes on a cold Go cache)" >&2
+# nice: the build is long and CPU-bound; other work on the machine stays responsive.
+(cd "$tools_dir" && nice -n 19 go build -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version" \
+  -o "$bin_dir/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+
+echo "$stamp" >"$stamp_file"
+echo "$bin_dir"
