@@ -9,10 +9,18 @@ import { join } from "node:path";
 import { sqldBinary } from "./binary";
 
 const started = new Set<ChildProcess>();
-// A test run that dies must not leave servers behind: end every process this module started, by PID.
-process.once("exit", () => {
-  for (const child of started) if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGKILL");
-});
+// A test run that dies must not leave servers behind: end every process this module started, by PID. Also on
+// SIGTERM/SIGINT/SIGHUP, which end a test worker without an "exit" event (a clean CI run once left two sqld behind).
+function killStarted(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, "SIGKILL");
+}
+process.once("exit", killStarted);
+for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130], ["SIGHUP", 129]] as const) {
+  process.once(signal, () => {
+    killStarted();
+    process.exit(code);
+  });
+}
 
 /** A free TCP port on 127.0.0.1 (the OS picks; the port is released before sqld binds it). */
 export function freePort(): Promise<number> {
