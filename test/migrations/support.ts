@@ -2,12 +2,12 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createClient, type Client } from "@libsql/client";
+import type { Client } from "@libsql/client";
 import { readMigrationDir, type MigrationFile } from "../../infra/migrations/files";
 import type { MigrationTarget, MigratorOptions } from "../../infra/migrations/migrator";
-import { fetchWithNamespace, NAMESPACE_HEADER } from "../../worker/db";
-import { mintScopedToken } from "../../worker/jwt";
+import { NAMESPACE_HEADER } from "../../worker/db";
 import type { LocalSqldCluster } from "../support/sqld/cluster";
+import { scopedToken, tenantClientOn } from "../support/sqld/tenant-client";
 
 export const ROOT = resolve(__dirname, "../..");
 export const EXAMPLE_TENANT_DIR = join(ROOT, "examples/migrations/tenant");
@@ -32,16 +32,14 @@ export const targets = (namespaces: string[], files: MigrationFile[]): Migration
 export function selfHostedOptions(cluster: LocalSqldCluster, extra: Partial<MigratorOptions> = {}): MigratorOptions {
   return {
     url: cluster.primary.httpUrl,
-    authToken: async (tenant, access) =>
-      (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access, ttlSeconds: 300, nowSeconds: Math.floor(Date.now() / 1000) })).token,
+    authToken: (tenant, access) => scopedToken(cluster.keys.privateKeyPem, tenant, access),
     ...extra,
   };
 }
 
 /** A client for checking a namespace's contents directly (not through the migrator). */
 export async function namespaceClient(cluster: LocalSqldCluster, namespace: string): Promise<Client> {
-  const token = (await mintScopedToken(cluster.keys.privateKeyPem, { tenant: namespace, access: "rw", ttlSeconds: 300, nowSeconds: Math.floor(Date.now() / 1000) })).token;
-  return createClient({ url: cluster.primary.httpUrl, authToken: token, fetch: fetchWithNamespace(namespace) });
+  return tenantClientOn(cluster, cluster.primary, namespace);
 }
 
 export async function tablesOf(cluster: LocalSqldCluster, namespace: string): Promise<string[]> {

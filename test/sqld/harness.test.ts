@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "@libsql/client";
 import { fetchWithNamespace } from "../../worker/db";
-import { mintScopedToken } from "../../worker/jwt";
 import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
 import { processCommand, readFlyToml } from "../support/sqld/machine";
+import { scopedToken } from "../support/sqld/tenant-client";
 
 let cluster: LocalSqldCluster & { flyToml: string };
 beforeAll(async () => {
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => cluster?.close());
 
 async function rwToken(tenant: string): Promise<string> {
-  return (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access: "rw", ttlSeconds: 300, nowSeconds: Date.now() / 1000 })).token;
+  return scopedToken(cluster.keys.privateKeyPem, tenant, "rw");
 }
 
 describe("real sqld started from the dev stack's fly.toml", () => {

@@ -5,16 +5,14 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
-import { fetchWithNamespace } from "../../worker/db";
-import { mintScopedToken } from "../../worker/jwt";
 import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 import { runShell as run } from "../support/run-process";
 import { startStackSqld, type LocalSqldCluster, type SqldMachine } from "../support/sqld/cluster";
 import { adminProxyTargets, deployOnFakeFly } from "../support/sqld/fake-fly-app";
 import { freePort } from "../support/sqld/process";
+import { tenantClientOn } from "../support/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 let fly: FakeFlyEnv;
@@ -39,8 +37,7 @@ const loopLines = (m: SqldMachine) => (readFileSync(m.process.options.logFile, "
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function clientFor(m: SqldMachine, tenant: string) {
-  const { token } = await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access: "rw", ttlSeconds: 300, nowSeconds: Date.now() / 1000 });
-  return createClient({ url: m.httpUrl, authToken: token, fetch: fetchWithNamespace(tenant) });
+  return tenantClientOn(cluster, m, tenant);
 }
 
 beforeEach(async () => {

@@ -4,11 +4,9 @@
  * http check while writes and first reads of a namespace wait for the primary. The README's "Operations" section
  * documents this limitation; this test proves the behaviour it describes.
  */
-import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchWithNamespace } from "../../worker/db";
-import { mintScopedToken } from "../../worker/jwt";
 import { startStackSqld, type SqldMachine } from "../support/sqld/cluster";
+import { tenantClientOn } from "../support/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 beforeAll(async () => {
@@ -19,9 +17,7 @@ afterAll(() => cluster?.close());
 
 /** A client whose every request gives up after `ms` (sqld itself keeps waiting for the primary). */
 async function clientFor(m: SqldMachine, tenant: string, ms: number) {
-  const { token } = await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access: "rw", ttlSeconds: 300, nowSeconds: Date.now() / 1000 });
-  const withNamespace = fetchWithNamespace(tenant);
-  return createClient({ url: m.httpUrl, authToken: token, fetch: (input: RequestInfo | URL, init?: RequestInit) => withNamespace(input, { ...init, signal: AbortSignal.timeout(ms) }) });
+  return tenantClientOn(cluster, m, tenant, { timeoutMs: ms });
 }
 
 describe("a replica that lost its primary (real sqld)", () => {

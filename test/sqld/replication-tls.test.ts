@@ -7,16 +7,14 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICATION_TLS_PROFILE as P } from "../../infra/auth/replication-tls";
 import { REPLICATION_TLS_FILES as F } from "../../infra/sqld/files";
 import { planStack } from "../support/plan";
-import { fetchWithNamespace } from "../../worker/db";
-import { mintScopedToken } from "../../worker/jwt";
 import { startStackSqld, type SqldMachine } from "../support/sqld/cluster";
 import { processCommand, readFlyToml } from "../support/sqld/machine";
 import { makeTestReplicationTls, replicationTlsSecrets, type TestReplicationTls } from "../support/sqld/tls";
+import { tenantClientOn } from "../support/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 let otherCa: TestReplicationTls;
@@ -28,10 +26,7 @@ beforeAll(async () => {
 afterAll(() => cluster?.close());
 
 async function clientFor(m: SqldMachine, timeoutMs?: number) {
-  const { token } = await mintScopedToken(cluster.keys.privateKeyPem, { tenant: "acme", access: "rw", ttlSeconds: 300, nowSeconds: Date.now() / 1000 });
-  const withNamespace = fetchWithNamespace("acme");
-  const fetchFn = (input: RequestInfo | URL, init?: RequestInit) => withNamespace(input, timeoutMs ? { ...init, signal: AbortSignal.timeout(timeoutMs) } : init);
-  return createClient({ url: m.httpUrl, authToken: token, fetch: fetchFn });
+  return tenantClientOn(cluster, m, "acme", { timeoutMs });
 }
 
 /** One gRPC-shaped HTTP/2 request to the primary's replication port; resolves with the status or the TLS error. */

@@ -2,11 +2,10 @@
  * Replication on real sqld, started from the prod stack's fly.toml (primary + 2 replicas pointed at it through the
  * name the fly.toml uses). Lag is measured in bench/replication.ts, not asserted here.
  */
-import { createClient, type Client } from "@libsql/client";
+import { type Client } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchWithNamespace } from "../../worker/db";
-import { mintScopedToken } from "../../worker/jwt";
 import { startStackSqld, type SqldMachine } from "../support/sqld/cluster";
+import { tenantClientOn } from "../support/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 const clients: Client[] = [];
@@ -19,8 +18,7 @@ afterAll(async () => {
 });
 
 async function clientFor(m: SqldMachine, tenant: string): Promise<Client> {
-  const { token } = await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access: "rw", ttlSeconds: 300, nowSeconds: Date.now() / 1000 });
-  const client = createClient({ url: m.httpUrl, authToken: token, fetch: fetchWithNamespace(tenant) });
+  const client = await tenantClientOn(cluster, m, tenant);
   clients.push(client);
   return client;
 }

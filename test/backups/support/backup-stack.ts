@@ -5,16 +5,15 @@
  */
 import { rmSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { createClient, type Client } from "@libsql/client";
+import { type Client } from "@libsql/client";
 import { BACKUP_SECRET_NAMES } from "../../../infra/sqld/files";
 import { secretImportLines } from "../../../policy/lib/shell";
 import { runPlan } from "../../../scripts/lib/plan-runner";
 import { defineStack } from "../../../stacks/program";
-import { fetchWithNamespace } from "../../../worker/db";
-import { mintScopedToken } from "../../../worker/jwt";
 import { stackConfigWith } from "../../support/plan";
 import { startStackSqld, type LocalSqldCluster } from "../../support/sqld/cluster";
 import { S3RVER_CREDENTIALS, type LocalS3 } from "./s3";
+import { tenantClientOn } from "../../support/sqld/tenant-client";
 
 export type BackupCluster = Awaited<ReturnType<typeof startStackSqld>>;
 
@@ -86,8 +85,7 @@ export async function createTenant(cluster: LocalSqldCluster, tenant: string): P
 
 /** A client for one tenant on the primary, with a token scoped to it (what the gateway would send). */
 export async function tenantClient(cluster: LocalSqldCluster, tenant: string): Promise<Client> {
-  const { token } = await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access: "rw", ttlSeconds: 3600, nowSeconds: Date.now() / 1000 });
-  return createClient({ url: cluster.primary.httpUrl, authToken: token, fetch: fetchWithNamespace(tenant) });
+  return tenantClientOn(cluster, cluster.primary, tenant, { ttlSeconds: 3600 });
 }
 
 /** Ids present in a tenant's table `t` (id integer primary key). */

@@ -7,7 +7,7 @@ import { createClient, type Client } from "@libsql/client";
 import type { Access } from "../../../worker/claims";
 import { fetchWithNamespace } from "../../../worker/db";
 import { mintScopedToken } from "../../../worker/jwt";
-import type { LocalSqldCluster } from "./cluster";
+import type { LocalSqldCluster, SqldMachine } from "./cluster";
 
 /** Creates each namespace on the primary (replicas answer 404 to create); throws on anything but 200. */
 export async function createNamespaces(cluster: LocalSqldCluster, names: string[]): Promise<void> {
@@ -22,9 +22,23 @@ export async function scopedToken(privateKeyPem: string, tenant: string, access:
   return (await mintScopedToken(privateKeyPem, { tenant, access, ttlSeconds, nowSeconds: Math.floor(Date.now() / 1000) })).token;
 }
 
-/** @libsql/client (Node build) on one namespace of the sqld at `url`. */
-export function namespaceClient(url: string, namespace: string, authToken: string | undefined): Client {
-  return createClient({ url, authToken, intMode: "number", fetch: fetchWithNamespace(namespace) });
+/** @libsql/client (Node build) on one namespace of the sqld at `url`; each request gives up after `timeoutMs` if set. */
+export function namespaceClient(url: string, namespace: string, authToken: string | undefined, timeoutMs?: number): Client {
+  const withNamespace = fetchWithNamespace(namespace);
+  const fetch =
+    timeoutMs === undefined ? withNamespace : (input: RequestInfo | URL, init?: RequestInit) => withNamespace(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  return createClient({ url, authToken, intMode: "number", fetch });
+}
+
+/** A client for one tenant on one machine of `cluster`, with a token scoped to that tenant as the gateway mints it. */
+export async function tenantClientOn(
+  cluster: LocalSqldCluster,
+  machine: SqldMachine,
+  tenant: string,
+  options: { access?: Access; ttlSeconds?: number; timeoutMs?: number } = {},
+): Promise<Client> {
+  const token = await scopedToken(cluster.keys.privateKeyPem, tenant, options.access ?? "rw", options.ttlSeconds);
+  return namespaceClient(machine.httpUrl, tenant, token, options.timeoutMs);
 }
 
 export interface PipelineReply {
