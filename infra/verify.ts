@@ -16,13 +16,22 @@ export interface VerifyDatabaseArgs {
 }
 
 /**
+ * How the database scripts (scripts/verify-database.ts, scripts/migrate.ts) get their credentials: the signing key
+ * (self-hosted: they mint short-lived scoped tokens) or the database token (managed), each only as a secret env var.
+ */
+export function databaseCredentialEnv(signingKey: pulumi.Input<string> | undefined, authToken: pulumi.Input<string> | undefined): Record<string, pulumi.Input<string>> {
+  const environment: Record<string, pulumi.Input<string>> = {};
+  if (signingKey !== undefined) environment.JWT_PRIVATE_KEY = pulumi.secret(signingKey);
+  if (authToken !== undefined) environment.DATABASE_AUTH_TOKEN = pulumi.secret(authToken);
+  return environment;
+}
+
+/**
  * Post-deploy verification: one real query through @libsql/client (scripts/verify-database.ts). If the
  * database does not answer, the Command fails and so does `pulumi up`.
  */
 export function verifyDatabase(name: string, args: VerifyDatabaseArgs): local.Command {
-  const environment: Record<string, pulumi.Input<string>> = { DATABASE_URL: args.url, NAMESPACE: args.namespace };
-  if (args.signingKey !== undefined) environment.JWT_PRIVATE_KEY = pulumi.secret(args.signingKey);
-  if (args.authToken !== undefined) environment.DATABASE_AUTH_TOKEN = pulumi.secret(args.authToken);
+  const environment = { DATABASE_URL: args.url, NAMESPACE: args.namespace, ...databaseCredentialEnv(args.signingKey, args.authToken) };
   return new local.Command(
     name,
     {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
 import type { MigrationPlan } from "./sets";
+import { databaseCredentialEnv } from "../verify";
 
 /** What the Command hands scripts/migrate.ts in MIGRATION_PLAN: no SQL (the script reads the files), only hashes. */
 export interface PlannedMigrations {
@@ -37,12 +38,11 @@ export interface MigrationsCommandArgs {
  * again (an update re-runs `create`, which is idempotent). Secrets reach the script only through its environment.
  */
 export function migrationsCommand(name: string, args: MigrationsCommandArgs): local.Command {
-  const environment: Record<string, pulumi.Input<string>> = {
+  const environment = {
     DATABASE_URL: args.url,
     MIGRATION_PLAN: JSON.stringify(plannedMigrations(args.plan, args.mode)),
+    ...databaseCredentialEnv(args.signingKey, args.authToken),
   };
-  if (args.signingKey !== undefined) environment.JWT_PRIVATE_KEY = pulumi.secret(args.signingKey);
-  if (args.authToken !== undefined) environment.DATABASE_AUTH_TOKEN = pulumi.secret(args.authToken);
   return new local.Command(
     name,
     {
