@@ -13,7 +13,7 @@ import type { MigrationFile } from "../infra/migrations/files";
 import { sha256Hex } from "../infra/migrations/files";
 import { mapBounded, migrate, type MigratorOptions } from "../infra/migrations/migrator";
 import { mintScopedToken } from "../worker/jwt";
-import { startStackSqld } from "../test/support/sqld/cluster";
+import { startStackSqld, withEnv } from "../test/support/sqld/cluster";
 
 function file(id: number, sql: string): MigrationFile {
   const name = `${String(id).padStart(4, "0")}_bench_${id}.sql`;
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const levels = values.levels!.split(",").map(Number);
   // sqld's namespace cache (--max-active-namespaces, default 100); the stack does not set it.
   const maxActive = values["max-active-namespaces"];
-  const cluster = await startStackSqld("dev", {}, maxActive ? { extraEnv: { SQLD_MAX_ACTIVE_NAMESPACES: maxActive } } : {});
+  const cluster = await startStackSqld("dev", {}, maxActive ? { editFlyToml: (toml) => withEnv(toml, { SQLD_MAX_ACTIVE_NAMESPACES: maxActive }) } : {});
   try {
     const namespaces = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(5, "0")}`);
     const createStarted = performance.now();

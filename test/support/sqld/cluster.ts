@@ -131,7 +131,8 @@ export async function startSqldCluster(o: ClusterOptions): Promise<LocalSqldClus
   }
 }
 
-function withEnv(flyToml: string, extra: Record<string, string>): string {
+/** fly.toml with extra `[env]` entries: for settings the stack does not render (experiments, benchmarks). */
+export function withEnv(flyToml: string, extra: Record<string, string>): string {
   const doc = parseToml(flyToml) as { env?: Record<string, string> };
   doc.env = { ...doc.env, ...extra };
   return stringifyToml(doc);
@@ -155,18 +156,15 @@ export async function startStackSqld(
     extraSecrets?: Record<string, string>;
     keys?: TestKeys;
     tls?: TestReplicationTls;
-    /** Variables the stack does not set (yet), added to fly.toml's [env]: for experiments such as benchmarks. */
-    extraEnv?: Record<string, string>;
     /** @default Pulumi.<stack>.yaml */
     file?: string;
-    /** Reproduce an earlier rendering: edit the planned fly.toml before it runs (e.g. drop a flag). */
+    /** Edit the planned fly.toml before it runs: reproduce an earlier rendering (drop a flag), or add [env] with withEnv. */
     editFlyToml?: (flyToml: string) => string;
   } & Pick<ClusterOptions, "paths" | "prepare"> = {},
 ): Promise<LocalSqldCluster & { flyToml: string; plan: Plan; secrets: Record<string, string>; tls: TestReplicationTls }> {
   const plan = await planStack(stack, overrides, options.file);
   const planned = String((byName(plan, "sqld-deploy").inputs.environment as Record<string, unknown>).FLY_TOML);
-  const withExtraEnv = options.extraEnv ? withEnv(planned, options.extraEnv) : planned;
-  const flyToml = options.editFlyToml ? options.editFlyToml(withExtraEnv) : withExtraEnv;
+  const flyToml = options.editFlyToml ? options.editFlyToml(planned) : planned;
   const keys = options.keys ?? generateTestKeys();
   const tls = options.tls ?? (await makeTestReplicationTls());
   const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...replicationTlsSecrets(tls), ...options.extraSecrets };
