@@ -17,16 +17,25 @@ export interface PlannedCommand {
   stdin?: string;
 }
 
-/** The plan's Commands named by `include`, with test values for secret stdin (`[secret]` in a plan). */
-export function flyCommandsOf(plan: Plan, include: (name: string) => boolean): PlannedCommand[] {
+/**
+ * The plan's Commands named by `include`. A secret stdin (`[secret]` in a plan) gets NAME=VALUE lines for the names
+ * its delete script unsets: the value from `secretValues`, or a test value when none is given.
+ */
+export function flyCommandsOf(plan: Plan, include: (name: string) => boolean, secretValues?: Record<string, string>): PlannedCommand[] {
   const commands = plan.resources.filter((r) => r.type === "command:local:Command" && include(r.name));
   const names = new Set(commands.map((c) => c.name));
+  const secretValueOf = (name: string, i: number) => {
+    if (!secretValues) return `test-value-${i}`;
+    const value = secretValues[name];
+    if (value === undefined) throw new Error(`the plan sets secret ${name}, which has no value here`);
+    return value;
+  };
   return commands.map((r: PlannedResource) => {
     const inputs = r.inputs as { create: string; delete?: string; environment?: Record<string, string>; stdin?: string };
     let stdin = inputs.stdin;
     if (stdin === "[secret]") {
       if (!inputs.delete) throw new Error(`${r.name}: a secret stdin without a delete script to read the names from`);
-      stdin = secretNamesOf(inputs.delete).map((n, i) => `${n}=test-value-${i}`).join("\n") + "\n";
+      stdin = secretNamesOf(inputs.delete).map((n, i) => `${n}=${secretValueOf(n, i)}`).join("\n") + "\n";
     }
     for (const [k, v] of Object.entries(inputs.environment ?? {})) {
       if (v === "[secret]") throw new Error(`${r.name}: environment ${k} is secret; this runner has no test value for it`);

@@ -4,7 +4,8 @@
  * maps every started machine to the local process of the same process group and region, so the fake's
  * `fly proxy` (test/doubles/fake-fly/lib/proxy.js) reaches a real sqld port for the 6PN name it resolves.
  */
-import type { Plan, PlannedResource } from "../../../scripts/lib/plan-runner";
+import type { Plan } from "../../../scripts/lib/plan-runner";
+import { flyCommandsOf, inDependencyOrder } from "../../fly/support/run-commands";
 import { runScriptOk, type FakeFlyEnv } from "../../doubles/fake-fly/harness";
 import type { LocalSqldCluster, SqldMachine } from "./cluster";
 
@@ -16,29 +17,13 @@ export interface FakeFlyMachine {
   private_ip: string;
 }
 
-/** Commands of the plan whose name starts with `prefix`, in an order where dependencies come first. */
-function commandsInOrder(plan: Plan, prefix: string, skip: string[]): PlannedResource[] {
-  const wanted = plan.resources.filter((r) => r.type.startsWith("command:") && r.name.startsWith(prefix) && !skip.includes(r.name));
-  const names = new Set(wanted.map((r) => r.name));
-  const done = new Set<string>();
-  const ordered: PlannedResource[] = [];
-  while (ordered.length < wanted.length) {
-    const ready = wanted.filter((r) => !done.has(r.name) && r.dependsOn.every((d) => !names.has(d) || done.has(d)));
-    if (ready.length === 0) throw new Error(`dependency cycle among ${[...names].join(", ")}`);
-    for (const r of ready) (done.add(r.name), ordered.push(r));
-  }
-  return ordered;
-}
-
 /**
  * Create the stack's sqld app on the fake fly (every `sqld-*` Command but `skip`), the secrets Command fed the
  * given values on stdin. Returns the fake's machines of the app.
  */
 export function deployOnFakeFly(plan: Plan, fly: FakeFlyEnv, app: string, secrets: Record<string, string>, skip = ["sqld-namespaces"]): FakeFlyMachine[] {
-  for (const r of commandsInOrder(plan, "sqld-", skip)) {
-    const environment = (r.inputs.environment ?? {}) as Record<string, string>;
-    const stdin = r.inputs.stdin === undefined ? undefined : Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join("");
-    runScriptOk(String(r.inputs.create), { env: { ...fly.env, ...environment }, stdin });
+  for (const c of inDependencyOrder(flyCommandsOf(plan, (name) => name.startsWith("sqld-") && !skip.includes(name), secrets))) {
+    runScriptOk(c.create, { env: { ...fly.env, ...c.environment }, stdin: c.stdin });
   }
   return fakeMachines(fly, app);
 }
