@@ -47,28 +47,18 @@ export function tursoEnvironment(apiToken: pulumi.Input<string> | undefined): pu
   return apiToken === undefined ? undefined : { TURSO_API_TOKEN: pulumi.secret(apiToken) };
 }
 
-/** The three script sets, with the component's defaults applied; validates every argument. */
+/** The script sets, with the component's defaults applied; validates every argument. */
 export function tursoScripts(args: TursoDatabaseArgs): { group: TursoScripts; database: TursoScripts; token: TursoScripts; readToken: TursoScripts } {
   const group = args.group ?? "default";
   const allowDeletion = args.allowDeletion ?? false;
+  const tokenScripts = (authorization: TursoTokenAuthorization | undefined) =>
+    databaseTokenScripts({ org: args.org, database: args.database, authorization, expiration: args.tokenExpiration, rotation: args.tokenRotation ?? "1" });
   return {
-    // Read-only: the gateway's read mode is only a transaction mode, which does not stop writes.
-    readToken: databaseTokenScripts({
-      org: args.org,
-      database: args.database,
-      authorization: "read-only",
-      expiration: args.tokenExpiration,
-      rotation: args.tokenRotation ?? "1",
-    }),
     group: groupScripts({ org: args.org, group, location: args.location, allowDeletion }),
     database: databaseScripts({ org: args.org, database: args.database, group, allowDeletion }),
-    token: databaseTokenScripts({
-      org: args.org,
-      database: args.database,
-      authorization: args.tokenAuthorization,
-      expiration: args.tokenExpiration,
-      rotation: args.tokenRotation ?? "1",
-    }),
+    token: tokenScripts(args.tokenAuthorization),
+    // Read-only: the gateway's read mode is only a transaction mode, which does not stop writes.
+    readToken: tokenScripts("read-only"),
   };
 }
 
@@ -109,24 +99,21 @@ export class TursoDatabase extends pulumi.ComponentResource {
     });
     // `update` re-prints the previous token unless the rotation key changed, so only a new tokenRotation
     // (or another database/authorization/expiration) mints a token; the trigger makes that change visible.
-    const tokenCommand = scriptCommand(
-      `${name}-token`,
-      { scripts: scripts.token, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? "1"] },
-      { parent: this, dependsOn: [databaseCommand] },
-    );
-
-    const readTokenCommand = scriptCommand(
-      `${name}-read-token`,
-      { scripts: scripts.readToken, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? "1"] },
-      { parent: this, dependsOn: [databaseCommand] },
-    );
+    const tokenOf = (suffix: string, tokenScripts: TursoScripts) => {
+      const command = scriptCommand(
+        `${name}-${suffix}`,
+        { scripts: tokenScripts, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? "1"] },
+        { parent: this, dependsOn: [databaseCommand] },
+      );
+      return pulumi.secret(command.stdout.apply((stdout) => parseTokenStdout(stdout).jwt));
+    };
 
     const database = databaseCommand.stdout.apply(parseDatabaseStdout);
     this.url = database.url;
     this.hostname = database.hostname;
     this.dbId = database.dbId;
-    this.token = pulumi.secret(tokenCommand.stdout.apply((stdout) => parseTokenStdout(stdout).jwt));
-    this.readToken = pulumi.secret(readTokenCommand.stdout.apply((stdout) => parseTokenStdout(stdout).jwt));
+    this.token = tokenOf("token", scripts.token);
+    this.readToken = tokenOf("read-token", scripts.readToken);
 
     this.registerOutputs({ url: this.url, hostname: this.hostname, dbId: this.dbId, token: this.token });
   }
