@@ -44,6 +44,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
     org: fly.org,
     image: sqld.image,
     tag: sqld.tag,
+    publicUrl: sqld.publicUrl,
     regions: config.regions,
     strategy: config.deploy.sqld.strategy as "rolling" | "immediate",
     waitTimeout: config.deploy.sqld.waitTimeout,

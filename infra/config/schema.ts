@@ -2,6 +2,7 @@ import { z } from "zod";
 import { FLY_APP_PATTERN } from "../fly/scripts/validate";
 import { TURSO_NAME_PATTERN } from "../turso/scripts";
 import { FLY_VM_SIZES } from "./fly-regions";
+import { sqldPublicUrlProblem } from "./public-url";
 
 /**
  * The shape of one stack's config (`libsql-stack:<key>` in Pulumi.<stack>.yaml).
@@ -98,6 +99,15 @@ function schemaFor(ctx: StackContext) {
          * rounded up to a multiple of 500 (so adding one tenant rarely changes fly.toml)
          */
         maxActiveNamespaces: z.number().int().min(1).max(1_000_000).optional(),
+        /**
+         * Where sqld answers from outside Fly: the gateway Worker, the verify and the migrations Commands use it.
+         * Set it when sqld sits behind your own hostname (`fly certs add db.example.com`) or another front door.
+         * Must be https; plain http only on a loopback host (127.0.0.1, localhost, [::1]), since tokens travel in it.
+         * @default "https://<fly.app>.fly.dev"
+         */
+        publicUrl: z
+          .string()
+          .refine((url) => sqldPublicUrlProblem(url) === undefined, { error: (issue) => sqldPublicUrlProblem(String(issue.input)) }).optional(),
       })
       .optional(),
     /** Tenant namespaces created in sqld (one database each). @default [] */

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { normalizeOrigin } from "../config/public-url";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
@@ -46,6 +47,8 @@ export interface SqldClusterArgs {
   maxActiveNamespaces?: number;
   /** Bottomless WAL backups to S3-compatible storage. */
   backups?: SqldBackupArgs;
+  /** Origin where sqld answers from outside Fly (own hostname via `fly certs`). @default "https://<app>.fly.dev" */
+  publicUrl?: string;
 }
 
 /**
@@ -156,7 +159,7 @@ export class SqldCluster extends pulumi.ComponentResource {
     const ips = scriptCommand(`${name}-ips`, { scripts: ipScripts({ app: args.app }) }, { parent: this, dependsOn: [deploy] });
 
     this.appName = pulumi.output(args.app);
-    this.publicUrl = pulumi.output(`https://${args.app}.fly.dev`);
+    this.publicUrl = pulumi.output(args.publicUrl ? normalizeOrigin(args.publicUrl) : `https://${args.app}.fly.dev`);
     this.privateUrl = pulumi.output(`http://${args.app}.internal:${SQLD_HTTP_PORT}`);
     this.ready = [...scales, ips];
     this.registerOutputs({ publicUrl: this.publicUrl, privateUrl: this.privateUrl, appName: this.appName });

@@ -18,6 +18,9 @@ type Case = [title: string, mutate: (c: Record<string, unknown>) => void, key: s
 const regions = (c: Record<string, unknown>) => c.regions as Record<string, unknown>[];
 
 const cases: Case[] = [
+  ["sqld.publicUrl over http", (c) => ((c.sqld as Record<string, unknown>).publicUrl = "http://db.example.com"), "libsql-stack:sqld.publicUrl", /must use https/],
+  ["sqld.publicUrl with a path", (c) => ((c.sqld as Record<string, unknown>).publicUrl = "https://db.example.com/v2"), "libsql-stack:sqld.publicUrl", /origin only/],
+  ["sqld.publicUrl not a URL", (c) => ((c.sqld as Record<string, unknown>).publicUrl = "db.example.com"), "libsql-stack:sqld.publicUrl", /not a URL/],
   ["unknown mode", (c) => (c.mode = "hybrid"), "libsql-stack:mode", /self-hosted|managed/],
   ["missing mode", (c) => delete c.mode, "libsql-stack:mode", /required/],
   ["unknown top-level key", (c) => (c.regoins = []), "libsql-stack:regoins", /not a known setting/],
