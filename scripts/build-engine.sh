@@ -30,8 +30,9 @@ if [[ "$cli_version" != "$sdk_version" ]]; then
   exit 1
 fi
 
-stamp="$(cat "$tools_dir/go.mod" "$tools_dir/go.sum" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1) $(go env GOVERSION)"
-if [[ "${1:-}" != "--force" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$bin_dir/pulumi" ]]; then
+host_dir="$tools_dir/nodejs-host"
+stamp="$(cat "$tools_dir/go.mod" "$tools_dir/go.sum" "$host_dir/go.mod" "$host_dir/go.sum" "$host_dir"/langhost/*.go "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1) $(go env GOVERSION)"
+if [[ "${1:-}" != "--force" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" ]]; then
   echo "build-engine: up to date (pulumi $cli_version)" >&2
   echo "$bin_dir"
   exit 0
@@ -41,12 +42,19 @@ mkdir -p "$bin_dir"
 rm -f "$stamp_file"
 # The proxy's checksum database has no entry for pulumi/pkg/v3 releases; go.sum (committed) pins its hash instead.
 export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi/pulumi/pkg/v3"
+# Module downloads only through the proxy; no toolchain switch (tools/nodejs-host says go 1.24, any newer Go builds it).
+export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:-} -mod=readonly -trimpath"
 export CGO_ENABLED=0
 echo "build-engine: building pulumi $cli_version into $bin_dir (takes minutes on a cold Go cache)" >&2
 # nice: the build is long and CPU-bound; other work on the machine stays responsive.
 (cd "$tools_dir" && nice -n 19 go build -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version" \
   -o "$bin_dir/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+# The Node.js language host (tools/nodejs-host/go.mod explains v3.68.0) and the front that adds RunPlugin for
+# policy packs (tools/nodejs-host/langhost/main.go explains why); the engine finds both next to `pulumi`.
+(cd "$host_dir" && nice -n 19 go build -ldflags "-s -w" -o "$bin_dir/pulumi-language-nodejs-v3.68.0" \
+  github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
+(cd "$host_dir" && nice -n 19 go build -ldflags "-s -w" -o "$bin_dir/pulumi-language-nodejs" ./langhost)
 
 echo "$stamp" >"$stamp_file"
 echo "$bin_dir"
