@@ -1,0 +1,134 @@
+/**
+ * `npm run demo`: the whole stack on this machine, no cloud account. The real Pulumi engine (scripts/build-engine.sh)
+ * runs the real program; Fly.io is played by the project's fake flyctl whose machines are real sqld processes, and
+ * Cloudflare by local workerd (test/e2e/box). Everything listens on 127.0.0.1; state lives in .demo/.
+ *   npm run demo              bring it up (again: an `up` on the existing demo stack)
+ *   npm run demo -- --down    pulumi destroy, stop the local platform, remove .demo/
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Workspace, REPO_ROOT, engineBin } from "../test/e2e/support/workspace";
+import { repoStackConfig } from "../test/e2e/scenarios/dev";
+import { freePort } from "../test/support/sqld/process";
+
+const DEMO = path.join(REPO_ROOT, ".demo");
+const APP = "acme-sqld-demo";
+const STACK = "demo";
+const paths = { fly: path.join(DEMO, "fly"), box: path.join(DEMO, "box"), settings: path.join(DEMO, "demo.json") };
+
+interface DemoSettings {
+  edgePort: number;
+  boxUrl: string;
+  boxPid: number;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--down")) return down();
+  ensureEngine();
+  fs.mkdirSync(DEMO, { recursive: true });
+  const settings = await ensureBox();
+  const ws = workspace(settings);
+  if (!fs.existsSync(path.join(ws.dir, `Pulumi.${STACK}.yaml`))) {
+    const dev = repoStackConfig("dev");
+    ws.writeStackConfig(STACK, { fly: { ...dev.fly, app: APP }, sqld: { ...dev.sqld, publicUrl: `http://127.0.0.1:${settings.edgePort}` } }, "dev");
+    await ws.initStack(STACK);
+  }
+  console.log("demo: pulumi up (first run takes a minute or two)…");
+  const up = await ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]);
+  process.stdout.write(up.stdout.slice(up.stdout.lastIndexOf("Outputs:")));
+  const out = await ws.outputs(STACK);
+  const worker = await fetch(`${settings.boxUrl}/workers/${repoStackConfig("dev").worker.accountId}/${String(out.gatewayScriptName)}`);
+  const { url } = (await worker.json()) as { url: string };
+  console.log(`
+demo: up in ${up.seconds.toFixed(0)} s. The gateway Worker runs in local workerd at ${url}
+      (its cloud URL would be ${String(out.gatewayUrl)}); sqld answers at http://127.0.0.1:${settings.edgePort}.
+
+Try a query (tenant "acme"; "globex" is another namespace):
+  KEY=$(cd ${path.relative(process.cwd(), ws.dir)} && PULUMI_CONFIG_PASSPHRASE=${ws.env.PULUMI_CONFIG_PASSPHRASE} PULUMI_HOME=${ws.env.PULUMI_HOME} PATH=${engineBin()}:$PATH pulumi stack output gatewayApiKey --show-secrets --stack ${STACK})
+  curl -s ${url}/v1/tenants/acme/query -H "Authorization: Bearer $KEY" \\
+    -d '{"statements":[{"sql":"create table if not exists notes (body text)"},{"sql":"insert into notes values (?)","args":["hello"]},{"sql":"select * from notes"}],"mode":"write"}'
+
+Remove everything: npm run demo -- --down`);
+}
+
+function ensureEngine(): void {
+  if (engineBin()) return;
+  console.log("demo: building the Pulumi engine from Go modules (scripts/build-engine.sh; ~12 min the first time)…");
+  const build = spawnSync(path.join(REPO_ROOT, "scripts/build-engine.sh"), { stdio: ["ignore", "ignore", "inherit"] });
+  if (build.status !== 0) throw new Error("scripts/build-engine.sh failed (needs Go ≥ 1.24 and the Go module proxy), or put a Pulumi CLI's folder in PULUMI_ENGINE_BIN");
+}
+
+/** The local platform (fake Fly + workerd) as a background process that outlives this command. */
+async function ensureBox(): Promise<DemoSettings> {
+  if (fs.existsSync(paths.settings)) {
+    const saved = JSON.parse(fs.readFileSync(paths.settings, "utf8")) as DemoSettings;
+    if (alive(saved.boxPid)) return saved;
+  }
+  const edgePort = await freePort();
+  fs.mkdirSync(paths.box, { recursive: true });
+  const log = fs.openSync(path.join(DEMO, "box.log"), "a");
+  const tsx = path.join(REPO_ROOT, "node_modules/tsx/dist/esm/index.mjs");
+  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "test/e2e/box/cli.ts"), "--root", paths.box, "--fly-state", paths.fly, "--edge", `${APP}=${edgePort}`], {
+    detached: true,
+    stdio: ["ignore", "pipe", log],
+  });
+  const boxUrl = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(seen);
+      if (match) resolve(match[0]);
+    });
+    child.once("exit", (code) => reject(new Error(`the local platform exited (${code}); see .demo/box.log`)));
+  });
+  child.stdout!.destroy();
+  child.unref();
+  const settings = { edgePort, boxUrl, boxPid: child.pid! };
+  fs.writeFileSync(paths.settings, JSON.stringify(settings, null, 2));
+  return settings;
+}
+
+function workspace(settings: DemoSettings): Workspace {
+  return Workspace.create(
+    STACK,
+    {
+      FAKE_FLY_STATE: paths.fly,
+      FLY_API_TOKEN: "demo-token-for-the-fake-fly",
+      LIBSQL_BOX_URL: settings.boxUrl,
+      CLOUDFLARE_API_URL: `${settings.boxUrl}/client/v4`,
+      CLOUDFLARE_API_TOKEN: "demo-token-for-the-local-cloudflare",
+    },
+    path.join(DEMO, "workspace"),
+  );
+}
+
+async function down(): Promise<void> {
+  if (!fs.existsSync(paths.settings)) {
+    console.log("demo: nothing to remove");
+    return;
+  }
+  const settings = JSON.parse(fs.readFileSync(paths.settings, "utf8")) as DemoSettings;
+  if (alive(settings.boxPid) && engineBin() && fs.existsSync(path.join(DEMO, "workspace/project"))) {
+    await workspace(settings).pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+  }
+  // Only the process this demo started (its PID is in .demo/demo.json); it stops its own sqld children.
+  if (alive(settings.boxPid)) process.kill(settings.boxPid, "SIGTERM");
+  for (let i = 0; i < 50 && alive(settings.boxPid); i++) await new Promise((r) => setTimeout(r, 100));
+  fs.rmSync(DEMO, { recursive: true, force: true });
+  console.log("demo: removed (stack destroyed, local platform stopped, .demo/ deleted)");
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+main().catch((err) => {
+  console.error(`demo: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});
