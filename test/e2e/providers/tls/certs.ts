@@ -125,7 +125,7 @@ async function createCertificate(args: {
   const names = [...args.dns.map((value) => ({ type: "dns" as const, value })), ...args.ips.map((value) => ({ type: "ip" as const, value })), ...args.uris.map((value) => ({ type: "url" as const, value }))];
   if (names.length > 0) exts.push(new x509.SubjectAlternativeNameExtension(names, false));
   const { keys, sign } = await cryptoKeys(args.signer);
-  const publicKey = createPublicKey(args.publicKey).export({ type: "spki", format: "der" });
+  const publicKey = args.publicKey.export({ type: "spki", format: "der" });
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: /^[89a-f]/.test(serialHex) ? `00${serialHex}` : serialHex,
     subject: args.subject,
