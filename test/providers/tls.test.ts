@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICATION_TLS_PROFILE as P } from "../../infra/auth/replication-tls";
 import { TLS_TYPES, tlsProvider as p } from "../e2e/providers/tls/provider";
 import { isSecret, reveal, UNKNOWN, type Props } from "../e2e/providers/random/wire";
@@ -44,14 +44,18 @@ async function replicationChain() {
   return { caKey, ca, server: await leaf(P.serverName, [P.serverName], P.serverUses), client: await leaf(P.clientCommonName, [], P.clientUses) };
 }
 
-const chain = await replicationChain();
-const material = {
-  caCertPem: plain(chain.ca, "certPem"),
-  serverCertPem: plain(chain.server.cert, "certPem"),
-  serverKeyPem: plain(chain.server.key, "privateKeyPemPkcs8"),
-  clientCertPem: plain(chain.client.cert, "certPem"),
-  clientKeyPem: plain(chain.client.key, "privateKeyPemPkcs8"),
-};
+let chain: Awaited<ReturnType<typeof replicationChain>>;
+let material: { caCertPem: string; serverCertPem: string; serverKeyPem: string; clientCertPem: string; clientKeyPem: string };
+beforeAll(async () => {
+  chain = await replicationChain();
+  material = {
+    caCertPem: plain(chain.ca, "certPem"),
+    serverCertPem: plain(chain.server.cert, "certPem"),
+    serverKeyPem: plain(chain.server.key, "privateKeyPemPkcs8"),
+    clientCertPem: plain(chain.client.cert, "certPem"),
+    clientKeyPem: plain(chain.client.key, "privateKeyPemPkcs8"),
+  };
+});
 
 describe("tls double: key material", () => {
   it("ECDSA P-256 and ED25519 keys in every encoding, private ones secret", async () => {
