@@ -61,7 +61,12 @@ export function typeOfUrn(urn: string): string {
  */
 export function outputsWithSecrets(inputs: Props, outs: Props, sensitive: readonly string[]): Props {
   return Object.fromEntries(
-    Object.entries(outs).map(([k, v]) => [k, sensitive.includes(k) || containsSecret(inputs[k]) ? secret(reveal(v)) : reveal(v)]),
+    Object.entries(outs).map(([k, v]) => {
+      if (sensitive.includes(k)) return [k, secret(reveal(v))];
+      // An input passed through keeps its (possibly nested) secrets where they were, e.g. one secret_text binding.
+      if (containsSecret(inputs[k])) return [k, isDeepStrictEqual(reveal(v), reveal(inputs[k])) ? inputs[k] : secret(reveal(v))];
+      return [k, reveal(v)];
+    }),
   );
 }
 
