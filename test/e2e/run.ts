@@ -13,10 +13,10 @@ import { prodScenarios } from "./scenarios/prod";
 import { managedScenario } from "./scenarios/managed";
 import { policyScenario } from "./scenarios/policy";
 
-// Order: a and b on dev, d brings prod up, c previews on both, then the destroys, e on its own stack, f3, g.
+// Order: a and b on dev, d brings prod up, c and g preview both, then the destroys, e on its own stack, f3.
 const [a, b, f1] = devScenarios as [Scenario, Scenario, Scenario];
 const [d, f2] = prodScenarios as [Scenario, Scenario];
-const ALL: Scenario[] = [a, b, d, diffScenario, f1, f2, failureScenario, managedScenario, policyScenario];
+const ALL: Scenario[] = [a, b, d, diffScenario, policyScenario, f1, f2, failureScenario, managedScenario];
 
 async function main(): Promise<number> {
   const onlyArg = process.argv.indexOf("--only");
