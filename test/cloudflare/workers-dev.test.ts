@@ -1,31 +1,12 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "../../infra/cloudflare/workers-dev";
+import { startFakeWorkersSubdomainApi } from "../doubles/fake-cloudflare-api/workers-subdomain";
 import { runShell } from "../support/run-process";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "cf-token-for-tests";
 
-/**
- * A minimal TEST DOUBLE of the Cloudflare API route the script calls: GET /accounts/{account_id}/workers/subdomain
- * (Cloudflare API "Get Subdomain": Bearer token, {"success","errors","messages","result":{"subdomain"}}; 4xx
- * answers carry errors[].message). `subdomain: null` stands for an account that never picked one.
- */
-function startFakeCloudflare(subdomains: Record<string, string | null>): Promise<{ url: string; server: Server; paths: string[] }> {
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? "");
-    const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }], messages: [], result: null });
-    const match = /^\/accounts\/([0-9a-f]{32})\/workers\/subdomain$/.exec(req.url ?? "");
-    if (req.method !== "GET" || !match) return send(404, { success: false, errors: [{ code: 7003, message: "No route for that URI" }], messages: [], result: null });
-    const subdomain = subdomains[match[1]!];
-    if (!subdomain) return send(404, { success: false, errors: [{ code: 10007, message: "This account does not have a workers.dev subdomain" }], messages: [], result: null });
-    send(200, { success: true, errors: [], messages: [], result: { subdomain } });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, paths })));
-}
+const startFakeCloudflare = (subdomains: Record<string, string | null>) => startFakeWorkersSubdomainApi({ token: TOKEN, subdomains });
 
 describe("workers.dev subdomain script (fake Cloudflare API)", () => {
   let api: Awaited<ReturnType<typeof startFakeCloudflare>>;

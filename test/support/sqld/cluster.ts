@@ -146,6 +146,21 @@ export function secretNamesOf(deleteScript: string): string[] {
 }
 
 /**
+ * A test value for every secret the plan's `sqld-secrets` Command sets: the test keys, the replication TLS
+ * secrets and `extraSecrets`; a secret none of them covers is an error rather than a made-up value.
+ */
+export function stackSecretValues(plan: Plan, keys: TestKeys, tls: TestReplicationTls, extraSecrets: Record<string, string> = {}): Record<string, string> {
+  const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...replicationTlsSecrets(tls), ...extraSecrets };
+  const secrets: Record<string, string> = {};
+  for (const name of secretNamesOf(String(byName(plan, "sqld-secrets").inputs.delete))) {
+    const value = known[name];
+    if (value === undefined) throw new Error(`the stack sets secret ${name}: pass a test value in extraSecrets`);
+    secrets[name] = value;
+  }
+  return secrets;
+}
+
+/**
  * Plan a stack (Pulumi.<stack>.yaml with overrides), then run its sqld machines locally. Secrets whose value is
  * not a test key must come in `extraSecrets` (e.g. S3 keys), or this refuses rather than start a different server.
  */
@@ -167,13 +182,7 @@ export async function startStackSqld(
   const flyToml = options.editFlyToml ? options.editFlyToml(planned) : planned;
   const keys = options.keys ?? generateTestKeys();
   const tls = options.tls ?? (await makeTestReplicationTls());
-  const known: Record<string, string> = { LIBSQL_ADMIN_AUTH_KEY: keys.adminKey, SQLD_AUTH_JWT_KEY: keys.sqldJwtKey, ...replicationTlsSecrets(tls), ...options.extraSecrets };
-  const secrets: Record<string, string> = {};
-  for (const name of secretNamesOf(String(byName(plan, "sqld-secrets").inputs.delete))) {
-    const value = known[name];
-    if (value === undefined) throw new Error(`the stack sets secret ${name}: pass a test value in extraSecrets`);
-    secrets[name] = value;
-  }
+  const secrets = stackSecretValues(plan, keys, tls, options.extraSecrets);
   const regions = JSON.parse(stackConfigWith(stack, overrides, options.file).config["libsql-stack:regions"] ?? "[]") as { code: string; role: string }[];
   const replicaRegions = regions.filter((r) => r.role === "replica").map((r) => r.code);
   const cluster = await startSqldCluster({ flyToml, secrets, keys, replicaRegions, paths: options.paths, prepare: options.prepare });

@@ -21,9 +21,18 @@ export interface FakeFlyMachine {
  * Create the stack's sqld app on the fake fly (every `sqld-*` Command but `skip`), the secrets Command fed the
  * given values on stdin. Returns the fake's machines of the app.
  */
-export function deployOnFakeFly(plan: Plan, fly: FakeFlyEnv, app: string, secrets: Record<string, string>, skip = ["sqld-namespaces"]): FakeFlyMachine[] {
+export function deployOnFakeFly(
+  plan: Plan,
+  fly: FakeFlyEnv,
+  app: string,
+  secrets: Record<string, string>,
+  skip = ["sqld-namespaces"],
+  /** Called right after each Command succeeded (synchronously: observe what that Command left behind). */
+  afterCommand?: (name: string) => void,
+): FakeFlyMachine[] {
   for (const c of inDependencyOrder(flyCommandsOf(plan, (name) => name.startsWith("sqld-") && !skip.includes(name), secrets))) {
     runScriptOk(c.create, { env: { ...fly.env, ...c.environment }, stdin: c.stdin });
+    afterCommand?.(c.name);
   }
   return fakeMachines(fly, app);
 }

@@ -18,6 +18,8 @@ export interface MachineSpec {
   env: Record<string, string>;
   /** Flag → local port for every listen address that was rewritten (`--http-listen-addr` → 41234). */
   ports: Record<string, number>;
+  /** The machine's port (as in `[::]:8080`) → the local port standing for it, for the same listen addresses. */
+  remotePorts: Record<number, number>;
 }
 
 export interface MachineRewrites {
@@ -29,8 +31,13 @@ export interface MachineRewrites {
   paths?: Record<string, string>;
   /** `.internal` host name → `127.0.0.1:PORT` of the process it names, keyed by the port in the URL too. */
   internalHosts?: Record<string, string>;
-  /** Hands out a free loopback port for each listen address. */
-  freePort: () => Promise<number>;
+  /** Hands out a free loopback port for each listen address (told the machine's port, to keep one per port). */
+  freePort: (machinePort: number) => Promise<number>;
+  /**
+   * The machine's environment as the platform configured it (fly.toml [env] plus what Fly adds, e.g. the fake
+   * fly's machine config env). @default fly.toml [env]
+   */
+  machineEnv?: Record<string, string>;
 }
 
 interface FlyTomlFile {
@@ -82,10 +89,12 @@ function rewriteUrl(value: string, r: MachineRewrites): string {
   return `${scheme}${target}${rest}`;
 }
 
-async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, ports: Record<string, number>): Promise<string> {
-  if (/^\[::\]:\d+$/.test(value) || /^0\.0\.0\.0:\d+$/.test(value)) {
-    const port = await r.freePort();
-    ports[flag ?? value] = port;
+async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, spec: Pick<MachineSpec, "ports" | "remotePorts">): Promise<string> {
+  const listen = /^(?:\[::\]|0\.0\.0\.0):(\d+)$/.exec(value);
+  if (listen) {
+    const port = await r.freePort(Number(listen[1]));
+    spec.ports[flag ?? value] = port;
+    spec.remotePorts[Number(listen[1])] = port;
     return `127.0.0.1:${port}`;
   }
   return rewriteUrl(rewritePath(value, r), r);
@@ -96,21 +105,22 @@ export async function machineSpec(flyTomlText: string, group: string, secrets: R
   const flyToml = readFlyToml(flyTomlText);
   const words = processCommand(flyToml, group);
   const ports: Record<string, number> = {};
+  const remotePorts: Record<number, number> = {};
   const args: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const previous = i > 0 ? words[i - 1] : undefined;
-    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, ports));
+    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, { ports, remotePorts }));
   }
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...flyToml.env, ...secrets })) env[name] = await rewriteValue(name, value, r, ports);
+  for (const [name, value] of Object.entries({ ...(r.machineEnv ?? flyToml.env), ...secrets })) env[name] = await rewriteValue(name, value, r, { ports, remotePorts });
   Object.assign(env, {
     FLY_APP_NAME: flyToml.app,
     FLY_REGION: r.region,
     PRIMARY_REGION: flyToml.primary_region,
     FLY_PROCESS_GROUP: group,
   });
-  return { args, env, ports };
+  return { args, env, ports, remotePorts };
 }
 
 /**

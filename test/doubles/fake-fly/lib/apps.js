@@ -56,6 +56,7 @@ const commands = {
       requireYes(flags);
       // Like Fly: the app's machines, volumes, IPs and secrets go with it.
       delete state.apps[positionals[0]];
+      require("./secrets").updateSecretValues((values) => delete values[positionals[0]]);
       out.line(`Destroyed app ${positionals[0]}`);
     },
   },

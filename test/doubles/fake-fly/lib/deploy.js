@@ -4,12 +4,13 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { FlyError, UsageError } = require("./errors");
-const { now, reloadState, requireApp, requireYes } = require("./state");
+const { now, hex4, reloadState, requireApp, requireYes } = require("./state");
 const { loadConfig, processNames, mountsFor, servicesFor, guestFromConfig, guestFor, parseMemoryMb, parseSizeGb } = require("./appconfig");
 const { createVolume, unattachedByName } = require("./volumes");
 const { launchMachine, destroyMachine } = require("./machines");
 const { acquireLeases } = require("./leases");
 const { allocate, octet } = require("./ips");
+const { parseWaitTimeout, waitForMachinesReady } = require("./box");
 
 const STRATEGIES = ["rolling", "immediate", "canary", "bluegreen"];
 
@@ -71,7 +72,7 @@ function popVolumeFor(spare, name, region) {
   return idx < 0 ? null : list.splice(idx, 1)[0];
 }
 
-function runDeploy({ state, flags, positionals, out, afterSave }) {
+function runDeploy({ state, flags, positionals, out, afterSave, whenSaved }) {
   if (positionals.length > 1) throw new UsageError(`accepts at most 1 arg(s), received ${positionals.length}`);
   // command.ChangeWorkingDirectoryToFirstArgIfPresent: DIR becomes the working dir; -c and the build resolve from it.
   if (positionals[0]) {
@@ -102,6 +103,9 @@ function runDeploy({ state, flags, positionals, out, afterSave }) {
     throw new FlyError(`${strategy} deployment strategy is not supported for machines with mounted volumes`);
   }
   const build = resolveBuild(flags, config, configPath);
+  const waitTimeoutMs = parseWaitTimeout(flags["wait-timeout"]);
+  // The machines this deploy launches or updates: the ones flyctl waits for (lib/box.js).
+  const touched = [];
   const deployGuest = guestFor(flags["vm-size"] ?? "shared-cpu-1x", parseMemoryMb(flags["vm-memory"]));
 
   const groups = processNames(config).filter(inScope);
@@ -151,6 +155,7 @@ function runDeploy({ state, flags, positionals, out, afterSave }) {
       const count = flags.ha !== false && mounts.length === 0 && servicesFor(config, group).length > 0 ? 2 : 1;
       for (let i = 0; i < count; i++) {
         const machine = launchMachine(app, { group, region, guest, mounts: i === 0 ? mounts : [], env: env(group) });
+        touched.push(machine);
         out.line(`Created machine ${machine.id} [${group}] in ${machine.region}`);
       }
     }
@@ -162,7 +167,10 @@ function runDeploy({ state, flags, positionals, out, afterSave }) {
     m.config.env = env(m.group);
     m.config.guest = guestFromConfig(config, m.group) ?? m.config.guest;
     m.config.metadata.fly_release_version = String(app.version);
+    // A machine update makes a new machine version (fly-go Machine.InstanceID), which flaps Wait keys on.
+    m.instance_id = hex4() + hex4();
     m.updated_at = now();
+    touched.push(m);
   }
   for (const s of Object.values(app.secrets)) s.status = "Deployed";
   app.deploys.push({
@@ -183,6 +191,10 @@ function runDeploy({ state, flags, positionals, out, afterSave }) {
     dockerfilePath: build.dockerfilePath,
     dockerfile: build.dockerfile,
   });
+  if (!flags.detach) {
+    const started = touched.filter((m) => m.state === "started").map((m) => ({ id: m.id, instance_id: m.instance_id }));
+    whenSaved(() => waitForMachinesReady(started, waitTimeoutMs, out));
+  }
   out.line(`Visit your newly deployed app at https://${app.name}.fly.dev/`);
 }
 

@@ -1,6 +1,8 @@
 // TEST DOUBLE of flyctl (not the real CLI): machines and how deploy/scale create them (see deploy.js, scale.js).
 "use strict";
-const { newMachineId, hex4, now, requireApp } = require("./state");
+const { FlyError } = require("./errors");
+const { newMachineId, hex4, now, reloadState, requireApp } = require("./state");
+const { acquireLeases } = require("./leases");
 
 /**
  * Creates a started machine of `group` in `region` from a launch input: `guest`, and `volumes` (one per mount,
@@ -68,5 +70,76 @@ const commands = {
 };
 commands["machines ls"] = commands["machines list"];
 commands["machine list"] = commands["machines list"];
+
+/**
+ * The machines named by id (selectManyMachines, internal/command/machine/select.go: flyctl needs -a here, the
+ * double does not resolve an app from a machine id), leased while the command runs (mach.AcquireLeases in
+ * stop.go/start.go) and re-read after the leases are held. An unknown id fails like rewriteMachineNotFoundErrors.
+ */
+function selectLeased({ state, flags, positionals, afterSave }) {
+  if (positionals.length === 0) throw new FlyError("a machine ID must be given when not running interactively");
+  const app = requireApp(state, flags.app);
+  for (const id of positionals) if (!app.machines.some((m) => m.id === id)) throw new FlyError(`machine ${id} was not found in app '${app.name}'`);
+  afterSave(acquireLeases(positionals));
+  reloadState(state);
+  const fresh = requireApp(state, flags.app);
+  return { app: fresh, machines: positionals.map((id) => fresh.machines.find((m) => m.id === id) ?? machineGone(id, fresh)) };
+}
+
+const machineGone = (id, app) => {
+  throw new FlyError(`machine ${id} was not found in app '${app.name}'`);
+};
+
+const machineFlags = { app: { type: "string", short: "a" }, config: { type: "string", short: "c" } };
+
+// internal/command/machine/stop.go runMachineStop: kill signal, then "stopped"; the double stops at once.
+commands["machine stop"] = {
+  flags: { ...machineFlags, signal: { type: "string", short: "s" }, timeout: { type: "string" }, "wait-timeout": { type: "string", short: "w" } },
+  mutates: true,
+  run(ctx) {
+    for (const m of selectLeased(ctx).machines) {
+      ctx.out.line(`Sending kill signal to machine ${m.id}...`);
+      m.state = "stopped";
+      m.updated_at = now();
+      ctx.out.line(`${m.id} has been successfully stopped`);
+    }
+  },
+};
+
+// internal/command/machine/start.go runMachineStart: flaps Start, no wait for health.
+commands["machine start"] = {
+  flags: machineFlags,
+  mutates: true,
+  run(ctx) {
+    for (const m of selectLeased(ctx).machines) {
+      m.state = "started";
+      m.updated_at = now();
+      ctx.out.line(`${m.id} has been started`);
+    }
+  },
+};
+
+// internal/command/machine/destroy.go Destroy: a started machine needs --force; volumes stay (destroyMachine).
+commands["machine destroy"] = {
+  flags: { ...machineFlags, force: { type: "bool", short: "f" } },
+  mutates: true,
+  run(ctx) {
+    const { app, machines } = selectLeased(ctx);
+    for (const m of machines) {
+      if (m.state === "started" && !ctx.flags.force) throw new FlyError(`machine ${m.id} currently started, either stop first or use --force flag`);
+      if (m.state !== "stopped" && m.state !== "suspended" && !ctx.flags.force) {
+        throw new FlyError(`machine ${m.id} is in a ${m.state} state and cannot be destroyed since it is not stopped or suspended, either stop first or use --force flag`);
+      }
+      ctx.out.line(`machine ${m.id} was found and is currently in ${m.state} state, attempting to destroy...`);
+      destroyMachine(app, m);
+      ctx.out.line(`${m.id} has been destroyed`);
+    }
+  },
+};
+// internal/command/machine/machine.go: `machine` has the aliases `machines` and `m`; destroy.go: `remove`, `rm`.
+for (const verb of ["stop", "start", "destroy"]) {
+  for (const alias of ["machines", "m"]) commands[`${alias} ${verb}`] = commands[`machine ${verb}`];
+}
+for (const alias of ["machine", "machines", "m"]) for (const verb of ["remove", "rm"]) commands[`${alias} ${verb}`] = commands["machine destroy"];
 
 module.exports = { commands, launchMachine, destroyMachine, machineView };

@@ -15,10 +15,14 @@
 //   (after `fly scale count` that is a replica), so a caller that relies on `<app>.internal` meeting the primary
 //   fails here as it can in production.
 // Local stand-ins: $FAKE_FLY_PROXY_TARGETS is a JSON object {"<machine_id>:<remote port>": "127.0.0.1:<port>"}
-// naming the local process that plays each machine's port. A machine/port without an entry refuses the connection
-// (the dial moves on to the next address, as netstack's dial does).
+// naming the local process that plays each machine's port. Without that variable the same map is read from
+// $FAKE_FLY_STATE/proxy-targets.json, which the local platform (test/e2e/box) rewrites as it starts and stops
+// machines; it is read again for every connection, like the per-connection DNS lookup above. A machine/port
+// without an entry refuses the connection (the dial moves on to the next address, as netstack's dial does).
 "use strict";
+const fs = require("node:fs");
 const net = require("node:net");
+const path = require("node:path");
 const { FlyError, UsageError } = require("./errors");
 const { loadState, requireApp } = require("./state");
 
@@ -27,8 +31,16 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost"]);
 const DNS_WAIT_MS = 4 * 60 * 1000;
 const DNS_RETRY_MS = 200;
 
+/** The current targets: $FAKE_FLY_PROXY_TARGETS, else the box's proxy-targets.json; neither is a usage error. */
+function currentTargets() {
+  if (process.env.FAKE_FLY_PROXY_TARGETS !== undefined) return parseTargets(process.env.FAKE_FLY_PROXY_TARGETS);
+  const file = path.join(process.env.FAKE_FLY_STATE, "proxy-targets.json");
+  if (!fs.existsSync(file)) return parseTargets(undefined);
+  return parseTargets(fs.readFileSync(file, "utf8"));
+}
+
 function parseTargets(text) {
-  if (!text) throw new UsageError('FAKE_FLY_PROXY_TARGETS must be set: {"<machine_id>:<port>": "127.0.0.1:<port>"}');
+  if (!text) throw new UsageError('FAKE_FLY_PROXY_TARGETS must be set (or a box must write $FAKE_FLY_STATE/proxy-targets.json): {"<machine_id>:<port>": "127.0.0.1:<port>"}');
   let map;
   try {
     map = JSON.parse(text);
@@ -97,7 +109,7 @@ async function runProxy({ state, flags, positionals, stdout }) {
   const remotePort = Number(match[2] ?? match[1]);
   const bind = flags["bind-addr"] ?? "127.0.0.1";
   if (!LOOPBACK.has(bind)) throw new UsageError(`the test double only binds 127.0.0.1, not ${bind}`);
-  const targets = parseTargets(process.env.FAKE_FLY_PROXY_TARGETS);
+  currentTargets(); // refuse bad or missing targets before waiting for DNS
   const remoteHost = positionals[1] ?? `${app.name}.internal`;
   if (!net.isIPv6(remoteHost)) await waitForDns(app.name, remoteHost);
 
@@ -109,6 +121,12 @@ async function runProxy({ state, flags, positionals, stdout }) {
   const server = net.createServer(async (client) => {
     track(client);
     client.pause();
+    let targets;
+    try {
+      targets = currentTargets();
+    } catch {
+      return client.destroy();
+    }
     const upstream = await dialFirst(resolveHost(loadState(), app.name, remoteHost), remotePort, targets);
     if (!upstream) return client.destroy();
     track(upstream);

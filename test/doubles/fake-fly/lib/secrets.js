@@ -1,10 +1,15 @@
-// TEST DOUBLE of flyctl (not the real CLI): secrets import/unset/list. Values are never stored or printed:
-// only a SHA-256 digest of what flyctl's parser would store is kept, so tests can check the exact value.
+// TEST DOUBLE of flyctl (not the real CLI): secrets import/unset/list. Values are never printed: state.json and
+// `secrets list` hold only a SHA-256 digest of what flyctl's parser would store, so tests can check the exact value.
+// Fly itself keeps the values, to inject them into machines as env and [[files]] (Fly docs "Secrets and Fly Apps":
+// secrets are stored encrypted and decrypted into the machine's environment at boot). The double keeps them the
+// same way, in $FAKE_FLY_STATE/secret-values.json ({"<app>": {"NAME": "value"}}, mode 0600, never in state.json
+// or calls.log), so the local platform (test/e2e/box) can start machines with them.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
+const path = require("node:path");
 const { FlyError, UsageError } = require("./errors");
-const { now, requireApp } = require("./state");
+const { now, hex4, requireApp } = require("./state");
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -73,6 +78,36 @@ function parseSecrets(buffer) {
   return secrets;
 }
 
+function secretValuesFile() {
+  return path.join(process.env.FAKE_FLY_STATE, "secret-values.json");
+}
+
+/** Every app's secret values as stored by `secrets import` ({} before the first import). */
+function readSecretValues() {
+  const file = secretValuesFile();
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+}
+
+/** Applies `change(values)` to the stored values: write-then-rename, created 0600 (it holds plaintext secrets). */
+function updateSecretValues(change) {
+  const values = readSecretValues();
+  change(values);
+  const tmp = `${secretValuesFile()}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(values), { mode: 0o600 });
+  fs.renameSync(tmp, secretValuesFile());
+}
+
+/**
+ * A non-staged change updates every machine of the app (flyctl internal/command/secrets/secrets.go DeploySecrets → a machine update
+ * per machine), which gives each a new machine version: fly-go Machine.InstanceID, what flaps Wait keys on.
+ */
+function updateMachinesForSecrets(app) {
+  for (const m of app.machines) {
+    m.instance_id = hex4() + hex4();
+    m.updated_at = now();
+  }
+}
+
 const commands = {
   "secrets import": {
     flags: { app: { type: "string", short: "a" }, stage: { type: "bool" }, detach: { type: "bool" } },
@@ -88,9 +123,11 @@ const commands = {
       for (const [name, value] of secrets) {
         app.secrets[name] = { name, digest: digestOf(value), status: flags.stage ? "Staged" : "Deployed", createdAt: now() };
       }
+      // Values land before state.json (saved after run), so whoever sees the new machine version sees them.
+      updateSecretValues((values) => Object.assign((values[app.name] ??= {}), Object.fromEntries(secrets)));
       if (flags.stage) return out.line("Secrets have been staged, but not set on VMs. Deploy or update machines in this app for the secrets to take effect.");
       // Not staged: Fly restarts the machines so they pick the new values up.
-      for (const m of app.machines) m.updated_at = now();
+      updateMachinesForSecrets(app);
       app.secretRestarts = (app.secretRestarts ?? 0) + 1;
       out.line(`Updating existing machines in '${app.name}' with rolling strategy`);
     },
@@ -102,7 +139,13 @@ const commands = {
       const app = requireApp(state, flags.app);
       if (positionals.length === 0) throw new UsageError("secrets unset needs at least one NAME");
       for (const name of positionals) delete app.secrets[name];
-      if (!flags.stage) app.secretRestarts = (app.secretRestarts ?? 0) + 1;
+      updateSecretValues((values) => {
+        for (const name of positionals) delete values[app.name]?.[name];
+      });
+      if (!flags.stage) {
+        app.secretRestarts = (app.secretRestarts ?? 0) + 1;
+        updateMachinesForSecrets(app);
+      }
       out.line(flags.stage ? "Secrets have been staged, but not set on VMs." : `Updating existing machines in '${app.name}'`);
     },
   },
@@ -118,4 +161,4 @@ const commands = {
   },
 };
 
-module.exports = { commands, digestOf, parseSecrets };
+module.exports = { commands, digestOf, parseSecrets, readSecretValues, updateSecretValues };

@@ -1,0 +1,67 @@
+/**
+ * The box CLI (cli.ts) as a child process, for tests and scripts whose own process blocks while the fake fly runs
+ * (runScript is spawnSync: a box inside that process could not answer the fake's readiness polls).
+ */
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export interface BoxMachineView {
+  id: string;
+  app: string;
+  group: string;
+  region: string;
+  instance_id: string;
+  release: string;
+  status: "starting" | "ready" | "failed";
+  error?: string;
+  pid?: number;
+  ports: Record<string, number>;
+}
+
+export interface SpawnedBox {
+  url: string;
+  pid: number;
+  machine(id: string): Promise<BoxMachineView | undefined>;
+  /** SIGTERM, then wait for the exit (the CLI ends its sqld and workerd processes first). */
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, "../../..");
+
+export async function spawnBox(o: { root: string; flyStateDir: string; edges?: Record<string, number>; cloudflare?: { token: string; subdomains: Record<string, string> } }): Promise<SpawnedBox> {
+  const args = [resolve(__dirname, "cli.ts"), "--root", o.root, "--fly-state", o.flyStateDir];
+  for (const [app, port] of Object.entries(o.edges ?? {})) args.push("--edge", `${app}=${port}`);
+  if (o.cloudflare) {
+    args.push("--cf-token", o.cloudflare.token);
+    for (const [account, sub] of Object.entries(o.cloudflare.subdomains)) args.push("--cf-subdomain", `${account}=${sub}`);
+  }
+  const child = spawn(resolve(ROOT, "node_modules/.bin/tsx"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  // A test run that dies must not leave the box behind (it would keep its sqld processes).
+  const killOnExit = () => child.exitCode === null && child.signalCode === null && child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+  void exited.then(() => process.removeListener("exit", killOnExit));
+  const url = await new Promise<string>((done, fail) => {
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const line = /^(http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+      if (line) done(line[1]!);
+    });
+    child.once("exit", (code) => fail(new Error(`box exited ${code} before it was up:\n${stderr}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    async machine(id) {
+      const reply = await fetch(`${url}/fly/machines/${id}`);
+      return reply.status === 200 ? ((await reply.json()) as BoxMachineView) : undefined;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
