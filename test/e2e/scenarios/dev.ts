@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Scenario, Shared } from "../scenario";
-import { edgeUrl, localCloud, type LocalCloud } from "../support/local-cloud";
+import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../support/local-cloud";
 import { gatewayQuery } from "../support/gateway";
 import { flyCallsSince, mutatingCalls, resourceNamed, upSummary } from "../support/checks";
 import { REPO_ROOT } from "../support/workspace";
@@ -37,7 +37,7 @@ const a: Scenario = {
     const up = await cloud.ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
 
     const out = await cloud.ws.outputs("dev");
-    const url = await cloud.box.workerUrl(dev.worker.accountId, String(out.gatewayScriptName));
+    const url = workerUrl(cloud, dev.worker.accountId, String(out.gatewayScriptName));
     const key = String(out.gatewayApiKey);
     const create = await gatewayQuery(url, key, "acme", [
       { sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)" },
@@ -83,8 +83,8 @@ const fDev: Scenario = {
     assert.deepEqual(left.map((r) => r.urn), [], "resources left in state");
     const fly = cloud.fly.state();
     assert.deepEqual(Object.keys(fly.apps), [], "Fly apps left");
-    assert.deepEqual(cloud.box.runningMachines(), [], "sqld processes left");
-    await assert.rejects(cloud.box.workerUrl(repoStackConfig("dev").worker.accountId, "acme-libsql-gateway-dev"), "the Worker is gone");
+    assert.deepEqual(runningMachines(cloud), [], "sqld processes left");
+    assert.equal(cloud.box.workerUrl(repoStackConfig("dev").worker.accountId, "acme-libsql-gateway-dev"), undefined, "the Worker is gone");
     return `destroy ${destroy.seconds.toFixed(1)} s; state, apps, volumes, machines and Worker gone`;
   },
 };

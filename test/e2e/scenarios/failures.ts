@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import type { Scenario } from "../scenario";
-import { edgeUrl, localCloud } from "../support/local-cloud";
+import { edgeUrl, localCloud, runningMachines, workerUrl } from "../support/local-cloud";
 import { gatewayQuery } from "../support/gateway";
 import { upSummary } from "../support/checks";
 import { repoStackConfig } from "./dev";
@@ -49,10 +49,10 @@ export const failureScenario: Scenario = {
     assert.equal(app.machines.length, 1, "no leftover machines");
     assert.equal(app.volumes.length, 1, `one volume, found ${app.volumes.length}`);
     assert.ok(app.volumes[0].attached_machine_id, "the volume is attached");
-    assert.equal(cloud.box.runningMachines().length, 1, "one sqld process");
+    assert.equal(runningMachines(cloud).length, 1, "one sqld process");
 
     const out = await cloud.ws.outputs("dev");
-    const url = await cloud.box.workerUrl(dev.worker.accountId, String(out.gatewayScriptName));
+    const url = workerUrl(cloud, dev.worker.accountId, String(out.gatewayScriptName));
     for (const tenant of dev.tenants as string[]) {
       const answer = await gatewayQuery(url, String(out.gatewayApiKey), tenant, [{ sql: "SELECT 1" }], "read");
       assert.equal(answer.status, 200, `${tenant} after convergence: ${JSON.stringify(answer.body)}`);

@@ -7,15 +7,15 @@ import * as assert from "node:assert/strict";
 import { S3RVER_CREDENTIALS, startLocalS3 } from "../../backups/support/s3";
 import { namespaceClient, scopedToken } from "../../support/sqld/tenant-client";
 import type { Scenario } from "../scenario";
-import { edgeUrl, localCloud, type LocalCloud } from "../support/local-cloud";
+import { edgeUrl, localCloud, runningMachines, type LocalCloud } from "../support/local-cloud";
 import { repoStackConfig } from "./dev";
 
 export const PROD_APP = "acme-sqld-e2e-prod";
 const APP = PROD_APP;
 
 function machineUrl(cloud: LocalCloud, group: string, region: string): string {
-  const machine = cloud.box.runningMachines().find((m) => m.app === APP && m.group === group && m.region === region);
-  if (!machine) throw new Error(`no running ${group} machine in ${region}: ${JSON.stringify(cloud.box.runningMachines())}`);
+  const machine = runningMachines(cloud).find((m) => m.app === APP && m.group === group && m.region === region);
+  if (!machine) throw new Error(`no running ${group} machine in ${region}: ${JSON.stringify(runningMachines(cloud))}`);
   return machine.httpUrl;
 }
 
