@@ -26,10 +26,10 @@ export const managedScenario: Scenario = {
     );
     await cloud.ws.initStack("managed");
     const up = await cloud.ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "managed"]);
-    const turso = await cloud.box.turso();
+    const turso = (cloud.box as any).turso();
     assert.deepEqual(Object.keys(turso.databases), [managed.turso.database], "the database exists at the fake Turso");
     const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "managed"]);
-    assert.deepEqual(Object.keys((await cloud.box.turso()).databases), [], "the database is deleted");
+    assert.deepEqual(Object.keys(((cloud.box as any).turso()).databases), [], "the database is deleted");
     return `up ${up.seconds.toFixed(1)} s, destroy ${destroy.seconds.toFixed(1)} s`;
   },
 };
