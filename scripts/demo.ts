@@ -15,6 +15,8 @@ import { freePort } from "../test/support/sqld/process";
 const DEMO = path.join(REPO_ROOT, ".demo");
 const APP = "acme-sqld-demo";
 const STACK = "demo";
+const ACCOUNT = repoStackConfig("dev").worker.accountId as string;
+const CLOUDFLARE_TOKEN = "demo-token-for-the-local-cloudflare";
 const paths = { fly: path.join(DEMO, "fly"), box: path.join(DEMO, "box"), settings: path.join(DEMO, "demo.json") };
 
 interface DemoSettings {
@@ -38,15 +40,18 @@ async function main(): Promise<void> {
   const up = await ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]);
   process.stdout.write(up.stdout.slice(up.stdout.lastIndexOf("Outputs:")));
   const out = await ws.outputs(STACK);
-  const worker = await fetch(`${settings.boxUrl}/workers/${repoStackConfig("dev").worker.accountId}/${String(out.gatewayScriptName)}`);
+  const worker = await fetch(`${settings.boxUrl}/workers/${ACCOUNT}/${String(out.gatewayScriptName)}`);
   const { url } = (await worker.json()) as { url: string };
+  // A local sandbox: the key goes to a 0600 file for the sample query, never to the terminal.
+  const envFile = path.join(DEMO, "gateway.env");
+  fs.writeFileSync(envFile, `GATEWAY_URL=${url}\nGATEWAY_API_KEY=${String(out.gatewayApiKey)}\n`, { mode: 0o600 });
   console.log(`
 demo: up in ${up.seconds.toFixed(0)} s. The gateway Worker runs in local workerd at ${url}
-      (its cloud URL would be ${String(out.gatewayUrl)}); sqld answers at http://127.0.0.1:${settings.edgePort}.
+      (in the cloud it would be ${String(out.gatewayUrl)}); sqld answers at http://127.0.0.1:${settings.edgePort}.
 
-Try a query (tenant "acme"; "globex" is another namespace):
-  KEY=$(cd ${path.relative(process.cwd(), ws.dir)} && PULUMI_CONFIG_PASSPHRASE=${ws.env.PULUMI_CONFIG_PASSPHRASE} PULUMI_HOME=${ws.env.PULUMI_HOME} PATH=${engineBin()}:$PATH pulumi stack output gatewayApiKey --show-secrets --stack ${STACK})
-  curl -s ${url}/v1/tenants/acme/query -H "Authorization: Bearer $KEY" \\
+Try a query (tenant "acme"; "globex" is another namespace, "other" is not a tenant):
+  . ${path.relative(process.cwd(), envFile)}
+  curl -s "$GATEWAY_URL/v1/tenants/acme/query" -H "Authorization: Bearer $GATEWAY_API_KEY" -H "content-type: application/json" \\
     -d '{"statements":[{"sql":"create table if not exists notes (body text)"},{"sql":"insert into notes values (?)","args":["hello"]},{"sql":"select * from notes"}],"mode":"write"}'
 
 Remove everything: npm run demo -- --down`);
@@ -68,8 +73,8 @@ async function ensureBox(): Promise<DemoSettings> {
   const edgePort = await freePort();
   fs.mkdirSync(paths.box, { recursive: true });
   const log = fs.openSync(path.join(DEMO, "box.log"), "a");
-  const tsx = path.join(REPO_ROOT, "node_modules/tsx/dist/esm/index.mjs");
-  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "test/e2e/box/cli.ts"), "--root", paths.box, "--fly-state", paths.fly, "--edge", `${APP}=${edgePort}`], {
+  const tsx = path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs");
+  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "test/e2e/box/cli.ts"), "--root", paths.box, "--fly-state", paths.fly, "--edge", `${APP}=${edgePort}`, "--cf-token", CLOUDFLARE_TOKEN, "--cf-subdomain", `${ACCOUNT}=acme-demo`], {
     detached: true,
     stdio: ["ignore", "pipe", log],
   });
@@ -97,7 +102,7 @@ function workspace(settings: DemoSettings): Workspace {
       FLY_API_TOKEN: "demo-token-for-the-fake-fly",
       LIBSQL_BOX_URL: settings.boxUrl,
       CLOUDFLARE_API_URL: `${settings.boxUrl}/client/v4`,
-      CLOUDFLARE_API_TOKEN: "demo-token-for-the-local-cloudflare",
+      CLOUDFLARE_API_TOKEN: CLOUDFLARE_TOKEN,
     },
     path.join(DEMO, "workspace"),
   );
