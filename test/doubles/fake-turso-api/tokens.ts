@@ -8,7 +8,8 @@
  *    name (auth/authenticated.rs `is_namespace_authorized`); group tokens carry `gid` instead (no `id`: all
  *    namespaces of the server they reach);
  *  - `exp`: seconds since the epoch (jwt.rs `mod jwt_time`: an i64; a string is "The JWT is invalid"), absent for
- *    `expiration=never` (jwt.rs removes "exp" from `required_spec_claims`).
+ *    `expiration=never` (jwt.rs removes "exp" from `required_spec_claims`); sqld allows jsonwebtoken's
+ *    default 60 s leeway past it.
  * `iat` and a random `jti` make every token distinct, as Turso mints a fresh token per call.
  */
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
