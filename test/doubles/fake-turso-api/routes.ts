@@ -2,9 +2,11 @@
  * Routes of the Turso Platform API TEST DOUBLE (see ./index.ts). Pure: (state, request) → answer, so the
  * behaviour can be read top to bottom. Every route cites its operationId in tursodatabase/turso-docs
  * api-reference/openapi.json (OAS below); status codes and shapes follow it: {database:{DbId, Hostname, Name}},
- * Hostname `<db>-<org>.turso.io`, {jwt}, {locations:{code:name}}, errors {"error": "..."}.
+ * Hostname `<db>-<org>.turso.io` (a backend may replace it, see ./index.ts), {jwt} (real EdDSA JWTs, ./tokens.ts),
+ * {locations:{code:name}}, errors {"error": "..."}. Side effects on real servers are returned as `effects`.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { tokenClaims, type TokenSigner } from "./tokens";
 
 export interface FakeGroup {
   org: string;
@@ -32,11 +34,17 @@ export interface FakeTursoState {
   tokensIssued: number;
   /** Calls to POST .../auth/rotate. */
   rotations: number;
+  /** Signs every token the double hands out. */
+  signer: TokenSigner;
 }
+
+/** What an answer did to databases, for a backend that runs real servers behind them (./index.ts). */
+export type Effect = { kind: "database-created"; database: FakeDatabase } | { kind: "database-deleted"; database: FakeDatabase };
 
 export interface Answer {
   status: number;
   body: unknown;
+  effects?: Effect[];
 }
 
 const ok = (body: unknown): Answer => ({ status: 200, body });
@@ -45,15 +53,6 @@ const error = (status: number, message: string): Answer => ({ status, body: { er
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const AUTHORIZATIONS = ["full-access", "read-only"];
 const EXPIRATION = /^(never|([0-9]+[smhdw])+)$/;
-
-const b64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
-
-/** A fresh JWT-shaped string: header.payload.signature, random every call (not verifiable, by design). */
-function fakeJwt(claims: Record<string, unknown>): string {
-  const header = b64url(JSON.stringify({ alg: "EdDSA", typ: "JWT" }));
-  const payload = b64url(JSON.stringify({ ...claims, iat: Math.floor(Date.now() / 1000), jti: randomUUID() }));
-  return `${header}.${payload}.${b64url(randomBytes(64))}`;
-}
 
 /** OAS components/schemas/BaseGroup; `locations` and `version` are deprecated there but still sent. */
 function groupJson(g: FakeGroup) {
@@ -85,13 +84,18 @@ function databaseJson(state: FakeTursoState, d: FakeDatabase) {
   };
 }
 
-function issueToken(state: FakeTursoState, query: URLSearchParams, claims: Record<string, unknown>): Answer {
+/** Create answers carry only these three fields (reference notes); GET answers carry more. */
+export function createdDatabaseJson(db: FakeDatabase) {
+  return { database: { DbId: db.DbId, Hostname: db.Hostname, Name: db.Name } };
+}
+
+function issueToken(state: FakeTursoState, query: URLSearchParams, scope: Record<string, string>): Answer {
   const authorization = query.get("authorization") ?? "full-access";
   const expiration = query.get("expiration") ?? "never";
   if (!AUTHORIZATIONS.includes(authorization)) return error(400, `invalid authorization "${authorization}"`);
   if (!EXPIRATION.test(expiration)) return error(400, `invalid expiration "${expiration}"`);
   state.tokensIssued += 1;
-  return ok({ jwt: fakeJwt({ ...claims, a: authorization === "read-only" ? "ro" : "rw", exp: expiration }) });
+  return ok({ jwt: state.signer.sign(tokenClaims(scope, authorization === "read-only" ? "ro" : "rw", expiration)) });
 }
 
 function groupsRoute(state: FakeTursoState, method: string, org: string, rest: string[], query: URLSearchParams, json: unknown): Answer {
@@ -116,8 +120,13 @@ function groupsRoute(state: FakeTursoState, method: string, org: string, rest: s
     if (method === "GET") return ok({ group: groupJson(group) });
     if (method !== "DELETE") return error(405, "method not allowed");
     state.groups.delete(`${org}/${name}`);
-    for (const [key, db] of state.databases) if (db.org === org && db.group === name) state.databases.delete(key);
-    return ok({ group: groupJson(group) });
+    const effects: Effect[] = [];
+    for (const [key, db] of state.databases) {
+      if (db.org !== org || db.group !== name) continue;
+      state.databases.delete(key);
+      effects.push({ kind: "database-deleted", database: db });
+    }
+    return { ...ok({ group: groupJson(group) }), effects };
   }
   if (sub === "locations" && arg !== undefined && extra.length === 0 && (method === "POST" || method === "DELETE")) {
     // OAS addLocationToGroup / removeLocationFromGroup: deprecated, refused (see LOCATIONS_DEPRECATED).
@@ -148,8 +157,7 @@ function databasesRoute(state: FakeTursoState, method: string, org: string, rest
     if (state.databases.has(`${org}/${name}`)) return error(409, `database with name ${name} already exists`);
     const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group };
     state.databases.set(`${org}/${name}`, db);
-    // Create answers carry only these three fields (reference notes); GET answers carry more.
-    return ok({ database: { DbId: db.DbId, Hostname: db.Hostname, Name: db.Name } });
+    return { ...ok(createdDatabaseJson(db)), effects: [{ kind: "database-created", database: db }] };
   }
   const [name, sub, arg, ...extra] = rest;
   const db = state.databases.get(`${org}/${name}`);
@@ -159,7 +167,7 @@ function databasesRoute(state: FakeTursoState, method: string, org: string, rest
     if (method === "GET") return ok({ database: databaseJson(state, db) });
     if (method !== "DELETE") return error(405, "method not allowed");
     state.databases.delete(`${org}/${name}`);
-    return ok({ database: db.Name });
+    return { ...ok({ database: db.Name }), effects: [{ kind: "database-deleted", database: db }] };
   }
   if (sub === "auth" && extra.length === 0 && method === "POST") {
     if (arg === "tokens") return issueToken(state, query, { id: db.DbId }); // OAS createDatabaseToken

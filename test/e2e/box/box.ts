@@ -4,8 +4,9 @@
  *    (proxy-targets.json) and through a per-app edge (edge.ts);
  *  - Cloudflare Workers uploaded by the provider double run in workerd (workers.ts), and the Cloudflare API route
  *    the program curls is served under <box>/client/v4 (test/doubles/fake-cloudflare-api);
+ *  - managed mode: the Turso Platform API double under <box>/turso, each database a real sqld behind TLS (turso.ts);
  *  - <flyStateDir>/box.json {"pid","url"} tells the fake fly a box is attached, so `fly deploy` waits for machines.
- * Control API (127.0.0.1): GET /health, GET /fly/machines[/<id>], /workers/{account}/{script}, /client/v4/….
+ * Control API (127.0.0.1): GET /health, GET /fly/machines[/<id>], /workers/{account}/{script}, /client/v4/…, /turso/v1/….
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -13,6 +14,7 @@ import { join, resolve } from "node:path";
 import { workersSubdomainHandler, type FakeWorkersSubdomainOptions } from "../../doubles/fake-cloudflare-api/workers-subdomain";
 import { portOf, startEdge } from "./edge";
 import { MachineSupervisor, type RunningMachine } from "./machines";
+import { BoxTurso, type BoxTursoOptions, type TursoView } from "./turso";
 import { WorkersHost } from "./workers";
 
 export interface BoxOptions {
@@ -26,6 +28,8 @@ export interface BoxOptions {
   port?: number;
   /** The Cloudflare API token and workers.dev subdomains the fake API under /client/v4 accepts. */
   cloudflare?: FakeWorkersSubdomainOptions;
+  /** Serve the Turso Platform API double under <url>/turso (TURSO_API_URL), accepting only `token`. */
+  turso?: BoxTursoOptions;
 }
 
 export interface Box {
@@ -35,6 +39,10 @@ export interface Box {
   /** app → http://127.0.0.1:<port> of its edge. */
   edgeUrls: Record<string, string>;
   machines: MachineSupervisor;
+  /** The Turso double's groups and databases (running: its sqld and TLS front are up); throws without `turso`. */
+  turso(): Promise<TursoView>;
+  /** <root>/turso/ca.pem, the CA of the databases' TLS fronts (NODE_EXTRA_CA_CERTS); undefined without `turso`. */
+  tursoCaFile?: string;
   stop(): Promise<void>;
 }
 
@@ -55,6 +63,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   const machines = new MachineSupervisor({ root, flyStateDir });
   const workers = new WorkersHost();
   const cloudflare = o.cloudflare ? workersSubdomainHandler(o.cloudflare) : undefined;
+  const turso = o.turso ? await BoxTurso.start(root, o.turso) : undefined;
 
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://box").pathname;
@@ -70,6 +79,10 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     if (path.startsWith("/client/v4/")) {
       if (!cloudflare) return json(404, { success: false, errors: [{ code: 7003, message: "the box was started without a Cloudflare API config" }] });
       return cloudflare(req, res, path.slice("/client/v4".length));
+    }
+    if (path === "/turso" || path.startsWith("/turso/")) {
+      if (!turso) return json(404, { error: "the box was started without a Turso API config" });
+      return turso.handler.handle(req, res, path.slice("/turso".length) || "/");
     }
     json(404, { error: `no route ${path}` });
   });
@@ -94,6 +107,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     process.removeListener("exit", removeBoxFile);
     removeBoxFile();
     await machines.stop();
+    await turso?.stop();
     await workers.close();
     await Promise.all([control, ...edges].map((s) => new Promise<void>((done) => (s.closeAllConnections(), s.close(() => done())))));
   };
@@ -109,7 +123,18 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     await stop();
     throw error;
   }
-  return { url, edgeUrls, machines, workerUrl: (account, script) => workers.url(account, script), stop };
+  return {
+    url,
+    edgeUrls,
+    machines,
+    workerUrl: (account, script) => workers.url(account, script),
+    turso: async () => {
+      if (!turso) throw new Error("the box was started without `turso`");
+      return turso.view();
+    },
+    tursoCaFile: turso?.caFile,
+    stop,
+  };
 }
 
 function isAlive(pid: number): boolean {

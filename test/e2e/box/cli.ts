@@ -1,7 +1,7 @@
 /**
  * Runs the box until SIGTERM/SIGINT:
  *   tsx test/e2e/box/cli.ts --root DIR --fly-state DIR [--edge app=port ...] [--port N]
- *                           [--cf-token TOKEN --cf-subdomain account=subdomain ...]
+ *                           [--cf-token TOKEN --cf-subdomain account=subdomain ...] [--turso-token TOKEN]
  * Writes <root>/box.pid, prints the control URL (one line) on stdout, logs sqld output under <root>/logs/.
  * On SIGTERM/SIGINT every process it started is ended by PID (test/support/sqld/process.ts, Miniflare's exit hook).
  */
@@ -27,10 +27,11 @@ async function main(): Promise<void> {
       port: { type: "string" },
       "cf-token": { type: "string" },
       "cf-subdomain": { type: "string", multiple: true },
+      "turso-token": { type: "string" },
     },
     strict: true,
   });
-  if (!values.root || !values["fly-state"]) throw new Error("usage: cli.ts --root DIR --fly-state DIR [--edge app=port ...] [--port N] [--cf-token T --cf-subdomain account=sub ...]");
+  if (!values.root || !values["fly-state"]) throw new Error("usage: cli.ts --root DIR --fly-state DIR [--edge app=port ...] [--port N] [--cf-token T --cf-subdomain account=sub ...] [--turso-token T]");
   const edges: Record<string, number> = {};
   for (const [app, port] of pairs(values.edge, "--edge")) {
     if (!/^[0-9]+$/.test(port)) throw new Error(`--edge ${app}: port must be a number`);
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     edges,
     port: values.port === undefined ? undefined : Number(values.port),
     cloudflare: values["cf-token"] ? { token: values["cf-token"], subdomains } : undefined,
+    turso: values["turso-token"] ? { token: values["turso-token"] } : undefined,
   });
   const pidFile = join(values.root, "box.pid");
   writeFileSync(pidFile, `${process.pid}\n`);

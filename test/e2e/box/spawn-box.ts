@@ -28,13 +28,15 @@ export interface SpawnedBox {
 
 const ROOT = resolve(__dirname, "../../..");
 
-export async function spawnBox(o: { root: string; flyStateDir: string; edges?: Record<string, number>; cloudflare?: { token: string; subdomains: Record<string, string> } }): Promise<SpawnedBox> {
+export async function spawnBox(o: { root: string; flyStateDir: string; edges?: Record<string, number>; cloudflare?: { token: string; subdomains: Record<string, string> }; turso?: { token: string } }): Promise<SpawnedBox> {
   const args = [resolve(__dirname, "cli.ts"), "--root", o.root, "--fly-state", o.flyStateDir];
   for (const [app, port] of Object.entries(o.edges ?? {})) args.push("--edge", `${app}=${port}`);
   if (o.cloudflare) {
     args.push("--cf-token", o.cloudflare.token);
     for (const [account, sub] of Object.entries(o.cloudflare.subdomains)) args.push("--cf-subdomain", `${account}=${sub}`);
   }
+  // The CA is then <root>/turso/ca.pem and the state is not visible in this process: spawned boxes have no box.turso().
+  if (o.turso) args.push("--turso-token", o.turso.token);
   const child = spawn(resolve(ROOT, "node_modules/.bin/tsx"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
