@@ -56,12 +56,14 @@ export const GROUP_DATABASE_NAMES_JS = lines(
 /**
  * The database script's stdout from a create/get answer (argv[1]) for database argv[2] in group argv[3].
  * An existing database in another group is an error: adopting it would silently ignore the configured group.
+ * The Hostname may carry a port (`host:8443`), as a Turso-compatible API serving databases on another port
+ * answers; the URL is `libsql://<Hostname>` either way.
  */
 export const DATABASE_OUTPUT_JS = lines(
   PRELUDE,
   `const db = process.argv[2], group = process.argv[3];`,
   `const d = (read(1, "for database " + db) || {}).database;`,
-  `if (!d || typeof d.Hostname !== "string" || !/^[a-z0-9.-]+$/.test(d.Hostname))`,
+  `if (!d || typeof d.Hostname !== "string" || !/^[a-z0-9.-]+(:[0-9]{1,5})?$/.test(d.Hostname))`,
   `  fail("the Turso API answer for database " + db + " has no valid Hostname");`,
   `if (typeof d.DbId !== "string" || d.DbId === "") fail("the Turso API answer for database " + db + " has no DbId");`,
   `if (typeof d.group === "string" && d.group !== group)`,

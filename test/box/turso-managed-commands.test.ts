@@ -37,11 +37,9 @@ describe("box: the managed stack's Turso Commands", () => {
     return result.stdout;
   };
 
-  // Fails today, on purpose visible: the turso-database Command refuses the Hostname `localhost:<port>` the box
-  // must answer (infra/turso/snippets.ts DATABASE_OUTPUT_JS, `/^[a-z0-9.-]+$/.test(d.Hostname)`: no port allowed),
-  // so `pulumi up` of the managed e2e scenario stops there. Turn `it.fails` into `it` once the product accepts
-  // `host:port`; vitest reports this test as failing as soon as the chain passes.
-  it.fails("up: group, database, tokens, database-verify pass against real sqld; destroy removes them", async () => {
+  // The box answers the Hostname `localhost:<tls port>`; the turso-database Command accepts a port
+  // (infra/turso/snippets.ts DATABASE_OUTPUT_JS).
+  it("up: group, database, tokens, database-verify pass against real sqld; destroy removes them", async () => {
     await command("turso-group", "create");
     const database = parseDatabaseStdout(await command("turso-database", "create"));
     const token = parseTokenStdout(await command("turso-token", "create")).jwt;

@@ -1,8 +1,11 @@
 /**
  * Scenario f3: managed mode creates its Turso group, database and tokens through the fake Turso Platform API
- * (test/doubles/fake-turso-api, served by the box) and `pulumi destroy` deletes them again when allowed.
+ * (test/doubles/fake-turso-api, served by the box, each database a real sqld behind TLS on loopback); database-verify
+ * queries it; `pulumi destroy` deletes them again when allowed.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { resourceNamed } from "../support/checks";
 import type { Scenario } from "../scenario";
 import { localCloud } from "../support/local-cloud";
 import { repoStackConfig } from "./dev";
@@ -10,9 +13,8 @@ import { repoStackConfig } from "./dev";
 export const managedScenario: Scenario = {
   id: "f3 managed-create-destroy",
   async run(shared) {
-    const cloud = await localCloud("managed", [], { TURSO_API_TOKEN: "e2e-turso-token" });
+    const cloud = await localCloud("managed", []);
     shared.closers.push(() => cloud.close());
-    cloud.ws.env.TURSO_API_URL = `${cloud.box.url}/turso`;
     const managed = repoStackConfig("examples/Pulumi.managed.yaml");
     cloud.ws.writeStackConfig(
       "managed",
@@ -26,10 +28,15 @@ export const managedScenario: Scenario = {
     );
     await cloud.ws.initStack("managed");
     const up = await cloud.ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "managed"]);
-    const turso = (cloud.box as any).turso();
+    const turso = await cloud.box.turso();
     assert.deepEqual(Object.keys(turso.databases), [managed.turso.database], "the database exists at the fake Turso");
+    const database = turso.databases[managed.turso.database]!;
+    assert.ok(database.running, "its sqld runs");
+    const verify = await resourceNamed(cloud.ws, "managed", "database-verify");
+    assert.match(String(verify.outputs?.stdout), /"ok":true/, "database-verify queried the database over TLS");
     const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "managed"]);
-    assert.deepEqual(Object.keys(((cloud.box as any).turso()).databases), [], "the database is deleted");
-    return `up ${up.seconds.toFixed(1)} s, destroy ${destroy.seconds.toFixed(1)} s`;
+    assert.deepEqual(Object.keys((await cloud.box.turso()).databases), [], "the database is deleted");
+    assert.ok(!fs.existsSync(database.dataDir), "its data is gone");
+    return `up ${up.seconds.toFixed(1)} s (group, database, tokens, database-verify over TLS), destroy ${destroy.seconds.toFixed(1)} s`;
   },
 };

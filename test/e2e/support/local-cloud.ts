@@ -20,6 +20,8 @@ export interface LocalCloud {
 
 /** The Cloudflare account of the repo's stack files, and the workers.dev subdomain the local API gives it. */
 const CLOUDFLARE = { token: "e2e-cloudflare-token", subdomains: { "0123456789abcdef0123456789abcdef": "acme-e2e" } };
+/** The only Turso Platform API token the box's Turso double accepts. */
+const TURSO_TOKEN = "e2e-turso-token";
 
 /** `apps`: the Fly apps whose public URL (sqld.publicUrl) the box serves. */
 export async function localCloud(label: string, apps: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<LocalCloud> {
@@ -27,13 +29,18 @@ export async function localCloud(label: string, apps: string[], extraEnv: NodeJS
   const edges: Record<string, number> = {};
   for (const app of apps) edges[app] = await freePort();
   // In this process: the engine runs asynchronously (runProcess), so the box keeps answering the fake fly's waits.
-  const box = await startBox({ root: path.join(fly.stateDir, "box"), flyStateDir: fly.stateDir, edges, cloudflare: CLOUDFLARE });
+  const box = await startBox({ root: path.join(fly.stateDir, "box"), flyStateDir: fly.stateDir, edges, cloudflare: CLOUDFLARE, turso: { token: TURSO_TOKEN } });
   const ws = Workspace.create(label, {
     FAKE_FLY_STATE: fly.stateDir,
     FLY_API_TOKEN: fly.env.FLY_API_TOKEN,
     LIBSQL_BOX_URL: box.url,
     CLOUDFLARE_API_URL: `${box.url}/client/v4`,
     CLOUDFLARE_API_TOKEN: CLOUDFLARE.token,
+    TURSO_API_URL: `${box.url}/turso`,
+    TURSO_API_TOKEN: TURSO_TOKEN,
+    // The box's Turso databases answer TLS on loopback with a certificate of the box's CA: node-run Commands
+    // (database-verify, migrations) trust it the way they trust Turso's public one.
+    NODE_EXTRA_CA_CERTS: box.tursoCaFile,
     ...extraEnv,
   });
   return {
