@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Builds the Pulumi engine binaries pinned by tools/go.mod into .engine/bin (ignored by git) and prints that folder.
-# Idempotent: a stamp file records what the binaries were built from (go.mod, go.sum, Go version, this script);
-# when it matches, nothing is rebuilt. A user with a Pulumi CLI on PATH needs none of this (see docs/engine.md).
+# Builds the Pulumi engine binaries pinned by tools/go.mod into a per-user cache, links .engine/bin (ignored by git)
+# to them and prints that folder. Idempotent: the cache folder is named by a hash of what the binaries are built
+# from (both go.mod/go.sum, the front's sources, this script, the Go version); when it exists, nothing is rebuilt,
+# so a fresh clone on the same machine reuses it in a fraction of a second. A user with a Pulumi CLI on PATH needs none of this (see docs/engine.md).
 #
 # Usage: scripts/build-engine.sh [--force]
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools_dir="$repo_root/tools"
-engine_dir="${ENGINE_DIR:-$repo_root/.engine}"
-bin_dir="$engine_dir/bin"
-stamp_file="$engine_dir/stamp"
+engine_link="$repo_root/.engine/bin"
+# ENGINE_CACHE: where built engines are kept, one folder per build input hash.
+engine_cache="${ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libsql-stack/engine}"
 
 command -v go >/dev/null || { echo "build-engine: 'go' not found on PATH; install Go >= 1.24 (tool directives)" >&2; exit 1; }
 
@@ -32,14 +33,24 @@ fi
 
 host_dir="$tools_dir/nodejs-host"
 stamp="$(cat "$tools_dir/go.mod" "$tools_dir/go.sum" "$host_dir/go.mod" "$host_dir/go.sum" "$host_dir"/langhost/*.go "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1) $(go env GOVERSION)"
-if [[ "${1:-}" != "--force" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" && -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" ]]; then
-  echo "build-engine: up to date (pulumi $cli_version)" >&2
-  echo "$bin_dir"
+build_dir="$engine_cache/$(echo "$stamp" | sha256sum | cut -c1-16)"
+bin_dir="$build_dir/bin"
+link_engine() {
+  mkdir -p "$repo_root/.engine"
+  ln -sfn "$bin_dir" "$engine_link"
+  echo "$engine_link"
+}
+if [[ "${1:-}" != "--force" && -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" ]]; then
+  echo "build-engine: up to date (pulumi $cli_version, $build_dir)" >&2
+  link_engine
   exit 0
 fi
 
+# Build next to the final folder and rename at the end, so an interrupted build never looks complete.
+final_bin="$bin_dir"
+bin_dir="$build_dir.partial.$$/bin"
+rm -rf "$build_dir.partial.$$"
 mkdir -p "$bin_dir"
-rm -f "$stamp_file"
 # The proxy's checksum database has no entry for pulumi/pkg/v3 releases; go.sum (committed) pins its hash instead.
 export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi/pulumi/pkg/v3"
 # Module downloads only through the proxy; no toolchain switch (tools/nodejs-host says go 1.24, any newer Go builds it).
@@ -56,5 +67,8 @@ echo "build-engine: building pulumi $cli_version into $bin_dir (takes minutes on
   github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs)
 (cd "$host_dir" && nice -n 19 go build -ldflags "-s -w" -o "$bin_dir/pulumi-language-nodejs" ./langhost)
 
-echo "$stamp" >"$stamp_file"
-echo "$bin_dir"
+echo "$stamp" >"$build_dir.partial.$$/stamp"
+rm -rf "$build_dir"
+mv "$build_dir.partial.$$" "$build_dir"
+bin_dir="$final_bin"
+link_engine

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { Workspace, REPO_ROOT, engineBin } from "../test/e2e/support/workspace";
 import { repoStackConfig } from "../test/e2e/scenarios/dev";
 import { freePort } from "../test/support/sqld/process";
+import { isProcessAlive } from "../test/support/pid";
 
 const DEMO = path.join(REPO_ROOT, ".demo");
 const APP = "acme-sqld-demo";
@@ -68,7 +69,7 @@ function ensureEngine(): void {
 async function ensureBox(): Promise<DemoSettings> {
   if (fs.existsSync(paths.settings)) {
     const saved = JSON.parse(fs.readFileSync(paths.settings, "utf8")) as DemoSettings;
-    if (alive(saved.boxPid)) return saved;
+    if (isProcessAlive(saved.boxPid)) return saved;
   }
   const edgePort = await freePort();
   fs.mkdirSync(paths.box, { recursive: true });
@@ -114,23 +115,14 @@ async function down(): Promise<void> {
     return;
   }
   const settings = JSON.parse(fs.readFileSync(paths.settings, "utf8")) as DemoSettings;
-  if (alive(settings.boxPid) && engineBin() && fs.existsSync(path.join(DEMO, "workspace/project"))) {
+  if (isProcessAlive(settings.boxPid) && engineBin() && fs.existsSync(path.join(DEMO, "workspace/project"))) {
     await workspace(settings).pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
   }
   // Only the process this demo started (its PID is in .demo/demo.json); it stops its own sqld children.
-  if (alive(settings.boxPid)) process.kill(settings.boxPid, "SIGTERM");
-  for (let i = 0; i < 50 && alive(settings.boxPid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isProcessAlive(settings.boxPid)) process.kill(settings.boxPid, "SIGTERM");
+  for (let i = 0; i < 50 && isProcessAlive(settings.boxPid); i++) await new Promise((r) => setTimeout(r, 100));
   fs.rmSync(DEMO, { recursive: true, force: true });
   console.log("demo: removed (stack destroyed, local platform stopped, .demo/ deleted)");
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 main().catch((err) => {

@@ -19,6 +19,7 @@ import { deployOnFakeFly, fakeMachines } from "../support/sqld/fake-fly-app";
 import { freePort } from "../support/sqld/process";
 import { executeRaw, namespaceClient, scopedToken } from "../support/sqld/tenant-client";
 import { makeTestReplicationTls } from "../support/sqld/tls";
+import { isProcessAlive } from "../support/pid";
 
 const APP = "acme-sqld-dev";
 
@@ -130,7 +131,7 @@ describe("the box runs the dev stack's sqld machine", () => {
     const [machine] = fakeMachines(fly, APP);
     const pid = (await pidOf())!;
     runScriptOk(`fly machine stop ${machine!.id} -a ${APP}`, { env: fly.env });
-    await until("sqld to exit", () => (isAlive(pid) ? undefined : true));
+    await until("sqld to exit", () => (isProcessAlive(pid) ? undefined : true));
     expect((await fetch(`${edge}/health`)).status).toBe(502);
     runScriptOk(`fly machine start ${machine!.id} -a ${APP}`, { env: fly.env });
     await until("the machine to be ready again", async () => ((await box.machine(machine!.id))?.status === "ready" ? true : undefined));
@@ -139,7 +140,7 @@ describe("the box runs the dev stack's sqld machine", () => {
     const restarted = (await pidOf())!;
     expect(runScript(`fly machine destroy ${machine!.id} -a ${APP}`, { env: fly.env }).stderr).toMatch(/currently started, either stop first or use --force/);
     runScriptOk(`fly machine destroy ${machine!.id} -a ${APP} --force`, { env: fly.env });
-    await until("sqld to exit", () => (isAlive(restarted) ? undefined : true));
+    await until("sqld to exit", () => (isProcessAlive(restarted) ? undefined : true));
     const volume = (fly.state().apps[APP].volumes[0] as { id: string }).id;
     expect(existsSync(join(root, "volumes", volume!))).toBe(true);
     runScriptOk(`fly volumes destroy ${volume} -a ${APP} --yes`, { env: fly.env });
@@ -156,12 +157,3 @@ describe("the box runs the dev stack's sqld machine", () => {
     expect(result.stderr).toMatch(/--wait-timeout/);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

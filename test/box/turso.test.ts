@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBox, type Box } from "../e2e/box/box";
 import { runProcess, type ProcessResult } from "../support/run-process";
+import { isProcessAlive } from "../support/pid";
 
 const TOKEN = "turso-api-token-for-box-tests";
 const ORG = "acme";
@@ -23,15 +24,6 @@ client.execute(process.env.SQL).then(
   (rs) => { process.stdout.write(JSON.stringify(rs.rows)); client.close(); },
   (e) => { process.stderr.write(String(e && e.message)); client.close(); process.exit(1); });
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("box: Turso API double backed by real sqld over TLS", () => {
   let box: Box;
@@ -92,7 +84,7 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     expect(db.Hostname).toMatch(/^localhost:\d+$/);
     const view = (await box.turso()).databases["acme-main"]!;
     expect(view).toMatchObject({ org: ORG, group: "acme-eu", dbId: db.DbId, hostname: db.Hostname, running: true });
-    expect(alive(view.pid!)).toBe(true);
+    expect(isProcessAlive(view.pid!)).toBe(true);
     expect(existsSync(view.dataDir)).toBe(true);
     expect(box.tursoCaFile).toBe(join(dir, "root", "turso", "ca.pem"));
 
@@ -141,7 +133,7 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     const token = await mint("acme-main");
     expect((await api("DELETE", `/v1/organizations/${ORG}/databases/acme-main`)).status).toBe(200);
     expect((await box.turso()).databases).not.toHaveProperty("acme-main");
-    expect(alive(db.pid!)).toBe(false);
+    expect(isProcessAlive(db.pid!)).toBe(false);
     expect(existsSync(db.dataDir)).toBe(false);
     expect((await verify(db.hostname, token)).code).toBe(1);
     expect((await api("DELETE", `/v1/organizations/${ORG}/databases/acme-main`)).status).toBe(404);
@@ -153,7 +145,7 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     expect((await api("DELETE", `/v1/organizations/${ORG}/groups/acme-eu`)).status).toBe(200);
     const after = await box.turso();
     expect(after).toEqual({ groups: [], databases: {} });
-    expect(alive(before.pid!)).toBe(false);
+    expect(isProcessAlive(before.pid!)).toBe(false);
     expect(existsSync(before.dataDir)).toBe(false);
   }, 30_000);
 });

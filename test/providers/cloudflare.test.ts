@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CF_TYPES, cloudflareProvider as p } from "../e2e/providers/cloudflare/provider";
-import { isSecret, reveal, secret, UNKNOWN, type Props } from "../e2e/providers/random/wire";
+import { isSecret, reveal, secret, UNKNOWN, type Props } from "../e2e/providers/wire";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const dir = mkdtempSync(join(tmpdir(), "cf-double-"));

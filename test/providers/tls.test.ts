@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICATION_TLS_PROFILE as P } from "../../infra/auth/replication-tls";
 import { TLS_TYPES, tlsProvider as p } from "../e2e/providers/tls/provider";
-import { isSecret, reveal, UNKNOWN, type Props } from "../e2e/providers/random/wire";
+import { isSecret, reveal, UNKNOWN, type Props } from "../e2e/providers/wire";
 import { startStackSqld } from "../support/sqld/cluster";
 import { tenantClientOn } from "../support/sqld/tenant-client";
 

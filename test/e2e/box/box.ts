@@ -16,6 +16,7 @@ import { portOf, startEdge } from "./edge";
 import { MachineSupervisor, type RunningMachine } from "./machines";
 import { BoxTurso, type BoxTursoOptions, type TursoView } from "./turso";
 import { WorkersHost } from "./workers";
+import { isProcessAlive } from "../../support/pid";
 
 export interface BoxOptions {
   /** Where the box keeps volumes, machine files and logs (<root>/logs/<machine id>.log). */
@@ -58,7 +59,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   const boxFile = join(flyStateDir, "box.json");
   if (existsSync(boxFile)) {
     const other = JSON.parse(readFileSync(boxFile, "utf8")) as { pid: number };
-    if (isAlive(other.pid)) throw new Error(`a box (pid ${other.pid}) is already attached to ${flyStateDir}`);
+    if (isProcessAlive(other.pid)) throw new Error(`a box (pid ${other.pid}) is already attached to ${flyStateDir}`);
   }
   const machines = new MachineSupervisor({ root, flyStateDir });
   const workers = new WorkersHost();
@@ -135,13 +136,4 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     tursoCaFile: turso?.caFile,
     stop,
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

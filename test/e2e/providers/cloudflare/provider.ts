@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type * as provider from "@pulumi/pulumi/provider";
-import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, type Props } from "../random/wire";
+import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, type Props } from "../wire";
 
 const VERSION = "6.22.1";
 export const CF_TYPES = {

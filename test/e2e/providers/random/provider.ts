@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import type * as provider from "@pulumi/pulumi/provider";
-import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, withDefaults, type Props } from "./wire";
+import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, withDefaults, type Props } from "../wire";
 
 export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const VERSION = "4.21.2";

@@ -4,7 +4,7 @@
  * define them (schemas, defaults, validators, RequiresReplace). Runs in the real engine as `pulumi-resource-tls`.
  */
 import type * as provider from "@pulumi/pulumi/provider";
-import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, withDefaults, type Props } from "../random/wire";
+import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, withDefaults, type Props } from "../wire";
 import { certRequest, locallySignedCert, selfSignedCert, SUPPORTED_USES, type CertOptions, type Subject } from "./certs";
 import { algorithmOf, ECDSA_CURVES, generatePrivateKey, hashForState, parsePrivateKeyPem, pkcs8Pem, privateKeyOpenssh, privateKeyPem, publicKeyAttributes, type Algorithm } from "./keys";
 
