@@ -4,11 +4,17 @@ import { SQLD_ADMIN_PORT } from "./files";
 
 export interface NamespaceScriptArgs {
   app: string;
-  /** Local end of `fly proxy`. @default 19090 */
+  /**
+   * Local end of `fly proxy`. @default LIBSQL_STACK_PROXY_PORT from the environment, else a free loopback port picked
+   * at run time (a fixed port would let two stacks' `up` on one machine meet each other's proxy)
+   */
   localPort?: number;
   /** When false, namespaces removed from config (or on destroy) are kept, with a warning. */
   allowDeletion: boolean;
 }
+
+/** Prints a free 127.0.0.1 port (the kernel's pick). */
+const FREE_PORT_JS = `const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close(); });`;
 
 /**
  * Environment the scripts expect:
@@ -17,9 +23,9 @@ export interface NamespaceScriptArgs {
  * - PULUMI_COMMAND_STDOUT: the previous run's stdout (the set created before), given by local.Command.
  * stdout is the JSON list of namespaces this stack manages, which the next run diffs against.
  */
-const PRELUDE = (app: string, port: number) => `set -eu
+const PRELUDE = (app: string, port: number | undefined) => `set -eu
 app=${quote([app])}
-port="\${LIBSQL_STACK_PROXY_PORT:-${port}}"
+port="\${LIBSQL_STACK_PROXY_PORT:-${port ?? `$(node -e ${quote([FREE_PORT_JS])})`}}"
 admin_url="http://127.0.0.1:$port"
 : "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
 tmp=$(mktemp -d)
@@ -37,6 +43,9 @@ open_proxy() {
     kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy to $1 exited; is the app deployed and are you logged in? $(cat "$tmp/proxy.log")" >&2; exit 1; }
     sleep 0.2
   done
+  # Something answered; it must be our proxy, not another process already on the port (ours then exits: bind failed).
+  sleep 0.2
+  kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy could not listen on 127.0.0.1:$port (another process has it; set LIBSQL_STACK_PROXY_PORT to a free port): $(cat "$tmp/proxy.log")" >&2; exit 1; }
 }
 close_proxy() {
   if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; fi
@@ -96,7 +105,7 @@ function createScript(a: NamespaceScriptArgs): string {
   const removed = a.allowDeletion
     ? `delete_ns "$ns"`
     : `echo "namespace $ns was removed from config but is KEPT (dataProtection.allowNamespaceDeletion is false)" >&2`;
-  return `${PRELUDE(a.app, a.localPort ?? 19090)}${DELETE_ONE}
+  return `${PRELUDE(a.app, a.localPort)}${DELETE_ONE}
 for ns in $NAMESPACES; do
   code=$(admin GET "/v1/namespaces/$ns/stats")
   case "$code" in
@@ -122,7 +131,7 @@ function deleteScript(a: NamespaceScriptArgs): string {
   if (!a.allowDeletion) {
     return `echo "namespaces kept: dataProtection.allowNamespaceDeletion is false (sqld data is not deleted by pulumi destroy)" >&2`;
   }
-  return `${PRELUDE(a.app, a.localPort ?? 19090)}${DELETE_ONE}
+  return `${PRELUDE(a.app, a.localPort)}${DELETE_ONE}
 for ns in $NAMESPACES; do delete_ns "$ns"; done
 forget_on_replicas
 `;
@@ -130,7 +139,7 @@ forget_on_replicas
 
 export function namespaceScripts(a: NamespaceScriptArgs): CommandScripts {
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(a.app)) throw new Error(`namespaceScripts: app "${a.app}" is not a Fly app name`);
-  const port = a.localPort ?? 19090;
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`namespaceScripts: localPort ${port} must be 1024..65535`);
+  const port = a.localPort;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1024 || port > 65535)) throw new Error(`namespaceScripts: localPort ${port} must be 1024..65535`);
   return { create: createScript(a), delete: deleteScript(a) };
 }

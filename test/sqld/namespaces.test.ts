@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
 import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
@@ -147,6 +148,33 @@ describe("namespace set management", () => {
     const res = await run(namespaceScripts({ app: "no-such-app", allowDeletion: false }).create, { ...env, NAMESPACES: "acme" });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/fly proxy to primary\.process\.no-such-app\.internal exited/);
+  });
+
+  it("never talks to another process already on the proxy port (another stack's proxy): fails, sends no key", async () => {
+    const seen: string[] = [];
+    const squatter = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ""}`);
+      res.end("welcome");
+    });
+    await new Promise<void>((resolve) => squatter.listen(Number(env.LIBSQL_STACK_PROXY_PORT), "127.0.0.1", resolve));
+    try {
+      const res = await run(keep().create, { ...env, NAMESPACES: "acme" });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toMatch(/fly proxy could not listen on 127\.0\.0\.1:\d+ \(another process has it/);
+      expect(seen.filter((line) => line.includes("Basic"))).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it("picks a free local port itself when LIBSQL_STACK_PROXY_PORT is unset", async () => {
+    const { LIBSQL_STACK_PROXY_PORT: _unset, ...withoutPort } = env;
+    const res = await run(keep().create, { ...withoutPort, NAMESPACES: "acme" });
+    expect(res.code, res.stderr).toBe(0);
+    const proxyArg = proxyCalls().at(-1)![1]!;
+    expect(proxyArg).toMatch(/^\d+:9090$/);
+    expect(proxyArg).not.toBe("19090:9090");
+    expect(await exists(cluster.primary, "acme")).toBe(true);
   });
 
   it("validates its arguments", () => {

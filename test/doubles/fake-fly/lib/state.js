@@ -67,4 +67,4 @@ function requireYes(flags) {
   if (!flags.yes) throw new FlyError("yes flag must be specified when not running interactively");
 }
 
-module.exports = { loadState, saveState, reloadState, logCall, newVolumeId, newMachineId, hex4, now, requireApp, requireYes };
+module.exports = { stateDirOf: stateDir, loadState, saveState, reloadState, logCall, newVolumeId, newMachineId, hex4, now, requireApp, requireYes };
