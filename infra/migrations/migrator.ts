@@ -28,7 +28,7 @@ export interface MigratorOptions {
   concurrency?: number;
   /** HTTP transport (e.g. one that counts or proxies requests). @default globalThis.fetch */
   fetch?: Fetch;
-  /** Tries per namespace when sqld answers with a transient error (see `isTransient`). @default 12 */
+  /** Tries per namespace when sqld answers with a transient error (see `isTransient`). @default DEFAULT_ATTEMPTS (16) */
   attempts?: number;
 }
 
@@ -97,14 +97,18 @@ export function isTransient(error: unknown): boolean {
   return /HTTP status (404|5\d\d)|NamespaceDoesntExist|doesn't exist|STREAM_EXPIRED|SQLITE_BUSY|database is locked/i.test(message(error));
 }
 
+/** Tries per namespace for transient errors (see withRetries for the waits between them). */
+const DEFAULT_ATTEMPTS = 16;
+
 async function withRetries<T>(attempts: number, work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       if (attempt >= attempts || !isTransient(error)) throw error;
-      // 100 ms, 200 ms, … up to 2 s between tries: about 15 s over 12 tries, longer than sqld's 10 s Hrana stream
-      // expiry, which is what finally releases a write lock that a stream on an evicted copy still held.
+      // 100 ms, 200 ms, … up to 2 s between tries: about 25 s over 16 tries, well past sqld's 10 s Hrana stream
+      // expiry, which is what finally releases a write lock that a stream on an evicted copy still held. 12 tries
+      // (15 s) were not always enough on a loaded 2-core machine, where closing an evicted copy takes longer.
       await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
     }
   }
@@ -115,7 +119,7 @@ export async function migrate(targets: readonly MigrationTarget[], o: MigratorOp
   const results = await mapBounded(targets, o.concurrency ?? DEFAULT_CONCURRENCY, async (target): Promise<NamespaceResult> => {
     const progress: NamespaceProgress = { applied: [] };
     try {
-      await withRetries(o.attempts ?? 12, async () => {
+      await withRetries(o.attempts ?? DEFAULT_ATTEMPTS, async () => {
         progress.failedFile = undefined;
         const client = await connect(target, "rw", o);
         try {
@@ -137,7 +141,7 @@ export async function migrate(targets: readonly MigrationTarget[], o: MigratorOp
 export async function migrationStatus(targets: readonly MigrationTarget[], o: MigratorOptions): Promise<Record<string, NamespaceStatus>> {
   const entries = await mapBounded(targets, o.concurrency ?? DEFAULT_CONCURRENCY, async (target): Promise<[string, NamespaceStatus]> => {
     try {
-      return await withRetries(o.attempts ?? 12, async (): Promise<[string, NamespaceStatus]> => {
+      return await withRetries(o.attempts ?? DEFAULT_ATTEMPTS, async (): Promise<[string, NamespaceStatus]> => {
         const client = await connect(target, "ro", o);
         try {
           const { applied, pending } = compare(target.namespace, target.files, await readApplied(client));
