@@ -1,5 +1,5 @@
 /**
- * Shared by the TEST DOUBLE providers (random, tls, cloudflare), not a real provider: how property values travel
+ * Shared by the TEST DOUBLE providers (command, random, tls, cloudflare), not a real provider: how property values travel
  * between the Pulumi engine and a provider built on @pulumi/pulumi/provider.
  *
  * That server hands `check`/`diff`/`create` the raw protobuf Struct as JSON (server.js: `req.getNews().toJavaScript()`)
@@ -7,15 +7,21 @@
  * acceptSecrets=true, so the engine sends secrets as signature objects and unmarshals ours with KeepSecrets
  * (pulumi sdk/go/common/resource/plugin/provider_plugin.go, Create: `UnmarshalProperties(..., KeepSecrets: true)`);
  * during preview unknown values arrive as the unknown sentinel string (same file, Check/Diff: KeepUnknowns).
- * Sentinels: sdk/go/common/resource/sig/sig.go (Secret) and plugin/rpc.go (UnknownStringValue).
+ * Sentinels: sdk/go/common/resource/sig/sig.go (Secret) and plugin/rpc.go (UnknownStringValue), the same values the
+ * Node SDK exports from runtime/rpc.
  */
 import { isDeepStrictEqual } from "node:util";
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
-export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const SECRET_SIG_KEY = specialSigKey;
+export const SECRET_SIG = specialSecretSig;
+export const UNKNOWN = unknownValue;
 
 export type Props = Record<string, unknown>;
+
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN;
+}
 
 export function isSecret(value: unknown): value is { value: unknown } {
   return typeof value === "object" && value !== null && (value as Props)[SECRET_SIG_KEY] === SECRET_SIG;
@@ -41,7 +47,7 @@ export function containsSecret(value: unknown): boolean {
 }
 
 export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
+  if (isUnknown(value)) return true;
   if (isSecret(value)) return containsUnknown(value.value);
   if (Array.isArray(value)) return value.some(containsUnknown);
   if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);

@@ -10,7 +10,8 @@
  * name or a wrongly typed value is a check failure (mapper/errors.go NewUnrecognizedError, NewWrongTypeError).
  * No defaults are declared (no SetDefault in the Annotate methods), so valid inputs come back unchanged.
  */
-import { containsUnknown, isSecret, isUnknown, reveal, type WireValue } from "./wire-values";
+import { containsUnknown, isSecret, isUnknown, reveal } from "../wire";
+import type { WireValue } from "./wire-values";
 
 type Shape = "string" | "boolean" | "stringArray" | "stringMap" | "anyArray";
 

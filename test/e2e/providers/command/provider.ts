@@ -16,7 +16,8 @@ import type * as provider from "@pulumi/pulumi/provider";
 import commandPackage from "@pulumi/command/package.json";
 import { checkCommandInputs, inputsOf } from "./command-inputs";
 import { runScript, type RunInputs, type RunOutputs } from "./run-script";
-import { deepEquals, hasValue, reveal, type WireValue } from "./wire-values";
+import { reveal } from "../wire";
+import { deepEquals, hasValue, type WireValue } from "./wire-values";
 
 export const COMMAND_TYPE = "command:local:Command";
 

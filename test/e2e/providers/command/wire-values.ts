@@ -1,47 +1,18 @@
 /**
- * TEST DOUBLE of pulumi-command v1.2.1 (local.Command), not the real provider: helpers for the engine's wire values.
+ * TEST DOUBLE of pulumi-command v1.2.1 (local.Command), not the real provider: the command provider's own value
+ * semantics on top of ../wire.ts (secret and unknown markers, reveal, shared with the other doubles).
  *
  * `@pulumi/pulumi/provider`'s server hands the provider raw `Struct.toJavaScript()` values (server.js check/diff/create/
  * update/delete) and answers Configure with acceptSecrets=true (server.js `configure`), so the engine sends secrets as
  * `{[specialSigKey]: specialSecretSig, value}` objects and, in previews, unknowns as the `unknownValue` string
  * (sdk/go/common/resource/plugin/rpc.go MarshalPropertyValue). Upstream decodes those with pulumi-go-provider
  * infer/internal/ende/ende.go (`walk`) and re-applies them to the same paths when encoding outputs (`change.apply`);
- * passing the raw objects through unchanged gives the same result here.
+ * passing the raw objects through unchanged gives the same result here. Secret wrappers are removed with `reveal`
+ * (ende.go `walk` strips them before decoding).
  */
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { isUnknown } from "../wire";
 
 export type WireValue = unknown;
-
-export function isUnknown(value: WireValue): boolean {
-  return value === unknownValue;
-}
-
-export function isSecret(value: WireValue): value is { value: WireValue } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
-}
-
-/** True if any element is unknown (a preview value that only becomes known later). */
-export function containsUnknown(value: WireValue): boolean {
-  if (isUnknown(value)) return true;
-  if (isSecret(value)) return containsUnknown(value.value);
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);
-  return false;
-}
-
-/** The plain value the command runs with: every secret wrapper removed (ende.go `walk` strips them before decoding). */
-export function reveal(value: WireValue): WireValue {
-  if (isSecret(value)) return reveal(value.value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  }
-  return value;
-}
-
-export function makeSecret(value: WireValue): WireValue {
-  return isSecret(value) ? value : { [specialSigKey]: specialSecretSig, value };
-}
 
 /** Null and absent are the same "no value" (resource.PropertyValue.HasValue is false for null). */
 export function hasValue(value: WireValue): boolean {
