@@ -1,17 +1,12 @@
 /**
  * The pulumi-command TEST DOUBLE (test/e2e/providers) under the real Pulumi engine: a one-Command TypeScript project
- * through up (create), up (update), preview, up (replace) and destroy. Skipped when no engine binaries exist
- * (PULUMI_ENGINE_BIN, else <repo>/.engine/bin with `pulumi` and `pulumi-language-nodejs`).
+ * through up (create), up (update), preview, up (replace) and destroy. Skipped when no engine is built
+ * (test/e2e/support/workspace.ts engineBin: PULUMI_ENGINE_BIN, else <repo>/.engine/bin).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runProcess } from "../support/run-process";
-
-const repo = resolve(__dirname, "../..");
-const engineBin = process.env.PULUMI_ENGINE_BIN ?? join(repo, ".engine", "bin");
-const engineAvailable = existsSync(join(engineBin, "pulumi")) && existsSync(join(engineBin, "pulumi-language-nodejs"));
+import { engineBin, REPO_ROOT, Workspace } from "../e2e/support/workspace";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -28,56 +23,37 @@ export const stdout = command.stdout;
 export const environment = command.environment;
 `;
 
-describe.skipIf(!engineAvailable)("pulumi-command double under the real engine", () => {
-  let dir: string;
+describe.skipIf(!engineBin())("pulumi-command double under the real engine", () => {
+  let ws: Workspace;
   let logFile: string;
-  let env: NodeJS.ProcessEnv;
 
-  const run = (...args: string[]) => runProcess(join(engineBin, "pulumi"), [...args, "--non-interactive"], { env, cwd: join(dir, "project") });
-  const pulumi = async (...args: string[]) => {
-    const result = await run(...args);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
-    return result.stdout;
-  };
+  const run = (...args: string[]) => ws.pulumi(args, { allowFailure: true });
+  const pulumi = async (...args: string[]) => (await ws.pulumi(args)).stdout;
   const setConfig = (key: string, value: string) => pulumi("config", "set", key, value);
   const logLines = () => (existsSync(logFile) ? readFileSync(logFile, "utf8").trim().split("\n") : []);
   const outputs = async () => JSON.parse(await pulumi("stack", "output", "--json", "--show-secrets")) as Record<string, unknown>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "command-engine-"));
-    logFile = join(dir, "scripts.log");
-    const project = join(dir, "project");
-    for (const sub of ["project", "home", "state"]) await runProcess("mkdir", ["-p", join(dir, sub)], { env: process.env });
-    writeFileSync(join(project, "Pulumi.yaml"), "name: command-double-smoke\nruntime: nodejs\nmain: index.ts\n");
-    writeFileSync(join(project, "index.ts"), PROGRAM);
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node", target: "ES2022", esModuleInterop: true } }));
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "command-double-smoke", private: true }));
-    symlinkSync(join(repo, "node_modules"), join(project, "node_modules"));
-    env = {
-      ...process.env,
-      PATH: `${engineBin}:${join(repo, "test/e2e/providers/bin")}:${process.env.PATH ?? ""}`,
-      PULUMI_HOME: join(dir, "home"),
-      PULUMI_CONFIG_PASSPHRASE: "test",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    };
-    await pulumi("login", `file://${join(dir, "state")}`);
-    await pulumi("stack", "init", "t");
+    ws = Workspace.forProgram("command-engine", {
+      "Pulumi.yaml": "name: command-double-smoke\nruntime: nodejs\nmain: index.ts\n",
+      "index.ts": PROGRAM,
+      "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node", target: "ES2022", esModuleInterop: true } }),
+      "package.json": JSON.stringify({ name: "command-double-smoke", private: true }),
+    });
+    logFile = join(ws.root, "scripts.log");
+    await ws.initStack("t");
     await setConfig("log", logFile);
     await setConfig("tag", "first");
     await setConfig("v", "1");
     await setConfig("trigger", "a");
     await pulumi("config", "set", "--secret", "token", "s3cret");
   }, 120_000);
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => ws?.cleanup());
 
   it("creates, updates (re-running create with the previous stdout), previews without running, replaces, destroys from state", { timeout: 600_000 }, async () => {
     const firstUp = await pulumi("up", "--yes", "--skip-preview");
     // The engine used the double (an ambient plugin from PATH), not an installed pulumi-command.
-    expect(firstUp).toContain(`using pulumi-resource-command from $PATH at ${join(repo, "test/e2e/providers/bin/pulumi-resource-command")}`);
+    expect(firstUp).toContain(`using pulumi-resource-command from $PATH at ${join(REPO_ROOT, "test/e2e/providers/bin/pulumi-resource-command")}`);
     expect(logLines()).toEqual(["create v=1 prev=none"]);
     expect((await outputs()).stdout).toBe("out-1");
 

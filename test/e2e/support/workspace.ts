@@ -42,6 +42,26 @@ export class Workspace {
    * script (fake fly state, box URL, API tokens for the doubles).
    */
   static create(label: string, extraEnv: NodeJS.ProcessEnv, fixedRoot?: string): Workspace {
+    const ws = Workspace.empty(label, extraEnv, fixedRoot);
+    // Sources are copied afresh each time (a reused root gets today's code); stack files and state stay.
+    for (const entry of PROJECT_ENTRIES) {
+      const from = path.join(REPO_ROOT, entry);
+      const to = path.join(ws.dir, entry);
+      fs.rmSync(to, { recursive: true, force: true });
+      if (fs.existsSync(from)) fs.cpSync(from, to, { recursive: true });
+    }
+    return ws;
+  }
+
+  /** A small project of its own (`files`: name → text, e.g. Pulumi.yaml and index.ts) in a new temp folder. */
+  static forProgram(label: string, files: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}): Workspace {
+    const ws = Workspace.empty(label, extraEnv);
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(ws.dir, name), text);
+    return ws;
+  }
+
+  /** The folders, the repo's node_modules and the engine's environment, without a program yet. */
+  private static empty(label: string, extraEnv: NodeJS.ProcessEnv, fixedRoot?: string): Workspace {
     const bin = engineBin();
     if (!bin) throw new Error("no Pulumi engine: run scripts/build-engine.sh (or set PULUMI_ENGINE_BIN)");
     const root = fixedRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${label}-`));
@@ -61,13 +81,6 @@ export class Workspace {
     const ws = new Workspace(root, env);
     fs.mkdirSync(ws.dir, { recursive: true });
     fs.mkdirSync(path.join(root, "state"), { recursive: true });
-    // Sources are copied afresh each time (a reused root gets today's code); stack files and state stay.
-    for (const entry of PROJECT_ENTRIES) {
-      const from = path.join(REPO_ROOT, entry);
-      const to = path.join(ws.dir, entry);
-      fs.rmSync(to, { recursive: true, force: true });
-      if (fs.existsSync(from)) fs.cpSync(from, to, { recursive: true });
-    }
     const modules = path.join(ws.dir, "node_modules");
     if (!fs.existsSync(modules)) fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), modules);
     return ws;
@@ -106,7 +119,7 @@ export class Workspace {
     return run;
   }
 
-  /** Logs in to the local backend and creates `stack` from its Pulumi.<stack>.yaml. */
+  /** Logs in to the local backend and creates `stack` (from its Pulumi.<stack>.yaml when there is one). */
   async initStack(stack: string): Promise<void> {
     await this.pulumi(["login", `file://${path.join(this.root, "state")}`]);
     await this.pulumi(["stack", "init", stack]);
