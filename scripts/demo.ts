@@ -5,12 +5,13 @@
  *   npm run demo              bring it up (again: an `up` on the existing demo stack)
  *   npm run demo -- --down    pulumi destroy, stop the local platform, remove .demo/
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Workspace, REPO_ROOT, engineBin } from "../test/e2e/support/workspace";
 import { repoStackConfig } from "../test/e2e/scenarios/dev";
 import { freePort } from "../test/support/sqld/process";
+import { spawnBox } from "../test/e2e/box/spawn-box";
 import { isProcessAlive } from "../test/support/pid";
 
 const DEMO = path.join(REPO_ROOT, ".demo");
@@ -73,24 +74,14 @@ async function ensureBox(): Promise<DemoSettings> {
   }
   const edgePort = await freePort();
   fs.mkdirSync(paths.box, { recursive: true });
-  const log = fs.openSync(path.join(DEMO, "box.log"), "a");
-  const tsx = path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs");
-  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "test/e2e/box/cli.ts"), "--root", paths.box, "--fly-state", paths.fly, "--edge", `${APP}=${edgePort}`, "--cf-token", CLOUDFLARE_TOKEN, "--cf-subdomain", `${ACCOUNT}=acme-demo`], {
-    detached: true,
-    stdio: ["ignore", "pipe", log],
+  const box = await spawnBox({
+    root: paths.box,
+    flyStateDir: paths.fly,
+    edges: { [APP]: edgePort },
+    cloudflare: { token: CLOUDFLARE_TOKEN, subdomains: { [ACCOUNT]: "acme-demo" } },
+    detachedLog: path.join(DEMO, "box.log"),
   });
-  const boxUrl = await new Promise<string>((resolve, reject) => {
-    let seen = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(seen);
-      if (match) resolve(match[0]);
-    });
-    child.once("exit", (code) => reject(new Error(`the local platform exited (${code}); see .demo/box.log`)));
-  });
-  child.stdout!.destroy();
-  child.unref();
-  const settings = { edgePort, boxUrl, boxPid: child.pid! };
+  const settings = { edgePort, boxUrl: box.url, boxPid: box.pid };
   fs.writeFileSync(paths.settings, JSON.stringify(settings, null, 2));
   return settings;
 }
