@@ -8,8 +8,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Workspace, REPO_ROOT, engineBin } from "../test/e2e/support/workspace";
-import { repoStackConfig } from "../test/e2e/scenarios/dev";
+import { Workspace, REPO_ROOT, engineBin, repoStackConfig } from "../test/e2e/support/workspace";
 import { freePort } from "../test/support/sqld/process";
 import { spawnBox } from "../test/e2e/box/spawn-box";
 import { isProcessAlive } from "../test/support/pid";

@@ -2,23 +2,13 @@
  * Scenarios a, b and f1: the dev stack from empty, a no-op second `up`, and `pulumi destroy`, on one local cloud.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { Scenario, Shared } from "../scenario";
 import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../support/local-cloud";
 import { gatewayQuery } from "../support/gateway";
 import { flyCallsSince, mutatingCalls, resourceNamed, upSummary } from "../support/checks";
-import { REPO_ROOT } from "../support/workspace";
+import { repoStackConfig } from "../support/workspace";
 
 export const DEV_APP = "acme-sqld-dev";
-
-/** libsql-stack:* values of a repo stack file (a stack name, or a .yaml path in the repo), without the prefix. */
-export function repoStackConfig(stack: string): Record<string, any> {
-  const file = stack.endsWith(".yaml") ? stack : `Pulumi.${stack}.yaml`;
-  const doc = parseYaml(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")) as { config: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^libsql-stack:/, ""), v]));
-}
 
 export function devCloud(shared: Shared): LocalCloud {
   if (!shared.dev) throw new Error("the dev stack is not up (scenario a)");

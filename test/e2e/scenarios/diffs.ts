@@ -6,7 +6,8 @@
 import * as assert from "node:assert/strict";
 import type { Scenario } from "../scenario";
 import { changedSteps } from "../support/checks";
-import { devCloud, repoStackConfig } from "./dev";
+import { devCloud } from "./dev";
+import { repoStackConfig } from "../support/workspace";
 import { PROD_APP } from "./prod";
 
 export const diffScenario: Scenario = {

@@ -9,7 +9,7 @@ import type { Scenario } from "../scenario";
 import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../support/local-cloud";
 import { gatewayQuery } from "../support/gateway";
 import { upSummary } from "../support/checks";
-import { repoStackConfig } from "./dev";
+import { repoStackConfig } from "../support/workspace";
 
 const APP = "acme-sqld-e2e-fail";
 

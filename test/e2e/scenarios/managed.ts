@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { resourceNamed } from "../support/checks";
 import type { Scenario } from "../scenario";
 import { localCloud } from "../support/local-cloud";
-import { repoStackConfig } from "./dev";
+import { repoStackConfig } from "../support/workspace";
 
 export const managedScenario: Scenario = {
   id: "f3 managed-create-destroy",

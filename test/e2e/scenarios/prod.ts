@@ -8,7 +8,7 @@ import { S3RVER_CREDENTIALS, startLocalS3 } from "../../backups/support/s3";
 import { namespaceClient, scopedToken } from "../../support/sqld/tenant-client";
 import type { Scenario } from "../scenario";
 import { edgeUrl, localCloud, runningMachines, type LocalCloud } from "../support/local-cloud";
-import { repoStackConfig } from "./dev";
+import { repoStackConfig } from "../support/workspace";
 
 export const PROD_APP = "acme-sqld-e2e-prod";
 const APP = PROD_APP;

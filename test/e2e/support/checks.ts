@@ -1,6 +1,6 @@
 /** Reading what the real engine and the fake platform did: preview steps, `up` summaries, fly calls, state. */
 import type { FakeFlyEnv } from "../../doubles/fake-fly/harness";
-import type { Workspace } from "./workspace";
+import type { StateResource, Workspace } from "./workspace";
 
 /** Name (last URN segment) → op of every step of `pulumi preview --json` that is not "same"/"read". */
 export async function changedSteps(ws: Workspace, stack: string): Promise<Record<string, string>> {
@@ -36,14 +36,6 @@ const READ_ONLY = new Set(["apps list", "status", "volumes list", "volumes ls", 
 
 export function mutatingCalls(calls: string[][]): string[][] {
   return calls.filter((argv) => !READ_ONLY.has(argv.slice(0, 2).join(" ")) && !READ_ONLY.has(argv[0] ?? ""));
-}
-
-export interface StateResource {
-  urn: string;
-  type: string;
-  id?: string;
-  protect?: boolean;
-  outputs?: Record<string, unknown>;
 }
 
 export async function resourceNamed(ws: Workspace, stack: string, name: string): Promise<StateResource> {

@@ -21,6 +21,31 @@ export function engineBin(): string | null {
   return candidates.find((dir) => fs.existsSync(path.join(dir, "pulumi"))) ?? null;
 }
 
+/** A repo stack file: `Pulumi.<stack>.yaml` for a stack name, or a .yaml path in the repo. */
+function repoStackFile(stack: string): string {
+  return path.join(REPO_ROOT, stack.endsWith(".yaml") ? stack : `Pulumi.${stack}.yaml`);
+}
+
+/** libsql-stack:* values of a stack file, without the prefix (other namespaces keep their full key). */
+function stackConfigValues(file: string): Record<string, any> {
+  const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k.replace(/^libsql-stack:/, ""), v]));
+}
+
+/** libsql-stack:* values of a repo stack file (a stack name, or a .yaml path in the repo), without the prefix. */
+export function repoStackConfig(stack: string): Record<string, any> {
+  return stackConfigValues(repoStackFile(stack));
+}
+
+/** One resource of `pulumi stack export`. */
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  protect?: boolean;
+  outputs?: Record<string, unknown>;
+}
+
 export interface PulumiRun extends ProcessResult {
   args: string[];
   seconds: number;
@@ -92,7 +117,7 @@ export class Workspace {
    */
   writeStackConfig(stack: string, config: Record<string, unknown>, base = stack): void {
     const file = path.join(this.dir, `Pulumi.${stack}.yaml`);
-    const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : fs.readFileSync(path.join(REPO_ROOT, base.endsWith(".yaml") ? base : `Pulumi.${base}.yaml`), "utf8");
+    const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : fs.readFileSync(repoStackFile(base), "utf8");
     const doc = (parseYaml(existing) ?? {}) as { config?: Record<string, unknown> };
     doc.config = { ...(doc.config ?? {}) };
     for (const [key, value] of Object.entries(config)) {
@@ -105,8 +130,7 @@ export class Workspace {
 
   /** libsql-stack:* values of this workspace's Pulumi.<stack>.yaml, without the prefix. */
   readStackConfig(stack: string): Record<string, unknown> {
-    const doc = parseYaml(fs.readFileSync(path.join(this.dir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.config ?? {}).map(([k, v]) => [k.replace(/^libsql-stack:/, ""), v]));
+    return stackConfigValues(path.join(this.dir, `Pulumi.${stack}.yaml`));
   }
 
   async pulumi(args: string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<PulumiRun> {
@@ -131,7 +155,7 @@ export class Workspace {
   }
 
   /** The checkpoint's resources (secrets stay ciphertext: no --show-secrets). */
-  async resources(stack: string): Promise<{ urn: string; type: string; id?: string; protect?: boolean; outputs?: Record<string, unknown> }[]> {
+  async resources(stack: string): Promise<StateResource[]> {
     const run = await this.pulumi(["stack", "export", "--stack", stack]);
     return (JSON.parse(run.stdout).deployment?.resources ?? []) as never;
   }
