@@ -1,5 +1,6 @@
-import { createPrivateKey, sign } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
 import type { NamespacePermissions } from "../../worker/claims";
+import { signEdDsaJwt } from "./eddsa-jwt";
 
 /**
  * A JWT for a server-side service (the Fly API app) that needs every tenant namespace.
@@ -10,8 +11,5 @@ import type { NamespacePermissions } from "../../worker/claims";
  */
 export function mintServiceToken(privateKeyPem: string, namespaces: readonly string[], access: "ro" | "rw" = "rw"): string {
   const permissions: NamespacePermissions = { [access]: { ns: [...namespaces].sort() } };
-  const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
-  const signingInput = `${encode({ alg: "EdDSA", typ: "JWT" })}.${encode({ p: permissions })}`;
-  const signature = sign(null, Buffer.from(signingInput), createPrivateKey(privateKeyPem));
-  return `${signingInput}.${signature.toString("base64url")}`;
+  return signEdDsaJwt(createPrivateKey(privateKeyPem), { p: permissions });
 }

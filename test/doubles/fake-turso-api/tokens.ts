@@ -12,7 +12,8 @@
  *    default 60 s leeway past it.
  * `iat` and a random `jti` make every token distinct, as Turso mints a fresh token per call.
  */
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { signEdDsaJwt } from "../../../infra/auth/eddsa-jwt";
 
 export interface TokenSigner {
   /** Signs claims into a compact JWT (header {"alg":"EdDSA","typ":"JWT"}). */
@@ -21,16 +22,9 @@ export interface TokenSigner {
   sqldJwtKey: string;
 }
 
-const b64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
-
 export function makeTokenSigner(): TokenSigner {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  return { sign: (claims) => signJwt(privateKey, claims), sqldJwtKey: publicKey.export({ format: "jwk" }).x! };
-}
-
-function signJwt(key: KeyObject, claims: Record<string, unknown>): string {
-  const signingInput = `${b64url(JSON.stringify({ alg: "EdDSA", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`;
-  return `${signingInput}.${b64url(sign(null, Buffer.from(signingInput), key))}`;
+  return { sign: (claims) => signEdDsaJwt(privateKey, claims), sqldJwtKey: publicKey.export({ format: "jwk" }).x! };
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
