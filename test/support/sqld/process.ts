@@ -48,6 +48,8 @@ export interface SqldProcessOptions {
    * stages WAL copies under `./<bucket>/` relative to it before uploading.
    */
   cwd: string;
+  /** The executable; anything but sqldBinary() only to compare with the unhardened release. @default sqldBinary() */
+  binary?: string;
 }
 
 export class SqldProcess {
@@ -68,7 +70,7 @@ export class SqldProcess {
     await new Promise((resolve) => log.once("open", resolve));
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...this.options.env };
     mkdirSync(this.options.cwd, { recursive: true });
-    const child = spawn(sqldBinary(), this.options.args, { env, cwd: this.options.cwd, stdio: ["ignore", log, log] });
+    const child = spawn(this.options.binary ?? sqldBinary(), this.options.args, { env, cwd: this.options.cwd, stdio: ["ignore", log, log] });
     started.add(child);
     child.once("exit", () => started.delete(child));
     this.child = child;
