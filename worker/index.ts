@@ -57,10 +57,9 @@ function toErrorResponse(error: unknown): Response {
     console.error(`gateway misconfigured: ${error.message}`);
     return errorResponse(new HttpError(500, `gateway misconfigured: ${error.message}`));
   }
-  // Unexpected: log the details for `wrangler tail`, answer without internals (no stack).
+  // Unexpected: log the details for `wrangler tail`, answer without internals (no message, no stack).
   console.error("gateway: unexpected error", error);
-  const reason = error instanceof Error ? error.message : String(error);
-  return errorResponse(new HttpError(502, `upstream failure: ${reason}`));
+  return errorResponse(new HttpError(502, "upstream failure", {}, "GATEWAY_INTERNAL_ERROR"));
 }
 
 export default {

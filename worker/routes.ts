@@ -1,7 +1,8 @@
 /** Route handlers. Each gets a validated config and returns a Response or throws an HttpError. */
 import { requireApiKey } from "./api-key";
 import type { Access } from "./claims";
-import { runStatements, tenantNotFound, type DbTarget } from "./db";
+import { runStatements, type DbTarget } from "./db";
+import { tenantNotFound } from "./db-errors";
 import { loadConfig, misconfigured, type Env, type GatewayConfig } from "./env";
 import { HttpError, jsonResponse, readJsonBody } from "./http";
 import { getSignatureCount, mintScopedToken } from "./jwt";
