@@ -4,7 +4,9 @@
  *
  * Environment:
  *   DATABASE_URL          https://<app>.fly.dev or libsql://<turso host>
- *   NAMESPACE             sqld namespace to query (self-hosted); empty → the `default` namespace
+ *   NAMESPACE             sqld namespace to query (self-hosted); empty → the `default` namespace (a stack without
+ *                         tenants), still named in x-namespace-bin: without the header sqld takes the namespace from
+ *                         the Host (`<app>.fly.dev` → `<app>`), which does not exist. Managed: empty, no header.
  *   JWT_PRIVATE_KEY       self-hosted: PKCS#8 PEM; a fresh 120 s read-only token is minted for this check
  *   DATABASE_AUTH_TOKEN   managed: the database token (used when JWT_PRIVATE_KEY is absent)
  *   VERIFY_DEADLINE_MS    keep retrying until then (machines may still be starting) @default 60000
@@ -24,12 +26,14 @@ async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
   const namespace = process.env.NAMESPACE || "default";
+  const selfHosted = Boolean(process.env.JWT_PRIVATE_KEY);
   const deadline = Date.now() + Number(process.env.VERIFY_DEADLINE_MS ?? 60_000);
   const authToken = await tokenFor(namespace);
   const client = createClient({
     url,
     authToken,
-    fetch: fetchWithNamespace(process.env.NAMESPACE ? namespace : undefined),
+    // Self-hosted: always name the namespace the token was minted for. Managed (Turso): the host picks the database.
+    fetch: fetchWithNamespace(selfHosted || process.env.NAMESPACE ? namespace : undefined),
   });
   let lastError: unknown;
   for (let attempt = 1; Date.now() < deadline || attempt === 1; attempt++) {

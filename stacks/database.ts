@@ -25,7 +25,7 @@ export interface Database {
   ready: pulumi.Resource[];
   /** Changes whenever a rollout changes what runs, so the post-deploy check runs again. */
   rolloutDigest: string;
-  /** Namespace the post-deploy check queries ("" for managed). */
+  /** Namespace the post-deploy check queries (self-hosted: the first tenant, else `default`; "" for managed). */
   checkNamespace: string;
 }
 
@@ -85,7 +85,8 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
     serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, allNamespaces))),
     ready,
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
-    checkNamespace: [...config.tenants].sort()[0] ?? "",
+    // No tenants: sqld's own `default` namespace, which always exists (scripts/verify-database.ts names it by header).
+    checkNamespace: [...config.tenants].sort()[0] ?? "default",
   };
 }
 

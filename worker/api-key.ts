@@ -18,8 +18,12 @@ export async function constantTimeEquals(a: string, b: string): Promise<boolean>
   return diff === 0;
 }
 
-/** Throws 401 unless the request carries the configured key. */
-export async function requireApiKey(request: Request, expectedKey: string): Promise<void> {
+/**
+ * Throws 401 unless the request carries the configured key. Runs before any other configuration is read: with
+ * the GATEWAY_API_KEY binding missing or blank every caller gets the ordinary "invalid API key" 401 (nobody can
+ * hold a key that is not configured), and only the Worker's log (`wrangler tail`) says why.
+ */
+export async function requireApiKey(request: Request, configuredKey: string | undefined): Promise<void> {
   const header = request.headers.get("authorization");
   const match = header === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
   const presented = match?.[1];
@@ -27,7 +31,11 @@ export async function requireApiKey(request: Request, expectedKey: string): Prom
   if (presented === undefined) {
     throw new HttpError(401, "missing API key: send Authorization: Bearer <GATEWAY_API_KEY>", challenge);
   }
-  if (!(await constantTimeEquals(presented, expectedKey))) {
+  const usable = typeof configuredKey === "string" && configuredKey.trim() !== "";
+  if (!usable) console.error("gateway misconfigured: binding GATEWAY_API_KEY is not set; every request is refused with 401");
+  // Without a key, still compare (against a value nobody holds) so both refusals take the same path and time.
+  const expected = usable ? configuredKey : crypto.randomUUID();
+  if (!(await constantTimeEquals(presented, expected)) || !usable) {
     throw new HttpError(401, "invalid API key", challenge);
   }
 }

@@ -3,9 +3,9 @@
  * A client per request is cheap (no connection is opened until the batch is sent); what is expensive,
  * the signed token, is cached by the caller.
  */
-import { createClient, LibsqlError, type InStatement, type InValue, type ResultSet } from "@libsql/client/web";
+import { createClient, type InStatement, type InValue, type ResultSet } from "@libsql/client/web";
 import type { Access } from "./claims";
-import { HttpError } from "./http";
+import { toHttpError, type UpstreamFailure } from "./db-errors";
 import type { QueryRequest, SqlValue } from "./validation";
 
 export interface DbTarget {
@@ -17,27 +17,6 @@ export interface DbTarget {
   access: Access;
 }
 
-/**
- * The one answer for a tenant the caller may not reach, whether it is outside the gateway's TENANTS or its
- * namespace does not exist in sqld: same status, same body, no database message (which would tell them apart).
- */
-export function tenantNotFound(tenant: string): HttpError {
-  return new HttpError(404, `tenant ${JSON.stringify(tenant)} not found`, {}, "TENANT_NOT_FOUND");
-}
-
-/** A write attempted with a read-only token: refused by a primary (HTTP 403) or by a replica (HTTP 400). */
-function readOnlyViolation(): HttpError {
-  return new HttpError(403, 'mode "read" is read-only: a statement tried to write; send mode "write" or "deferred"', {}, "READ_ONLY");
-}
-
-/**
- * sqld 0.24.32's refusal of a write under an `ro` token: `Authorization forbidden: Current session doesn't not
- * have Write permission to namespace <ns>` (libsql-server/src/error.rs `Error::Forbidden`, raised by
- * auth/authenticated.rs `Authenticated::has_right`). A replica wraps it: HTTP 400 for a batch (what the gateway
- * sends), a PROXY_ERROR statement error for a lone statement (which the gateway never sends). Observed on the binary.
- */
-const WRITE_FORBIDDEN = /Authorization forbidden/;
-
 export type JsonCell = string | number | null | { base64: string };
 
 export interface StatementResult {
@@ -47,12 +26,6 @@ export interface StatementResult {
   rowsAffected: number;
   /** A string when it does not fit a JS number exactly. */
   lastInsertRowid: number | string | null;
-}
-
-/** What the database said when it refused the HTTP request itself (the client keeps only the status). */
-interface UpstreamFailure {
-  status?: number;
-  message?: string;
 }
 
 /**
@@ -164,46 +137,4 @@ export async function runStatements(
   } finally {
     client.close();
   }
-}
-
-/** Codes meaning "try again later" rather than "your SQL is wrong". */
-const TRANSIENT_CODES = new Set(["SQLITE_BUSY", "SQLITE_LOCKED", "TRANSACTION_BUSY", "TRANSACTION_TIMEOUT"]);
-
-function toHttpError(error: unknown, failure: UpstreamFailure, target: DbTarget): HttpError {
-  if (failure.status !== undefined) return fromUpstreamStatus(failure.status, failure.message, target);
-  if (error instanceof LibsqlError) {
-    if (error.code === "URL_INVALID" || error.code === "URL_SCHEME_NOT_SUPPORTED") {
-      return new HttpError(500, `gateway misconfigured: DB_URL rejected by the client: ${error.message}`);
-    }
-    if (error.code === "SERVER_ERROR" || error.code.startsWith("HRANA_") || error.code === "UNKNOWN") {
-      return new HttpError(502, `database error: ${error.message}`);
-    }
-    const index = (error as { statementIndex?: unknown }).statementIndex;
-    const where = typeof index === "number" ? `statement ${index}: ` : "";
-    const status = TRANSIENT_CODES.has(error.code) ? 503 : 400;
-    // LibsqlBatchError re-prefixes an already "CODE: "-prefixed message; say the code once.
-    const message = error.message.replace(`${error.code}: ${error.code}: `, `${error.code}: `);
-    return new HttpError(status, `${where}${message}`, {}, error.code);
-  }
-  // fetch() itself failed (DNS, connection refused, TLS): the database is unreachable.
-  const reason = error instanceof Error ? error.message : String(error);
-  return new HttpError(502, `database unreachable: ${reason}`);
-}
-
-function fromUpstreamStatus(status: number, message: string | undefined, target: DbTarget): HttpError {
-  const said = message ?? `HTTP ${status}`;
-  if (status === 404) {
-    // sqld answers 404 both for a missing namespace and for one the token may not use.
-    return target.namespace ? tenantNotFound(target.namespace) : new HttpError(404, `database not found: ${said}`);
-  }
-  // An ro write: 403 from a primary; a replica that forwards a batch answers 400 "Failed to execute query via
-  // RPC. Error code: 3, message: Authorization forbidden: …" (the primary's gRPC PermissionDenied, wrapped).
-  if ((status === 403 || status === 400) && target.access === "ro" && WRITE_FORBIDDEN.test(said)) return readOnlyViolation();
-  if (status === 400) return new HttpError(400, `database rejected the request: ${said}`);
-  if (status === 401 || status === 403) {
-    // The gateway signs its own tokens, so a refusal means its key and the database's do not match.
-    return new HttpError(502, `database rejected the gateway's credentials: ${said}`);
-  }
-  if (status === 429 || status === 503) return new HttpError(503, `database busy: ${said}`, { "retry-after": "1" });
-  return new HttpError(502, `database error (HTTP ${status}): ${said}`);
 }

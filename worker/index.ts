@@ -48,12 +48,18 @@ async function route(request: Request, env: Env): Promise<Response> {
 }
 
 function toErrorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error);
-  if (error instanceof SigningKeyError) return errorResponse(new HttpError(500, `gateway misconfigured: ${error.message}`));
-  // Unexpected: log the details for `wrangler tail`, answer without internals (no stack).
+  if (error instanceof HttpError) {
+    // A broken deploy: only callers past the API key see this; the operator reads it in `wrangler tail`.
+    if (error.status === 500) console.error(`gateway: ${error.message}`);
+    return errorResponse(error);
+  }
+  if (error instanceof SigningKeyError) {
+    console.error(`gateway misconfigured: ${error.message}`);
+    return errorResponse(new HttpError(500, `gateway misconfigured: ${error.message}`));
+  }
+  // Unexpected: log the details for `wrangler tail`, answer without internals (no message, no stack).
   console.error("gateway: unexpected error", error);
-  const reason = error instanceof Error ? error.message : String(error);
-  return errorResponse(new HttpError(502, `upstream failure: ${reason}`));
+  return errorResponse(new HttpError(502, "upstream failure", {}, "GATEWAY_INTERNAL_ERROR"));
 }
 
 export default {

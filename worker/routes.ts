@@ -1,7 +1,8 @@
 /** Route handlers. Each gets a validated config and returns a Response or throws an HttpError. */
 import { requireApiKey } from "./api-key";
 import type { Access } from "./claims";
-import { runStatements, tenantNotFound, type DbTarget } from "./db";
+import { runStatements, type DbTarget } from "./db";
+import { tenantNotFound } from "./db-errors";
 import { loadConfig, misconfigured, type Env, type GatewayConfig } from "./env";
 import { HttpError, jsonResponse, readJsonBody } from "./http";
 import { getSignatureCount, mintScopedToken } from "./jwt";
@@ -13,12 +14,13 @@ function signatureHeader(): Record<string, string> {
   return { "x-gateway-signatures": String(getSignatureCount()) };
 }
 
-/** Shared preamble of the tenant routes: config, API key, then the tenant name (in that order, so an
- * unauthenticated caller learns nothing about what names are valid). A tenant outside the allow-list gets
- * exactly the answer of a tenant whose namespace does not exist (db.ts), so callers cannot probe sqld. */
+/** Shared preamble of the tenant routes: API key, then config, then the tenant name (in that order, so an
+ * unauthenticated caller learns nothing about the configuration or about what names are valid). A tenant outside
+ * the allow-list gets exactly the answer of a tenant whose namespace does not exist (db.ts), so callers cannot
+ * probe sqld. */
 async function authorize(request: Request, env: Env, rawTenant: string): Promise<{ config: GatewayConfig; tenant: string }> {
+  await requireApiKey(request, env.GATEWAY_API_KEY);
   const config = loadConfig(env);
-  await requireApiKey(request, config.apiKey);
   const tenant = requireValidTenant(rawTenant);
   if (!config.tenants.has(tenant)) throw tenantNotFound(tenant);
   return { config, tenant };

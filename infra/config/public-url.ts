@@ -1,6 +1,7 @@
 /** Pure check of `sqld.publicUrl` (no Pulumi imports), so it is tested without mocks. */
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+/** Hosts on which plain http is allowed: traffic never leaves the machine (tests, the e2e box). */
+export const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
  * Why `url` cannot be sqld's public URL, or undefined when it can. An origin only (scheme, host, port): the clients

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { FLY_APP_PATTERN } from "../fly/scripts/validate";
 import { TURSO_NAME_PATTERN } from "../turso/scripts";
 import { FLY_VM_SIZES } from "./fly-regions";
+import { backupEndpointProblem } from "./backup-endpoint";
 import { sqldPublicUrlProblem } from "./public-url";
 
 /**
@@ -187,7 +188,10 @@ function schemaFor(ctx: StackContext) {
     /** sqld bottomless backups to S3-compatible storage (keys are secret config: backupAccessKeyId/backupSecretAccessKey). */
     backups: z
       .strictObject({
-        endpoint: z.url(),
+        /** S3 endpoint: https (http only on loopback), no credentials, no query or fragment (backup-endpoint.ts). */
+        endpoint: z.string().refine((url) => backupEndpointProblem(url) === undefined, {
+          error: (issue) => backupEndpointProblem(String(issue.input)),
+        }),
         bucket: z.string().min(3),
         /** @default "auto" */
         region: z.string().min(1).default("auto"),

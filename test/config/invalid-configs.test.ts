@@ -94,6 +94,25 @@ const cases: Case[] = [
     /--secret/,
   ],
   ["backups endpoint not a URL", (c) => (c.backups = { endpoint: "s3", bucket: "acme-backups" }), "libsql-stack:backups.endpoint", /URL/i],
+  ...(
+    [
+      ["over http", "http://s3.example.test", /must use https \(plain http only on 127\.0\.0\.1, localhost or \[::1\]\)/],
+      ["over http to a name that starts like loopback", "http://127.0.0.1.attacker.test", /must use https/],
+      ["over http to localhost's subdomain", "http://localhost.attacker.test:9000", /must use https/],
+      ["over ftp", "ftp://s3.example.test", /must use https/],
+      ["with user:pass@", "https://AKIA:secret@s3.example.test", /must not contain credentials .*--secret libsql-stack:backupAccessKeyId/],
+      ["with a user only", "https://AKIA@s3.example.test", /must not contain credentials/],
+      ["with userinfo on loopback", "http://u:p@127.0.0.1:4568", /must not contain credentials/],
+      ["with a query", "https://s3.example.test/?X-Amz-Credential=AKIA", /must not have a query or fragment/],
+      ["with an empty query", "https://s3.example.test/?", /must not have a query or fragment/],
+      ["with a fragment", "https://s3.example.test/#x", /must not have a query or fragment/],
+    ] as const
+  ).map(([title, endpoint, fragment]): Case => [
+    `backups endpoint ${title}`,
+    (c) => (c.backups = { endpoint, bucket: "acme-backups" }),
+    "libsql-stack:backups.endpoint",
+    fragment,
+  ]),
   ["regions not a list", (c) => (c.regions = "ams"), "libsql-stack:regions", /array/],
 ];
 

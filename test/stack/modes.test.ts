@@ -80,6 +80,11 @@ describe("self-hosted prod: API app and post-deploy check", () => {
     expect(byName(newRollout, "database-verify").inputs.triggers).not.toEqual(verify.inputs.triggers);
   });
 
+  it("without tenants, checks sqld's `default` namespace (issue 21 item 7: no namespace meant the Host's `<app>`)", async () => {
+    const noTenants = await planStack("prod", { tenants: [] });
+    expect(env(noTenants, "database-verify")).toMatchObject({ NAMESPACE: "default", JWT_PRIVATE_KEY: "[secret]" });
+  });
+
   it("sends the gateway, verify and migrations to sqld.publicUrl when set (own hostname)", async () => {
     const own = await planStack("prod", { sqld: { publicUrl: "https://db.acme.example/" } });
     expect(env(own, "database-verify")).toMatchObject({ DATABASE_URL: "https://db.acme.example" });

@@ -46,6 +46,18 @@ describe("post-deploy check (scripts/verify-database.ts) against real sqld", () 
     expect(await queryCount("127")).toBe(hostBefore);
   });
 
+  it("self-hosted with no tenants (tenants: []): checks the `default` namespace by header, not the Host's (issue 21 item 7)", async () => {
+    // The Host here is 127.0.0.1, so without the header sqld would pick namespace "127", as it picks `<app>` from
+    // `<app>.fly.dev`: a token minted for `default` is refused there (404) and `pulumi up` failed after 60 s.
+    const [defaultBefore, hostBefore] = [await queryCount("default"), await queryCount("127")];
+    const result = await verify({ DATABASE_URL: url, NAMESPACE: "", JWT_PRIVATE_KEY: cluster.keys.privateKeyPem });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, namespace: "default", attempts: 1 });
+    expect(await queryCount("default")).toBeGreaterThan(defaultBefore);
+    expect(await queryCount("127")).toBe(hostBefore);
+  });
+
   it("managed: uses DATABASE_AUTH_TOKEN as given and sends no namespace (the host picks the database)", async () => {
     const hostBefore = await queryCount("127");
     const token = await scopedToken(cluster.keys.privateKeyPem, "127", "ro");

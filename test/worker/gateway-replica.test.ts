@@ -40,3 +40,10 @@ describe("gateway through a replica", () => {
     },
   );
 });
+
+it("a write error relayed from the primary (PROXY_ERROR) keeps SQLite's message, not the replica's proxy wording", async () => {
+  const reply = await query({ statements: [{ sql: "INSERT INTO nope VALUES (1)" }], mode: "write" });
+  expect(reply.status).toBe(400);
+  // sqld's text: "PROXY_ERROR: error executing a request on the primary: no such table: nope" (observed).
+  expect(reply.json).toEqual({ error: "statement 0: PROXY_ERROR: no such table: nope", code: "PROXY_ERROR" });
+});

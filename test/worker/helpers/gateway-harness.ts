@@ -26,7 +26,7 @@ export function workerBundle(): WorkerBundle {
 /** Bindings as Cloudflare hands them over: strings for plain_text/secret_text, parsed JSON for `json` bindings. */
 export type TestBindings = Omit<Env, "TENANTS"> & { TENANTS?: unknown };
 
-export async function startWorker(bindings: TestBindings, options: Partial<Pick<MiniflareOptions, "outboundService">> = {}): Promise<Miniflare> {
+export async function startWorker(bindings: TestBindings, options: Partial<Pick<MiniflareOptions, "outboundService" | "handleRuntimeStdio">> = {}): Promise<Miniflare> {
   const mf = new Miniflare({
     modules: true,
     script: workerBundle().code,
