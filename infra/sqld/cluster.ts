@@ -3,7 +3,7 @@ import { normalizeOrigin } from "../config/public-url";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
-import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
+import { appScripts, deployScripts, flySecretsImportInput, ipScripts, primaryGuardScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
 import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
@@ -108,7 +108,14 @@ export class SqldCluster extends pulumi.ComponentResource {
     );
     // Replication mTLS: the CA and certificates become Fly secrets that fly.toml [[files]] writes into the machines.
     const replicationTls = new ReplicationTls(`${name}-replication-tls`, { parent: this });
-    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [app] });
+    // First Fly step after the app exists: refuse a moved primary before anything on Fly changes (issue 21 item 5).
+    const primaryIndex = args.regions.findIndex((r) => r.role === "primary");
+    const primaryGuard = scriptCommand(
+      `${name}-primary-guard`,
+      { scripts: primaryGuardScripts({ app: args.app, group: "primary", region: primary.code, configKey: `libsql-stack:regions[${primaryIndex}].role` }) },
+      { parent: this, dependsOn: [app] },
+    );
+    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [primaryGuard] });
     const volumes = args.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
@@ -125,7 +132,7 @@ export class SqldCluster extends pulumi.ComponentResource {
           }),
           triggers: identity,
         },
-        { ...stateful, dependsOn: [app] },
+        { ...stateful, dependsOn: [primaryGuard] },
       ),
     );
     const deploy = scriptCommand(
