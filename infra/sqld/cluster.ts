@@ -96,7 +96,7 @@ export class SqldCluster extends pulumi.ComponentResource {
     // instead of an update that would create a new, empty app and orphan the data.
     const identity = [args.app];
     const allowVolumeDeletion = !protectData && (args.allowVolumeDeletion ?? false);
-    const appCommandScripts = appScripts({ app: args.app, org: args.org ?? "personal" });
+    const appCommandScripts = appScripts({ app: args.app, org: args.org ?? "personal", holdsData: true });
     const app = scriptCommand(
       `${name}-app`,
       {

@@ -1,4 +1,5 @@
 import { quote } from "shell-quote";
+import { requireDeletionConsent } from "../deletion-consent";
 import type { CommandScripts } from "../fly/contract";
 import { SQLD_ADMIN_PORT } from "./files";
 
@@ -135,7 +136,8 @@ function deleteScript(a: NamespaceScriptArgs): string {
   if (!a.allowDeletion) {
     return `echo "namespaces kept: dataProtection.allowNamespaceDeletion is false (sqld data is not deleted by pulumi destroy)" >&2`;
   }
-  return `${PRELUDE(a.app)}${DELETE_ONE}
+  return `${requireDeletionConsent(a.app, `the namespaces of ${a.app}`).join("\n")}
+${PRELUDE(a.app)}${DELETE_ONE}
 for ns in $NAMESPACES; do delete_ns "$ns"; done
 forget_on_replicas
 `;

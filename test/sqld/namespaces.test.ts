@@ -25,7 +25,13 @@ beforeAll(async () => {
   APP = cluster.app;
   fly = makeFakeFlyEnv();
   const machines = deployOnFakeFly(cluster.plan, fly, APP, cluster.secrets);
-  env = { ...fly.env, FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, cluster)), LIBSQL_ADMIN_AUTH_KEY: cluster.keys.adminKey };
+  env = {
+    ...fly.env,
+    FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, cluster)),
+    LIBSQL_ADMIN_AUTH_KEY: cluster.keys.adminKey,
+    // The operator's run-time consent to delete this app's data (infra/deletion-consent.ts); one test unsets it.
+    LIBSQL_STACK_DELETE_DATA: APP,
+  };
 }, 120_000);
 afterAll(async () => {
   fly?.cleanup();
@@ -125,9 +131,13 @@ describe("namespace set management", () => {
     expect(await exists(cluster.primary, "acme")).toBe(true);
   });
 
-  it("destroy deletes managed namespaces only when allowed", async () => {
+  it("destroy deletes managed namespaces only when allowed, and only with the operator's run-time consent", async () => {
     await run(keep().create, { ...env, NAMESPACES: "acme globex" });
     expect((await run(keep().delete!, { ...env, NAMESPACES: "acme globex" })).code).toBe(0);
+    expect(await exists(cluster.primary, "acme")).toBe(true);
+    const unconsented = await run(allow().delete!, { ...env, NAMESPACES: "acme globex", LIBSQL_STACK_DELETE_DATA: "" });
+    expect(unconsented.code).toBe(0);
+    expect(unconsented.stderr).toMatch(/the namespaces of .*: kept\./);
     expect(await exists(cluster.primary, "acme")).toBe(true);
     const gone = await run(allow().delete!, { ...env, NAMESPACES: "acme globex" });
     expect(gone.code).toBe(0);
