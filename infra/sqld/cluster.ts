@@ -115,7 +115,6 @@ export class SqldCluster extends pulumi.ComponentResource {
       { scripts: primaryGuardScripts({ app: args.app, group: "primary", region: primary.code, configKey: `libsql-stack:regions[${primaryIndex}].role` }) },
       { parent: this, dependsOn: [app] },
     );
-    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [primaryGuard] });
     const volumes = args.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
@@ -135,6 +134,9 @@ export class SqldCluster extends pulumi.ComponentResource {
         { ...stateful, dependsOn: [primaryGuard] },
       ),
     );
+    // A non-staged `fly secrets import` is a restart of every machine (flyctl secrets.go DeploySecrets, RestartOnly):
+    // it runs alone, after the volumes and before the deploy, so no two Fly operations restart machines at once.
+    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [primaryGuard, ...volumes] });
     const deploy = scriptCommand(
       `${name}-deploy`,
       {
