@@ -106,7 +106,8 @@ async function down(): Promise<void> {
   }
   const settings = JSON.parse(fs.readFileSync(paths.settings, "utf8")) as DemoSettings;
   if (isProcessAlive(settings.boxPid) && engineBin() && fs.existsSync(path.join(DEMO, "workspace/project"))) {
-    await workspace(settings).pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
+    // `--down` removes the demo's data on purpose: the run-time consent names the demo's app (infra/deletion-consent.ts).
+    await workspace(settings).pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK], { env: { LIBSQL_STACK_DELETE_DATA: APP } });
   }
   // Only the process this demo started (its PID is in .demo/demo.json); it stops its own sqld children.
   if (isProcessAlive(settings.boxPid)) process.kill(settings.boxPid, "SIGTERM");

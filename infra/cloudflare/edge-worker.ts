@@ -96,7 +96,10 @@ export class EdgeWorker extends pulumi.ComponentResource {
       new cloudflare.WorkersCustomDomain(
         `${name}-domain`,
         { accountId: args.accountId, hostname: args.customDomain.hostname, service: script.scriptName, zoneId: args.customDomain.zoneId },
-        { parent: this },
+        // A scriptName or zone change replaces the domain (terraform-provider-cloudflare v5.22.0 workers_custom_domain
+        // schema.go: service RequiresReplace, zone_id RequiresReplaceIfConfigured). Created first, the new record is the
+        // same hostname's record, which the old one's delete then removes: delete first, a short gap instead of none.
+        { parent: this, deleteBeforeReplace: true },
       );
     }
     if (args.route) {

@@ -19,6 +19,11 @@ export type FlyDeployStrategy = "rolling" | "immediate" | "canary" | "bluegreen"
 export interface AppScriptArgs {
   app: string;
   org: string;
+  /**
+   * The app has volumes with data (sqld): `fly apps destroy` would take them, so delete also needs the run-time
+   * consent of infra/deletion-consent.ts. @default false
+   */
+  holdsData?: boolean;
 }
 
 export interface VolumeScriptArgs {

@@ -8,3 +8,4 @@ export { flySecretsImportInput, secretsScripts, type SecretEntry } from "./scrip
 export { deployScripts } from "./scripts/deploy";
 export { scaleScripts } from "./scripts/scale";
 export { ipScripts } from "./scripts/ips";
+export { primaryGuardScripts } from "./scripts/primary-guard";

@@ -3,7 +3,7 @@ import { normalizeOrigin } from "../config/public-url";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyDeployStrategy } from "../fly/contract";
-import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
+import { appScripts, deployScripts, flySecretsImportInput, ipScripts, primaryGuardScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
 import { renderSqldDockerfile } from "./image/dockerfile";
@@ -91,7 +91,7 @@ export class SqldCluster extends pulumi.ComponentResource {
     // instead of an update that would create a new, empty app and orphan the data.
     const identity = [args.app];
     const allowVolumeDeletion = !protectData && (args.allowVolumeDeletion ?? false);
-    const appCommandScripts = appScripts({ app: args.app, org: args.org ?? "personal" });
+    const appCommandScripts = appScripts({ app: args.app, org: args.org ?? "personal", holdsData: true });
     const app = scriptCommand(
       `${name}-app`,
       {
@@ -103,7 +103,13 @@ export class SqldCluster extends pulumi.ComponentResource {
     );
     // Replication mTLS: the CA and certificates become Fly secrets that fly.toml [[files]] writes into the machines.
     const replicationTls = new ReplicationTls(`${name}-replication-tls`, { parent: this });
-    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [app] });
+    // First Fly step after the app exists: refuse a moved primary before anything on Fly changes (issue 21 item 5).
+    const primaryIndex = args.regions.findIndex((r) => r.role === "primary");
+    const primaryGuard = scriptCommand(
+      `${name}-primary-guard`,
+      { scripts: primaryGuardScripts({ app: args.app, group: "primary", region: primary.code, configKey: `libsql-stack:regions[${primaryIndex}].role` }) },
+      { parent: this, dependsOn: [app] },
+    );
     const volumes = args.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
@@ -120,9 +126,12 @@ export class SqldCluster extends pulumi.ComponentResource {
           }),
           triggers: identity,
         },
-        { ...stateful, dependsOn: [app] },
+        { ...stateful, dependsOn: [primaryGuard] },
       ),
     );
+    // A non-staged `fly secrets import` is a restart of every machine (flyctl secrets.go DeploySecrets, RestartOnly):
+    // it runs alone, after the volumes and before the deploy, so no two Fly operations restart machines at once.
+    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [primaryGuard, ...volumes] });
     const deploy = scriptCommand(
       `${name}-deploy`,
       {

@@ -1,20 +1,20 @@
 import { quote } from "shell-quote";
+import { requireDeletionConsent } from "../deletion-consent";
 import type { CommandScripts } from "../fly/contract";
 import { SQLD_ADMIN_PORT } from "./files";
 
 export interface NamespaceScriptArgs {
   app: string;
-  /**
-   * Local end of `fly proxy`. @default LIBSQL_STACK_PROXY_PORT from the environment, else a free loopback port picked
-   * at run time (a fixed port would let two stacks' `up` on one machine meet each other's proxy)
-   */
-  localPort?: number;
   /** When false, namespaces removed from config (or on destroy) are kept, with a warning. */
   allowDeletion: boolean;
 }
 
-/** Prints a free 127.0.0.1 port (the kernel's pick). */
-const FREE_PORT_JS = `const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { process.stdout.write(String(s.address().port)); s.close(); });`;
+/**
+ * How long to wait for `fly proxy` to bind, in seconds. flyctl binds only after the agent and WireGuard tunnel are up
+ * (agent/client.go `WaitForTunnel`: up to 4 minutes) and the remote name resolves (`WaitForDNS`: up to 4 more,
+ * proxy/connect.go `NewServer`); it exits on its own when either gives up, which ends our wait at once.
+ */
+export const PROXY_BIND_WAIT_SECONDS = 540;
 
 /**
  * Environment the scripts expect:
@@ -22,30 +22,35 @@ const FREE_PORT_JS = `const s = require("net").createServer(); s.listen(0, "127.
  * - LIBSQL_ADMIN_AUTH_KEY: the admin key (secret env, never argv: curl reads its header from stdin);
  * - PULUMI_COMMAND_STDOUT: the previous run's stdout (the set created before), given by local.Command.
  * stdout is the JSON list of namespaces this stack manages, which the next run diffs against.
+ *
+ * The proxy's local end is a unix socket in the script's own mktemp dir (mode 0700; flyctl accepts a path where a
+ * port would be, proxy/connect.go `NewServer`): no other process can listen there first and receive the admin key,
+ * and two stacks deploying on one machine cannot meet each other's proxy. A TCP port offers neither: any local
+ * process may already hold it, and a readiness probe cannot tell whose listener answered.
  */
-const PRELUDE = (app: string, port: number | undefined) => `set -eu
+const PRELUDE = (app: string) => `set -eu
 app=${quote([app])}
-port="\${LIBSQL_STACK_PROXY_PORT:-${port ?? `$(node -e ${quote([FREE_PORT_JS])})`}}"
-admin_url="http://127.0.0.1:$port"
 : "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
 tmp=$(mktemp -d)
+chmod 700 "$tmp"
+case "$tmp" in *:*) echo "the temp dir $tmp holds ':', which fly proxy cannot take in a socket path; set TMPDIR to a path without ':'" >&2; exit 1 ;; esac
+sock="$tmp/admin.sock"
 proxy_pid=""
 # open_proxy HOST: one \`fly proxy\` session to HOST's admin port (${SQLD_ADMIN_PORT} is never a public service).
 # The host is always named: without it flyctl dials <app>.internal, which resolves to ANY started machine, and
 # a replica's admin API answers create with 404 and DELETE with 200 while the primary keeps the namespace.
 open_proxy() {
-  fly proxy "$port:${SQLD_ADMIN_PORT}" "$1" -a "$app" >"$tmp/proxy.log" 2>&1 &
+  rm -f "$sock"
+  fly proxy "$sock:${SQLD_ADMIN_PORT}" "$1" -a "$app" >"$tmp/proxy.log" 2>&1 &
   proxy_pid=$!
-  tries=0
-  until curl -s -o /dev/null "$admin_url/" 2>/dev/null; do
-    tries=$((tries + 1))
-    if [ "$tries" -ge 50 ]; then echo "fly proxy to $1:${SQLD_ADMIN_PORT} did not come up on 127.0.0.1:$port: $(cat "$tmp/proxy.log")" >&2; exit 1; fi
+  waited=0
+  # Only our proxy can create $sock (the dir is ours, 0700), so its existence means our proxy is listening.
+  until [ -S "$sock" ]; do
     kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy to $1 exited; is the app deployed and are you logged in? $(cat "$tmp/proxy.log")" >&2; exit 1; }
+    waited=$((waited + 1))
+    if [ "$waited" -ge ${PROXY_BIND_WAIT_SECONDS * 5} ]; then echo "fly proxy to $1:${SQLD_ADMIN_PORT} did not listen within ${PROXY_BIND_WAIT_SECONDS} s: $(cat "$tmp/proxy.log")" >&2; exit 1; fi
     sleep 0.2
   done
-  # Something answered; it must be our proxy, not another process already on the port (ours then exits: bind failed).
-  sleep 0.2
-  kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy could not listen on 127.0.0.1:$port (another process has it; set LIBSQL_STACK_PROXY_PORT to a free port): $(cat "$tmp/proxy.log")" >&2; exit 1; }
 }
 close_proxy() {
   if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; fi
@@ -56,10 +61,10 @@ trap 'close_proxy; rm -rf "$tmp"' EXIT INT TERM
 admin() {
   if [ $# -ge 3 ]; then
     printf 'header = "Authorization: Basic %s"\n' "$LIBSQL_ADMIN_AUTH_KEY" |
-      curl -s -o "$tmp/body" -w '%{http_code}' --config - -X "$1" -H 'Content-Type: application/json' --data "$3" "$admin_url$2" || true
+      curl -s -o "$tmp/body" -w '%{http_code}' --config - --unix-socket "$sock" -X "$1" -H 'Content-Type: application/json' --data "$3" "http://localhost$2" || true
   else
     printf 'header = "Authorization: Basic %s"\n' "$LIBSQL_ADMIN_AUTH_KEY" |
-      curl -s -o "$tmp/body" -w '%{http_code}' --config - -X "$1" "$admin_url$2" || true
+      curl -s -o "$tmp/body" -w '%{http_code}' --config - --unix-socket "$sock" -X "$1" "http://localhost$2" || true
   fi
 }
 open_proxy "primary.process.$app.internal"
@@ -105,7 +110,7 @@ function createScript(a: NamespaceScriptArgs): string {
   const removed = a.allowDeletion
     ? `delete_ns "$ns"`
     : `echo "namespace $ns was removed from config but is KEPT (dataProtection.allowNamespaceDeletion is false)" >&2`;
-  return `${PRELUDE(a.app, a.localPort)}${DELETE_ONE}
+  return `${PRELUDE(a.app)}${DELETE_ONE}
 for ns in $NAMESPACES; do
   code=$(admin GET "/v1/namespaces/$ns/stats")
   case "$code" in
@@ -131,7 +136,8 @@ function deleteScript(a: NamespaceScriptArgs): string {
   if (!a.allowDeletion) {
     return `echo "namespaces kept: dataProtection.allowNamespaceDeletion is false (sqld data is not deleted by pulumi destroy)" >&2`;
   }
-  return `${PRELUDE(a.app, a.localPort)}${DELETE_ONE}
+  return `${requireDeletionConsent(a.app, `the namespaces of ${a.app}`).join("\n")}
+${PRELUDE(a.app)}${DELETE_ONE}
 for ns in $NAMESPACES; do delete_ns "$ns"; done
 forget_on_replicas
 `;
@@ -139,7 +145,5 @@ forget_on_replicas
 
 export function namespaceScripts(a: NamespaceScriptArgs): CommandScripts {
   if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(a.app)) throw new Error(`namespaceScripts: app "${a.app}" is not a Fly app name`);
-  const port = a.localPort;
-  if (port !== undefined && (!Number.isInteger(port) || port < 1024 || port > 65535)) throw new Error(`namespaceScripts: localPort ${port} must be 1024..65535`);
   return { create: createScript(a), delete: deleteScript(a) };
 }

@@ -10,6 +10,7 @@
  *  - stdout is one JSON document (the Command's `stdout` output), human messages go to stderr;
  *  - every interpolated value is validated here and shell-quoted with shell-quote.
  */
+import { requireDeletionConsent } from "../deletion-consent";
 import { createHash } from "node:crypto";
 import { quote } from "shell-quote";
 import type { CommandScripts } from "../fly/contract";
@@ -130,6 +131,7 @@ printf '%s\\n' ${q(JSON.stringify({ group, location }))}
   // Deleting a group deletes every database in it, including ones this stack does not manage: refuse when any
   // database is left (ours is deleted first, because the database Command depends on the group Command).
   const del = `${apiPrelude()}
+${requireDeletionConsent(group, `Turso group ${group}`).join("\n")}
 turso_request GET ${q(`${orgPath(org)}/databases?group=${group}`)}
 turso_is_2xx || turso_api_error ${q(`listing the databases of group ${group}`)}
 turso_left=$(${nodeEval(GROUP_DATABASE_NAMES_JS)} "$turso_tmp/body" ${q(group)})
@@ -178,6 +180,7 @@ ${nodeEval(DATABASE_OUTPUT_JS)} "$turso_tmp/body" ${q(database)} ${q(group)}
     };
   }
   const del = `${apiPrelude()}
+${requireDeletionConsent(group, `Turso database ${database}`).join("\n")}
 turso_request DELETE ${q(`${databases}/${database}`)}
 if turso_is_2xx; then
   printf 'turso: deleted database %s\\n' ${q(database)} >&2

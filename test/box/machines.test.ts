@@ -141,6 +141,18 @@ describe("the box runs the dev stack's sqld machine", () => {
     expect((await (await client()).execute("SELECT v FROM t")).rows.map((r) => r.v)).toEqual(["kept"]);
   });
 
+  it("a non-staged fly secrets import restarts the machine and returns only once it serves again (flyctl DeploySecrets)", async () => {
+    const before = await pidOf();
+    const imported = runScriptOk(`printf 'BOX_TEST_SECRET=rotated\\n' | fly secrets import -a ${APP}`, { env: fly.env });
+    expect(imported.stdout + imported.stderr).toMatch(/Updating existing machines/);
+    // The command returned: the box already runs the new machine version, sqld answers, the data is there.
+    const after = await box.machine(machineId());
+    expect(after?.status).toBe("ready");
+    expect(after?.pid).not.toBe(before);
+    expect(after?.instance_id).toBe((fly.state().apps[APP].machines[0] as { instance_id: string }).instance_id);
+    expect((await (await client()).execute("SELECT v FROM t")).rows.map((r) => r.v)).toEqual(["kept"]);
+  });
+
   it("fly machine stop ends the process (edge 502), start brings it back, destroy ends it for good", async () => {
     const [machine] = fakeMachines(fly, APP);
     const pid = (await pidOf())!;

@@ -49,6 +49,12 @@ describe("secretsScripts against the fake flyctl", () => {
     expect(secrets().SQLD_AUTH_JWT_KEY!.digest).toBe(sha256("jwt"));
   });
 
+  it("before the first deploy (no machines) a non-staged import only stages for it, restarting nothing (flyctl DeploySecrets)", () => {
+    const result = runScriptOk(secretsScripts({ app: APP, names: ["API_KEY"], stage: false }).create, { env: fake.env, stdin: "API_KEY=k\n" });
+    expect(result.stdout + result.stderr).toMatch(/Secrets are staged for the first deployment/);
+    expect(fake.state().apps[APP].secretRestarts ?? 0).toBe(0);
+  });
+
   it("passes --stage when asked, so machines are not restarted", () => {
     runScriptOk(secretsScripts({ app: APP, names: ["API_KEY"], stage: true }).create, { env: fake.env, stdin: "API_KEY=k\n" });
     expect(callsOf(fake, "secrets", "import")).toEqual([["secrets", "import", "-a", APP, "--stage"]]);

@@ -34,6 +34,8 @@ describe("volumeScripts against the fake flyctl", () => {
     runScriptOk(appScripts({ app: APP, org: "personal" }).create, { env: fake.env });
   });
   afterEach(() => fake.cleanup());
+  /** The operator's run-time consent to delete this app's data (infra/deletion-consent.ts). */
+  const consenting = () => ({ ...fake.env, LIBSQL_STACK_DELETE_DATA: APP });
 
   it("creates the volume with the requested size and VM hints, re-runs without duplicates, and deletes it", () => {
     const scripts = volumeScripts(base);
@@ -50,8 +52,19 @@ describe("volumeScripts against the fake flyctl", () => {
     expect(volumes()).toHaveLength(1);
     expect(callsOf(fake, "volumes", "create")).toHaveLength(1);
 
-    runScriptOk(scripts.delete!, { env: fake.env });
+    runScriptOk(scripts.delete!, { env: consenting() });
     expect(volumes()).toEqual([]);
+  });
+
+  it("delete keeps the volume without LIBSQL_STACK_DELETE_DATA naming the app at run time, even when destroyOnDelete was stored", () => {
+    const scripts = volumeScripts(base);
+    runScriptOk(scripts.create, { env: fake.env });
+    for (const value of [undefined, "", "another-app", "demo"]) {
+      const result = runScriptOk(scripts.delete!, { env: { ...fake.env, LIBSQL_STACK_DELETE_DATA: value } });
+      expect(result.stderr).toMatch(/kept\. Deleting data needs dataProtection to allow it AND LIBSQL_STACK_DELETE_DATA=/);
+      expect(volumes()).toHaveLength(1);
+    }
+    expect(callsOf(fake, "volumes", "destroy")).toEqual([]);
   });
 
   it("extends existing volumes in place when volumeSizeGb grows, keeping the same volume", () => {
@@ -88,7 +101,7 @@ describe("volumeScripts against the fake flyctl", () => {
     const mine = volumes().filter((v) => v.name === "sqld_data" && v.region === "ams");
     expect(report(result.stdout)).toEqual({ region: "ams", volumeIds: [mine[0]!.id] });
 
-    runScriptOk(volumeScripts(base).delete!, { env: fake.env });
+    runScriptOk(volumeScripts(base).delete!, { env: consenting() });
     expect(volumes().map((v) => `${v.name}@${v.region}`).sort()).toEqual(["other_data@ams", "sqld_data@fra"]);
   });
 
@@ -125,7 +138,7 @@ describe("volumeScripts against the fake flyctl", () => {
 
   it("delete tolerates an app that is already gone", () => {
     runScriptOk(appScripts({ app: APP, org: "personal" }).delete!, { env: fake.env });
-    const result = runScriptOk(volumeScripts(base).delete!, { env: fake.env });
+    const result = runScriptOk(volumeScripts(base).delete!, { env: consenting() });
     expect(result.stdout).toMatch(/already gone/);
   });
 

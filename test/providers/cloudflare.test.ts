@@ -12,6 +12,7 @@ import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CF_TYPES, cloudflareProvider as p } from "../e2e/providers/cloudflare/provider";
 import { isSecret, reveal, secret, UNKNOWN, type Props } from "../e2e/providers/wire";
+import { ZoneRouting } from "../e2e/box/zone-routing";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const dir = mkdtempSync(join(tmpdir(), "cf-double-"));
@@ -34,10 +35,13 @@ const scriptInputs = (extra: Props = {}): Props => ({
 /** Stand-in for the box's control API: runs each PUT's modules in Miniflare. */
 const workers = new Map<string, Miniflare>();
 const calls: string[] = [];
+/** The box's real record of custom domains and routes. */
+const zones = new ZoneRouting();
 let box: Server;
 beforeAll(async () => {
   box = createServer(async (req, res) => {
     calls.push(`${req.method} ${req.url}`);
+    if (req.url!.startsWith("/cf/")) return zones.handle(req, res, req.url!.slice("/cf".length));
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     if (req.method === "DELETE") {
@@ -114,6 +118,47 @@ describe("cloudflare.WorkersScript double", () => {
     expect(await p.diff!("r", urn(CF_TYPES.route), route, { ...route, zoneId: "z2" })).toMatchObject({ replaces: ["zoneId"] });
     const domain = { accountId: ACCOUNT, hostname: "db.example.com", service: "gw", zoneId: "z" };
     expect(await p.diff!("d", urn(CF_TYPES.customDomain), domain, { ...domain, hostname: "x.example.com" })).toMatchObject({ replaces: ["hostname"] });
+    // v5.22.0 schema.go: zone_id / zone_name RequiresReplaceIfConfigured, service RequiresReplace (a scriptName rename).
+    expect(await p.diff!("d", urn(CF_TYPES.customDomain), domain, { ...domain, zoneId: "z2" })).toMatchObject({ replaces: ["zoneId"] });
+    expect(await p.diff!("d", urn(CF_TYPES.customDomain), domain, { ...domain, zoneName: "example.com" })).toMatchObject({ replaces: ["zoneName"] });
+    expect(await p.diff!("d", urn(CF_TYPES.customDomain), domain, { ...domain, zoneId: undefined })).toMatchObject({ changes: true, replaces: [] });
+    expect(await p.diff!("d", urn(CF_TYPES.customDomain), domain, { ...domain, service: "gw2" })).toMatchObject({ replaces: ["service"] });
     expect(reveal((await p.create!(urn(CF_TYPES.subdomain), { accountId: ACCOUNT, scriptName: "gw", enabled: true })).outs)).toMatchObject({ enabled: true });
+  });
+});
+
+describe("custom domains and routes reach the box's record of the Cloudflare API", () => {
+  const ZONE = "fedcba9876543210fedcba9876543210";
+  const domain = { accountId: ACCOUNT, hostname: "db.example.com", service: "gw", zoneId: ZONE };
+
+  it("a custom domain is attached on create, cannot be updated, and is gone after delete", async () => {
+    const { id, outs } = await p.create!(urn(CF_TYPES.customDomain), domain);
+    expect(zones.domains.get(id)).toMatchObject({ hostname: "db.example.com", service: "gw", zoneId: ZONE });
+    await expect(p.update!(id, urn(CF_TYPES.customDomain), outs, { ...domain, service: "gw2" })).rejects.toThrow(/Update is not supported/);
+    await p.delete!(id, urn(CF_TYPES.customDomain), outs);
+    expect(zones.domains.has(id)).toBe(false);
+  });
+
+  it("a scriptName rename replaced create-before-delete leaves NO domain (same hostname, same record); delete-before-replace keeps it", async () => {
+    const old = await p.create!(urn(CF_TYPES.customDomain), domain);
+    const renamed = await p.create!(urn(CF_TYPES.customDomain), { ...domain, service: "gw-renamed" });
+    expect(renamed.id).toBe(old.id);
+    await p.delete!(old.id, urn(CF_TYPES.customDomain), old.outs);
+    expect([...zones.domains.values()].filter((d) => d.hostname === "db.example.com")).toEqual([]);
+    // The order the stack uses (EdgeWorker: deleteBeforeReplace on the domain): the hostname ends on the new script.
+    await p.delete!(renamed.id, urn(CF_TYPES.customDomain), renamed.outs);
+    const again = await p.create!(urn(CF_TYPES.customDomain), { ...domain, service: "gw-renamed" });
+    expect(zones.domains.get(again.id)).toMatchObject({ hostname: "db.example.com", service: "gw-renamed" });
+    await p.delete!(again.id, urn(CF_TYPES.customDomain), again.outs);
+  });
+
+  it("a route is created, updated in place (same id), refuses a duplicate pattern, and is gone after delete", async () => {
+    const route = { zoneId: ZONE, pattern: "api.example.com/*", script: "gw" };
+    const { id, outs } = await p.create!(urn(CF_TYPES.route), route);
+    await expect(p.create!(urn(CF_TYPES.route), route)).rejects.toThrow(/same pattern already exists \(10020\)/);
+    const updated = await p.update!(id, urn(CF_TYPES.route), outs, { ...route, script: "gw2" });
+    expect(zones.routes.get(id)).toMatchObject({ pattern: "api.example.com/*", script: "gw2" });
+    await p.delete!(id, urn(CF_TYPES.route), updated.outs!);
+    expect(zones.routes.has(id)).toBe(false);
   });
 });

@@ -4,7 +4,10 @@
  * (the double answers newest first), each connection is dialled anew, and targets stay on 127.0.0.1.
  */
 import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 
@@ -104,5 +107,72 @@ describe("fake fly proxy: the CLI", () => {
       }
     }
     upstream.close();
+  });
+
+  describe("a unix socket as the local end (proxy/connect.go NewServer: a non-numeric local part is a path)", () => {
+    const deployed = () => {
+      const dir = fake.stateDir;
+      runScriptOk(
+        `printf 'app = "demo-app"\\nprimary_region = "ams"\\n[build]\\nimage = "x:1"\\n[processes]\\nweb = "serve"\\n' > ${dir}/fly.toml && fly deploy ${dir} -a demo-app -c ${dir}/fly.toml --yes`,
+        { env: fake.env },
+      );
+      return fake.state().apps["demo-app"].machines[0].id as string;
+    };
+    const startProxy = (sock: string, env: NodeJS.ProcessEnv) => {
+      const proxy = spawn("fly", ["proxy", `${sock}:9090`, "-a", "demo-app"], { env });
+      let out = "";
+      let err = "";
+      proxy.stdout.on("data", (d: Buffer) => (out += d));
+      proxy.stderr.on("data", (d: Buffer) => (err += d));
+      const exited = new Promise<number | null>((resolve) => proxy.on("exit", resolve));
+      return { proxy, exited, out: () => out, err: () => err };
+    };
+
+    it("binds the path, forwards to the machine, and refuses a path that already exists (address already in use)", async () => {
+      const id = deployed();
+      const upstream = net.createServer((socket) => socket.on("data", (data) => socket.end(`echo:${data}`)));
+      await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+      const env = { ...fake.env, FAKE_FLY_PROXY_TARGETS: JSON.stringify({ [`${id}:9090`]: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}` }) };
+      const dir = mkdtempSync(join(tmpdir(), "proxy-sock-"));
+      const sock = join(dir, "admin.sock");
+      const first = startProxy(sock, env);
+      try {
+        for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
+        expect(first.out()).toContain(`Proxying localhost:${sock} to remote [demo-app.internal]:9090`);
+        const reply = await new Promise<string>((resolve) => {
+          const client = net.connect(sock, () => client.write("ping"));
+          let data = "";
+          client.on("data", (chunk) => (data += chunk));
+          client.on("close", () => resolve(data));
+        });
+        expect(reply).toBe("echo:ping");
+        const second = startProxy(sock, env);
+        expect(await second.exited).toBe(1);
+        expect(second.err()).toMatch(/listen unix .*admin\.sock: .*EADDRINUSE/);
+      } finally {
+        first.proxy.kill("SIGTERM");
+        await first.exited;
+        upstream.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("FAKE_FLY_PROXY_START_DELAY_MS holds the bind back like flyctl's agent and tunnel start-up", async () => {
+      const id = deployed();
+      const env = { ...fake.env, FAKE_FLY_PROXY_TARGETS: JSON.stringify({ [`${id}:9090`]: "127.0.0.1:9" }), FAKE_FLY_PROXY_START_DELAY_MS: "1500" };
+      const dir = mkdtempSync(join(tmpdir(), "proxy-sock-"));
+      const sock = join(dir, "admin.sock");
+      const p = startProxy(sock, env);
+      try {
+        await new Promise((r) => setTimeout(r, 700));
+        expect(existsSync(sock)).toBe(false);
+        for (let i = 0; i < 400 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
+        expect(existsSync(sock)).toBe(true);
+      } finally {
+        p.proxy.kill("SIGTERM");
+        await p.exited;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

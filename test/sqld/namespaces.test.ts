@@ -4,8 +4,8 @@
  * and every machine is a REAL sqld process started from the prod stack's fly.toml (primary + 2 replicas).
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
 import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
@@ -25,7 +25,13 @@ beforeAll(async () => {
   APP = cluster.app;
   fly = makeFakeFlyEnv();
   const machines = deployOnFakeFly(cluster.plan, fly, APP, cluster.secrets);
-  env = { ...fly.env, FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, cluster)), LIBSQL_ADMIN_AUTH_KEY: cluster.keys.adminKey };
+  env = {
+    ...fly.env,
+    FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, cluster)),
+    LIBSQL_ADMIN_AUTH_KEY: cluster.keys.adminKey,
+    // The operator's run-time consent to delete this app's data (infra/deletion-consent.ts); one test unsets it.
+    LIBSQL_STACK_DELETE_DATA: APP,
+  };
 }, 120_000);
 afterAll(async () => {
   fly?.cleanup();
@@ -42,7 +48,6 @@ async function clientFor(m: SqldMachine, tenant: string) {
 }
 
 beforeEach(async () => {
-  env.LIBSQL_STACK_PROXY_PORT = String(await freePort());
   // Each test starts from only `default`: drop test namespaces on the primary first, then on every replica.
   for (const m of machinesOf(cluster)) for (const ns of ["acme", "globex", "initech"]) await cluster.admin(m, "DELETE", `/v1/namespaces/${ns}`);
 });
@@ -63,7 +68,7 @@ describe("finding 3: an admin session must reach the primary", () => {
   });
 
   it("fake fly: `fly proxy PORT:9090 -a APP` (no host) lands on a replica, where create fails", async () => {
-    const port = env.LIBSQL_STACK_PROXY_PORT!;
+    const port = await freePort();
     const proxy = spawn("fly", ["proxy", `${port}:9090`, "-a", APP], { env, stdio: ["ignore", "pipe", "pipe"] });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -89,7 +94,8 @@ describe("finding 3: an admin session must reach the primary", () => {
     expect(JSON.parse(res.stdout)).toEqual(["acme", "globex"]);
     expect(await exists(cluster.primary, "acme")).toBe(true);
     expect(await exists(cluster.primary, "globex")).toBe(true);
-    expect(proxyCalls().at(-1)).toEqual(["proxy", `${env.LIBSQL_STACK_PROXY_PORT}:9090`, `primary.process.${APP}.internal`, "-a", APP]);
+    const call = proxyCalls().at(-1)!;
+    expect(call).toEqual(["proxy", expect.stringMatching(/\/admin\.sock:9090$/), `primary.process.${APP}.internal`, "-a", APP]);
     // The admin key reaches curl on stdin: it is in no fly argv and not in the script text.
     expect(JSON.stringify(fly.calls())).not.toContain(cluster.keys.adminKey);
     expect(keep().create).not.toContain(cluster.keys.adminKey);
@@ -125,9 +131,13 @@ describe("namespace set management", () => {
     expect(await exists(cluster.primary, "acme")).toBe(true);
   });
 
-  it("destroy deletes managed namespaces only when allowed", async () => {
+  it("destroy deletes managed namespaces only when allowed, and only with the operator's run-time consent", async () => {
     await run(keep().create, { ...env, NAMESPACES: "acme globex" });
     expect((await run(keep().delete!, { ...env, NAMESPACES: "acme globex" })).code).toBe(0);
+    expect(await exists(cluster.primary, "acme")).toBe(true);
+    const unconsented = await run(allow().delete!, { ...env, NAMESPACES: "acme globex", LIBSQL_STACK_DELETE_DATA: "" });
+    expect(unconsented.code).toBe(0);
+    expect(unconsented.stderr).toMatch(/the namespaces of .*: kept\./);
     expect(await exists(cluster.primary, "acme")).toBe(true);
     const gone = await run(allow().delete!, { ...env, NAMESPACES: "acme globex" });
     expect(gone.code).toBe(0);
@@ -150,36 +160,24 @@ describe("namespace set management", () => {
     expect(res.stderr).toMatch(/fly proxy to primary\.process\.no-such-app\.internal exited/);
   });
 
-  it("never talks to another process already on the proxy port (another stack's proxy): fails, sends no key", async () => {
-    const seen: string[] = [];
-    const squatter = createServer((req, res) => {
-      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ""}`);
-      res.end("welcome");
-    });
-    await new Promise<void>((resolve) => squatter.listen(Number(env.LIBSQL_STACK_PROXY_PORT), "127.0.0.1", resolve));
-    try {
-      const res = await run(keep().create, { ...env, NAMESPACES: "acme" });
-      expect(res.code).not.toBe(0);
-      expect(res.stderr).toMatch(/fly proxy could not listen on 127\.0\.0\.1:\d+ \(another process has it/);
-      expect(seen.filter((line) => line.includes("Basic"))).toEqual([]);
-    } finally {
-      await new Promise((resolve) => squatter.close(resolve));
-    }
+  it("listens on a unix socket in its own 0700 temp dir, so no other process can be there first; the dir is removed", async () => {
+    const res = await run(keep().create, { ...env, NAMESPACES: "acme" });
+    expect(res.code, res.stderr).toBe(0);
+    const socketPath = proxyCalls().at(-1)![1]!.replace(/:9090$/, "");
+    expect(socketPath).toMatch(/^\/.+\/admin\.sock$/);
+    // The script's temp dir is gone with the run (EXIT trap), the socket with it.
+    expect(existsSync(dirname(socketPath))).toBe(false);
+    expect(keep().create).toContain('chmod 700 "$tmp"');
   });
 
-  it("picks a free local port itself when LIBSQL_STACK_PROXY_PORT is unset", async () => {
-    const { LIBSQL_STACK_PROXY_PORT: _unset, ...withoutPort } = env;
-    const res = await run(keep().create, { ...withoutPort, NAMESPACES: "acme" });
+  it("waits for a slow `fly proxy` (agent + WireGuard start-up), beyond the old 10 s limit", async () => {
+    const res = await run(keep().create, { ...env, NAMESPACES: "acme", FAKE_FLY_PROXY_START_DELAY_MS: "12000" });
     expect(res.code, res.stderr).toBe(0);
-    const proxyArg = proxyCalls().at(-1)![1]!;
-    expect(proxyArg).toMatch(/^\d+:9090$/);
-    expect(proxyArg).not.toBe("19090:9090");
     expect(await exists(cluster.primary, "acme")).toBe(true);
-  });
+  }, 60_000);
 
   it("validates its arguments", () => {
     expect(() => namespaceScripts({ app: "Bad App", allowDeletion: false })).toThrow(/app "Bad App"/);
-    expect(() => namespaceScripts({ app: APP, allowDeletion: false, localPort: 80 })).toThrow(/localPort 80/);
   });
 });
 

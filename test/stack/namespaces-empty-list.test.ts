@@ -3,7 +3,6 @@ import { byName, planStack } from "../support/plan";
 import { runShell } from "../support/run-process";
 import { startStackSqld } from "../support/sqld/cluster";
 import { adminProxyTargets, deployOnFakeFly } from "../support/sqld/fake-fly-app";
-import { freePort } from "../support/sqld/process";
 import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 
 /**
@@ -32,7 +31,7 @@ describe("namespaces Command with an empty tenant list (real sqld, fake fly prox
     const plan = await planStack("dev", overrides);
     const command = byName(plan, "sqld-namespaces");
     const wanted = (command.inputs.environment as Record<string, string>).NAMESPACES;
-    return runShell(String(command.inputs.create), { ...env, LIBSQL_STACK_PROXY_PORT: String(await freePort()), NAMESPACES: wanted, PULUMI_COMMAND_STDOUT: previous });
+    return runShell(String(command.inputs.create), { ...env, NAMESPACES: wanted, PULUMI_COMMAND_STDOUT: previous });
   }
 
   it("keeps removed namespaces when deletion is not allowed, and prints the empty managed set", async () => {

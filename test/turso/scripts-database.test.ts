@@ -11,7 +11,8 @@ let env: Record<string, string | undefined>;
 
 beforeEach(async () => {
   api = await startFakeTursoApi({ token: TOKEN });
-  env = scriptEnv({ apiUrl: api.url, token: TOKEN });
+  // The operator's run-time consent to delete data of group `default` (infra/deletion-consent.ts).
+  env = scriptEnv({ apiUrl: api.url, token: TOKEN, extra: { LIBSQL_STACK_DELETE_DATA: "default" } });
 });
 afterEach(async () => {
   await api.close();
@@ -140,6 +141,15 @@ describe("databaseScripts", () => {
     const result = await runScript(database(false).delete!, { ...env, TURSO_API_TOKEN: undefined });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("keeping database app (allowDeletion is false)");
+    expect(api.state.databases.has("acme/app")).toBe(true);
+    expect(api.requests.some((r) => r.method === "DELETE")).toBe(false);
+  });
+
+  it("delete with allowDeletion still keeps the database without LIBSQL_STACK_DELETE_DATA naming the group at run time", async () => {
+    await mustRun(database(true).create);
+    const result = await runScript(database(true).delete!, { ...env, LIBSQL_STACK_DELETE_DATA: "other-group" });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("Turso database app: kept. Deleting data needs dataProtection to allow it AND LIBSQL_STACK_DELETE_DATA=default");
     expect(api.state.databases.has("acme/app")).toBe(true);
     expect(api.requests.some((r) => r.method === "DELETE")).toBe(false);
   });

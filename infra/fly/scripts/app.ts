@@ -1,3 +1,4 @@
+import { requireDeletionConsent } from "../../deletion-consent";
 import type { AppScriptArgs, CommandScripts } from "../contract";
 import { exitIfAppMissing, lookUpApp, shellAssignments, shellScript } from "./shell";
 import { checkAppName, checkOrgSlug } from "./validate";
@@ -23,7 +24,9 @@ export function appScripts(a: AppScriptArgs): CommandScripts {
     "fi",
   ]);
 
-  const destroy = shellScript([...header, ...exitIfAppMissing("app deletion"), 'fly apps destroy "$app" --yes']);
+  // `fly apps destroy` takes the app's volumes with it: for an app that holds data it needs the run-time consent too.
+  const consent = a.holdsData ? requireDeletionConsent(a.app, `Fly app ${a.app} and its volumes`) : [];
+  const destroy = shellScript([...header, ...consent, ...exitIfAppMissing("app deletion"), 'fly apps destroy "$app" --yes']);
 
   return { create, delete: destroy };
 }

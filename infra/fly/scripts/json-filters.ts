@@ -49,7 +49,8 @@ export const VOLUMES_FILTER_JS = [
 /**
  * From `fly machines list --json`: `count GROUP REGION` → how many live machines of that process group run in
  * that region; `total` → how many live machines the app has (any group, any region); `all-tagged LABEL` →
- * `yes` when there is at least one live machine and every one runs an image tagged LABEL, else `no`.
+ * `yes` when there is at least one live machine and every one runs an image tagged LABEL, else `no`;
+ * `elsewhere GROUP REGION` → "id:region" of the live machines of GROUP outside REGION, space-separated.
  */
 export const MACHINES_FILTER_JS = [
   READ_JSON_LIST,
@@ -61,6 +62,7 @@ export const MACHINES_FILTER_JS = [
   'if (mode === "count") console.log(live.filter((m) => m.region === region && groupOf(m) === group).length);',
   'else if (mode === "total") console.log(live.length);',
   // fly-go Machine.ImageRef.Tag: the deploy's --image-label.
+  'else if (mode === "elsewhere") console.log(live.filter((m) => groupOf(m) === group && m.region !== region).map((m) => m.id + ":" + m.region).join(" "));',
   'else if (mode === "all-tagged") console.log(live.length > 0 && live.every((m) => m.image_ref && m.image_ref.tag === args[0]) ? "yes" : "no");',
   'else fail("unknown mode " + mode);',
 ].join("\n");

@@ -1,3 +1,4 @@
+import { requireDeletionConsent } from "../../deletion-consent";
 import type { CommandScripts, VolumeScriptArgs } from "../contract";
 import { VOLUMES_FILTER_JS } from "./json-filters";
 import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
@@ -63,6 +64,7 @@ export function volumeScripts(a: VolumeScriptArgs): CommandScripts {
 
   const destroy = shellScript([
     ...header,
+    ...requireDeletionConsent(a.app, `volume(s) ${a.volumeName} in ${a.region} of app ${a.app}`),
     ...exitIfAppMissing("volume deletion"),
     'volumes_json=$(fly volumes list -a "$app" --json)',
     'volume_ids=$(printf "%s" "$volumes_json" | node -e "$js_volumes" ids "$volume_name" "$region")',

@@ -16,6 +16,7 @@ import { portOf, startEdge } from "./edge";
 import { MachineSupervisor, type RunningMachine } from "./machines";
 import { BoxTurso, type BoxTursoOptions, type TursoView } from "./turso";
 import { WorkersHost } from "./workers";
+import { ZoneRouting } from "./zone-routing";
 import { isProcessAlive } from "../../support/pid";
 
 export interface BoxOptions {
@@ -40,6 +41,8 @@ export interface Box {
   /** app → http://127.0.0.1:<port> of its edge. */
   edgeUrls: Record<string, string>;
   machines: MachineSupervisor;
+  /** Workers custom domains and routes as the Cloudflare API would hold them (zone-routing.ts). */
+  zoneRouting: ZoneRouting;
   /** The Turso double's groups and databases (running: its sqld and TLS front are up); throws without `turso`. */
   turso(): Promise<TursoView>;
   /** <root>/turso/ca.pem, the CA of the databases' TLS fronts (NODE_EXTRA_CA_CERTS); undefined without `turso`. */
@@ -63,6 +66,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   }
   const machines = new MachineSupervisor({ root, flyStateDir });
   const workers = new WorkersHost();
+  const zoneRouting = new ZoneRouting();
   const cloudflare = o.cloudflare ? workersSubdomainHandler(o.cloudflare) : undefined;
   const turso = o.turso ? await BoxTurso.start(root, o.turso) : undefined;
 
@@ -76,6 +80,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
       const r = machines.running.get(machine[1]!);
       return r ? json(200, machineView(r)) : json(404, { error: `machine ${machine[1]} is not running in the box` });
     }
+    if (path.startsWith("/cf/")) return void zoneRouting.handle(req, res, path.slice("/cf".length)).catch((e) => res.headersSent || json(500, { error: String(e) }));
     if (path.startsWith("/workers/")) return void workers.handle(req, res, path).catch((e) => res.headersSent || json(500, { error: String(e) }));
     if (path.startsWith("/client/v4/")) {
       if (!cloudflare) return json(404, { success: false, errors: [{ code: 7003, message: "the box was started without a Cloudflare API config" }] });
@@ -128,6 +133,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     url,
     edgeUrls,
     machines,
+    zoneRouting,
     workerUrl: (account, script) => workers.url(account, script),
     turso: async () => {
       if (!turso) throw new Error("the box was started without `turso`");

@@ -68,7 +68,8 @@ const fDev: Scenario = {
   needs: ["a"],
   async run(shared) {
     const cloud = devCloud(shared);
-    const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "dev"]);
+    // Deleting data needs the operator's run-time consent naming the app (infra/deletion-consent.ts).
+    const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "dev"], { env: { LIBSQL_STACK_DELETE_DATA: DEV_APP } });
     const left = (await cloud.ws.resources("dev")).filter((r) => !r.type.startsWith("pulumi:"));
     assert.deepEqual(left.map((r) => r.urn), [], "resources left in state");
     const fly = cloud.fly.state();

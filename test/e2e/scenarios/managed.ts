@@ -34,7 +34,8 @@ export const managedScenario: Scenario = {
     assert.ok(database.running, "its sqld runs");
     const verify = await resourceNamed(cloud.ws, "managed", "database-verify");
     assert.match(String(verify.outputs?.stdout), /"ok":true/, "database-verify queried the database over TLS");
-    const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "managed"]);
+    // Deleting data needs the operator's run-time consent naming the group (infra/deletion-consent.ts).
+    const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "managed"], { env: { LIBSQL_STACK_DELETE_DATA: managed.turso.group } });
     assert.deepEqual(Object.keys((await cloud.box.turso()).databases), [], "the database is deleted");
     assert.ok(!fs.existsSync(database.dataDir), "its data is gone");
     return `up ${up.seconds.toFixed(1)} s (group, database, tokens, database-verify over TLS), destroy ${destroy.seconds.toFixed(1)} s`;

@@ -5,6 +5,12 @@
 // - proxy/connect.go `NewServer`: a host that is not an IPv6 literal must resolve first (agent `WaitForDNS`, which
 //   retries ErrNoSuchHost for up to 4 minutes) and only then is the local port bound; it prints
 //   "Proxying localhost:%s to remote %s" with the remote as `[host]:port`.
+// - proxy/connect.go `NewServer`: the local end is a TCP port when it is all digits (strconv.Atoi), otherwise a
+//   unix socket path (net.ResolveUnixAddr + net.ListenUnix: "bind: address already in use" if the path exists);
+//   the arguments are split with strings.Split(args[0], ":") (proxy.go `run`), so a path holding ':' cannot work.
+// - Before any of that, `run` establishes the agent and the WireGuard tunnel (agent.Establish, agentclient.Establish,
+//   ConnectToTunnel; agent/client.go `WaitForTunnel` allows 4 minutes), which takes seconds to minutes on a real
+//   machine: $FAKE_FLY_PROXY_START_DELAY_MS (default 0) delays the double by that much before it resolves and binds.
 // - proxy/server.go `ProxyServer`: every accepted connection dials `[host]:port` anew; a failed dial just closes
 //   the local connection. The agent's `connect` (agent/server/session.go) dials through the WireGuard netstack,
 //   which resolves the name AGAIN per connection (wireguard-go tun/netstack `Net.DialContext`) and tries the
@@ -30,6 +36,25 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost"]);
 /** agent/client.go `WaitForDNS`: context.WithTimeout(parent, 4*time.Minute). */
 const DNS_WAIT_MS = 4 * 60 * 1000;
 const DNS_RETRY_MS = 200;
+
+/** The agent/tunnel start-up flyctl spends before NewServer (see the header); configurable so tests can slow it. */
+function startDelayMs() {
+  const raw = process.env.FAKE_FLY_PROXY_START_DELAY_MS;
+  if (raw === undefined || raw === "") return 0;
+  if (!/^[0-9]+$/.test(raw)) throw new UsageError(`FAKE_FLY_PROXY_START_DELAY_MS must be a number of milliseconds, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/** proxy.go `run` + connect.go `NewServer`: strings.Split on ":"; all digits = TCP port, anything else = unix path. */
+function parseLocal(arg) {
+  const ports = arg.split(":");
+  if (ports.length > 2 || ports.some((p) => p === "")) throw new UsageError(`invalid ports ${JSON.stringify(arg)}: expected LOCAL[:REMOTE]`);
+  const [local, remote] = ports;
+  const isPort = /^[0-9]+$/.test(local);
+  const remotePort = remote ?? local;
+  if (!/^[0-9]+$/.test(remotePort)) throw new UsageError(`invalid remote port ${JSON.stringify(remotePort)}`);
+  return isPort ? { kind: "tcp", port: Number(local), remotePort: Number(remotePort) } : { kind: "unix", path: local, remotePort: Number(remotePort) };
+}
 
 /** The current targets: $FAKE_FLY_PROXY_TARGETS, else the box's proxy-targets.json; neither is a usage error. */
 function currentTargets() {
@@ -103,13 +128,13 @@ async function waitForDns(appName, host) {
 async function runProxy({ state, flags, positionals, stdout }) {
   const app = requireApp(state, flags.app);
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`accepts between 1 and 2 arg(s), received ${positionals.length}`);
-  const match = /^([0-9]+)(?::([0-9]+))?$/.exec(positionals[0]);
-  if (!match) throw new UsageError(`invalid ports ${JSON.stringify(positionals[0])}: expected LOCAL[:REMOTE]`);
-  const localPort = Number(match[1]);
-  const remotePort = Number(match[2] ?? match[1]);
+  const local = parseLocal(positionals[0]);
+  const remotePort = local.remotePort;
   const bind = flags["bind-addr"] ?? "127.0.0.1";
   if (!LOOPBACK.has(bind)) throw new UsageError(`the test double only binds 127.0.0.1, not ${bind}`);
   currentTargets(); // refuse bad or missing targets before waiting for DNS
+  const delay = startDelayMs();
+  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
   const remoteHost = positionals[1] ?? `${app.name}.internal`;
   if (!net.isIPv6(remoteHost)) await waitForDns(app.name, remoteHost);
 
@@ -136,10 +161,15 @@ async function runProxy({ state, flags, positionals, stdout }) {
     client.resume();
   });
   return new Promise((resolve, reject) => {
-    server.on("error", (err) => reject(new FlyError(`listen tcp ${bind}:${localPort}: ${err.message}`)));
-    server.listen(localPort, "127.0.0.1", () => {
-      stdout.write(`Proxying localhost:${server.address().port} to remote [${remoteHost}]:${remotePort}\n`);
-    });
+    const where = local.kind === "tcp" ? `tcp ${bind}:${local.port}` : `unix ${local.path}`;
+    server.on("error", (err) => reject(new FlyError(`listen ${where}: ${err.message}`)));
+    const announce = () => {
+      const shown = local.kind === "tcp" ? server.address().port : local.path;
+      stdout.write(`Proxying localhost:${shown} to remote [${remoteHost}]:${remotePort}\n`);
+    };
+    // Node unlinks nothing on its own: like Go's ListenUnix, an existing path is "address already in use".
+    if (local.kind === "tcp") server.listen(local.port, "127.0.0.1", announce);
+    else server.listen(local.path, announce);
     const stop = () => {
       server.close();
       for (const s of sockets) s.destroy();

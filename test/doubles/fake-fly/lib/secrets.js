@@ -5,6 +5,7 @@
 // same way, in $FAKE_FLY_STATE/secret-values.json ({"<app>": {"NAME": "value"}}, mode 0600, never in state.json
 // or calls.log), so the local platform (test/e2e/box) can start machines with them.
 "use strict";
+const { parseWaitTimeout, waitForMachinesReady } = require("./box");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -98,21 +99,38 @@ function updateSecretValues(change) {
 }
 
 /**
- * A non-staged change updates every machine of the app (flyctl internal/command/secrets/secrets.go DeploySecrets → a machine update
- * per machine), which gives each a new machine version: fly-go Machine.InstanceID, what flaps Wait keys on.
+ * A non-staged change is a deployment (flyctl internal/command/secrets/secrets.go `DeploySecrets`): with no machines
+ * on an app never deployed it only stages ("Secrets are staged for the first deployment"); otherwise
+ * deploy.NewMachineDeployment{RestartOnly: true, SkipHealthChecks: --detach} + DeployMachinesApp updates every
+ * machine (a new machine version: fly-go Machine.InstanceID, what flaps Wait keys on), i.e. RESTARTS them, and waits
+ * for each to start and pass its checks like `fly deploy` (lib/box.js, default wait 5 minutes); a machine that does
+ * not come back fails the command after the values were stored. Returns the machines to wait for.
  */
-function updateMachinesForSecrets(app) {
+function restartMachinesForSecrets(app, out) {
+  if (app.deploys.length === 0 && app.machines.length === 0) {
+    out.line("Secrets are staged for the first deployment");
+    return [];
+  }
   for (const m of app.machines) {
     m.instance_id = hex4() + hex4();
     m.updated_at = now();
   }
+  app.secretRestarts = (app.secretRestarts ?? 0) + 1;
+  out.line(`Updating existing machines in '${app.name}' with rolling strategy`);
+  return app.machines.filter((m) => m.state === "started").map((m) => ({ id: m.id, instance_id: m.instance_id }));
+}
+
+/** After the state is saved (the box then restarts the machines): wait for them unless --detach. */
+function waitUnlessDetached(restarted, flags, whenSaved, out) {
+  if (flags.detach || restarted.length === 0) return;
+  whenSaved(() => waitForMachinesReady(restarted, parseWaitTimeout(undefined), out));
 }
 
 const commands = {
   "secrets import": {
     flags: { app: { type: "string", short: "a" }, stage: { type: "bool" }, detach: { type: "bool" } },
     mutates: true,
-    run({ state, flags, positionals, out }) {
+    run({ state, flags, positionals, out, whenSaved }) {
       const app = requireApp(state, flags.app);
       if (positionals.length > 0) throw new UsageError("secrets import reads NAME=VALUE lines from stdin and takes no arguments");
       const secrets = parseSecrets(fs.readFileSync(0));
@@ -127,26 +145,21 @@ const commands = {
       updateSecretValues((values) => Object.assign((values[app.name] ??= {}), Object.fromEntries(secrets)));
       if (flags.stage) return out.line("Secrets have been staged, but not set on VMs. Deploy or update machines in this app for the secrets to take effect.");
       // Not staged: Fly restarts the machines so they pick the new values up.
-      updateMachinesForSecrets(app);
-      app.secretRestarts = (app.secretRestarts ?? 0) + 1;
-      out.line(`Updating existing machines in '${app.name}' with rolling strategy`);
+      waitUnlessDetached(restartMachinesForSecrets(app, out), flags, whenSaved, out);
     },
   },
   "secrets unset": {
     flags: { app: { type: "string", short: "a" }, stage: { type: "bool" }, detach: { type: "bool" } },
     mutates: true,
-    run({ state, flags, positionals, out }) {
+    run({ state, flags, positionals, out, whenSaved }) {
       const app = requireApp(state, flags.app);
       if (positionals.length === 0) throw new UsageError("secrets unset needs at least one NAME");
       for (const name of positionals) delete app.secrets[name];
       updateSecretValues((values) => {
         for (const name of positionals) delete values[app.name]?.[name];
       });
-      if (!flags.stage) {
-        app.secretRestarts = (app.secretRestarts ?? 0) + 1;
-        updateMachinesForSecrets(app);
-      }
-      out.line(flags.stage ? "Secrets have been staged, but not set on VMs." : `Updating existing machines in '${app.name}'`);
+      if (flags.stage) return out.line("Secrets have been staged, but not set on VMs.");
+      waitUnlessDetached(restartMachinesForSecrets(app, out), flags, whenSaved, out);
     },
   },
   "secrets list": {

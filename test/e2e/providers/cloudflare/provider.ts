@@ -18,15 +18,26 @@ export const CF_TYPES = {
   route: "cloudflare:index/workersRoute:WorkersRoute",
 } as const;
 
-interface Schema { inputs: string[]; replace: string[]; required: string[] }
+/**
+ * replace: stringplanmodifier.RequiresReplace (any change); replaceIfConfigured: RequiresReplaceIfConfigured (a
+ * change while the new config sets the attribute; dropping it from config keeps the old computed value).
+ */
+interface Schema { inputs: string[]; replace: string[]; replaceIfConfigured?: string[]; required: string[] }
 const SCHEMAS: Record<string, Schema> = {
   // workers_script/schema.go: script_name and account_id RequiresReplace; the rest updates the script in place.
   [CF_TYPES.script]: { inputs: ["accountId", "scriptName", "mainModule", "content", "contentFile", "contentSha256", "contentType", "compatibilityDate", "compatibilityFlags", "bindings", "observability", "bodyPart"], replace: ["accountId", "scriptName"], required: ["accountId", "scriptName"] },
   // workers_script_subdomain/schema.go: account_id, script_name RequiresReplace; enabled required.
   [CF_TYPES.subdomain]: { inputs: ["accountId", "scriptName", "enabled", "previewsEnabled"], replace: ["accountId", "scriptName"], required: ["accountId", "scriptName", "enabled"] },
-  // workers_custom_domain/schema.go: account_id, hostname, service RequiresReplace (environment if configured).
-  [CF_TYPES.customDomain]: { inputs: ["accountId", "hostname", "service", "environment", "zoneId"], replace: ["accountId", "hostname", "service", "environment"], required: ["accountId", "hostname", "service"] },
-  // workers_route/schema.go: zone_id RequiresReplace; pattern required.
+  // workers_custom_domain/schema.go (v5.22.0): account_id, hostname, service RequiresReplace; environment, zone_id,
+  // zone_name RequiresReplaceIfConfigured; resource.go `Update`: "Update is not supported for this resource".
+  [CF_TYPES.customDomain]: {
+    inputs: ["accountId", "hostname", "service", "environment", "zoneId", "zoneName"],
+    replace: ["accountId", "hostname", "service"],
+    replaceIfConfigured: ["environment", "zoneId", "zoneName"],
+    required: ["accountId", "hostname", "service"],
+  },
+  // workers_route/schema.go: zone_id RequiresReplace; pattern required; pattern and script update in place
+  // (resource.go `Update` → Workers.Routes.Update).
   [CF_TYPES.route]: { inputs: ["zoneId", "pattern", "script"], replace: ["zoneId"], required: ["zoneId", "pattern"] },
 };
 
@@ -101,6 +112,14 @@ async function deployToBox(v: Props): Promise<string> {
   return String(((await res.json()) as { url: string }).url);
 }
 
+/** One call to the box's stand-in of the Cloudflare API (test/e2e/box/zone-routing.ts); its `result`. */
+async function cfCall(method: string, path: string, body?: Props): Promise<Props> {
+  const res = await fetch(`${boxUrl()}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = (await res.json()) as { success: boolean; result: Props; errors: { code: number; message: string }[] };
+  if (!answer.success) throw new Error(`${method} ${path.replace(/^\/cf/, "")}: ${answer.errors.map((e) => `${e.message} (${e.code})`).join("; ")}`);
+  return answer.result ?? {};
+}
+
 function schemaOf(urn: string): [string, Schema] {
   const type = typeOfUrn(urn);
   const schema = SCHEMAS[type];
@@ -109,14 +128,23 @@ function schemaOf(urn: string): [string, Schema] {
 }
 
 /** Output attributes: the inputs (secret_text values stay secret through outputsWithSecrets) plus computed ones. */
-async function apply(type: string, inputs: Props): Promise<{ id: string; outs: Props }> {
+async function apply(type: string, inputs: Props, existingId?: string): Promise<{ id: string; outs: Props }> {
   const v = reveal(inputs) as Props;
   if (type === CF_TYPES.script) {
     const url = await deployToBox(v);
     return { id: String(v.scriptName), outs: { ...inputs, id: v.scriptName, boxUrl: url } };
   }
-  if (type === CF_TYPES.route) return { id: createHash("sha256").update(`${v.zoneId}/${v.pattern}`).digest("hex").slice(0, 32), outs: { ...inputs } };
-  if (type === CF_TYPES.customDomain) return { id: createHash("sha256").update(`${v.accountId}/${v.hostname}`).digest("hex").slice(0, 32), outs: { ...inputs } };
+  if (type === CF_TYPES.route) {
+    // resource.go Create → Workers.Routes.New (POST), Update → Workers.Routes.Update (PUT …/routes/{id}).
+    const path = existingId ? `/cf/zones/${v.zoneId}/workers/routes/${existingId}` : `/cf/zones/${v.zoneId}/workers/routes`;
+    const route = await cfCall(existingId ? "PUT" : "POST", path, { pattern: v.pattern, script: v.script });
+    return { id: String(route.id), outs: { ...inputs } };
+  }
+  if (type === CF_TYPES.customDomain) {
+    // resource.go Create → Workers.Domains.Update: PUT /accounts/{account}/workers/domains (attach by hostname).
+    const domain = await cfCall("PUT", `/cf/accounts/${v.accountId}/workers/domains`, { hostname: v.hostname, service: v.service, zone_id: v.zoneId, environment: v.environment });
+    return { id: String(domain.id), outs: { ...inputs } };
+  }
   return { id: String(v.scriptName), outs: { ...inputs } };
 }
 
@@ -135,24 +163,35 @@ export const cloudflareProvider: provider.Provider = {
   async diff(_id, urn, olds, news) {
     const [, schema] = schemaOf(urn);
     const changed = changedKeys(olds, news, schema.inputs);
-    return { changes: changed.length > 0, replaces: changed.filter((k) => schema.replace.includes(k)) };
+    const configured = (k: string) => news[k] !== undefined && news[k] !== null;
+    const replaces = changed.filter((k) => schema.replace.includes(k) || (schema.replaceIfConfigured?.includes(k) && configured(k)));
+    return { changes: changed.length > 0, replaces };
   },
   async create(urn, inputs) {
     const [type] = schemaOf(urn);
     const { id, outs } = await apply(type, inputs);
     return { id, outs: outputsWithSecrets(inputs, outs, []) };
   },
-  async update(_id, urn, _olds, news) {
+  async update(id, urn, _olds, news) {
     const [type] = schemaOf(urn);
-    return { outs: outputsWithSecrets(news, (await apply(type, news)).outs, []) };
+    // A custom domain has no update (resource.go: "Update is not supported"): every attribute replaces or is computed.
+    if (type === CF_TYPES.customDomain) throw new Error("Update is not supported for this resource (workers_custom_domain)");
+    return { outs: outputsWithSecrets(news, (await apply(type, news, type === CF_TYPES.route ? id : undefined)).outs, []) };
   },
   async read(id, _urn, props) {
     return { id, props };
   },
-  async delete(_id, urn, props) {
+  async delete(id, urn, props) {
     const [type] = schemaOf(urn);
-    if (type !== CF_TYPES.script) return;
     const v = reveal(props) as Props;
+    // resource.go Delete: Workers.Domains.Delete(id) / Workers.Routes.Delete(id); a record already gone is fine.
+    if (type === CF_TYPES.customDomain || type === CF_TYPES.route) {
+      const path = type === CF_TYPES.customDomain ? `/cf/accounts/${v.accountId}/workers/domains/${id}` : `/cf/zones/${v.zoneId}/workers/routes/${id}`;
+      const res = await fetch(`${boxUrl()}${path}`, { method: "DELETE" });
+      if (res.status !== 200 && res.status !== 404) throw new Error(`box refused to delete ${path}: ${res.status}`);
+      return;
+    }
+    if (type !== CF_TYPES.script) return;
     const res = await fetch(`${boxUrl()}/workers/${v.accountId}/${v.scriptName}`, { method: "DELETE" });
     if (res.status !== 204 && res.status !== 404) throw new Error(`box refused to delete Worker ${v.scriptName}: ${res.status}`);
   },
