@@ -1,0 +1,120 @@
+/**
+ * Scenario h: a hostile tenant against the deployed dev stack (issue 15). acme attacks through the deployed Worker
+ * and with a token from the Worker's own token endpoint sent straight to sqld (as a phone app would); every attack
+ * must be refused and globex's data must be unchanged. Also: the machine's sqld does not run as root.
+ */
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import type { Scenario } from "../scenario";
+import { edgeUrl, workerUrl } from "../support/local-cloud";
+import { gatewayQuery } from "../support/gateway";
+import { repoStackConfig } from "../support/workspace";
+import { devCloud, DEV_APP } from "./dev";
+
+/** Statements that reach the machine's files on an unhardened sqld (fileio extension of SQLite3MultipleCiphers). */
+const FILE_ATTACKS = [
+  "SELECT readfile('/etc/hostname')",
+  'SELECT "readfile"(\'/etc/hostname\')',
+  "SELECT name FROM fsdir('/')",
+  "SELECT name FROM [fsdir]('.')",
+  "SELECT writefile('/tmp/libsql-stack-e2e-owned', 'x')",
+  "SELECT lsmode(16877)",
+];
+
+async function mintToken(url: string, apiKey: string, tenant: string, access: "ro" | "rw"): Promise<string> {
+  const response = await fetch(`${url}/v1/tenants/${tenant}/token`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ access, ttlSeconds: 300 }),
+  });
+  const body = (await response.json()) as { token?: string };
+  assert.equal(response.status, 200, `token for ${tenant}: ${JSON.stringify(body)}`);
+  return String(body.token);
+}
+
+/** One Hrana v2 statement straight to sqld, the namespace in `x-namespace-bin` (what sqld reads first). */
+async function direct(sqldUrl: string, token: string, namespace: string, sql: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${sqldUrl}/v2/pipeline`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "x-namespace-bin": Buffer.from(namespace).toString("base64").replace(/=+$/, ""),
+    },
+    body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] }),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+function refusedStatement(answer: { status: number; text: string }): boolean {
+  if (answer.status !== 200) return true;
+  const body = JSON.parse(answer.text) as { results?: { type: string }[] };
+  return body.results?.[0]?.type === "error";
+}
+
+const h: Scenario = {
+  id: "h hostile-tenant-on-dev",
+  needs: ["a"],
+  async run(shared) {
+    const cloud = devCloud(shared);
+    const dev = repoStackConfig("dev");
+    const out = await cloud.ws.outputs("dev");
+    const url = workerUrl(cloud, dev.worker.accountId, String(out.gatewayScriptName));
+    const key = String(out.gatewayApiKey);
+    const sqld = edgeUrl(cloud, DEV_APP);
+
+    const seed = await gatewayQuery(url, key, "globex", [
+      { sql: "CREATE TABLE IF NOT EXISTS vault (secret TEXT)" },
+      { sql: "DELETE FROM vault" },
+      { sql: "INSERT INTO vault VALUES ('globex-crown-jewels')" },
+    ]);
+    assert.equal(seed.status, 200, JSON.stringify(seed.body));
+    const globexBefore = await gatewayQuery(url, key, "globex", [{ sql: "SELECT secret FROM vault" }], "read");
+
+    const facts: string[] = [];
+    for (const sql of FILE_ATTACKS) {
+      for (const mode of ["read", "write"] as const) {
+        const answer = await gatewayQuery(url, key, "acme", [{ sql }], mode);
+        assert.notEqual(answer.status, 200, `gateway ${mode} ran ${sql}: ${JSON.stringify(answer.body)}`);
+        assert.doesNotMatch(JSON.stringify(answer.body), /globex-crown-jewels/);
+      }
+    }
+    facts.push(`${FILE_ATTACKS.length * 2} fileio calls through the Worker refused`);
+
+    const acmeRo = await mintToken(url, key, "acme", "ro");
+    const acmeRw = await mintToken(url, key, "acme", "rw");
+    for (const sql of FILE_ATTACKS) {
+      for (const token of [acmeRo, acmeRw]) {
+        const answer = await direct(sqld, token, "acme", sql);
+        assert.ok(refusedStatement(answer), `sqld ran ${sql} for an acme token: ${answer.text}`);
+      }
+    }
+    facts.push(`${FILE_ATTACKS.length * 2} fileio calls with endpoint tokens refused by sqld`);
+
+    // acme's tokens do not reach globex, whatever the namespace header says.
+    for (const token of [acmeRo, acmeRw]) {
+      const answer = await direct(sqld, token, "globex", "SELECT secret FROM vault");
+      assert.notEqual(answer.status, 200, `acme token read globex: ${answer.text}`);
+      assert.doesNotMatch(answer.text, /globex-crown-jewels/);
+    }
+    const roWrite = await direct(sqld, acmeRo, "acme", "CREATE TABLE pwned (x)");
+    assert.ok(refusedStatement(roWrite), `an ro token wrote: ${roWrite.text}`);
+    facts.push("acme tokens refused on globex; ro write refused");
+
+    const globexAfter = await gatewayQuery(url, key, "globex", [{ sql: "SELECT secret FROM vault" }], "read");
+    assert.deepEqual(globexAfter.body, globexBefore.body, "globex's data changed");
+
+    // sqld on every machine runs unprivileged (the entrypoint drops root after preparing the volume).
+    for (const machine of cloud.box.machines.running.values()) {
+      const pid = machine.process?.pid;
+      if (machine.status !== "ready" || pid === undefined) continue;
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+      assert.notEqual(uid, "0", `machine ${machine.wanted.id}'s sqld runs as root`);
+    }
+    facts.push("sqld runs as a non-root uid");
+    return facts.join("; ");
+  },
+};
+
+export const hostileScenario = h;
