@@ -49,7 +49,7 @@ export interface SqldClusterArgs {
 }
 
 /**
- * sqld on Fly.io: app, secrets, one volume per region, a generated root-user Dockerfile and fly.toml, a deploy,
+ * sqld on Fly.io: app, secrets, one volume per region, a generated Dockerfile (hardened sqld, uid 666) and fly.toml, a deploy,
  * per-region scaling of the `primary`/`replica` process groups, and public IPs for the HTTP service only.
  */
 export class SqldCluster extends pulumi.ComponentResource {

