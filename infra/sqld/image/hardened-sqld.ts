@@ -11,6 +11,13 @@
  * (`xor eax,eax; ret`), registering nothing. Its address is taken only in `sqlite3mc_initialize`, and the fileio
  * functions are referenced only from inside it, so nothing else changes.
  *
+ * A second site, found by the hostile-tenant suite: SQLITE_ENABLE_DBPAGE_VTAB is on, so an `rw` token could
+ * `INSERT INTO sqlite_dbpage` / `UPDATE sqlite_dbpage` and overwrite raw pages of its database under SQLite's feet
+ * (checks, triggers and every invariant skipped; corrupt pages then travel to replicas and backups). Its `xUpdate`,
+ * `dbpageUpdate`, keeps its `endbr64` and returns SQLITE_READONLY (`mov eax,8; ret`): reading pages of one's own
+ * database still works, writing them fails with "attempt to write a readonly database". Its address is only in the
+ * module's method table; no code calls it directly.
+ *
  * The same script string runs in the Dockerfile's build stage and in the test harness, so tests run the bytes Fly runs.
  */
 
@@ -24,14 +31,21 @@ export interface SqldHardeningPins {
   upstreamVersion: string;
   /** sha256 of the binary as npm ships it. */
   inputSha256: string;
-  /** File offset of the first patched byte: `sqlite3_fileio_init` (vaddr 0x1b3d960 = file offset) + 4 (its endbr64). */
-  patchOffset: number;
-  /** Hex of the bytes the patch replaces (`push rbp; lea ...` prefix), checked before writing. */
-  originalBytesHex: string;
-  /** Hex of the bytes written: `31 c0` xor eax,eax (SQLITE_OK) then `c3` ret. */
-  patchBytesHex: string;
+  /** The byte patches, applied in order; each checks the original bytes before anything is written. */
+  patches: SqldPatch[];
   /** sha256 of the hardened binary: the value to compare with `sha256sum /bin/sqld` on a machine. */
   hardenedSha256: string;
+}
+
+export interface SqldPatch {
+  /** The function patched (`nm`: a local or global text symbol), named in the step's messages. */
+  symbol: string;
+  /** File offset of the first patched byte (the R+E segment maps file offset = vaddr), after the function's endbr64. */
+  offset: number;
+  /** Hex of the bytes the patch replaces, checked before writing. */
+  originalBytesHex: string;
+  /** Hex of the bytes written. */
+  patchBytesHex: string;
 }
 
 /** THE pinned release. Change it only together with a new offset analysis and new hashes. */
@@ -40,10 +54,13 @@ export const HARDENED_SQLD: SqldHardeningPins = {
   npmVersion: "0.24.1-pre.42",
   upstreamVersion: "sqld 0.24.32 (40c272de 2025-02-14)",
   inputSha256: "0863c3fbe68ac9714bca2cec1330def7a0ba5e4a29f199bf60ef46fa0c95b895",
-  patchOffset: 0x1b3d964,
-  originalBytesHex: "554c8d",
-  patchBytesHex: "31c0c3",
-  hardenedSha256: "9eb2e17e27e8bc2f80e7b8198195a49bbd65f7dbd00f354c1522bf840d68499e",
+  patches: [
+    // sqlite3_fileio_init at 0x1b3d960: `push rbp; lea …` -> `xor eax,eax; ret` (SQLITE_OK, registers nothing).
+    { symbol: "sqlite3_fileio_init", offset: 0x1b3d964, originalBytesHex: "554c8d", patchBytesHex: "31c0c3" },
+    // dbpageUpdate at 0x1b81120: `push r15; push r14; push r13` -> `mov eax,8; ret` (SQLITE_READONLY).
+    { symbol: "dbpageUpdate", offset: 0x1b81124, originalBytesHex: "415741564155", patchBytesHex: "b808000000c3" },
+  ],
+  hardenedSha256: "9a6c29b197a5335fbc47ca5d0b88d135172d85763a598ca294f64cdc700cf6f2",
 };
 
 /** `$0` of the script: `sh -c "$script" harden-sqld SRC DST`, so the shell names it in its own messages. */
@@ -54,10 +71,14 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 function checkPins(p: SqldHardeningPins): void {
   if (!SHA256.test(p.inputSha256) || !SHA256.test(p.hardenedSha256)) throw new Error("sqld hardening pins: sha256 values must be 64 lowercase hex digits");
-  if (!HEX.test(p.originalBytesHex) || !HEX.test(p.patchBytesHex) || p.originalBytesHex.length !== p.patchBytesHex.length) {
-    throw new Error("sqld hardening pins: original and patch bytes must be lowercase hex of the same length");
+  if (p.patches.length === 0) throw new Error("sqld hardening pins: at least one patch");
+  for (const patch of p.patches) {
+    if (!HEX.test(patch.originalBytesHex) || !HEX.test(patch.patchBytesHex) || patch.originalBytesHex.length !== patch.patchBytesHex.length) {
+      throw new Error(`sqld hardening pins (${patch.symbol}): original and patch bytes must be lowercase hex of the same length`);
+    }
+    if (!Number.isSafeInteger(patch.offset) || patch.offset < 0) throw new Error(`sqld hardening pins (${patch.symbol}): offset must be a non-negative integer`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(patch.symbol)) throw new Error(`sqld hardening pins: symbol ${JSON.stringify(patch.symbol)} is not a C identifier`);
   }
-  if (!Number.isSafeInteger(p.patchOffset) || p.patchOffset < 0) throw new Error("sqld hardening pins: patchOffset must be a non-negative integer");
 }
 
 /** `31c0c3` -> `\061\300\303`: octal escapes are the only byte escapes POSIX printf guarantees. */
@@ -73,8 +94,19 @@ function printfOctal(hex: string): string {
  */
 export function renderHardeningScript(p: SqldHardeningPins = HARDENED_SQLD): string {
   checkPins(p);
-  const count = p.patchBytesHex.length / 2;
   const release = `${p.upstreamVersion} from ${p.npmPackage}@${p.npmVersion}`;
+  const checks = p.patches.flatMap((patch) => {
+    const count = patch.patchBytesHex.length / 2;
+    return [
+      `b=$(od -An -v -tx1 -j ${patch.offset} -N ${count} "$src")`,
+      // Unquoted on purpose: word splitting drops od's spaces and newline, printf joins the bytes.
+      "b=$(printf %s $b)",
+      `[ "$b" = ${patch.originalBytesHex} ] || fail "input $src has bytes $b at offset ${patch.offset}, expected ${patch.originalBytesHex} (start of ${patch.symbol} after endbr64); not patching"`,
+    ];
+  });
+  const writes = p.patches.map(
+    (patch) => `printf '${printfOctal(patch.patchBytesHex)}' | dd of="$tmp" bs=1 seek=${patch.offset} count=${patch.patchBytesHex.length / 2} conv=notrunc status=none`,
+  );
   return [
     "set -eu",
     `fail() { printf '${HARDENING_SCRIPT_NAME}: %s\\n' "$1" >&2; exit 1; }`,
@@ -86,12 +118,9 @@ export function renderHardeningScript(p: SqldHardeningPins = HARDENED_SQLD): str
     'h=$(sha256sum < "$src")',
     'h=${h%% *}',
     `[ "$h" = ${p.inputSha256} ] || fail "input $src has sha256 $h, expected ${p.inputSha256} (${release}); refusing to patch any other binary"`,
-    `b=$(od -An -v -tx1 -j ${p.patchOffset} -N ${count} "$src")`,
-    // Unquoted on purpose: word splitting drops od's spaces and newline, printf joins the bytes.
-    "b=$(printf %s $b)",
-    `[ "$b" = ${p.originalBytesHex} ] || fail "input $src has bytes $b at offset ${p.patchOffset}, expected ${p.originalBytesHex} (start of sqlite3_fileio_init after endbr64); not patching"`,
+    ...checks,
     'cp "$src" "$tmp"',
-    `printf '${printfOctal(p.patchBytesHex)}' | dd of="$tmp" bs=1 seek=${p.patchOffset} count=${count} conv=notrunc status=none`,
+    ...writes,
     'h=$(sha256sum < "$tmp")',
     'h=${h%% *}',
     `[ "$h" = ${p.hardenedSha256} ] || fail "patched $tmp has sha256 $h, expected ${p.hardenedSha256}; left it there, did not install it"`,
