@@ -1,11 +1,13 @@
 /**
  * Tenant schema migrations: `npm run migrate -- --help`. Also the stack's `migrations` Command (`--from-env`).
- * stdout carries JSON only (results, or --status); progress and failures go to stderr.
+ * stdout carries JSON only: one object per namespace per line (JSON Lines, see lib/migrate-output.ts for why), or
+ * --status; progress and failures go to stderr. No printed line reaches 64 KiB, whatever the number of tenants.
  * Exit codes: 0 ok, 1 a namespace failed, 2 bad arguments or migration files.
  */
-import { describeFailures, migrate, migrationStatus, type MigratorOptions } from "../infra/migrations/migrator";
+import { migrate, migrationStatus, type MigratorOptions } from "../infra/migrations/migrator";
 import { mintScopedToken } from "../worker/jwt";
 import { MIGRATE_USAGE, parseMigrateArgs, UsageError, type MigrateJob } from "./lib/migrate-cli";
+import { failureLines, progressLine, resultLine } from "./lib/migrate-output";
 
 /** Self-hosted tokens live 10 minutes and reach one namespace. */
 const TOKEN_TTL_SECONDS = 600;
@@ -41,10 +43,10 @@ async function main(argv: string[]): Promise<number> {
     return Object.values(status).some((s) => s.error !== undefined) ? 1 : 0;
   }
   const run = await migrate(job.targets, options(job));
-  for (const r of run.results) process.stderr.write(`${r.namespace}: ${r.ok ? `ok, applied ${r.applied.length ? r.applied.join(", ") : "nothing"}` : "FAILED"}\n`);
-  process.stdout.write(`${JSON.stringify(Object.fromEntries(run.results.map(({ namespace, ...rest }) => [namespace, rest])))}\n`);
+  for (const r of run.results) process.stderr.write(`${progressLine(r)}\n`);
+  process.stdout.write(run.results.map((r) => `${resultLine(r)}\n`).join(""));
   if (!run.ok) {
-    process.stderr.write(`migrate: ${run.failed.length} of ${run.results.length} namespaces failed:\n${describeFailures(run).map((l) => `  - ${l}`).join("\n")}\n`);
+    process.stderr.write(`${failureLines(run).join("\n")}\n`);
     return 1;
   }
   return 0;

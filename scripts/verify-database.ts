@@ -13,6 +13,7 @@
  */
 import { createClient } from "@libsql/client";
 import { fetchWithNamespace } from "../worker/db";
+import { clip } from "./lib/migrate-output";
 import { mintScopedToken } from "../worker/jwt";
 
 async function tokenFor(namespace: string): Promise<string | undefined> {
@@ -50,7 +51,9 @@ async function main(): Promise<void> {
     }
   }
   client.close();
-  throw new Error(`database at ${url} (namespace ${namespace}) did not answer: ${(lastError as Error)?.message ?? lastError}`);
+  // Cut: the Command logs stderr, and pulumi-command v1.2.1 hangs on a logged line of 64 KiB or more (a proxy's
+  // HTML error page could make one); see scripts/lib/migrate-output.ts.
+  throw new Error(`database at ${url} (namespace ${namespace}) did not answer: ${clip(String((lastError as Error)?.message ?? lastError))}`);
 }
 
 main().catch((e: unknown) => {

@@ -156,8 +156,3 @@ export async function migrationStatus(targets: readonly MigrationTarget[], o: Mi
   });
   return Object.fromEntries(entries);
 }
-
-/** One line per failed namespace, for the Command's error output. */
-export function describeFailures(run: MigrationRun): string[] {
-  return run.failed.map((f) => `${f.namespace}: ${f.failedFile ? `${f.failedFile} failed: ` : ""}${f.error}${f.applied.length ? ` (applied before that: ${f.applied.join(", ")})` : ""}`);
-}

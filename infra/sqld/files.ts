@@ -15,6 +15,14 @@ export const SQLD_GRPC_PORT = 5001;
  * Machines API, which base64-DECODES the secret into `guest_path`; flyctl itself base64-encodes `raw_value` and
  * `local_path` contents the same way). The secrets therefore hold base64 PEMs: one line, no `#`, quotes or spaces,
  * so `fly secrets import` (internal/command/secrets/parser.go) keeps them exactly.
+ *
+ * Known limit: `processes` below only decides which machines get the FILE. The secrets themselves are app-wide:
+ * Fly injects every app secret into every machine's environment, so replicas also hold the primary's server key
+ * (and the S3 keys, BACKUP_SECRET_NAMES). The Machines API could scope them (fly-go machine_types.go
+ * `MachineProcess.Secrets` + `IgnoreAppSecrets`), but flyctl (ad0172f) offers no per-process-group way to set
+ * that: fly.toml's only hook, `machine_config` (internal/appconfig/config.go `Config.MachineConfig`, parsed by
+ * internal/containerconfig/parse.go into the machine config), is one value for all groups (`Config.Flatten` does
+ * not vary it). A real fix is a separate Fly app per role (own secrets) - not done.
  */
 export const REPLICATION_TLS_DIR = "/etc/sqld/tls";
 export const REPLICATION_TLS_FILES = {

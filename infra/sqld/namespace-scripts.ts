@@ -21,7 +21,9 @@ export const PROXY_BIND_WAIT_SECONDS = 540;
  * - NAMESPACES: space-separated wanted namespace names (validated by the config schema);
  * - LIBSQL_ADMIN_AUTH_KEY: the admin key (secret env, never argv: curl reads its header from stdin);
  * - PULUMI_COMMAND_STDOUT: the previous run's stdout (the set created before), given by local.Command.
- * stdout is the JSON list of namespaces this stack manages, which the next run diffs against.
+ * stdout lists the namespaces this stack manages, one per line (one JSON line for all of them hung pulumi-command's
+ * log reader at ~1,000 tenants), which the next run diffs against; a previous stdout holding a JSON array (what
+ * earlier versions printed) is read too.
  *
  * The proxy's local end is a unix socket in the script's own mktemp dir (mode 0700; flyctl accepts a path where a
  * port would be, proxy/connect.go `NewServer`): no other process can listen there first and receive the admin key,
@@ -36,6 +38,9 @@ chmod 700 "$tmp"
 case "$tmp" in *:*) echo "the temp dir $tmp holds ':', which fly proxy cannot take in a socket path; set TMPDIR to a path without ':'" >&2; exit 1 ;; esac
 sock="$tmp/admin.sock"
 proxy_pid=""
+# excerpt FILE: the start of a response or log on one line. pulumi-command v1.2.1 logs this script's output and
+# hangs on a line of 64 KiB or more (util/util.go LogOutput's bufio.Scanner), so no line here may grow with input.
+excerpt() { head -c 1000 "$1" | tr '\\n' ' '; }
 # open_proxy HOST: one \`fly proxy\` session to HOST's admin port (${SQLD_ADMIN_PORT} is never a public service).
 # The host is always named: without it flyctl dials <app>.internal, which resolves to ANY started machine, and
 # a replica's admin API answers create with 404 and DELETE with 200 while the primary keeps the namespace.
@@ -46,9 +51,9 @@ open_proxy() {
   waited=0
   # Only our proxy can create $sock (the dir is ours, 0700), so its existence means our proxy is listening.
   until [ -S "$sock" ]; do
-    kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy to $1 exited; is the app deployed and are you logged in? $(cat "$tmp/proxy.log")" >&2; exit 1; }
+    kill -0 "$proxy_pid" 2>/dev/null || { echo "fly proxy to $1 exited; is the app deployed and are you logged in? $(excerpt "$tmp/proxy.log")" >&2; exit 1; }
     waited=$((waited + 1))
-    if [ "$waited" -ge ${PROXY_BIND_WAIT_SECONDS * 5} ]; then echo "fly proxy to $1:${SQLD_ADMIN_PORT} did not listen within ${PROXY_BIND_WAIT_SECONDS} s: $(cat "$tmp/proxy.log")" >&2; exit 1; fi
+    if [ "$waited" -ge ${PROXY_BIND_WAIT_SECONDS * 5} ]; then echo "fly proxy to $1:${SQLD_ADMIN_PORT} did not listen within ${PROXY_BIND_WAIT_SECONDS} s: $(excerpt "$tmp/proxy.log")" >&2; exit 1; fi
     sleep 0.2
   done
 }
@@ -79,11 +84,12 @@ open_proxy "primary.process.$app.internal"
  * restarted replica does not load a deleted namespace again (it answers 404).
  */
 const DELETE_ONE = `deleted=""
+deleted_count=0
 delete_ns() {
   code=$(admin DELETE "/v1/namespaces/$1")
   case "$code" in
-    2??|404) echo "deleted namespace $1" >&2; deleted="$deleted $1" ;;
-    *) echo "deleting namespace $1 failed: HTTP $code $(cat "$tmp/body")" >&2; exit 1 ;;
+    2??|404) echo "deleted namespace $1" >&2; deleted="$deleted $1"; deleted_count=$((deleted_count + 1)) ;;
+    *) echo "deleting namespace $1 failed: HTTP $code $(excerpt "$tmp/body")" >&2; exit 1 ;;
   esac
 }
 forget_on_replicas() {
@@ -96,16 +102,16 @@ forget_on_replicas() {
       code=$(admin DELETE "/v1/namespaces/$ns")
       case "$code" in
         2??|404) ;;
-        *) echo "dropping namespace $ns on replica $id failed: HTTP $code $(cat "$tmp/body")" >&2; exit 1 ;;
+        *) echo "dropping namespace $ns on replica $id failed: HTTP $code $(excerpt "$tmp/body")" >&2; exit 1 ;;
       esac
     done
     close_proxy
-    echo "replica $id dropped:$deleted" >&2
+    echo "replica $id dropped its copy of $deleted_count deleted namespace(s)" >&2
   done
 }
 `;
 
-/** Create missing namespaces; handle the ones dropped from config; print the managed set as JSON. */
+/** Create missing namespaces; handle the ones dropped from config; print the managed set, one name per line. */
 function createScript(a: NamespaceScriptArgs): string {
   const removed = a.allowDeletion
     ? `delete_ns "$ns"`
@@ -117,17 +123,17 @@ for ns in $NAMESPACES; do
     200) ;;
     404)
       code=$(admin POST "/v1/namespaces/$ns/create" '{}')
-      case "$code" in 2??) echo "created namespace $ns" >&2 ;; *) echo "creating namespace $ns failed: HTTP $code $(cat "$tmp/body")" >&2; exit 1 ;; esac ;;
+      case "$code" in 2??) echo "created namespace $ns" >&2 ;; *) echo "creating namespace $ns failed: HTTP $code $(excerpt "$tmp/body")" >&2; exit 1 ;; esac ;;
     401|403) echo "sqld admin API refused the admin key (HTTP $code)" >&2; exit 1 ;;
-    *) echo "checking namespace $ns failed: HTTP $code $(cat "$tmp/body")" >&2; exit 1 ;;
+    *) echo "checking namespace $ns failed: HTTP $code $(excerpt "$tmp/body")" >&2; exit 1 ;;
   esac
 done
-previous=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-[]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=[];try{v=JSON.parse(s||"[]")}catch{};console.log((Array.isArray(v)?v:[]).join(" "))})')
+previous=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch{};console.log((Array.isArray(v)?v:s.split(/\\s+/).filter(Boolean)).join(" "))})')
 for ns in $previous; do
   case " $NAMESPACES " in *" $ns "*) ;; *) ${removed} ;; esac
 done
 forget_on_replicas
-printf '%s' "$NAMESPACES" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify(s.split(/\\s+/).filter(Boolean))))'
+for ns in $NAMESPACES; do printf '%s\\n' "$ns"; done
 `;
 }
 

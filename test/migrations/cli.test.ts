@@ -39,6 +39,9 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
+/** stdout of a migration run: one JSON object per line. */
+const jsonLines = (stdout: string) => stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+
 const urlArgs = (tenants: string, extra: string[] = []) => ["--url", cluster.primary.httpUrl, "--key-file", keyFile, "--tenants", tenants, "--dir", scratch.dir, ...extra];
 
 describe("npm run migrate --url", () => {
@@ -48,7 +51,11 @@ describe("npm run migrate --url", () => {
     expect(JSON.parse(before.stdout)).toEqual({ acme: { applied: [], pending: NAMES }, globex: { applied: [], pending: NAMES } });
     const migrated = await run(urlArgs("acme,globex", ["--concurrency", "2"]));
     expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toEqual({ acme: { ok: true, applied: NAMES }, globex: { ok: true, applied: NAMES } });
+    // JSON Lines: one object per namespace (scripts/lib/migrate-output.ts)
+    expect(jsonLines(migrated.stdout)).toEqual([
+      { namespace: "acme", ok: true, appliedCount: NAMES.length, applied: NAMES },
+      { namespace: "globex", ok: true, appliedCount: NAMES.length, applied: NAMES },
+    ]);
     const after = await run(urlArgs("acme,globex", ["--status"]));
     expect(JSON.parse(after.stdout)).toEqual({ acme: { applied: NAMES, pending: [] }, globex: { applied: NAMES, pending: [] } });
   });
@@ -56,7 +63,8 @@ describe("npm run migrate --url", () => {
   it("exits 1 and lists the namespaces that failed", async () => {
     const result = await run(urlArgs("acme,no-such-tenant"));
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout).acme).toEqual({ ok: true, applied: [] });
+    expect(jsonLines(result.stdout)[0]).toEqual({ namespace: "acme", ok: true, appliedCount: 0, applied: [] });
+    expect(jsonLines(result.stdout)[1]).toMatchObject({ namespace: "no-such-tenant", ok: false, appliedCount: 0 });
     expect(result.stderr).toMatch(/1 of 2 namespaces failed:\n {2}- no-such-tenant: /);
   });
 
@@ -94,7 +102,7 @@ describe("the stack's migrations Command, run as planned", () => {
     expect(await tablesOf(cluster, "streams")).toEqual(["_libsql_stack_migrations", "streams"]);
     const again = await run(["--from-env"], env);
     expect(again.code).toBe(0);
-    expect(Object.values(JSON.parse(again.stdout) as Record<string, { applied: string[] }>).every((r) => r.applied.length === 0)).toBe(true);
+    expect(jsonLines(again.stdout).every((r) => r.appliedCount === 0)).toBe(true);
   });
 
   it("refuses to run when the files on disk are not the ones the plan hashed", async () => {

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { StringDecoder } from "node:string_decoder";
+import { LogScanner } from "./log-scanner";
 
 /** local/base.go `BaseInputs`, already revealed (no secret wrappers) and known. */
 export interface RunInputs {
@@ -99,7 +99,9 @@ export async function runScript(command: string, inputs: RunInputs, previous: Ru
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   const combined: Buffer[] = []; // run: stdouterrbuf, "only for error messages", both streams in arrival order
-  const logged = new LineSplitter(log); // run: loggingWriter gets a stream only if logging says so
+  const logged = new LogScanner(log); // run: loggingWriter gets a stream only if logging says so
+  // util.go LogOutput gave up on a line over 64 KiB: a write into its pipe blocked, so cmd.Wait never returns.
+  let waitBlocked = false;
 
   const started = startError(args[0]!, cwd);
   const exit: Error | undefined = started
@@ -109,12 +111,18 @@ export async function runScript(command: string, inputs: RunInputs, previous: Ru
         child.stdout!.on("data", (chunk: Buffer) => {
           stdout.push(chunk);
           combined.push(chunk);
-          if (shouldLog(inputs.logging, "stdout")) logged.write(chunk);
+          if (shouldLog(inputs.logging, "stdout") && !logged.write(chunk)) {
+            waitBlocked = true;
+            child.stdout!.pause(); // exec's copy goroutine is stuck in the write: the child fills its pipe and blocks
+          }
         });
         child.stderr!.on("data", (chunk: Buffer) => {
           stderr.push(chunk);
           combined.push(chunk);
-          if (shouldLog(inputs.logging, "stderr")) logged.write(chunk);
+          if (shouldLog(inputs.logging, "stderr") && !logged.write(chunk)) {
+            waitBlocked = true;
+            child.stderr!.pause(); // exec's copy goroutine is stuck in the write: the child fills its pipe and blocks
+          }
         });
         if (stdin !== undefined) {
           // exec ignores EPIPE on stdin when the process did not read it all (exec.go skipStdinCopyError).
@@ -124,12 +132,13 @@ export async function runScript(command: string, inputs: RunInputs, previous: Ru
         child.on("error", (err) => resolve(err));
         // 'close' waits for the stdio pipes like cmd.Wait does.
         child.on("close", (code, signal) => {
+          if (waitBlocked) return; // never settles, as upstream's run never returns
           if (signal !== null) resolve(new Error(`signal: ${GO_SIGNAL_NAMES[signal] ?? signal}`));
           else if (code !== 0) resolve(new Error(`exit status ${code}`));
           else resolve(undefined);
         });
       });
-  logged.end(); // run: loggingWriter.Close(); <-stdouterrch
+  logged.end(); // run: loggingWriter.Close(); <-stdouterrch (LogOutput reads to EOF unless it already gave up)
 
   if (exit !== undefined) {
     // run: fmt.Errorf("%w: running %q:\n%s", err, command, stdouterrbuf.String())
@@ -161,27 +170,4 @@ function startError(program: string, cwd: string): Error | undefined {
     return new Error(`fork/exec ${found}: no such file or directory`);
   }
   return undefined;
-}
-
-/** util/util.go `LogOutput`: bufio.Scanner ScanLines — one message per line, "\n" and a trailing "\r" dropped. */
-class LineSplitter {
-  private pending = "";
-  private readonly decoder = new StringDecoder("utf8"); // a chunk may end inside a multi-byte character
-  constructor(private readonly log: LineLogger) {}
-  write(chunk: Buffer): void {
-    this.pending += this.decoder.write(chunk);
-    let nl: number;
-    while ((nl = this.pending.indexOf("\n")) >= 0) {
-      this.emit(this.pending.slice(0, nl));
-      this.pending = this.pending.slice(nl + 1);
-    }
-  }
-  end(): void {
-    this.pending += this.decoder.end();
-    if (this.pending !== "") this.emit(this.pending); // ScanLines returns a final line without newline
-    this.pending = "";
-  }
-  private emit(line: string): void {
-    this.log(line.endsWith("\r") ? line.slice(0, -1) : line);
-  }
 }
