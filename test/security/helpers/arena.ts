@@ -139,6 +139,19 @@ export interface Outcome {
   rows: unknown[][] | undefined;
 }
 
+interface HranaCell {
+  type: string;
+  value?: unknown;
+  base64?: string;
+}
+
+/** Hrana cells as the gateway renders them (integers as numbers, blobs as {base64}), so both channels compare. */
+function cellValue(cell: HranaCell): unknown {
+  if (cell.type === "integer") return Number(cell.value);
+  if (cell.type === "blob") return { base64: cell.base64 };
+  return cell.value ?? null;
+}
+
 /** Runs `sql` as acme (or `tenant`) through `channel`; the gateway sends it as one statement of a batch. */
 export async function attack(arena: Arena, channel: Channel, sql: string, tenant = ATTACKER): Promise<Outcome> {
   if (channel.startsWith("direct")) {
@@ -146,8 +159,8 @@ export async function attack(arena: Arena, channel: Channel, sql: string, tenant
     const reply = await executeRaw(arena.gw.dbUrl, sql, { token, namespace: tenant });
     const result = reply.status === 200 ? firstResult(reply) : undefined;
     if (result?.type === "ok") {
-      const rows = (result as unknown as { response: { result: { rows: { value?: unknown }[][] } } }).response.result.rows;
-      return { status: 200, error: undefined, rows: rows.map((row) => row.map((cell) => cell.value ?? null)) };
+      const rows = (result as unknown as { response: { result: { rows: HranaCell[][] } } }).response.result.rows;
+      return { status: 200, error: undefined, rows: rows.map((row) => row.map(cellValue)) };
     }
     const httpError = (reply.body as { error?: unknown } | undefined)?.error;
     return { status: reply.status, error: result?.error?.message ?? (typeof httpError === "string" ? httpError : reply.text), rows: undefined };
