@@ -35,15 +35,13 @@ const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\
 export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): Database {
   const { config, secrets } = loaded;
   const fly = config.fly!; // presence checked by the config rules for self-hosted mode
-  const sqld = config.sqld!;
+  const sqld = config.sqld;
   const app = fly.app!;
   const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
   const cluster = new SqldCluster("sqld", {
     maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(allNamespaces.length),
     app,
     org: fly.org,
-    image: sqld.image,
-    tag: sqld.tag,
     publicUrl: sqld.publicUrl,
     regions: config.regions,
     strategy: config.deploy.sqld.strategy as "rolling" | "immediate",

@@ -1,5 +1,5 @@
 import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
-import { NAMESPACE_PATTERN, PINNED_TAG_PATTERN, type StackConfig } from "./schema";
+import { NAMESPACE_PATTERN, type StackConfig } from "./schema";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -20,7 +20,6 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
   if (cfg.mode === "self-hosted") {
     if (!cfg.fly) add(["fly"], 'is required in self-hosted mode: set `fly: {org: <org>, app: <sqld app name>}`');
     else if (!cfg.fly.app) add(["fly", "app"], "is required in self-hosted mode: the name of the sqld Fly app");
-    if (!cfg.sqld) add(["sqld"], "is required in self-hosted mode: set `sqld: {tag: <pinned sqld release, e.g. v0.24.33>}`");
     if (cfg.regions.length === 0) add(["regions"], "needs at least one region with `role: primary` in self-hosted mode");
     const primaries = cfg.regions.filter((r) => r.role === "primary").length;
     if (cfg.regions.length > 0 && primaries !== 1) {
@@ -64,8 +63,12 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
     if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
   }
 
-  if (cfg.sqld && !PINNED_TAG_PATTERN.test(cfg.sqld.tag)) {
-    add(["sqld", "tag"], `"${cfg.sqld.tag}" is not pinned; use a release tag such as "v0.24.33" or a "sha256:<digest>" (never latest/main)`);
+  // Every stack builds the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): another image or tag
+  // would run a binary the fileio patch was never checked on.
+  for (const key of ["image", "tag"] as const) {
+    if (cfg.sqld[key] !== undefined) {
+      add(["sqld", key], `is no longer a setting: every stack deploys the one pinned sqld release with SQLite's fileio functions patched out (infra/sqld/image/hardened-sqld.ts), and the patch is checked against that binary only; remove \`${key}\``);
+    }
   }
 
   const tenants = new Set<string>();

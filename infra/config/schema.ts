@@ -19,8 +19,6 @@ export interface StackContext {
  * serves. Fly app and Turso names below use the rules of the script builders that receive them.
  */
 export { TENANT_PATTERN as NAMESPACE_PATTERN } from "../../worker/claims";
-/** A pinned image tag: a release version (v0.24.33, 0.24.33-rc1) or a digest (sha256:...). Never `latest`/`main`. */
-export const PINNED_TAG_PATTERN = /^(v?\d+\.\d+\.\d+([.-][0-9A-Za-z.-]+)?|sha256:[a-f0-9]{64})$/;
 
 /** Default recovery point of bottomless backups, in seconds (measured: bench/backups.ts, README "Backups"). */
 export const BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS = 1;
@@ -84,10 +82,10 @@ function schemaFor(ctx: StackContext) {
     regions: z.array(regionSchema).default([]),
     sqld: z
       .strictObject({
-        /** @default "ghcr.io/tursodatabase/libsql-server" */
-        image: z.string().regex(/^[a-z0-9.\-/:]+$/).default("ghcr.io/tursodatabase/libsql-server"),
-        /** Pinned release tag or digest of the sqld image. */
-        tag: z.string(),
+        /** Retired (chose the sqld image): any value is refused by rules.ts, which says why. */
+        image: z.unknown().optional(),
+        /** Retired (chose the sqld image): any value is refused by rules.ts, which says why. */
+        tag: z.unknown().optional(),
         /** Fly auto stop for idle sqld machines (scale to zero). @default "off" in prod, "stop" elsewhere */
         autoStop: z.enum(["off", "stop", "suspend"]).default(isProd ? "off" : "stop"),
         /** Machines kept running by the Fly proxy. @default 1 in prod, 0 elsewhere */
@@ -109,7 +107,8 @@ function schemaFor(ctx: StackContext) {
           .string()
           .refine((url) => sqldPublicUrlProblem(url) === undefined, { error: (issue) => sqldPublicUrlProblem(String(issue.input)) }).optional(),
       })
-      .optional(),
+      // Every setting has a default: a self-hosted stack may omit the block (the binary itself is not configurable).
+      .prefault({}),
     /** Tenant namespaces created in sqld (one database each). @default [] */
     tenants: z.array(z.string()).default([]),
     deploy: z

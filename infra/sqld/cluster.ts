@@ -6,7 +6,8 @@ import type { FlyDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
-import { renderSqldDockerfile, renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
+import { renderSqldDockerfile } from "./image/dockerfile";
+import { renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { FIRST_DEPLOY_GROUPS, planMachines, type SqldRegion } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
@@ -21,10 +22,6 @@ export interface SqldClusterArgs {
   app: string;
   /** Fly organisation slug. @default "personal" */
   org?: string;
-  /** sqld image repository. @default "ghcr.io/tursodatabase/libsql-server" */
-  image?: string;
-  /** Pinned sqld release tag or `sha256:` digest. */
-  tag: string;
   /** One machine + one volume per region; exactly one region has role `primary`. */
   regions: SqldRegion[];
   /** `fly deploy --strategy` (volumes allow only rolling/immediate). @default "rolling" */
@@ -72,12 +69,10 @@ export class SqldCluster extends pulumi.ComponentResource {
     const protectData = args.protectData ?? true;
     const machines = planMachines(args.regions);
     const primary = machines.primary;
-    const image = args.image ?? "ghcr.io/tursodatabase/libsql-server";
-    this.dockerfile = renderSqldDockerfile(image, args.tag);
+    // Always the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): nothing to choose per stack.
+    this.dockerfile = renderSqldDockerfile();
     this.flyToml = renderSqldFlyToml({
       app: args.app,
-      image,
-      tag: args.tag,
       primaryRegion: primary.code,
       hasReplicas: machines.replicas.length > 0,
       primaryVm: primary.vm,

@@ -3,7 +3,7 @@ import { prodDataProtected } from "./data-protection";
 import { bluegreenNeedsHealthCheck, noTwoMachineStrategyWithVolumes } from "./deploy-strategy";
 import { noPlaintextSecretsInCommands } from "./command-secrets";
 import { prodNeedsTwoRegions } from "./prod-regions";
-import { sqldImagePinned } from "./sqld-image-pinned";
+import { sqldHardenedImage } from "./sqld-hardened-image";
 import { sqldJwtAuthRequired } from "./sqld-jwt-auth";
 import { sqldPrivatePortsNotPublic } from "./sqld-private-ports";
 import { workerSecretsAreSecretText } from "./worker-secrets";
@@ -20,6 +20,6 @@ export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
   bluegreenNeedsHealthCheck,
   workerSecretsAreSecretText,
   noPlaintextSecretsInCommands,
-  sqldImagePinned,
+  sqldHardenedImage,
   prodNeedsTwoRegions,
 ];

@@ -5,7 +5,7 @@
  * `fly machine stop`/`destroy`.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import { byName, planStack } from "../support/plan";
 import { generateTestKeys, stackSecretValues, withEnv, type TestKeys } from "../support/sqld/cluster";
 import { deployOnFakeFly, fakeMachines } from "../support/sqld/fake-fly-app";
 import { freePort } from "../support/sqld/process";
+import { sqldBinary } from "../support/sqld/binary";
 import { executeRaw, namespaceClient, scopedToken } from "../support/sqld/tenant-client";
 import { makeTestReplicationTls } from "../support/sqld/tls";
 import { isProcessAlive } from "../support/pid";
@@ -111,6 +112,19 @@ describe("the box runs the dev stack's sqld machine", () => {
     await db.execute("CREATE TABLE t (v TEXT)");
     await db.execute("INSERT INTO t VALUES ('kept')");
     expect((await db.execute("SELECT v FROM t")).rows.map((r) => r.v)).toEqual(["kept"]);
+  });
+
+  it("the machine runs the hardened sqld through the image's entrypoint: uid 666, no capabilities, owning its volume", async () => {
+    const pid = (await pidOf())!;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    expect(status).toMatch(/^Uid:\s+666\s+666\s+666\s+666$/m);
+    expect(status).toMatch(/^CapEff:\s+0{16}$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(readlinkSync(`/proc/${pid}/exe`)).toBe(sqldBinary());
+    const volume = (fly.state().apps[APP].volumes[0] as { id: string }).id;
+    expect(statSync(join(root, "volumes", volume, "data.sqld")).uid).toBe(666);
+    // fileio is gone for a tenant's token on the deployed machine too.
+    await expect((await client()).execute("SELECT readfile('/etc/hostname')")).rejects.toThrow(/no such function: readfile/);
   });
 
   it("a redeploy restarts the machine with the new config and keeps the volume's data", async () => {

@@ -9,7 +9,7 @@ const base = (): Record<string, unknown> => ({
     { code: "ams", role: "primary", volumeSizeGb: 10 },
     { code: "iad", role: "replica", volumeSizeGb: 10 },
   ],
-  sqld: { tag: "v0.24.33", autoStop: "off" },
+  sqld: { autoStop: "off" },
   tenants: ["acme", "globex"],
 });
 
@@ -27,7 +27,6 @@ const cases: Case[] = [
   ["unknown nested key", (c) => ((c.fly as Record<string, unknown>).ap = "x"), "libsql-stack:fly.ap", /not a known setting/],
   ["missing fly in self-hosted", (c) => delete c.fly, "libsql-stack:fly", /required in self-hosted/],
   ["fly app with capitals", (c) => ((c.fly as Record<string, unknown>).app = "Acme"), "libsql-stack:fly.app", /lowercase/],
-  ["missing sqld", (c) => delete c.sqld, "libsql-stack:sqld", /required in self-hosted/],
   ["no regions", (c) => (c.regions = []), "libsql-stack:regions", /at least one region/],
   ["two primaries", (c) => (regions(c)[1]!.role = "primary"), "libsql-stack:regions", /exactly one region with role "primary" \(found 2\)/],
   ["no primary", (c) => (regions(c)[0]!.role = "replica"), "libsql-stack:regions", /found 0/],
@@ -45,8 +44,9 @@ const cases: Case[] = [
     /differs from regions\[1\]\.vm .*same vm\.size/,
   ],
   ["vm memory not multiple of 256", (c) => (regions(c)[0]!.vm = { memoryMb: 300 }), "libsql-stack:regions[0].vm.memoryMb", /multiple of 256/],
-  ["image tag latest", (c) => ((c.sqld as Record<string, unknown>).tag = "latest"), "libsql-stack:sqld.tag", /not pinned/],
-  ["image tag main", (c) => ((c.sqld as Record<string, unknown>).tag = "main"), "libsql-stack:sqld.tag", /not pinned/],
+  // The binary is pinned in code (infra/sqld/image/hardened-sqld.ts): any tag or image, even the old pinned one, is refused.
+  ["retired sqld.tag", (c) => ((c.sqld as Record<string, unknown>).tag = "v0.24.33"), "libsql-stack:sqld.tag", /is no longer a setting: .*fileio.*hardened-sqld\.ts.*remove `tag`/],
+  ["retired sqld.image", (c) => ((c.sqld as Record<string, unknown>).image = "ghcr.io/tursodatabase/libsql-server"), "libsql-stack:sqld.image", /is no longer a setting: .*remove `image`/],
   ["bluegreen for sqld", (c) => (c.deploy = { sqld: { strategy: "bluegreen" } }), "libsql-stack:deploy.sqld.strategy", /volumes/],
   ["canary for sqld", (c) => (c.deploy = { sqld: { strategy: "canary" } }), "libsql-stack:deploy.sqld.strategy", /volumes/],
   ["unknown strategy", (c) => (c.deploy = { sqld: { strategy: "yolo" } }), "libsql-stack:deploy.sqld.strategy", /rolling/],
@@ -117,7 +117,7 @@ describe("invalid stack configs", () => {
     const raw = base();
     regions(raw)[0]!.code = "xxx";
     raw.tenants = ["Bad", "ok", "ok"];
-    (raw.sqld as Record<string, unknown>).tag = "latest";
+    (raw.sqld as Record<string, unknown>).tag = "v0.24.33";
     const result = parseStackConfig(raw, { stack: "dev" });
     expect(result.ok ? [] : result.problems).toHaveLength(4);
   });

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DeployScriptArgs } from "../../infra/fly/contract";
 import { appScripts, deployScripts, volumeScripts } from "../../infra/fly/scripts";
+import { renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
 import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 
 const APP = "demo-app";
@@ -19,7 +20,8 @@ destination = "/var/lib/sqld"
 initial_size = "2gb"
 `;
 const FLY_TOML_STATELESS = `app = "${APP}"\nprimary_region = "fra"\n\n[http_service]\ninternal_port = 8080\n`;
-const DOCKERFILE = 'FROM ghcr.io/tursodatabase/libsql-server:v0.24.33\nUSER root\nENTRYPOINT ["/bin/sqld"]\n';
+// The Dockerfile the stack renders (quotes, `$`, backslashes and all): it must reach flyctl byte for byte.
+const DOCKERFILE = renderSqldDockerfile();
 const generated: DeployScriptArgs = { app: APP, strategy: "rolling", waitTimeout: "5m0s", source: { kind: "generated" } };
 
 interface FakeDeploy {

@@ -82,7 +82,6 @@ describe("user-supplied secret values are checked at config time", () => {
       mode: "self-hosted",
       fly: { org: "acme", app: "acme-sqld" },
       regions: [{ code: "ams", role: "primary", volumeSizeGb: 1 }],
-      sqld: { tag: "v0.24.33" },
       backups: { endpoint: "https://s3.example.test", bucket: "acme-backups" },
       backupAccessKeyId: "AKIA#ok'\"=",
       backupSecretAccessKey: "s3cr3t\nsecond-line",

@@ -15,7 +15,6 @@ const selfHosted = (extra: Record<string, unknown> = {}) => ({
   mode: "self-hosted",
   fly: { org: "acme", app: "acme-sqld" },
   regions: [{ code: "ams", role: "primary" }],
-  sqld: { tag: "v0.24.33" },
   tenants: ["acme", "globex"],
   ...extra,
 });
@@ -124,7 +123,7 @@ describe("plan CLI", () => {
     const configPath = join(s.dir, "..", "Pulumi.bad.yaml");
     writeFileSync(
       configPath,
-      `config:\n  libsql-stack:mode: self-hosted\n  libsql-stack:fly: {org: personal, app: acme-sqld-bad}\n  libsql-stack:regions: [{code: ams, role: primary}]\n  libsql-stack:sqld: {tag: v0.24.33}\n  libsql-stack:tenants: [acme]\n  libsql-stack:migrations: {dir: ${s.dir}}\n`,
+      `config:\n  libsql-stack:mode: self-hosted\n  libsql-stack:fly: {org: personal, app: acme-sqld-bad}\n  libsql-stack:regions: [{code: ams, role: primary}]\n  libsql-stack:tenants: [acme]\n  libsql-stack:migrations: {dir: ${s.dir}}\n`,
     );
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "bad", "--config", configPath], { cwd: ROOT, encoding: "utf8" });
     expect(result.status).toBe(2);

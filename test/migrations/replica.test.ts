@@ -16,7 +16,7 @@ beforeAll(async () => {
       { code: "ams", role: "primary" },
       { code: "iad", role: "replica" },
     ],
-    sqld: { tag: "v0.24.33", autoStop: "off" },
+    sqld: { autoStop: "off" },
   });
   await createNamespaces(cluster, ["acme", "globex"]);
 });

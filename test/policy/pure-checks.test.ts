@@ -6,7 +6,8 @@ import { findPlaintextSecrets, secretLikeValue, shannonEntropy } from "../../pol
 import { flagValue, resolveShellValue, shellAssignments, unquoteShellWord, unsetSecretNames } from "../../policy/lib/shell";
 import { protectionProblem } from "../../policy/policies/data-protection";
 import { healthCheckProblem, volumeStrategyProblem } from "../../policy/policies/deploy-strategy";
-import { dockerfileBaseImages, imagePinProblem, sqldImageProblems } from "../../policy/policies/sqld-image-pinned";
+import { sqldHardenedImageProblems } from "../../policy/policies/sqld-hardened-image";
+import { renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
 import { privatePorts, publicPrivatePortProblems } from "../../policy/policies/sqld-private-ports";
 import { workerBindingProblems } from "../../policy/policies/worker-secrets";
 
@@ -108,19 +109,22 @@ describe("deploy rules", () => {
   });
 });
 
-describe("image pinning", () => {
-  it("accepts release tags and digests, refuses moving or missing tags", () => {
-    expect(imagePinProblem("ghcr.io/tursodatabase/libsql-server:v0.24.33")).toBeUndefined();
-    expect(imagePinProblem(`ghcr.io/tursodatabase/libsql-server@sha256:${"a".repeat(64)}`)).toBeUndefined();
-    expect(imagePinProblem("ghcr.io/tursodatabase/libsql-server:latest")).toMatch(/moving tag "latest"/);
-    expect(imagePinProblem("ghcr.io/tursodatabase/libsql-server:main")).toMatch(/moving tag/);
-    expect(imagePinProblem("localhost:5000/libsql-server")).toMatch(/no tag/);
+describe("hardened sqld image", () => {
+  const hardened = renderSqldDockerfile();
+  it("accepts exactly the rendered hardened Dockerfile", () => {
+    expect(sqldHardenedImageProblems(hardened, undefined)).toEqual([]);
   });
-  it("reads FROM lines, skipping --platform and earlier stages", () => {
-    const df = "FROM --platform=linux/amd64 a/b:1 AS build\nFROM build\nFROM c/d:latest\n";
-    expect(dockerfileBaseImages(df)).toEqual(["a/b:1", "c/d:latest"]);
-    expect(sqldImageProblems(df, undefined)).toHaveLength(1);
-    expect(sqldImageProblems(undefined, undefined)).toHaveLength(1);
+  it.each([
+    ["the old root-user Dockerfile on upstream's image", 'FROM ghcr.io/tursodatabase/libsql-server:v0.24.33\nUSER root\nENTRYPOINT ["/bin/sqld"]\n', /at line 1 /],
+    ["the hardening step dropped", hardened.replace(/^RUN sh -c .*\n/m, ""), /at line 6 \("FROM debian/],
+    ["sqld started as root, without the entrypoint", hardened.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["/bin/sqld"]'), /ENTRYPOINT/],
+    ["an extra line at the end", `${hardened}RUN true\n`, /at line \d+ \("RUN true"\)/],
+    ["no Dockerfile", undefined, /no DOCKERFILE/],
+  ])("refuses %s", (_case, dockerfile, message) => {
+    expect(sqldHardenedImageProblems(dockerfile, undefined)).toEqual([expect.stringMatching(message)]);
+  });
+  it("refuses a pre-built [build] image even next to the right Dockerfile", () => {
+    expect(sqldHardenedImageProblems(hardened, "ghcr.io/tursodatabase/libsql-server:v0.24.33")).toEqual([expect.stringMatching(/pre-built image ghcr/)]);
   });
 });
 

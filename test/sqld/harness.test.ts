@@ -2,6 +2,7 @@
  * The real-sqld harness itself: machines start from the stack's rendered fly.toml with only listen addresses and
  * paths rewritten, and the facts the gateway depends on hold on the real binary.
  */
+import { readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "@libsql/client";
 import { fetchWithNamespace } from "../../worker/db";
@@ -32,6 +33,13 @@ describe("real sqld started from the dev stack's fly.toml", () => {
     });
     expect(cluster.primary.spec.env.SQLD_AUTH_JWT_KEY).toBe(cluster.keys.sqldJwtKey);
     expect(cluster.primary.spec.env.RUST_LOG).toBe("info");
+  });
+
+  it("starts it as Fly does, through the image's entrypoint: sqld runs as uid 666 and owns the 0400 TLS files", () => {
+    expect(readFileSync(`/proc/${cluster.primary.process.pid}/status`, "utf8")).toMatch(/^Uid:\s+666\s+666\s+666\s+666$/m);
+    const keyFile = cluster.primary.spec.args[cluster.primary.spec.args.indexOf("--grpc-key-file") + 1]!;
+    expect(statSync(keyFile)).toMatchObject({ uid: 666, gid: 666, mode: expect.any(Number) });
+    expect(statSync(keyFile).mode & 0o777).toBe(0o400);
   });
 
   it("refuses requests without a token (auth is on), but tells a missing namespace apart first (finding 6)", async () => {

