@@ -4,7 +4,7 @@
  * attack must leave untouched: globex's schema and rows, and the set of files on disk.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -46,6 +46,9 @@ const VICTIM_SCHEMA = [
 export async function startArena(attackers: string[] = []): Promise<Arena> {
   const gw = await startGateway({ tenants: [ATTACKER, VICTIM, ...attackers] });
   const outside = mkdtempSync(join(tmpdir(), "hostile-tenant-outside-"));
+  // World-writable: sqld runs as uid 666 (the image's entrypoint), and a write that only fails on permissions
+  // would hide a writefile that came back; here it would land and the listing would show it.
+  chmodSync(outside, 0o777);
   const dbPath = dbPathOf(gw);
   const arena: Arena = {
     gw,
