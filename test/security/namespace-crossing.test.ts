@@ -51,6 +51,23 @@ describe("direct: another tenant's namespace with acme's token", () => {
     expect(statusAndText(victimHeader)).toEqual(notFound(VICTIM));
   });
 
+  it.each(["../globex", "acme/../globex", "acme/../../dbs/globex", "dbs/globex", "./globex", "globex/", "GLOBEX", "globex\0", "../../metastore"])(
+    "x-namespace-bin %j (path tricks, case, NUL) with acme's rw token: 404 for exactly that name",
+    async (ns) => {
+      const token = await arena.token(ATTACKER, "rw");
+      const reply = await unchangedAround(() => rawPipeline(arena.gw.dbUrl, readSecret, { token, namespace: ns }));
+      expect(statusAndText(reply)).toEqual(notFound(ns));
+    },
+  );
+
+  it("x-namespace-bin that is not unpadded base64 (padding, junk): 400, not served", async () => {
+    const token = await arena.token(ATTACKER, "rw");
+    for (const [raw, why] of [["Z2xvYmV4==", "Invalid byte 61, offset 8."], ["!!!", "Invalid byte 33, offset 0."], ["YWNtZQ==", "Invalid padding"]]) {
+      const reply = await unchangedAround(() => rawPipeline(arena.gw.dbUrl, readSecret, { token, namespaceBin: raw }));
+      expect(statusAndText(reply), raw).toEqual({ status: 400, text: JSON.stringify({ error: `Invalid namespace bytes: \`${why}\`` }) });
+    }
+  });
+
   it("no base_url is handed out (no --http-self-url): nothing to redirect a stream to", async () => {
     const token = await arena.token(ATTACKER, "rw");
     const reply = await rawPipeline(arena.gw.dbUrl, [execute("SELECT 1"), close], { token, namespace: ATTACKER });

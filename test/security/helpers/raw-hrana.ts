@@ -16,6 +16,8 @@ export interface RawOptions {
   token?: string;
   /** Namespace name, sent base64 in x-namespace-bin (sqld's header). */
   namespace?: string;
+  /** The raw x-namespace-bin value (wins over `namespace`): for values no encoder would produce. */
+  namespaceBin?: string;
   /** Host header; default is the URL's host (127.0.0.1:PORT, which sqld maps to namespace "127"). */
   host?: string;
   baton?: string | null;
@@ -29,6 +31,7 @@ export function rawPipeline(url: string, requests: unknown[], options: RawOption
   headers.host = options.host ?? target.host;
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.namespace !== undefined) headers["x-namespace-bin"] = namespaceHeaderValue(options.namespace);
+  if (options.namespaceBin !== undefined) headers["x-namespace-bin"] = options.namespaceBin;
   return new Promise((resolve, reject) => {
     const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers }, (res) => {
       const chunks: Buffer[] = [];
