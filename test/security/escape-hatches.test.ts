@@ -10,7 +10,7 @@ import { ATTACKER, attack, CHANNELS, expectRefusedEverywhere, expectUnchanged, s
 const WRECKER = "umbrella";
 let arena: Arena;
 beforeAll(async () => {
-  arena = await startArena([WRECKER]);
+  arena = await startArena({ attackers: [WRECKER] });
 });
 afterAll(() => arena?.close());
 

@@ -18,9 +18,13 @@ export const VICTIM_SECRET = "globex-secret-42";
 
 export interface Arena {
   gw: GatewayHarness;
-  /** The primary's volume (what Fly mounts at /var/lib/sqld). */
+  /** The volume of the machine the attacks reach (what Fly mounts at /var/lib/sqld). */
   volume: string;
-  /** sqld's --db-path inside the volume: namespaces live in `<dbPath>/dbs/<name>/data`. */
+  /** Every machine's volume (primary and replicas): none may gain or lose a file. */
+  volumes: string[];
+  /** The primary's user URL: the victim is seeded and dumped there (the truth, not a lagging replica). */
+  primaryUrl: string;
+  /** sqld's --db-path of that machine: namespaces live in `<dbPath>/dbs/<name>/data`. */
   dbPath: string;
   /** A directory outside the volume where a writefile/VACUUM INTO would land ("elsewhere" on disk). */
   outside: string;
@@ -39,12 +43,16 @@ const VICTIM_SCHEMA = [
   "CREATE TRIGGER secrets_audit AFTER UPDATE ON secrets BEGIN INSERT INTO audit VALUES ('changed'); END",
 ];
 
-/**
- * Starts the arena. `attackers` are extra attacker namespaces for attacks that may wreck the attacker's own
- * database (sqlite_dbpage writes), so one such attack cannot hide the next.
- */
-export async function startArena(attackers: string[] = []): Promise<Arena> {
-  const gw = await startGateway({ tenants: [ATTACKER, VICTIM, ...attackers] });
+export interface ArenaOptions {
+  /** Extra attacker namespaces, for attacks that may wreck the attacker's own database (so they cannot hide the next). */
+  attackers?: string[];
+  /** Which machine the attacks (direct and the gateway's DB_URL) reach: "replica" runs the prod stack. @default "primary" */
+  via?: "primary" | "replica";
+}
+
+export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
+  const via = options.via ?? "primary";
+  const gw = await startGateway({ tenants: [ATTACKER, VICTIM, ...(options.attackers ?? [])], stack: via === "replica" ? "prod" : "dev", via });
   const outside = mkdtempSync(join(tmpdir(), "hostile-tenant-outside-"));
   // World-writable: sqld runs as uid 666 (the image's entrypoint), and a write that only fails on permissions
   // would hide a writefile that came back; here it would land and the listing would show it.
@@ -53,6 +61,8 @@ export async function startArena(attackers: string[] = []): Promise<Arena> {
   const arena: Arena = {
     gw,
     volume: gw.target.dataDir,
+    volumes: [gw.cluster.primary, ...gw.cluster.replicas].map((machine) => machine.dataDir),
+    primaryUrl: gw.cluster.primary.httpUrl,
     dbPath,
     outside,
     token: (tenant, access) => scopedToken(gw.keys.privateKeyPem, tenant, access),
@@ -62,13 +72,27 @@ export async function startArena(attackers: string[] = []): Promise<Arena> {
     },
   };
   const victimRw = await arena.token(VICTIM, "rw");
-  for (const sql of VICTIM_SCHEMA) expectOk(await executeRaw(gw.dbUrl, sql, { token: victimRw, namespace: VICTIM }), sql);
+  for (const sql of VICTIM_SCHEMA) expectOk(await executeRaw(arena.primaryUrl, sql, { token: victimRw, namespace: VICTIM }), sql);
   const attackerRw = await arena.token(ATTACKER, "rw");
-  expectOk(await executeRaw(gw.dbUrl, "CREATE TABLE notes(body TEXT)", { token: attackerRw, namespace: ATTACKER }), "acme notes");
+  expectOk(await executeRaw(arena.primaryUrl, "CREATE TABLE notes(body TEXT)", { token: attackerRw, namespace: ATTACKER }), "acme notes");
+  await untilServed(arena, ATTACKER, attackerRw, "SELECT count(*) FROM notes");
+  await untilServed(arena, VICTIM, victimRw, "SELECT count(*) FROM secrets");
   return arena;
 }
 
-/** The --db-path the stack's fly.toml gives the primary, as the harness mapped it into the local volume. */
+/**
+ * Waits until the attacked machine serves `tenant`'s seed: a replica lags the primary by milliseconds, and copies a
+ * namespace onto its volume on the first request naming it (even one it then refuses). Reading globex there first
+ * makes it an active tenant of that machine, so an attack's request cannot be mistaken for a new file.
+ */
+async function untilServed(arena: Arena, tenant: string, token: string, sql: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+    if (firstResult(await executeRaw(arena.gw.dbUrl, sql, { token, namespace: tenant }))?.type === "ok") return;
+  }
+  throw new Error(`the attacked machine never served ${tenant}'s seed`);
+}
+
+/** The --db-path the stack's fly.toml gives the attacked machine, as the harness mapped it into the local volume. */
 function dbPathOf(gw: GatewayHarness): string {
   const args = gw.target.spec.args;
   const at = args.indexOf("--db-path");
@@ -81,12 +105,19 @@ export function expectOk(reply: PipelineReply, what: string): void {
   expect(firstResult(reply)?.type, `${what}: ${reply.text}`).toBe("ok");
 }
 
+/**
+ * sqld's own bookkeeping file that comes and goes: libsql-server/src/stats.rs persists each namespace's stats to
+ * `stats.json` every few seconds through a temporary `stats.tmp` (observed in a listing taken mid-write).
+ */
+const TRANSIENT = /(^|\/)dbs\/[^/]+\/stats\.tmp$/;
+
 /** Every path under `dir` (names only: sizes of WAL files move with any write, a new file never should). */
 export function listFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (at: string, prefix: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const rel = `${prefix}${entry.name}`;
+      if (TRANSIENT.test(rel)) continue;
       found.push(entry.isDirectory() ? `${rel}/` : rel);
       if (entry.isDirectory()) walk(join(at, entry.name), `${rel}/`);
     }
@@ -99,7 +130,7 @@ export function listFiles(dir: string): string[] {
 export async function victimDump(arena: Arena): Promise<string> {
   const token = await arena.token(VICTIM, "rw");
   const read = async (sql: string) => {
-    const reply = await executeRaw(arena.gw.dbUrl, sql, { token, namespace: VICTIM });
+    const reply = await executeRaw(arena.primaryUrl, sql, { token, namespace: VICTIM });
     expectOk(reply, sql);
     return (firstResult(reply) as unknown as { response: { result: { rows: unknown[] } } }).response.result.rows;
   };
@@ -120,7 +151,7 @@ export interface Snapshot {
 export async function snapshot(arena: Arena): Promise<Snapshot> {
   const dump = await victimDump(arena);
   expect(dump).toContain(VICTIM_SECRET); // the dump really reads the victim (a broken read would compare equal)
-  return { victimSha256: createHash("sha256").update(dump).digest("hex"), volume: listFiles(arena.volume), outside: listFiles(arena.outside) };
+  return { victimSha256: createHash("sha256").update(dump).digest("hex"), volume: arena.volumes.flatMap((dir, i) => listFiles(dir).map((path) => `${i}:${path}`)), outside: listFiles(arena.outside) };
 }
 
 export async function expectUnchanged(arena: Arena, before: Snapshot): Promise<void> {
