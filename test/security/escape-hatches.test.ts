@@ -93,23 +93,23 @@ describe("sqlite_dbpage: raw pages of acme's own file only", () => {
     for (const outcome of Object.values(await servedEverywhere(`SELECT count(*) FROM sqlite_dbpage('${VICTIM}')`))) expect(outcome.rows).toEqual([[0]]);
   });
 
-  it("INSERT INTO sqlite_dbpage: ro forbidden, rw 'cannot insert'", async () => {
+  it("INSERT INTO sqlite_dbpage: ro forbidden, rw refused by the hardened dbpageUpdate", async () => {
     await expectRefusedEverywhere(arena, "INSERT INTO sqlite_dbpage(pgno, data) VALUES (1, zeroblob(4096))", {
       "direct ro": /^403 Authorization forbidden: Current session doesn't not have Write permission to namespace acme$/,
-      "direct rw": /^200 SQLite error: cannot insert$/,
+      "direct rw": /^200 SQLite error: attempt to write a readonly database$/,
       "gateway read": /^403 mode "read" is read-only/,
-      "gateway write": /^400 .*cannot insert/,
+      "gateway write": /^400 .*readonly/,
     });
   });
 });
 
 describe("sqlite_dbpage writes (rw): raw page bytes of the tenant's own file", () => {
-  // FINDING (open): with an rw token, `UPDATE sqlite_dbpage SET data = zeroblob(4096) WHERE pgno = 1` SUCCEEDS
+  // FIXED by the hardening step's second patch (dbpageUpdate returns SQLITE_READONLY). Was: with an rw token, `UPDATE sqlite_dbpage SET data = zeroblob(4096) WHERE pgno = 1` SUCCEEDS
   // (200, affected_row_count 1): the tenant overwrites raw pages of its own database file, after which every query
   // on that namespace answers HTTP 500 "file is not a database". Only the tenant's own file is reachable, but it
   // lets any rw token feed arbitrary bytes to SQLite's page parser inside the process all tenants share (the
   // classic way to reach SQLite memory-safety bugs). Same through the gateway's write mode. Expected: refused.
-  it.fails("UPDATE sqlite_dbpage SET data = zeroblob(4096) WHERE pgno = 1 is refused for every token and mode", async () => {
+  it("UPDATE sqlite_dbpage SET data = zeroblob(4096) WHERE pgno = 1 is refused for every token and mode", async () => {
     for (const channel of CHANNELS) {
       const outcome = await attack(arena, channel, "UPDATE sqlite_dbpage SET data = zeroblob(4096) WHERE pgno = 1", WRECKER);
       expect(outcome.status === 200 && outcome.error === undefined, `${channel}: the page write went through`).toBe(false);
