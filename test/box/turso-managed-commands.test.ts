@@ -32,7 +32,10 @@ describe("box: the managed stack's Turso Commands", () => {
 
   const command = async (name: string, phase: "create" | "delete") => {
     const script = String(byName(plan, name).inputs[phase]);
-    const result = await runShell(script, { PATH: process.env.PATH, HOME: process.env.HOME, TURSO_API_URL: `${box.url}/turso`, TURSO_API_TOKEN: TOKEN });
+    // Deleting data needs the operator's run-time consent naming the group (infra/deletion-consent.ts).
+    // The group is examples/Pulumi.managed.yaml's turso.group.
+    const consent = { LIBSQL_STACK_DELETE_DATA: "acme-eu" };
+    const result = await runShell(script, { PATH: process.env.PATH, HOME: process.env.HOME, TURSO_API_URL: `${box.url}/turso`, TURSO_API_TOKEN: TOKEN, ...consent });
     expect(result.code, `${name} ${phase}: ${result.stderr}`).toBe(0);
     return result.stdout;
   };

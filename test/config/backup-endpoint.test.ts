@@ -28,7 +28,6 @@ describe("backups.endpoint", () => {
       mode: "self-hosted",
       fly: { org: "acme", app: "acme-sqld" },
       regions: [{ code: "ams", role: "primary", volumeSizeGb: 10 }],
-      sqld: { tag: "v0.24.33" },
       backups: { endpoint, bucket: "acme-backups" },
       backupAccessKeyId: "id",
       backupSecretAccessKey: "key",
