@@ -7,7 +7,8 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { Scenario } from "../scenario";
 import { edgeUrl, workerUrl } from "../support/local-cloud";
-import { gatewayQuery } from "../support/gateway";
+import { gatewayQuery, gatewayToken } from "../support/gateway";
+import { executeRaw, firstResult } from "../../support/sqld/tenant-client";
 import { repoStackConfig } from "../support/workspace";
 import { devCloud, DEV_APP } from "./dev";
 
@@ -21,35 +22,10 @@ const FILE_ATTACKS = [
   "SELECT lsmode(16877)",
 ];
 
-async function mintToken(url: string, apiKey: string, tenant: string, access: "ro" | "rw"): Promise<string> {
-  const response = await fetch(`${url}/v1/tenants/${tenant}/token`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ access, ttlSeconds: 300 }),
-  });
-  const body = (await response.json()) as { token?: string };
-  assert.equal(response.status, 200, `token for ${tenant}: ${JSON.stringify(body)}`);
-  return String(body.token);
-}
-
-/** One Hrana v2 statement straight to sqld, the namespace in `x-namespace-bin` (what sqld reads first). */
-async function direct(sqldUrl: string, token: string, namespace: string, sql: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${sqldUrl}/v2/pipeline`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      "x-namespace-bin": Buffer.from(namespace).toString("base64").replace(/=+$/, ""),
-    },
-    body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] }),
-  });
-  return { status: response.status, text: await response.text() };
-}
-
-function refusedStatement(answer: { status: number; text: string }): boolean {
-  if (answer.status !== 200) return true;
-  const body = JSON.parse(answer.text) as { results?: { type: string }[] };
-  return body.results?.[0]?.type === "error";
+/** One Hrana v2 statement straight to sqld (namespace in x-namespace-bin): refused by status or by a statement error. */
+async function refusedDirect(sqldUrl: string, token: string, namespace: string, sql: string): Promise<{ refused: boolean; text: string }> {
+  const reply = await executeRaw(sqldUrl, sql, { token, namespace });
+  return { refused: reply.status !== 200 || firstResult(reply)?.type === "error", text: reply.text };
 }
 
 const h: Scenario = {
@@ -81,24 +57,24 @@ const h: Scenario = {
     }
     facts.push(`${FILE_ATTACKS.length * 2} fileio calls through the Worker refused`);
 
-    const acmeRo = await mintToken(url, key, "acme", "ro");
-    const acmeRw = await mintToken(url, key, "acme", "rw");
+    const acmeRo = await gatewayToken(url, key, "acme", "ro");
+    const acmeRw = await gatewayToken(url, key, "acme", "rw");
     for (const sql of FILE_ATTACKS) {
       for (const token of [acmeRo, acmeRw]) {
-        const answer = await direct(sqld, token, "acme", sql);
-        assert.ok(refusedStatement(answer), `sqld ran ${sql} for an acme token: ${answer.text}`);
+        const answer = await refusedDirect(sqld, token, "acme", sql);
+        assert.ok(answer.refused, `sqld ran ${sql} for an acme token: ${answer.text}`);
       }
     }
     facts.push(`${FILE_ATTACKS.length * 2} fileio calls with endpoint tokens refused by sqld`);
 
     // acme's tokens do not reach globex, whatever the namespace header says.
     for (const token of [acmeRo, acmeRw]) {
-      const answer = await direct(sqld, token, "globex", "SELECT secret FROM vault");
+      const answer = await executeRaw(sqld, "SELECT secret FROM vault", { token, namespace: "globex" });
       assert.notEqual(answer.status, 200, `acme token read globex: ${answer.text}`);
       assert.doesNotMatch(answer.text, /globex-crown-jewels/);
     }
-    const roWrite = await direct(sqld, acmeRo, "acme", "CREATE TABLE pwned (x)");
-    assert.ok(refusedStatement(roWrite), `an ro token wrote: ${roWrite.text}`);
+    const roWrite = await refusedDirect(sqld, acmeRo, "acme", "CREATE TABLE pwned (x)");
+    assert.ok(roWrite.refused, `an ro token wrote: ${roWrite.text}`);
     facts.push("acme tokens refused on globex; ro write refused");
 
     const globexAfter = await gatewayQuery(url, key, "globex", [{ sql: "SELECT secret FROM vault" }], "read");
