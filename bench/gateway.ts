@@ -16,10 +16,13 @@ import { join } from "node:path";
 import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { namespaceClient, scopedToken } from "../test/support/sqld/tenant-client";
 import { startGateway, type GatewayHarness } from "../test/worker/helpers/gateway-harness";
+import { createBigTable, measureCpu, withWorkerdPid, type CpuReport } from "./lib/gateway-cpu";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 16;
+/** Requests per CPU measurement (workerd and sqld CPU come in 10 ms ticks: keep the totals large). */
+const CPU_N = Number(process.env.BENCH_CPU_N ?? 2000);
 const WARMUP = 100;
 const TENANT = "bench";
 const SQL = "SELECT id, name FROM items WHERE id = ?";
@@ -77,6 +80,25 @@ function table(rows: Record<string, string>[]): string {
   return [line(columns), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map((r) => line(columns.map((c) => r[c]!)))].join("\n");
 }
 
+function cpuTable(cpu: CpuReport): string {
+  const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3));
+  const lines = [
+    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}; sqld CPU through the gateway vs @libsql/client direct`,
+    table(
+      cpu.rows.map((r) => ({
+        workload: r.workload,
+        requests: String(r.requests),
+        "gateway workerd": ms(r.gatewayWorkerdMs),
+        "over fetch-through": ms(r.overFetchThroughMs),
+        "sqld via gateway": ms(r.gatewaySqldMs),
+        "sqld direct": ms(r.directSqldMs),
+        "sqld ratio": r.sqldRatio === undefined ? "-" : r.sqldRatio.toFixed(2),
+      })),
+    ),
+  ];
+  return lines.join("\n");
+}
+
 interface Round {
   round: number;
   directP50: number;
@@ -91,7 +113,7 @@ interface Round {
 
 async function main(): Promise<void> {
   const loadBefore = loadavg();
-  const gw = await startGateway({ tenants: [TENANT] });
+  const { value: gw, pid: gatewayPid } = await withWorkerdPid(() => startGateway({ tenants: [TENANT] }));
   const direct = namespaceClient(gw.dbUrl, TENANT, await scopedToken(gw.keys.privateKeyPem, TENANT, "ro", 3600));
   try {
     await setup(gw);
@@ -126,6 +148,10 @@ async function main(): Promise<void> {
         gatewayRps,
       });
     }
+    await createBigTable(gw, TENANT);
+    const sqldPid = gw.cluster.primary.process.pid;
+    if (sqldPid === undefined) throw new Error("sqld is not running");
+    const cpu = await measureCpu(gw, TENANT, direct, gatewayPid, sqldPid, CPU_N, WARMUP);
     const last = await gw.call("POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: "SELECT 1" }], mode: "read" } });
     const signatures = Number(last.headers.get("x-gateway-signatures"));
     const mid = (key: keyof Round) => median(rounds.map((r) => r[key]));
@@ -162,12 +188,13 @@ async function main(): Promise<void> {
       ].join(" "),
     );
     console.log(`throughput at concurrency ${CONCURRENCY}: direct ${summary.directRps.toFixed(0)} req/s, gateway ${summary.gatewayRps.toFixed(0)} req/s (${(summary.throughputRatio * 100).toFixed(0)}%)`);
+    console.log(cpuTable(cpu));
     console.log(`token signatures in the Worker for all of it: ${signatures}; bundle ${(bundle.bytes / 1024).toFixed(1)} KiB`);
     console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} cores`);
     const dir = join(__dirname, "results");
     mkdirSync(dir, { recursive: true });
     const file = join(dir, "gateway.json");
-    const data = { at: new Date().toISOString(), cores: cpus().length, node: process.version, n: N, concurrency: CONCURRENCY, rounds, summary, signatures, bundleBytes: bundle.bytes, loadBefore, loadAfter: loadavg() };
+    const data = { at: new Date().toISOString(), cores: cpus().length, node: process.version, n: N, concurrency: CONCURRENCY, rounds, summary, cpu, signatures, bundleBytes: bundle.bytes, loadBefore, loadAfter: loadavg() };
     writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
     console.log(`wrote ${file}`);
   } finally {

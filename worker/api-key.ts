@@ -7,12 +7,21 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
+/** The configured key's digest, kept per isolate: it is the same on every request (one entry; a new key replaces it). */
+let expectedDigest: { key: string; digest: Promise<Uint8Array> } | undefined;
+
+function digestOfExpected(key: string): Promise<Uint8Array> {
+  if (expectedDigest?.key !== key) expectedDigest = { key, digest: sha256(key) };
+  return expectedDigest.digest;
+}
+
 /**
  * Compares digests rather than the strings: both sides are always 32 bytes, so neither the length nor the
- * position of the first differing character of the real key leaks through timing.
+ * position of the first differing character of the real key leaks through timing. `expected` (the configured
+ * key) has its digest cached; only the presented key is hashed per request.
  */
-export async function constantTimeEquals(a: string, b: string): Promise<boolean> {
-  const [da, db] = await Promise.all([sha256(a), sha256(b)]);
+export async function constantTimeEquals(presented: string, expected: string): Promise<boolean> {
+  const [da, db] = await Promise.all([sha256(presented), digestOfExpected(expected)]);
   let diff = 0;
   for (let i = 0; i < da.length; i++) diff |= (da[i] ?? 0) ^ (db[i] ?? 0);
   return diff === 0;

@@ -5,15 +5,9 @@
  * - anything at the server or protocol level (auth, namespace missing, proxying, internals, HTTP errors, the
  *   network): a fixed message with a stable code. The raw text goes to the Worker's log (`wrangler tail`) only.
  */
-import { LibsqlError } from "@libsql/client/web";
 import type { Access } from "./claims";
+import { BatchFailure, UpstreamRefusal } from "./hrana";
 import { HttpError } from "./http";
-
-/** What the database said when it refused the HTTP request itself (the client keeps only the status). */
-export interface UpstreamFailure {
-  status?: number;
-  message?: string;
-}
 
 /** The parts of a database target the mapping needs. */
 export interface FailureContext {
@@ -84,7 +78,7 @@ const PROXY_PREFIX = /^error executing a request on the primary: /;
 
 /** The tenant-safe text of a statement error, or undefined when nothing of it can be shown. */
 function tenantMessage(code: string, raw: string): string | undefined {
-  // LibsqlBatchError re-prefixes an already "CODE: "-prefixed message; the code is reported on its own.
+  // sqld may prefix its message with the code already; the code is reported on its own.
   let message = raw.replace(new RegExp(`^(${code}: )+`), "");
   if (code === "PROXY_ERROR") {
     if (!PROXY_PREFIX.test(message)) return undefined;
@@ -94,16 +88,19 @@ function tenantMessage(code: string, raw: string): string | undefined {
   return message.replace(FILE_PATH, "$1[path]");
 }
 
-export function toHttpError(error: unknown, failure: UpstreamFailure, target: FailureContext): HttpError {
-  if (failure.status !== undefined) return fromUpstreamStatus(failure.status, failure.message, target);
-  if (!(error instanceof LibsqlError)) {
+/** Codes of a DB_URL the gateway cannot use (worker/hrana.ts `pipelineUrl`). */
+const URL_CODES = new Set(["URL_INVALID", "URL_SCHEME_NOT_SUPPORTED"]);
+
+export function toHttpError(error: unknown, target: FailureContext): HttpError {
+  if (error instanceof UpstreamRefusal) return fromUpstreamStatus(error.status, error.message, target);
+  if (!(error instanceof BatchFailure)) {
     // fetch() itself failed (DNS, connection refused, TLS): its text names hosts and addresses.
     return fixed("unreachable", error instanceof Error ? error.message : String(error));
   }
-  if (error.code === "URL_INVALID" || error.code === "URL_SCHEME_NOT_SUPPORTED") return fixed("misconfigured", error.message);
-  if (error.code === "SERVER_ERROR" || error.code.startsWith("HRANA_") || error.code === "UNKNOWN") return fixed("protocol", `${error.code}: ${error.message}`);
-  const index = (error as { statementIndex?: unknown }).statementIndex;
-  const where = typeof index === "number" ? `statement ${index}: ` : "";
+  if (URL_CODES.has(error.code)) return fixed("misconfigured", error.message);
+  if (error.code.startsWith("HRANA_") || error.code === "UNKNOWN") return fixed("protocol", `${error.code}: ${error.message}`);
+  const index = error.statementIndex;
+  const where = index === undefined ? "" : `statement ${index}: `;
   if (target.access === "ro" && WRITE_FORBIDDEN.test(error.message)) return readOnlyViolation();
   if (TRANSIENT_CODES.has(error.code)) {
     console.error(`gateway: database busy ${error.code}: ${error.message}`);

@@ -1,11 +1,10 @@
 /**
- * Database access through `@libsql/client/web` (Hrana over HTTP, Web APIs only: runs in workerd).
- * A client per request is cheap (no connection is opened until the batch is sent); what is expensive,
- * the signed token, is cached by the caller.
+ * Database access: one Hrana pipeline request per query (worker/hrana.ts), Web APIs only (runs in workerd).
+ * What is expensive, the signed token, is cached by the caller.
  */
-import { createClient, type InStatement, type InValue, type ResultSet } from "@libsql/client/web";
 import type { Access } from "./claims";
-import { toHttpError, type UpstreamFailure } from "./db-errors";
+import { toHttpError } from "./db-errors";
+import { BatchFailure, runBatch, type HranaResult, type HranaStatement, type HranaValue } from "./hrana";
 import type { QueryRequest, SqlValue } from "./validation";
 
 export interface DbTarget {
@@ -52,67 +51,56 @@ export function fetchWithNamespace(namespace: string | undefined) {
   };
 }
 
-function namespacedFetch(namespace: string | undefined, failure: UpstreamFailure) {
-  const send = fetchWithNamespace(namespace);
-  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const response = await send(input, init);
-    if (!response.ok) {
-      failure.status = response.status;
-      failure.message = await describeFailure(response.clone());
-    }
-    return response;
-  };
+/** JSON numbers that are whole are sent as SQLite integers, as a caller would expect (`1`, not `1.0`). */
+function toHranaValue(value: SqlValue): HranaValue {
+  if (value === null) return { type: "null" };
+  if (typeof value === "string") return { type: "text", value };
+  if (typeof value === "boolean") return { type: "integer", value: value ? "1" : "0" };
+  if (Number.isSafeInteger(value)) return { type: "integer", value: String(value) };
+  return { type: "float", value };
 }
 
-/** sqld answers request-level errors as `{"error": "..."}` (JSON) or plain text. */
-async function describeFailure(response: Response): Promise<string | undefined> {
-  const text = (await response.text().catch(() => "")).trim();
-  if (text === "") return undefined;
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
-    const message = parsed.error ?? parsed.message;
-    if (typeof message === "string") return message;
-  } catch {
-    // not JSON: use the text as it is
-  }
-  return text.slice(0, 500);
-}
-
-function toInValue(value: SqlValue): InValue {
-  // JSON cannot tell 1 from 1.0; send integral numbers as SQLite integers, as a caller would expect.
-  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
-  return value;
-}
-
-function toInStatement(statement: QueryRequest["statements"][number]): InStatement {
+function toHranaStatement(statement: QueryRequest["statements"][number]): HranaStatement {
   const { sql, args } = statement;
-  if (args === undefined) return { sql, args: [] };
-  if (Array.isArray(args)) return { sql, args: args.map(toInValue) };
-  return { sql, args: Object.fromEntries(Object.entries(args).map(([name, value]) => [name, toInValue(value)])) };
+  if (args === undefined) return { sql, args: [], named_args: [] };
+  if (Array.isArray(args)) return { sql, args: args.map(toHranaValue), named_args: [] };
+  return { sql, args: [], named_args: Object.entries(args).map(([name, value]) => ({ name, value: toHranaValue(value) })) };
 }
 
-function toJsonCell(value: unknown): JsonCell {
-  if (value === null || typeof value === "string" || typeof value === "number") return value;
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof ArrayBuffer) return { base64: bytesToBase64(new Uint8Array(value)) };
-  return String(value);
+/** An integer as a JS number when it fits exactly, else its decimal string. */
+function integerCell(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text).toString();
 }
 
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+/** Standard base64 with padding, whatever alphabet or padding the database used. */
+function standardBase64(text: string): string {
+  const standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+  return standard + "=".repeat((4 - (standard.length % 4)) % 4);
 }
 
-function toStatementResult(result: ResultSet): StatementResult {
-  const columns = [...result.columns];
-  const rows = result.rows.map((row) => columns.map((_, i) => toJsonCell(row[i])));
-  const rowid = result.lastInsertRowid;
+function toJsonCell(value: HranaValue): JsonCell {
+  switch (value.type) {
+    case "null":
+      return null;
+    case "integer":
+      return integerCell(value.value);
+    case "float":
+    case "text":
+      return value.value;
+    case "blob":
+      return { base64: standardBase64(value.base64) };
+    default:
+      throw new BatchFailure("HRANA_PROTO_ERROR", `unexpected value type ${JSON.stringify((value as { type?: unknown }).type)}`);
+  }
+}
+
+function toStatementResult(result: HranaResult): StatementResult {
   return {
-    columns,
-    rows,
-    rowsAffected: result.rowsAffected,
-    lastInsertRowid: rowid === undefined ? null : (toJsonCell(rowid) as number | string),
+    columns: result.cols.map((c) => c.name ?? ""),
+    rows: result.rows.map((row) => row.map(toJsonCell)),
+    rowsAffected: result.affected_row_count,
+    lastInsertRowid: result.last_insert_rowid === null || result.last_insert_rowid === undefined ? null : integerCell(result.last_insert_rowid),
   };
 }
 
@@ -122,19 +110,17 @@ export async function runStatements(
   statements: QueryRequest["statements"],
   mode: QueryRequest["mode"],
 ): Promise<StatementResult[]> {
-  const failure: UpstreamFailure = {};
-  const client = createClient({
-    url: target.url,
-    authToken: target.authToken,
-    intMode: "bigint", // never lose precision; toJsonCell decides how to render
-    fetch: namespacedFetch(target.namespace, failure),
-  });
   try {
-    const results = await client.batch(statements.map(toInStatement), mode);
+    const headers: Record<string, string> = target.namespace === undefined ? {} : { [NAMESPACE_HEADER]: namespaceHeaderValue(target.namespace) };
+    const results = await runBatch({ url: target.url, authToken: target.authToken, headers, access: target.access }, statements.map(toHranaStatement), mode);
     return results.map(toStatementResult);
   } catch (error) {
-    throw toHttpError(error, failure, target);
-  } finally {
-    client.close();
+    throw toHttpError(error, target);
   }
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

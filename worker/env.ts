@@ -61,7 +61,23 @@ function allowedTenants(env: Env): ReadonlySet<string> {
   return new Set(value as string[]);
 }
 
+/**
+ * Validated configs by bindings object. workerd hands every request of an isolate the same `env`, so the tenant
+ * list (which may hold thousands of names, each checked against TENANT_PATTERN) is validated once per isolate
+ * rather than per request; a new deploy is a new isolate with a new `env`.
+ */
+const validated = new WeakMap<Env, GatewayConfig>();
+
 export function loadConfig(env: Env): GatewayConfig {
+  let config = validated.get(env);
+  if (config === undefined) {
+    config = validate(env);
+    validated.set(env, config);
+  }
+  return config;
+}
+
+function validate(env: Env): GatewayConfig {
   const mode = env.DB_MODE ?? "self-hosted";
   const dbUrl = required(env, "DB_URL");
   if (!/^(https?|libsql):\/\//.test(dbUrl)) {

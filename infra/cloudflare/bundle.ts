@@ -31,7 +31,7 @@ export function buildWorkerBundle(entry = WORKER_ENTRY, projectDir = resolve(__d
     format: "esm",
     platform: "neutral",
     target: "es2022",
-    // @libsql/client resolves to its web build (fetch-based, no Node sockets) under these conditions.
+    // Packages with a Worker/browser build (jose: WebCrypto, no Node crypto) resolve to it under these conditions.
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
     external: ["node:*", "cloudflare:*"],

@@ -7,3 +7,11 @@ it("the minified Worker bundle is under 1 MiB uncompressed", () => {
   expect(bundle.bytes).toBeLessThan(1024 * 1024);
   expect(bundle.code).toMatch(/export\s*\{[^}]*as default/);
 });
+
+// The gateway's budget (issue 19): a small bundle starts a fresh isolate faster. It speaks Hrana itself
+// (worker/hrana.ts) rather than bundling @libsql/client (123 KiB with it).
+it("the minified Worker bundle stays within 60 KiB and does not bundle @libsql/client", () => {
+  const bundle = buildWorkerBundle();
+  expect(bundle.bytes).toBeLessThan(60 * 1024);
+  expect(bundle.code).not.toMatch(/LibsqlError|hrana-client/);
+});

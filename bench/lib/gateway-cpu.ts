@@ -1,0 +1,128 @@
+/**
+ * The gateway's CPU per request, side by side in one run: workerd CPU of the gateway next to two floors (an echo
+ * Worker, and a Worker that makes one outbound fetch to sqld's /health), and sqld CPU per request through the
+ * gateway next to the same query from @libsql/client directly. Workloads: a one-row read, 100 rows, 10k rows, a
+ * 20-statement batch, and a token mint. CPU from /proc/<pid>/stat (bench/lib/proc-cpu.ts).
+ */
+import type { Client } from "@libsql/client";
+import { Miniflare } from "miniflare";
+import { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from "../../infra/cloudflare/bundle";
+import type { GatewayHarness } from "../../test/worker/helpers/gateway-harness";
+import { childrenNamed, cpuMs, cpuPerRequest } from "./proc-cpu";
+
+const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;
+const FETCH_THROUGH_WORKER = `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.DB_URL + "/health"); return new Response(await reply.text(), { status: reply.status }); } };`;
+
+interface Workload {
+  name: string;
+  /** Requests per measurement (a fraction of N for the heavy ones). */
+  share: number;
+  statements?: { sql: string; args?: unknown[] }[];
+  mode?: "read" | "write";
+  /** A token mint instead of a query (no direct counterpart, no sqld work). */
+  mint?: boolean;
+}
+
+export const WORKLOADS: Workload[] = [
+  { name: "1 row", share: 1, statements: [{ sql: "SELECT id, name FROM items WHERE id = ?", args: [7] }], mode: "read" },
+  { name: "100 rows", share: 1, statements: [{ sql: "SELECT id, name FROM items ORDER BY id LIMIT 100" }], mode: "read" },
+  { name: "10k rows", share: 0.05, statements: [{ sql: "SELECT id, name FROM big ORDER BY id" }], mode: "read" },
+  { name: "20-statement batch", share: 1, statements: Array.from({ length: 20 }, (_, i) => ({ sql: "SELECT id, name FROM items WHERE id = ?", args: [i + 1] })), mode: "read" },
+  { name: "token mint", share: 1, mint: true },
+];
+
+export async function createBigTable(gw: GatewayHarness, tenant: string): Promise<void> {
+  const reply = await gw.call("POST", `/v1/tenants/${tenant}/query`, {
+    body: {
+      statements: [
+        { sql: "CREATE TABLE big(id INTEGER PRIMARY KEY, name TEXT)" },
+        { sql: "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 10000) INSERT INTO big(name) SELECT 'row-' || v FROM n" },
+      ],
+      mode: "write",
+    },
+  });
+  if (reply.status !== 200) throw new Error(`creating the 10k-row table failed: ${JSON.stringify(reply.json)}`);
+}
+
+/** Starts something that spawns one workerd (a Miniflare) and returns it with that workerd's PID. */
+export async function withWorkerdPid<T>(start: () => Promise<T>): Promise<{ value: T; pid: number }> {
+  const before = new Set(childrenNamed(process.pid, "workerd"));
+  const value = await start();
+  const pid = childrenNamed(process.pid, "workerd").find((p) => !before.has(p));
+  if (pid === undefined) throw new Error("could not find the workerd process miniflare started");
+  return { value, pid };
+}
+
+async function floorWorker(script: string, bindings: Record<string, string>): Promise<{ mf: Miniflare; pid: number }> {
+  const { value: mf, pid } = await withWorkerdPid(async () => {
+    const started = new Miniflare({ modules: true, script, compatibilityDate: WORKER_COMPATIBILITY_DATE, compatibilityFlags: WORKER_COMPATIBILITY_FLAGS, bindings });
+    await started.ready;
+    return started;
+  });
+  return { mf, pid };
+}
+
+async function times(count: number, run: (i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < count; i++) await run(i);
+}
+
+export interface CpuRow {
+  workload: string;
+  requests: number;
+  gatewayWorkerdMs: number;
+  overFetchThroughMs: number;
+  gatewaySqldMs?: number;
+  directSqldMs?: number;
+  sqldRatio?: number;
+}
+
+export interface CpuReport {
+  echoMs: number;
+  fetchThroughMs: number;
+  rows: CpuRow[];
+}
+
+/**
+ * `gatewayPid` is the gateway's workerd (started before any other Miniflare here), `sqldPid` the sqld both paths
+ * reach. Every measurement is preceded by WARMUP requests of its own kind.
+ */
+export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Client, gatewayPid: number, sqldPid: number, n: number, warmup: number): Promise<CpuReport> {
+  const echo = await floorWorker(ECHO_WORKER, {});
+  const through = await floorWorker(FETCH_THROUGH_WORKER, { DB_URL: gw.dbUrl });
+  try {
+    const body = JSON.stringify({ statements: WORKLOADS[0]!.statements, mode: "read" });
+    const floor = async (mf: Miniflare, pid: number) => {
+      const call = async () => void (await (await mf.dispatchFetch("http://floor.test/", { method: "POST", body, headers: { "content-type": "application/json" } })).text());
+      await times(warmup, call);
+      return cpuPerRequest(pid, n, () => times(n, call));
+    };
+    const echoMs = await floor(echo.mf, echo.pid);
+    const fetchThroughMs = await floor(through.mf, through.pid);
+    const rows: CpuRow[] = [];
+    for (const w of WORKLOADS) {
+      const count = Math.max(10, Math.round(n * w.share));
+      const viaGateway = async () => {
+        const reply = w.mint
+          ? await gw.call("POST", `/v1/tenants/${tenant}/token`, { body: { access: "ro" } })
+          : await gw.call("POST", `/v1/tenants/${tenant}/query`, { body: { statements: w.statements, mode: w.mode } });
+        if (reply.status !== 200) throw new Error(`${w.name}: gateway answered ${reply.status}`);
+      };
+      await times(Math.min(warmup, count), viaGateway);
+      const sqldBefore = cpuMs(sqldPid);
+      const gatewayWorkerdMs = await cpuPerRequest(gatewayPid, count, () => times(count, viaGateway));
+      const gatewaySqldMs = (cpuMs(sqldPid) - sqldBefore) / count;
+      const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs, overFetchThroughMs: gatewayWorkerdMs - fetchThroughMs };
+      if (!w.mint) {
+        const viaDirect = async () => void (await direct.batch(w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never })), w.mode));
+        await times(Math.min(warmup, count), viaDirect);
+        const directSqldMs = await cpuPerRequest(sqldPid, count, () => times(count, viaDirect));
+        Object.assign(row, { gatewaySqldMs, directSqldMs, sqldRatio: gatewaySqldMs / directSqldMs });
+      }
+      rows.push(row);
+    }
+    return { echoMs, fetchThroughMs, rows };
+  } finally {
+    await echo.mf.dispose();
+    await through.mf.dispose();
+  }
+}
