@@ -83,7 +83,8 @@ function table(rows: Record<string, string>[]): string {
 function cpuTable(cpu: CpuReport): string {
   const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3));
   const lines = [
-    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}; sqld CPU through the gateway vs @libsql/client direct`,
+    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}; sqld CPU through the gateway vs @libsql/client direct;`,
+    `first query of a fresh gateway isolate: ${ms(cpu.firstRequestMs)} ms workerd CPU (median of 5)`,
     table(
       cpu.rows.map((r) => ({
         workload: r.workload,

@@ -7,7 +7,7 @@
 import type { Client } from "@libsql/client";
 import { Miniflare } from "miniflare";
 import { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from "../../infra/cloudflare/bundle";
-import type { GatewayHarness } from "../../test/worker/helpers/gateway-harness";
+import { callWorker, startWorker, type GatewayHarness } from "../../test/worker/helpers/gateway-harness";
 import { childrenNamed, cpuMs, cpuPerRequest } from "./proc-cpu";
 
 const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;
@@ -80,6 +80,27 @@ export interface CpuReport {
   echoMs: number;
   fetchThroughMs: number;
   rows: CpuRow[];
+  /** workerd CPU of the first query of a fresh gateway isolate (module evaluation included), median of COLD_STARTS. */
+  firstRequestMs: number;
+}
+
+const COLD_STARTS = 5;
+
+/** A fresh workerd with the gateway bundle per try: CPU of its first query, from ready to the answer. */
+async function firstRequestCpu(gw: GatewayHarness, tenant: string): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const { value: mf, pid } = await withWorkerdPid(() => startWorker(gw.bindings));
+    try {
+      const before = cpuMs(pid);
+      const reply = await callWorker(mf, "POST", `/v1/tenants/${tenant}/query`, { body: { statements: WORKLOADS[0]!.statements, mode: "read" } });
+      if (reply.status !== 200) throw new Error(`cold start: gateway answered ${reply.status}`);
+      samples.push(cpuMs(pid) - before);
+    } finally {
+      await mf.dispose();
+    }
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 }
 
 /**
@@ -120,7 +141,7 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
       }
       rows.push(row);
     }
-    return { echoMs, fetchThroughMs, rows };
+    return { echoMs, fetchThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };
   } finally {
     await echo.mf.dispose();
     await through.mf.dispose();
