@@ -1,6 +1,7 @@
 /** The Worker's bindings, and their validation into a config the routes can trust. */
 import { isValidTenant, TENANT_PATTERN } from "./claims";
 import { HttpError } from "./http";
+import type { SigningMode } from "./jwt";
 
 export type DbMode = "self-hosted" | "managed";
 
@@ -31,10 +32,16 @@ export interface Env {
    * token check; without the list the gateway would open every namespace to holders of the API key. Absent → 500.
    */
   TENANTS?: unknown;
+  /**
+   * Self-hosted: `per-tenant` signs each tenant's tokens with its own key derived from JWT_PRIVATE_KEY (the stack
+   * sets that key as the tenant namespace's `jwt_key` in sqld), `shared` with JWT_PRIVATE_KEY itself. plain_text.
+   * @default "shared"
+   */
+  TENANT_KEYS?: string;
 }
 
 export type GatewayConfig =
-  | { mode: "self-hosted"; dbUrl: string; apiKey: string; jwtPrivateKeyPem: string; tenants: ReadonlySet<string> }
+  | { mode: "self-hosted"; dbUrl: string; apiKey: string; jwtPrivateKeyPem: string; signing: SigningMode; tenants: ReadonlySet<string> }
   | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string; dbReadToken?: string; tenants: ReadonlySet<string> };
 
 /** A deployment mistake, not the caller's: reported as 500 with a message naming the binding. */
@@ -85,7 +92,9 @@ function validate(env: Env): GatewayConfig {
   }
   const apiKey = required(env, "GATEWAY_API_KEY");
   if (mode === "self-hosted") {
-    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), tenants: allowedTenants(env) };
+    const signing = env.TENANT_KEYS ?? "shared";
+    if (signing !== "shared" && signing !== "per-tenant") throw misconfigured(`TENANT_KEYS must be "per-tenant" or "shared", got ${JSON.stringify(signing)}`);
+    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, tenants: allowedTenants(env) };
   }
   if (mode === "managed") {
     // A Turso database has no namespaces: its one tenant is "default", whatever TENANTS says.

@@ -4,6 +4,7 @@
  */
 import { importPKCS8, SignJWT } from "jose";
 import { buildScopedClaims, type ScopedClaimsInput } from "./claims";
+import { deriveTenantKey } from "./tenant-keys";
 
 /** CryptoKeys by PEM: importing is far slower than signing, and a key object is safe to share across requests. */
 const importedKeys = new Map<string, Promise<CryptoKey>>();
@@ -35,6 +36,31 @@ function importSigningKey(privateKeyPem: string): Promise<CryptoKey> {
   return key;
 }
 
+/** Derived tenant keys by stack key and tenant: derivation is an HKDF and an import, signing is far cheaper. */
+const tenantKeys = new Map<string, Promise<CryptoKey>>();
+/** Bounds memory when many tenants pass through one isolate; evicting only costs a derivation. */
+const MAX_TENANT_KEYS = 1_000;
+
+function tenantSigningKey(stackKeyPem: string, tenant: string): Promise<CryptoKey> {
+  const cacheKey = `${stackKeyPem}\0${tenant}`;
+  let key = tenantKeys.get(cacheKey);
+  if (!key) {
+    key = importSigningKey(stackKeyPem) // the same refusal as the shared key for a malformed secret
+      .then(() => deriveTenantKey(stackKeyPem, tenant))
+      .then((derived) => derived.privateKey);
+    key.catch(() => tenantKeys.delete(cacheKey));
+    if (tenantKeys.size >= MAX_TENANT_KEYS) tenantKeys.delete(tenantKeys.keys().next().value!);
+    tenantKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
+/**
+ * How tokens are signed: `shared` with the stack key itself (sqld's global key verifies them), `per-tenant` with
+ * the tenant's key derived from it (worker/tenant-keys.ts; its namespace's `jwt_key` verifies them, no other does).
+ */
+export type SigningMode = "shared" | "per-tenant";
+
 export interface MintedToken {
   token: string;
   /** Seconds since the epoch (the token's `exp`). */
@@ -42,9 +68,9 @@ export interface MintedToken {
 }
 
 /** Signs a namespace-scoped token: `p` claim, always `exp`, never `aud`. */
-export async function mintScopedToken(privateKeyPem: string, input: ScopedClaimsInput): Promise<MintedToken> {
+export async function mintScopedToken(privateKeyPem: string, input: ScopedClaimsInput, mode: SigningMode = "shared"): Promise<MintedToken> {
   const claims = buildScopedClaims(input);
-  const key = await importSigningKey(privateKeyPem);
+  const key = await (mode === "per-tenant" ? tenantSigningKey(privateKeyPem, input.tenant) : importSigningKey(privateKeyPem));
   // SignJWT copies the payload as is; iat/exp come from our claims so the clock is the caller's.
   const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "EdDSA", typ: "JWT" }).sign(key);
   signatureCount += 1;

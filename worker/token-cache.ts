@@ -3,7 +3,7 @@
  * tenant per token lifetime instead of once per request (signing is the gateway's most expensive step).
  */
 import type { Access } from "./claims";
-import { mintScopedToken } from "./jwt";
+import { mintScopedToken, type SigningMode } from "./jwt";
 
 /** Lifetime of the tokens the gateway mints for itself. */
 export const QUERY_TOKEN_TTL_SECONDS = 3_600;
@@ -26,8 +26,9 @@ export async function getTenantToken(
   tenant: string,
   access: Access,
   nowSeconds: number = Math.floor(Date.now() / 1000),
+  mode: SigningMode = "shared",
 ): Promise<string> {
-  const cacheKey = `${access}:${tenant}`;
+  const cacheKey = `${mode}:${access}:${tenant}`;
   const cached = cache.get(cacheKey);
   if (cached && cached.keyPem === privateKeyPem && cached.exp - nowSeconds > REFRESH_MARGIN_SECONDS) {
     return cached.token;
@@ -37,7 +38,7 @@ export async function getTenantToken(
     access,
     ttlSeconds: QUERY_TOKEN_TTL_SECONDS,
     nowSeconds,
-  });
+  }, mode);
   cache.delete(cacheKey); // re-insert so Map order is least-recently-minted first
   if (cache.size >= MAX_CACHED_TENANTS) {
     const oldest = cache.keys().next();

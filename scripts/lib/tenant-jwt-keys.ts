@@ -1,0 +1,88 @@
+/**
+ * Brings each tenant namespace's `jwt_key` (sqld admin API `GET|POST /v1/namespaces/<ns>/config`) to what the stack
+ * wants: with per-tenant keys, the tenant's derived public key AND the stack key's (two PEMs: sqld parses a PEM list,
+ * libsql-server/src/auth/parsers.rs `parse_jwt_keys`), so a tenant token verifies only on its own namespace while
+ * the stack's own services (migrator, verify, the API app) keep one key for all; without, no namespace key (the
+ * global key applies). The POST replaces the whole config (a partial body is 422, observed on sqld 0.24.32), so
+ * every other field is sent back as read. Idempotent: a namespace already right is not written.
+ */
+import { request as httpRequest } from "node:http";
+import { deriveTenantKey, ed25519Seed, pkcs8PemFromSeed } from "../../worker/tenant-keys";
+import { mapBounded } from "../../infra/migrations/migrator";
+
+/** SPKI DER prefix of an Ed25519 public key (RFC 8410 §4), followed by the 32 raw bytes. */
+const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+export function publicKeyPem(rawBase64url: string): string {
+  const der = Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(rawBase64url, "base64url")]);
+  return `-----BEGIN PUBLIC KEY-----\n${der.toString("base64")}\n-----END PUBLIC KEY-----\n`;
+}
+
+/** The public half of the stack's signing key, raw base64url (derived from its seed, as for tenants). */
+async function stackPublicKey(stackKeyPem: string): Promise<string> {
+  const der = Buffer.from(pkcs8PemFromSeed(ed25519Seed(stackKeyPem)).split("\n")[1]!, "base64");
+  const key = await crypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, true, ["sign"]);
+  return (await crypto.subtle.exportKey("jwk", key)).x!;
+}
+
+/** The `jwt_key` a tenant namespace should hold: its own key first, then the stack's. */
+export async function wantedJwtKey(stackKeyPem: string, tenant: string): Promise<string> {
+  const tenantKey = await deriveTenantKey(stackKeyPem, tenant);
+  return publicKeyPem(tenantKey.publicKey) + publicKeyPem(await stackPublicKey(stackKeyPem));
+}
+
+/** Where sqld's admin API listens: a unix socket (the deploy's `fly proxy`) or an http URL (tests, local runs). */
+export type AdminEndpoint = { socketPath: string } | { url: string };
+
+interface AdminReply {
+  status: number;
+  text: string;
+}
+
+function admin(endpoint: AdminEndpoint, key: string, method: string, path: string, body?: string): Promise<AdminReply> {
+  const headers: Record<string, string> = { authorization: `Basic ${key}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const target = "socketPath" in endpoint ? { socketPath: endpoint.socketPath, path } : { ...urlParts(endpoint.url), path };
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ ...target, method, headers, timeout: 30_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function urlParts(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 80) };
+}
+
+/** One line for an error message: sqld's text, cut (pulumi-command hangs on a log line of 64 KiB or more). */
+const excerpt = (text: string) => text.replace(/\s+/g, " ").slice(0, 300);
+
+export interface SyncResult {
+  changed: string[];
+  unchanged: number;
+}
+
+/**
+ * Sets (perTenant) or clears every tenant's `jwt_key`. Throws on the first namespace that cannot be read or
+ * written, naming it: a tenant left on the shared key would keep the cross-tenant sync hole open.
+ */
+export async function syncTenantJwtKeys(o: { endpoint: AdminEndpoint; adminKey: string; stackKeyPem: string; tenants: readonly string[]; perTenant: boolean; concurrency?: number }): Promise<SyncResult> {
+  const changed: string[] = [];
+  await mapBounded([...o.tenants], o.concurrency ?? 8, async (tenant) => {
+    const path = `/v1/namespaces/${tenant}/config`;
+    const current = await admin(o.endpoint, o.adminKey, "GET", path);
+    if (current.status !== 200) throw new Error(`reading the config of namespace ${tenant} failed: HTTP ${current.status} ${excerpt(current.text)}`);
+    const config = JSON.parse(current.text) as Record<string, unknown>;
+    const wanted = o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant) : null;
+    if ((config.jwt_key ?? null) === wanted) return;
+    const written = await admin(o.endpoint, o.adminKey, "POST", path, JSON.stringify({ ...config, jwt_key: wanted }));
+    if (written.status !== 200) throw new Error(`setting the signing key of namespace ${tenant} failed: HTTP ${written.status} ${excerpt(written.text)}`);
+    changed.push(tenant);
+  });
+  return { changed: changed.sort(), unchanged: o.tenants.length - changed.length };
+}

@@ -1,0 +1,43 @@
+/**
+ * Sets each tenant namespace's signing key in sqld (scripts/lib/tenant-jwt-keys.ts). Run by the `sqld-namespaces`
+ * Command inside its `fly proxy` session (`--socket`), or by hand against an admin URL (`--url`).
+ * Environment: LIBSQL_ADMIN_AUTH_KEY, LIBSQL_STACK_SIGNING_KEY (PKCS#8 PEM), TENANTS (space-separated),
+ * TENANT_KEYS (`per-tenant` sets them, `shared` clears them). Writes only to stderr: the Command's stdout is the
+ * namespace set it manages. Exit 1 when a namespace could not be read or written, 2 on a usage error.
+ */
+import { parseArgs } from "node:util";
+import { syncTenantJwtKeys, type AdminEndpoint } from "./lib/tenant-jwt-keys";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === "") throw new Error(`${name} must be set`);
+  return value;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { socket: { type: "string" }, url: { type: "string" } }, strict: true });
+  let endpoint: AdminEndpoint;
+  let mode: string;
+  let env: { adminKey: string; stackKeyPem: string };
+  try {
+    if ((values.socket === undefined) === (values.url === undefined)) throw new Error("give exactly one of --socket <path> or --url <admin url>");
+    endpoint = values.socket !== undefined ? { socketPath: values.socket } : { url: values.url! };
+    mode = required("TENANT_KEYS");
+    if (mode !== "per-tenant" && mode !== "shared") throw new Error(`TENANT_KEYS must be per-tenant or shared, got ${JSON.stringify(mode)}`);
+    env = { adminKey: required("LIBSQL_ADMIN_AUTH_KEY"), stackKeyPem: required("LIBSQL_STACK_SIGNING_KEY") };
+  } catch (error) {
+    process.stderr.write(`tenant-keys: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const tenants = (process.env.TENANTS ?? "").split(/\s+/).filter(Boolean);
+  try {
+    const result = await syncTenantJwtKeys({ endpoint, ...env, tenants, perTenant: mode === "per-tenant" });
+    process.stderr.write(`tenant signing keys (${mode}): ${result.changed.length} namespace(s) updated, ${result.unchanged} already right\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`tenant-keys: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+main().then((code) => process.exit(code));
