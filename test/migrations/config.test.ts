@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../infra/config/parse";
 import { migrationPlan } from "../../infra/migrations/sets";
-import { sqlStatements, transactionControl } from "../../infra/migrations/sql-text";
 import { ROOT, scratchDir } from "./support";
 
 const selfHosted = (extra: Record<string, unknown> = {}) => ({
@@ -91,26 +90,6 @@ describe("migrations config problems name the key and the file", () => {
     if (!withDefault.ok) throw new Error(withDefault.problems.join("\n"));
     const plan = migrationPlan(withDefault.config, p.projectDir);
     expect(plan.ok && plan.plan.sets.map((s) => [s.key, s.dir, s.namespaces, s.files.map((f) => f.name)])).toEqual([["migrations.dir", "migrations", ["acme", "globex"], ["0001_a.sql"]]]);
-  });
-});
-
-describe("statement boundaries (sqlite3_complete rules)", () => {
-  it("keeps a trigger body's statements inside the trigger and ignores keywords in strings and comments", () => {
-    const sql = `-- BEGIN; in a comment
-CREATE TRIGGER t AFTER INSERT ON a BEGIN
-  UPDATE b SET x = 'COMMIT; END;' WHERE y = 1;
-  DELETE FROM c;
-END;
-/* ROLLBACK; */ INSERT INTO "end" VALUES ('it''s; fine');
-ROLLBACK TO sp;
-`;
-    expect(sqlStatements(sql).map((s) => [s.keyword, s.line])).toEqual([
-      ["CREATE", 2],
-      ["INSERT", 6],
-      ["ROLLBACK", 7],
-    ]);
-    expect(transactionControl(sqlStatements(sql))).toEqual([]);
-    expect(transactionControl(sqlStatements("BEGIN;\nCREATE TABLE x(y);\nEND;")).map((s) => s.keyword)).toEqual(["BEGIN", "END"]);
   });
 });
 
