@@ -6,6 +6,7 @@ import type { LoadedStackConfig } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
 import { defaultMaxActiveNamespaces } from "../infra/sqld/files";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
+import { tenantKeysMode } from "../infra/config/tenant-keys";
 import { TursoDatabase } from "../infra/turso";
 import { sharedNamespaces } from "./migrations";
 
@@ -74,6 +75,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       adminKey: keys.adminKey!,
       protect: config.dataProtection.protect,
       allowDeletion: config.dataProtection.allowNamespaceDeletion,
+      tenantKeys: { mode: tenantKeysMode(config), tenants: config.tenants, signingKey: keys.jwtPrivateKeyPem },
       dependsOn: cluster.ready,
     },
     cluster,

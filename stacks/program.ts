@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackKeys } from "../infra/auth";
 import { EdgeWorker } from "../infra/cloudflare/edge-worker";
 import { loadStackConfig, type StackConfig } from "../infra/config";
+import { tenantKeysMode } from "../infra/config/tenant-keys";
 import { FlyApiApp } from "../infra/fly/api-app";
 import { verifyDatabase } from "../infra/verify";
 import { managedDatabase, selfHostedDatabase, type Database } from "./database";
@@ -12,6 +13,8 @@ export interface StackOutputs {
   mode: string;
   databaseUrl: pulumi.Output<string>;
   jwtPublicKeyPem: pulumi.Output<string>;
+  /** How tenant tokens are signed (`npm run token` reads it): `per-tenant` or `shared`. */
+  tenantKeys: string;
   /** Signing key for `npm run token` (secret). */
   jwtPrivateKeyPem: pulumi.Output<string>;
   [key: string]: unknown;
@@ -26,6 +29,7 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
     dbUrl: db.publicUrl,
     dbMode: config.mode,
     jwtPrivateKey: keys.jwtPrivateKeyPem,
+    tenantKeys: tenantKeysMode(config),
     dbToken: db.workerToken,
     dbReadToken: db.workerReadToken,
     tenants: config.mode === "self-hosted" ? config.tenants : [],
@@ -84,6 +88,7 @@ export function defineStack(): StackOutputs {
     mode: config.mode,
     databaseUrl: db.publicUrl,
     jwtPublicKeyPem: keys.jwtPublicKeyPem,
+    tenantKeys: tenantKeysMode(config),
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
     ...(config.mode === "self-hosted" && { sqldPrivateUrl: db.serviceUrl }),
     ...(worker && {

@@ -21,6 +21,12 @@ export interface EdgeWorkerArgs {
   dbMode: "self-hosted" | "managed";
   /** PKCS#8 PEM Ed25519 key the Worker signs tenant JWTs with (secret). */
   jwtPrivateKey: pulumi.Input<string>;
+  /**
+   * Self-hosted: `per-tenant` signs each tenant's tokens with its key derived from `jwtPrivateKey` (sqld must hold
+   * those keys: the `sqld-namespaces` step sets them), `shared` with `jwtPrivateKey` itself.
+   * @default "shared"
+   */
+  tenantKeys?: "per-tenant" | "shared";
   /** Managed mode: the Turso database token (secret). */
   dbToken?: pulumi.Input<string>;
   /** Managed mode: a read-only Turso token for `mode: "read"` queries (secret). Without it read queries answer 500. */
@@ -69,6 +75,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
     const bindings: Binding[] = [
       { name: "DB_URL", type: "plain_text", text: args.dbUrl },
       { name: "DB_MODE", type: "plain_text", text: args.dbMode },
+      { name: "TENANT_KEYS", type: "plain_text", text: args.tenantKeys ?? "shared" },
       secretText("JWT_PRIVATE_KEY", args.jwtPrivateKey),
       secretText("GATEWAY_API_KEY", this.gatewayApiKey),
     ];

@@ -1,5 +1,6 @@
 import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
 import { NAMESPACE_PATTERN, type StackConfig } from "./schema";
+import { hasReplicas } from "./tenant-keys";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -24,6 +25,12 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
     const primaries = cfg.regions.filter((r) => r.role === "primary").length;
     if (cfg.regions.length > 0 && primaries !== 1) {
       add(["regions"], `must have exactly one region with role "primary" (found ${primaries}); sqld has one writer, the others are replicas`);
+    }
+    if (cfg.auth.tenantKeys === true && hasReplicas(cfg)) {
+      add(
+        ["auth", "tenantKeys"],
+        "cannot be true with replica regions: sqld 0.24.32 fails every write a replica forwards for a namespace with its own key (HTTP 500); remove the replica regions, or set it to false (tenants then share one key, see README \"Tenant isolation\")",
+      );
     }
     const seen = new Map<string, number>();
     cfg.regions.forEach((r, i) => {

@@ -137,6 +137,13 @@ function schemaFor(ctx: StackContext) {
         signingKeyVersion: z.number().int().min(1).default(1),
         /** sqld admin key generation. @default 1 */
         adminKeyVersion: z.number().int().min(1).default(1),
+        /**
+         * Self-hosted: sign each tenant's tokens with its own key derived from the signing key, set as that
+         * namespace's key in sqld, so no tenant's token reaches another tenant by any protocol (see README
+         * "Tenant isolation"). Not possible with replica regions on sqld 0.24.32 (infra/config/tenant-keys.ts).
+         * @default true without replica regions, false with them
+         */
+        tenantKeys: z.boolean().optional(),
       })
       .default({ signingKeyVersion: 1, adminKeyVersion: 1 }),
     /** The Cloudflare Worker gateway. */

@@ -10,6 +10,11 @@ export interface SqldNamespacesArgs {
   namespaces: string[];
   /** sqld admin key (secret); reaches the script as an environment variable. */
   adminKey: pulumi.Input<string>;
+  /**
+   * Per-tenant signing keys: `per-tenant` sets each tenant namespace's `jwt_key` to the tenant's derived key plus
+   * the stack key, `shared` clears it (scripts/tenant-keys.ts). Needs `tenants` and `signingKey`.
+   */
+  tenantKeys?: { mode: "per-tenant" | "shared"; tenants: string[]; signingKey: pulumi.Input<string> };
   /** Protect the namespace set from `pulumi destroy`. @default true */
   protect?: boolean;
   /** Delete namespaces removed from config (data loss). @default false */
@@ -30,7 +35,15 @@ export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, par
     name,
     {
       scripts: namespaceScripts({ app: args.app, allowDeletion: args.allowDeletion ?? false }),
-      environment: { NAMESPACES: wanted.join(" "), LIBSQL_ADMIN_AUTH_KEY: pulumi.secret(args.adminKey) },
+      environment: {
+        NAMESPACES: wanted.join(" "),
+        LIBSQL_ADMIN_AUTH_KEY: pulumi.secret(args.adminKey),
+        ...(args.tenantKeys && {
+          TENANT_KEYS: args.tenantKeys.mode,
+          TENANTS: [...args.tenantKeys.tenants].sort().join(" "),
+          LIBSQL_STACK_SIGNING_KEY: pulumi.secret(args.tenantKeys.signingKey),
+        }),
+      },
       previousStdoutInEnv: true,
       // A renamed fly.app is a replace (blocked by `protect` in prod), not an update that creates the namespaces
       // on the new app and forgets the old ones: pulumi-command v1.2.1 replaces only on `triggers` changes.

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { isAccess, isValidTenant, TENANT_PATTERN, TOKEN_TTL_SECONDS, ttlProblem, type Access } from "../../worker/claims";
-import { mintScopedToken, type MintedToken } from "../../worker/jwt";
+import { mintScopedToken, type MintedToken, type SigningMode } from "../../worker/jwt";
 
 /** A mistake in how the command was called or configured: the CLI prints it and exits 2. */
 export class UsageError extends Error {
@@ -17,12 +17,14 @@ export class UsageError extends Error {
   }
 }
 
-export const TOKEN_USAGE = `usage: npm run -s token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>]
+export const TOKEN_USAGE = `usage: npm run -s token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>] [--tenant-keys per-tenant|shared]
   --stack     Pulumi stack whose jwtPrivateKeyPem output signs the token (not needed with --key-file)
   --tenant    tenant / sqld namespace, ${TENANT_PATTERN.source}
   --access    ro (read-only) or rw (read-write)
   --ttl       lifetime in seconds, ${TOKEN_TTL_SECONDS.min}..${TOKEN_TTL_SECONDS.max} (default ${TOKEN_TTL_SECONDS.default})
-  --key-file  PKCS#8 PEM Ed25519 private key to sign with instead of the stack output`;
+  --key-file  PKCS#8 PEM Ed25519 private key to sign with instead of the stack output
+  --tenant-keys  per-tenant: sign with the tenant's key derived from that key (what the stack sets in sqld);
+              shared: with the key itself. Default: the stack's tenantKeys output with --stack, shared with --key-file`;
 
 export interface TokenCliArgs {
   stack?: string;
@@ -30,6 +32,7 @@ export interface TokenCliArgs {
   access: Access;
   ttlSeconds: number;
   keyFile?: string;
+  tenantKeys?: SigningMode;
 }
 
 export function parseTokenArgs(argv: string[]): TokenCliArgs {
@@ -45,6 +48,7 @@ export function parseTokenArgs(argv: string[]): TokenCliArgs {
         access: { type: "string" },
         ttl: { type: "string" },
         "key-file": { type: "string" },
+        "tenant-keys": { type: "string" },
       },
     }));
   } catch (error) {
@@ -65,7 +69,11 @@ export function parseTokenArgs(argv: string[]): TokenCliArgs {
   const keyFile = values["key-file"] as string | undefined;
   if (stack !== undefined && !/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`invalid --stack ${JSON.stringify(stack)}`);
   if (stack === undefined && keyFile === undefined) throw new UsageError("--stack is required (or pass --key-file)");
-  return { stack, tenant, access, ttlSeconds, keyFile };
+  const tenantKeys = values["tenant-keys"] as string | undefined;
+  if (tenantKeys !== undefined && tenantKeys !== "per-tenant" && tenantKeys !== "shared") {
+    throw new UsageError(`invalid --tenant-keys ${JSON.stringify(tenantKeys)}: use per-tenant or shared`);
+  }
+  return { stack, tenant, access, ttlSeconds, keyFile, tenantKeys: tenantKeys as SigningMode | undefined };
 }
 
 function onPath(command: string, envPath: string | undefined): boolean {
@@ -108,15 +116,26 @@ export function loadSigningKey(args: TokenCliArgs, env: NodeJS.ProcessEnv = proc
   return result.stdout.trim() + "\n";
 }
 
+/** How to sign: --tenant-keys, else the stack's `tenantKeys` output (absent on stacks from before it: shared). */
+function signingMode(args: TokenCliArgs, env: NodeJS.ProcessEnv): SigningMode {
+  if (args.tenantKeys !== undefined) return args.tenantKeys;
+  if (args.keyFile !== undefined) return "shared";
+  const result = spawnSync("pulumi", ["stack", "output", "tenantKeys", "--stack", args.stack!], { encoding: "utf8", env });
+  if (result.status === 0) return result.stdout.trim() === "per-tenant" ? "per-tenant" : "shared";
+  if (/does not have output property/.test(result.stderr)) return "shared";
+  throw new Error(`pulumi stack output tenantKeys failed (exit ${result.status}): ${(result.stderr || result.error?.message || "").trim()}`);
+}
+
 export async function mintCliToken(args: TokenCliArgs, env: NodeJS.ProcessEnv = process.env): Promise<MintedToken> {
   const pem = loadSigningKey(args, env);
+  const mode = signingMode(args, env);
   try {
     return await mintScopedToken(pem, {
       tenant: args.tenant,
       access: args.access,
       ttlSeconds: args.ttlSeconds,
       nowSeconds: Math.floor(Date.now() / 1000),
-    });
+    }, mode);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

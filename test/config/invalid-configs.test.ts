@@ -114,6 +114,15 @@ const cases: Case[] = [
     fragment,
   ]),
   ["regions not a list", (c) => (c.regions = "ams"), "libsql-stack:regions", /array/],
+  [
+    "per-tenant keys with a replica region",
+    (c) => {
+      c.regions = [{ code: "ams", role: "primary" }, { code: "iad", role: "replica" }];
+      c.auth = { tenantKeys: true };
+    },
+    "libsql-stack:auth.tenantKeys",
+    /cannot be true with replica regions.*HTTP 500.*set it to false/,
+  ],
 ];
 
 describe("invalid stack configs", () => {

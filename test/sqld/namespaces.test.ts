@@ -8,35 +8,23 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
-import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
 import { runShell as run } from "../support/run-process";
-import { startStackSqld, type LocalSqldCluster, type SqldMachine } from "../support/sqld/cluster";
-import { adminProxyTargets, deployOnFakeFly } from "../support/sqld/fake-fly-app";
+import type { LocalSqldCluster, SqldMachine } from "../support/sqld/cluster";
+import { startNamespaceScriptEnv, type NamespaceScriptEnv } from "../support/sqld/namespace-script-env";
 import { freePort } from "../support/sqld/process";
 import { tenantClientOn } from "../support/sqld/tenant-client";
 
-let cluster: Awaited<ReturnType<typeof startStackSqld>>;
-let fly: FakeFlyEnv;
+let arena: NamespaceScriptEnv;
+let cluster: NamespaceScriptEnv["cluster"];
+let fly: NamespaceScriptEnv["fly"];
 let env: NodeJS.ProcessEnv;
 let APP: string;
 
 beforeAll(async () => {
-  cluster = await startStackSqld("prod");
-  APP = cluster.app;
-  fly = makeFakeFlyEnv();
-  const machines = deployOnFakeFly(cluster.plan, fly, APP, cluster.secrets);
-  env = {
-    ...fly.env,
-    FAKE_FLY_PROXY_TARGETS: JSON.stringify(adminProxyTargets(machines, cluster)),
-    LIBSQL_ADMIN_AUTH_KEY: cluster.keys.adminKey,
-    // The operator's run-time consent to delete this app's data (infra/deletion-consent.ts); one test unsets it.
-    LIBSQL_STACK_DELETE_DATA: APP,
-  };
+  arena = await startNamespaceScriptEnv("prod");
+  ({ cluster, fly, env, app: APP } = arena);
 }, 120_000);
-afterAll(async () => {
-  fly?.cleanup();
-  await cluster?.close();
-});
+afterAll(() => arena?.close());
 
 const machinesOf = (c: LocalSqldCluster) => [c.primary, ...c.replicas];
 const exists = async (m: SqldMachine, ns: string) => (await cluster.admin(m, "GET", `/v1/namespaces/${ns}/stats`)).status === 200;

@@ -31,6 +31,8 @@ describe("EdgeWorker in the dev plan", () => {
     expect(bindings).toEqual([
       { name: "DB_URL", type: "plain_text", text: "https://acme-sqld-dev.fly.dev" },
       { name: "DB_MODE", type: "plain_text", text: "self-hosted" },
+      // dev has no replica region: each tenant gets its own key (infra/config/tenant-keys.ts).
+      { name: "TENANT_KEYS", type: "plain_text", text: "per-tenant" },
       { name: "JWT_PRIVATE_KEY", type: "secret_text", text: "[secret]" },
       { name: "GATEWAY_API_KEY", type: "secret_text", text: "[secret]" },
       { name: "TENANTS", type: "json", json: JSON.stringify(["acme", "globex"]) },
