@@ -2,7 +2,7 @@
  * Sets each tenant namespace's signing key in sqld (scripts/lib/tenant-jwt-keys.ts). Run by the `sqld-namespaces`
  * Command inside its `fly proxy` session (`--socket`), or by hand against an admin URL (`--url`).
  * Environment: LIBSQL_ADMIN_AUTH_KEY, LIBSQL_STACK_SIGNING_KEY (PKCS#8 PEM), TENANTS (space-separated),
- * TENANT_KEYS (`per-tenant` sets them, `shared` clears them). Writes only to stderr: the Command's stdout is the
+ * TENANT_KEYS (`per-tenant` sets them, `shared` clears them), TENANT_KEY_VERSIONS (JSON `{tenant: version}`, optional). Writes only to stderr: the Command's stdout is the
  * namespace set it manages. Exit 1 when a namespace could not be read or written, 2 on a usage error.
  */
 import { parseArgs } from "node:util";
@@ -31,7 +31,8 @@ async function main(): Promise<number> {
   }
   const tenants = (process.env.TENANTS ?? "").split(/\s+/).filter(Boolean);
   try {
-    const result = await syncTenantJwtKeys({ endpoint, ...env, tenants, perTenant: mode === "per-tenant" });
+    const versions = JSON.parse(process.env.TENANT_KEY_VERSIONS || "{}") as Record<string, number>;
+    const result = await syncTenantJwtKeys({ endpoint, ...env, tenants, versions, perTenant: mode === "per-tenant" });
     process.stderr.write(`tenant signing keys (${mode}): ${result.changed.length} namespace(s) updated, ${result.unchanged} already right\n`);
     return 0;
   } catch (error) {

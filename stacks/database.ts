@@ -6,7 +6,7 @@ import type { LoadedStackConfig } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
 import { defaultMaxActiveNamespaces } from "../infra/sqld/files";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
-import { tenantKeysMode } from "../infra/config/tenant-keys";
+import { tenantKeyVersions, tenantKeysMode } from "../infra/config/tenant-keys";
 import { TursoDatabase } from "../infra/turso";
 import { sharedNamespaces } from "./migrations";
 
@@ -75,7 +75,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       adminKey: keys.adminKey!,
       protect: config.dataProtection.protect,
       allowDeletion: config.dataProtection.allowNamespaceDeletion,
-      tenantKeys: { mode: tenantKeysMode(config), tenants: config.tenants, signingKey: keys.jwtPrivateKeyPem },
+      tenantKeys: { mode: tenantKeysMode(config), tenants: config.tenants, signingKey: keys.jwtPrivateKeyPem, versions: tenantKeyVersions(config) },
       dependsOn: cluster.ready,
     },
     cluster,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackKeys } from "../infra/auth";
 import { EdgeWorker } from "../infra/cloudflare/edge-worker";
 import { loadStackConfig, type StackConfig } from "../infra/config";
-import { tenantKeysMode } from "../infra/config/tenant-keys";
+import { tenantKeyVersions, tenantKeysMode } from "../infra/config/tenant-keys";
 import { FlyApiApp } from "../infra/fly/api-app";
 import { verifyDatabase } from "../infra/verify";
 import { managedDatabase, selfHostedDatabase, type Database } from "./database";
@@ -15,6 +15,8 @@ export interface StackOutputs {
   jwtPublicKeyPem: pulumi.Output<string>;
   /** How tenant tokens are signed (`npm run token` reads it): `per-tenant` or `shared`. */
   tenantKeys: string;
+  /** Tenants whose key is not at version 1 (`npm run token` reads it). */
+  tenantKeyVersions: Record<string, number>;
   /** Signing key for `npm run token` (secret). */
   jwtPrivateKeyPem: pulumi.Output<string>;
   [key: string]: unknown;
@@ -30,6 +32,7 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
     dbMode: config.mode,
     jwtPrivateKey: keys.jwtPrivateKeyPem,
     tenantKeys: tenantKeysMode(config),
+    tenantKeyVersions: tenantKeyVersions(config),
     dbToken: db.workerToken,
     dbReadToken: db.workerReadToken,
     tenants: config.mode === "self-hosted" ? config.tenants : [],
@@ -89,6 +92,7 @@ export function defineStack(): StackOutputs {
     databaseUrl: db.publicUrl,
     jwtPublicKeyPem: keys.jwtPublicKeyPem,
     tenantKeys: tenantKeysMode(config),
+    tenantKeyVersions: tenantKeyVersions(config),
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
     ...(config.mode === "self-hosted" && { sqldPrivateUrl: db.serviceUrl }),
     ...(worker && {

@@ -38,10 +38,24 @@ export interface Env {
    * @default "shared"
    */
   TENANT_KEYS?: string;
+  /**
+   * Self-hosted, per-tenant keys: tenants whose key is not at version 1, e.g. `{"acme":2}` (a `json` binding; the
+   * stack's auth.tenantKeyVersions). Revoking a tenant's tokens bumps its version. @default {}
+   */
+  TENANT_KEY_VERSIONS?: unknown;
 }
 
 export type GatewayConfig =
-  | { mode: "self-hosted"; dbUrl: string; apiKey: string; jwtPrivateKeyPem: string; signing: SigningMode; tenants: ReadonlySet<string> }
+  | {
+      mode: "self-hosted";
+      dbUrl: string;
+      apiKey: string;
+      jwtPrivateKeyPem: string;
+      signing: SigningMode;
+      /** Key version per tenant (1 when absent). */
+      keyVersions: ReadonlyMap<string, number>;
+      tenants: ReadonlySet<string>;
+    }
   | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string; dbReadToken?: string; tenants: ReadonlySet<string> };
 
 /** A deployment mistake, not the caller's: reported as 500 with a message naming the binding. */
@@ -75,6 +89,19 @@ function allowedTenants(env: Env): ReadonlySet<string> {
  */
 const validated = new WeakMap<Env, GatewayConfig>();
 
+function keyVersions(env: Env): ReadonlyMap<string, number> {
+  const value = env.TENANT_KEY_VERSIONS ?? {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw misconfigured("binding TENANT_KEY_VERSIONS must be a json binding holding an object of tenant → version");
+  const versions = new Map<string, number>();
+  for (const [tenant, version] of Object.entries(value)) {
+    if (!isValidTenant(tenant) || !Number.isInteger(version) || (version as number) < 1) {
+      throw misconfigured(`binding TENANT_KEY_VERSIONS holds ${JSON.stringify(tenant)}: ${JSON.stringify(version)}, not a tenant name and a version >= 1`);
+    }
+    versions.set(tenant, version as number);
+  }
+  return versions;
+}
+
 export function loadConfig(env: Env): GatewayConfig {
   let config = validated.get(env);
   if (config === undefined) {
@@ -94,7 +121,7 @@ function validate(env: Env): GatewayConfig {
   if (mode === "self-hosted") {
     const signing = env.TENANT_KEYS ?? "shared";
     if (signing !== "shared" && signing !== "per-tenant") throw misconfigured(`TENANT_KEYS must be "per-tenant" or "shared", got ${JSON.stringify(signing)}`);
-    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, tenants: allowedTenants(env) };
+    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, keyVersions: keyVersions(env), tenants: allowedTenants(env) };
   }
   if (mode === "managed") {
     // A Turso database has no namespaces: its one tenant is "default", whatever TENANTS says.

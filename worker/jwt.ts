@@ -4,7 +4,7 @@
  */
 import { importPKCS8, SignJWT } from "jose";
 import { buildScopedClaims, type ScopedClaimsInput } from "./claims";
-import { deriveTenantKey } from "./tenant-keys";
+import { deriveTenantKey, TENANT_KEY_VERSION } from "./tenant-keys";
 
 /** CryptoKeys by PEM: importing is far slower than signing, and a key object is safe to share across requests. */
 const importedKeys = new Map<string, Promise<CryptoKey>>();
@@ -41,12 +41,12 @@ const tenantKeys = new Map<string, Promise<CryptoKey>>();
 /** Bounds memory when many tenants pass through one isolate; evicting only costs a derivation. */
 const MAX_TENANT_KEYS = 1_000;
 
-function tenantSigningKey(stackKeyPem: string, tenant: string): Promise<CryptoKey> {
-  const cacheKey = `${stackKeyPem}\0${tenant}`;
+function tenantSigningKey(stackKeyPem: string, tenant: string, version: number): Promise<CryptoKey> {
+  const cacheKey = `${stackKeyPem}\0${tenant}\0${version}`;
   let key = tenantKeys.get(cacheKey);
   if (!key) {
     key = importSigningKey(stackKeyPem) // the same refusal as the shared key for a malformed secret
-      .then(() => deriveTenantKey(stackKeyPem, tenant))
+      .then(() => deriveTenantKey(stackKeyPem, tenant, version))
       .then((derived) => derived.privateKey);
     key.catch(() => tenantKeys.delete(cacheKey));
     if (tenantKeys.size >= MAX_TENANT_KEYS) tenantKeys.delete(tenantKeys.keys().next().value!);
@@ -68,9 +68,10 @@ export interface MintedToken {
 }
 
 /** Signs a namespace-scoped token: `p` claim, always `exp`, never `aud`. */
-export async function mintScopedToken(privateKeyPem: string, input: ScopedClaimsInput, mode: SigningMode = "shared"): Promise<MintedToken> {
+/** `keyVersion`: the tenant's key version (auth.tenantKeyVersions), for `per-tenant` signing. */
+export async function mintScopedToken(privateKeyPem: string, input: ScopedClaimsInput, mode: SigningMode = "shared", keyVersion = TENANT_KEY_VERSION): Promise<MintedToken> {
   const claims = buildScopedClaims(input);
-  const key = await (mode === "per-tenant" ? tenantSigningKey(privateKeyPem, input.tenant) : importSigningKey(privateKeyPem));
+  const key = await (mode === "per-tenant" ? tenantSigningKey(privateKeyPem, input.tenant, keyVersion) : importSigningKey(privateKeyPem));
   // SignJWT copies the payload as is; iat/exp come from our claims so the clock is the caller's.
   const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "EdDSA", typ: "JWT" }).sign(key);
   signatureCount += 1;

@@ -27,8 +27,9 @@ export async function getTenantToken(
   access: Access,
   nowSeconds: number = Math.floor(Date.now() / 1000),
   mode: SigningMode = "shared",
+  keyVersion = 1,
 ): Promise<string> {
-  const cacheKey = `${mode}:${access}:${tenant}`;
+  const cacheKey = `${mode}:${keyVersion}:${access}:${tenant}`;
   const cached = cache.get(cacheKey);
   if (cached && cached.keyPem === privateKeyPem && cached.exp - nowSeconds > REFRESH_MARGIN_SECONDS) {
     return cached.token;
@@ -38,7 +39,7 @@ export async function getTenantToken(
     access,
     ttlSeconds: QUERY_TOKEN_TTL_SECONDS,
     nowSeconds,
-  }, mode);
+  }, mode, keyVersion);
   cache.delete(cacheKey); // re-insert so Map order is least-recently-minted first
   if (cache.size >= MAX_CACHED_TENANTS) {
     const oldest = cache.keys().next();

@@ -27,6 +27,8 @@ export interface EdgeWorkerArgs {
    * @default "shared"
    */
   tenantKeys?: "per-tenant" | "shared";
+  /** Per-tenant keys: versions other than 1 (auth.tenantKeyVersions), the `TENANT_KEY_VERSIONS` json binding. @default {} */
+  tenantKeyVersions?: Record<string, number>;
   /** Managed mode: the Turso database token (secret). */
   dbToken?: pulumi.Input<string>;
   /** Managed mode: a read-only Turso token for `mode: "read"` queries (secret). Without it read queries answer 500. */
@@ -83,6 +85,9 @@ export class EdgeWorker extends pulumi.ComponentResource {
     if (args.dbReadToken !== undefined) bindings.push(secretText("DB_READ_TOKEN", args.dbReadToken));
     // Sorted: reordering tenants in YAML is not a change of the Worker.
     bindings.push({ name: "TENANTS", type: "json", json: JSON.stringify([...(args.tenants ?? [])].sort()) });
+    if (args.tenantKeyVersions && Object.keys(args.tenantKeyVersions).length > 0) {
+      bindings.push({ name: "TENANT_KEY_VERSIONS", type: "json", json: JSON.stringify(args.tenantKeyVersions) });
+    }
 
     const script = new cloudflare.WorkersScript(
       `${name}-script`,

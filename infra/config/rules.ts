@@ -1,6 +1,6 @@
 import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
 import { NAMESPACE_PATTERN, type StackConfig } from "./schema";
-import { hasReplicas } from "./tenant-keys";
+import { hasReplicas, tenantKeysMode } from "./tenant-keys";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -29,8 +29,12 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
     if (cfg.auth.tenantKeys === true && hasReplicas(cfg)) {
       add(
         ["auth", "tenantKeys"],
-        "cannot be true with replica regions: sqld 0.24.32 fails every write a replica forwards for a namespace with its own key (HTTP 500); remove the replica regions, or set it to false (tenants then share one key, see README \"Tenant isolation\")",
+        "cannot be true with replica regions: sqld 0.24.32 fails every write a replica forwards for a namespace with its own key (HTTP 500); remove the replica regions, or set it to false (tenants then share one key, see README \"Tenant signing keys\")",
       );
+    }
+    for (const tenant of Object.keys(cfg.auth.tenantKeyVersions)) {
+      if (!cfg.tenants.includes(tenant)) add(["auth", "tenantKeyVersions", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
+      else if (tenantKeysMode(cfg) !== "per-tenant") add(["auth", "tenantKeyVersions", tenant], "has no effect with one shared key (replica regions or auth.tenantKeys: false): tenants have no keys of their own to revoke");
     }
     const seen = new Map<string, number>();
     cfg.regions.forEach((r, i) => {

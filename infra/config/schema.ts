@@ -144,8 +144,14 @@ function schemaFor(ctx: StackContext) {
          * @default true without replica regions, false with them
          */
         tenantKeys: z.boolean().optional(),
+        /**
+         * Revoke one tenant's outstanding tokens: bump its key version (e.g. `{acme: 2}`). The next `up` derives a
+         * new key for that tenant, sets it in sqld and the gateway; every token of the old version fails at once,
+         * other tenants are untouched. Needs per-tenant keys. @default {} (every tenant at version 1)
+         */
+        tenantKeyVersions: z.record(z.string(), z.number().int().min(1).max(1_000_000)).default({}),
       })
-      .default({ signingKeyVersion: 1, adminKeyVersion: 1 }),
+      .default({ signingKeyVersion: 1, adminKeyVersion: 1, tenantKeyVersions: {} }),
     /** The Cloudflare Worker gateway. */
     worker: z
       .strictObject({

@@ -14,6 +14,12 @@ export type TenantKeysMode = "per-tenant" | "shared";
 
 export const hasReplicas = (cfg: Pick<StackConfig, "regions">) => cfg.regions.some((r) => r.role === "replica");
 
+/** Tenants whose key is not at version 1 (auth.tenantKeyVersions), sorted by name: what the gateway and sqld need. */
+export function tenantKeyVersions(cfg: Pick<StackConfig, "auth">): Record<string, number> {
+  const versions = cfg.auth.tenantKeyVersions;
+  return Object.fromEntries(Object.keys(versions).sort().filter((t) => versions[t] !== 1).map((t) => [t, versions[t]!]));
+}
+
 /** `auth.tenantKeys` if set, else per-tenant without replicas and shared with them. Managed mode has no tenants' keys. */
 export function tenantKeysMode(cfg: Pick<StackConfig, "mode" | "regions" | "auth">): TenantKeysMode {
   if (cfg.mode !== "self-hosted") return "shared";

@@ -14,7 +14,7 @@ export interface SqldNamespacesArgs {
    * Per-tenant signing keys: `per-tenant` sets each tenant namespace's `jwt_key` to the tenant's derived key plus
    * the stack key, `shared` clears it (scripts/tenant-keys.ts). Needs `tenants` and `signingKey`.
    */
-  tenantKeys?: { mode: "per-tenant" | "shared"; tenants: string[]; signingKey: pulumi.Input<string> };
+  tenantKeys?: { mode: "per-tenant" | "shared"; tenants: string[]; signingKey: pulumi.Input<string>; versions: Record<string, number> };
   /** Protect the namespace set from `pulumi destroy`. @default true */
   protect?: boolean;
   /** Delete namespaces removed from config (data loss). @default false */
@@ -41,6 +41,7 @@ export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, par
         ...(args.tenantKeys && {
           TENANT_KEYS: args.tenantKeys.mode,
           TENANTS: [...args.tenantKeys.tenants].sort().join(" "),
+          TENANT_KEY_VERSIONS: JSON.stringify(args.tenantKeys.versions),
           LIBSQL_STACK_SIGNING_KEY: pulumi.secret(args.tenantKeys.signingKey),
         }),
       },

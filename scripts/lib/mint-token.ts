@@ -17,14 +17,15 @@ export class UsageError extends Error {
   }
 }
 
-export const TOKEN_USAGE = `usage: npm run -s token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>] [--tenant-keys per-tenant|shared]
+export const TOKEN_USAGE = `usage: npm run -s token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--key-file <pem>] [--tenant-keys per-tenant|shared] [--key-version <n>]
   --stack     Pulumi stack whose jwtPrivateKeyPem output signs the token (not needed with --key-file)
   --tenant    tenant / sqld namespace, ${TENANT_PATTERN.source}
   --access    ro (read-only) or rw (read-write)
   --ttl       lifetime in seconds, ${TOKEN_TTL_SECONDS.min}..${TOKEN_TTL_SECONDS.max} (default ${TOKEN_TTL_SECONDS.default})
   --key-file  PKCS#8 PEM Ed25519 private key to sign with instead of the stack output
   --tenant-keys  per-tenant: sign with the tenant's key derived from that key (what the stack sets in sqld);
-              shared: with the key itself. Default: the stack's tenantKeys output with --stack, shared with --key-file`;
+              shared: with the key itself. Default: the stack's tenantKeys output with --stack, shared with --key-file
+  --key-version  the tenant's key version with per-tenant keys. Default: the stack's tenantKeyVersions output, else 1`;
 
 export interface TokenCliArgs {
   stack?: string;
@@ -33,6 +34,7 @@ export interface TokenCliArgs {
   ttlSeconds: number;
   keyFile?: string;
   tenantKeys?: SigningMode;
+  keyVersion?: number;
 }
 
 export function parseTokenArgs(argv: string[]): TokenCliArgs {
@@ -49,6 +51,7 @@ export function parseTokenArgs(argv: string[]): TokenCliArgs {
         ttl: { type: "string" },
         "key-file": { type: "string" },
         "tenant-keys": { type: "string" },
+        "key-version": { type: "string" },
       },
     }));
   } catch (error) {
@@ -73,7 +76,10 @@ export function parseTokenArgs(argv: string[]): TokenCliArgs {
   if (tenantKeys !== undefined && tenantKeys !== "per-tenant" && tenantKeys !== "shared") {
     throw new UsageError(`invalid --tenant-keys ${JSON.stringify(tenantKeys)}: use per-tenant or shared`);
   }
-  return { stack, tenant, access, ttlSeconds, keyFile, tenantKeys: tenantKeys as SigningMode | undefined };
+  const versionText = values["key-version"] as string | undefined;
+  if (versionText !== undefined && !/^[1-9]\d{0,6}$/.test(versionText)) throw new UsageError(`invalid --key-version ${JSON.stringify(versionText)}: a whole number >= 1`);
+  const keyVersion = versionText === undefined ? undefined : Number(versionText);
+  return { stack, tenant, access, ttlSeconds, keyFile, tenantKeys: tenantKeys as SigningMode | undefined, keyVersion };
 }
 
 function onPath(command: string, envPath: string | undefined): boolean {
@@ -116,26 +122,33 @@ export function loadSigningKey(args: TokenCliArgs, env: NodeJS.ProcessEnv = proc
   return result.stdout.trim() + "\n";
 }
 
-/** How to sign: --tenant-keys, else the stack's `tenantKeys` output (absent on stacks from before it: shared). */
-function signingMode(args: TokenCliArgs, env: NodeJS.ProcessEnv): SigningMode {
-  if (args.tenantKeys !== undefined) return args.tenantKeys;
-  if (args.keyFile !== undefined) return "shared";
-  const result = spawnSync("pulumi", ["stack", "output", "tenantKeys", "--stack", args.stack!], { encoding: "utf8", env });
-  if (result.status === 0) return result.stdout.trim() === "per-tenant" ? "per-tenant" : "shared";
-  if (/does not have output property/.test(result.stderr)) return "shared";
-  throw new Error(`pulumi stack output tenantKeys failed (exit ${result.status}): ${(result.stderr || result.error?.message || "").trim()}`);
+/** A stack output as JSON, or undefined when the stack predates it. */
+function stackOutput(args: TokenCliArgs, name: string, env: NodeJS.ProcessEnv): unknown {
+  const result = spawnSync("pulumi", ["stack", "output", name, "--json", "--stack", args.stack!], { encoding: "utf8", env });
+  if (result.status === 0) return JSON.parse(result.stdout) as unknown;
+  if (/does not have output property/.test(result.stderr)) return undefined;
+  throw new Error(`pulumi stack output ${name} failed (exit ${result.status}): ${(result.stderr || result.error?.message || "").trim()}`);
+}
+
+/** How to sign: the flags, else the stack's `tenantKeys` / `tenantKeyVersions` outputs (absent on older stacks: shared). */
+function signing(args: TokenCliArgs, env: NodeJS.ProcessEnv): { mode: SigningMode; version: number } {
+  const fromStack = args.keyFile === undefined;
+  const mode = args.tenantKeys ?? (fromStack && stackOutput(args, "tenantKeys", env) === "per-tenant" ? "per-tenant" : "shared");
+  if (args.keyVersion !== undefined || mode === "shared" || !fromStack) return { mode, version: args.keyVersion ?? 1 };
+  const versions = (stackOutput(args, "tenantKeyVersions", env) ?? {}) as Record<string, number>;
+  return { mode, version: versions[args.tenant] ?? 1 };
 }
 
 export async function mintCliToken(args: TokenCliArgs, env: NodeJS.ProcessEnv = process.env): Promise<MintedToken> {
   const pem = loadSigningKey(args, env);
-  const mode = signingMode(args, env);
+  const { mode, version } = signing(args, env);
   try {
     return await mintScopedToken(pem, {
       tenant: args.tenant,
       access: args.access,
       ttlSeconds: args.ttlSeconds,
       nowSeconds: Math.floor(Date.now() / 1000),
-    }, mode);
+    }, mode, version);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

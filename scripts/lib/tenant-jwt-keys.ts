@@ -26,8 +26,8 @@ async function stackPublicKey(stackKeyPem: string): Promise<string> {
 }
 
 /** The `jwt_key` a tenant namespace should hold: its own key first, then the stack's. */
-export async function wantedJwtKey(stackKeyPem: string, tenant: string): Promise<string> {
-  const tenantKey = await deriveTenantKey(stackKeyPem, tenant);
+export async function wantedJwtKey(stackKeyPem: string, tenant: string, version?: number): Promise<string> {
+  const tenantKey = await deriveTenantKey(stackKeyPem, tenant, version);
   return publicKeyPem(tenantKey.publicKey) + publicKeyPem(await stackPublicKey(stackKeyPem));
 }
 
@@ -71,14 +71,23 @@ export interface SyncResult {
  * Sets (perTenant) or clears every tenant's `jwt_key`. Throws on the first namespace that cannot be read or
  * written, naming it: a tenant left on the shared key would keep the cross-tenant sync hole open.
  */
-export async function syncTenantJwtKeys(o: { endpoint: AdminEndpoint; adminKey: string; stackKeyPem: string; tenants: readonly string[]; perTenant: boolean; concurrency?: number }): Promise<SyncResult> {
+export async function syncTenantJwtKeys(o: {
+  endpoint: AdminEndpoint;
+  adminKey: string;
+  stackKeyPem: string;
+  tenants: readonly string[];
+  perTenant: boolean;
+  /** Key version per tenant (auth.tenantKeyVersions); 1 when absent. A new version revokes the old one's tokens. */
+  versions?: Readonly<Record<string, number>>;
+  concurrency?: number;
+}): Promise<SyncResult> {
   const changed: string[] = [];
   await mapBounded([...o.tenants], o.concurrency ?? 8, async (tenant) => {
     const path = `/v1/namespaces/${tenant}/config`;
     const current = await admin(o.endpoint, o.adminKey, "GET", path);
     if (current.status !== 200) throw new Error(`reading the config of namespace ${tenant} failed: HTTP ${current.status} ${excerpt(current.text)}`);
     const config = JSON.parse(current.text) as Record<string, unknown>;
-    const wanted = o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant) : null;
+    const wanted = o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant, o.versions?.[tenant]) : null;
     if ((config.jwt_key ?? null) === wanted) return;
     const written = await admin(o.endpoint, o.adminKey, "POST", path, JSON.stringify({ ...config, jwt_key: wanted }));
     if (written.status !== 200) throw new Error(`setting the signing key of namespace ${tenant} failed: HTTP ${written.status} ${excerpt(written.text)}`);

@@ -123,6 +123,16 @@ const cases: Case[] = [
     "libsql-stack:auth.tenantKeys",
     /cannot be true with replica regions.*HTTP 500.*set it to false/,
   ],
+  ["a key version for no tenant", (c) => (c.auth = { tenantKeyVersions: { initech: 2 } }), "libsql-stack:auth.tenantKeyVersions.initech", /names no tenant/],
+  [
+    "a key version with one shared key",
+    (c) => {
+      c.tenants = ["acme"];
+      c.auth = { tenantKeys: false, tenantKeyVersions: { acme: 2 } };
+    },
+    "libsql-stack:auth.tenantKeyVersions.acme",
+    /has no effect with one shared key/,
+  ],
 ];
 
 describe("invalid stack configs", () => {

@@ -98,6 +98,33 @@ describe("per-tenant signing keys on real sqld", () => {
     });
   });
 
+  it("revoking acme (key version 2) fails acme's outstanding tokens at once, and only acme's", async () => {
+    const v1 = async (tenant: string) => tenantToken(tenant, "ro");
+    const [acmeOld, globexOld] = [await v1("acme"), await v1("globex")];
+    const revoked = await syncTenantJwtKeys({
+      endpoint: { url: cluster.primary.adminUrl },
+      adminKey: cluster.keys.adminKey,
+      stackKeyPem: cluster.keys.privateKeyPem,
+      tenants: TENANTS,
+      perTenant: true,
+      versions: { acme: 2 },
+    });
+    expect(revoked).toEqual({ changed: ["acme"], unchanged: 1 });
+    expect((await executeRaw(cluster.primary.httpUrl, "SELECT 1", { token: acmeOld, namespace: "acme" })).status).toBe(401);
+    expect((await executeRaw(cluster.primary.httpUrl, "SELECT 1", { token: globexOld, namespace: "globex" })).status).toBe(200);
+    const acmeNew = (await mintScopedToken(cluster.keys.privateKeyPem, { tenant: "acme", access: "ro", ttlSeconds: 600, nowSeconds: now() }, "per-tenant", 2)).token;
+    expect((await executeRaw(cluster.primary.httpUrl, "SELECT 1", { token: acmeNew, namespace: "acme" })).status).toBe(200);
+
+    const mf = await startWorker({ DB_URL: cluster.primary.httpUrl, JWT_PRIVATE_KEY: cluster.keys.privateKeyPem, GATEWAY_API_KEY: API_KEY, TENANTS, TENANT_KEYS: "per-tenant", TENANT_KEY_VERSIONS: { acme: 2 } });
+    try {
+      const query = await callWorker(mf, "POST", "/v1/tenants/acme/query", { body: { statements: [{ sql: "SELECT count(*) FROM notes" }], mode: "read" } });
+      expect(query.status, JSON.stringify(query.json)).toBe(200);
+    } finally {
+      await mf.dispose();
+    }
+    await sync(true); // back to version 1 for the next test
+  });
+
   it("switching back to the shared key clears every tenant's key", async () => {
     expect(await sync(false)).toEqual({ changed: TENANTS, unchanged: 0 });
     expect((await config("acme")).jwt_key).toBeNull();
