@@ -7,6 +7,7 @@ import { SqldCluster } from "../infra/sqld/cluster";
 import { defaultMaxActiveNamespaces } from "../infra/sqld/files";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
 import { tenantKeyVersions, tenantKeysMode } from "../infra/config/tenant-keys";
+import { tenantNamespaceSettings } from "../infra/config/tenant-settings";
 import { TursoDatabase } from "../infra/turso";
 import { sharedNamespaces } from "./migrations";
 
@@ -75,7 +76,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
       adminKey: keys.adminKey!,
       protect: config.dataProtection.protect,
       allowDeletion: config.dataProtection.allowNamespaceDeletion,
-      tenantKeys: { mode: tenantKeysMode(config), tenants: config.tenants, signingKey: keys.jwtPrivateKeyPem, versions: tenantKeyVersions(config) },
+      tenantKeys: { mode: tenantKeysMode(config), tenants: config.tenants, signingKey: keys.jwtPrivateKeyPem, versions: tenantKeyVersions(config), settings: tenantNamespaceSettings(config) },
       dependsOn: cluster.ready,
     },
     cluster,

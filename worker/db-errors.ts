@@ -107,6 +107,14 @@ export function toHttpError(error: unknown, target: FailureContext): HttpError {
     return new HttpError(503, `${where}database busy (${error.code}); retry shortly`, { "retry-after": "1" }, error.code);
   }
   if (error.code === "RESPONSE_TOO_LARGE") return fixed("tooLarge", error.message);
+  // The operator suspended the tenant (namespace config block_reads/block_writes, the stack's tenantSettings):
+  // sqld says "Operation was blocked: <reason>", the reason being the operator's text meant for the tenant.
+  if (error.code === "BLOCKED") return new HttpError(403, `tenant suspended: ${error.message.replace(/^Operation was blocked: /, "")}`, {}, "TENANT_SUSPENDED");
+  // Past the tenant's size cap (max_db_size) — or, on a broken server, a full volume: the log tells them apart.
+  if (error.code === "SQLITE_FULL") {
+    console.error(`gateway: database full: ${error.message}`);
+    return new HttpError(507, `${where}the tenant's storage limit is reached; delete data or ask the operator to raise it`, {}, "STORAGE_LIMIT");
+  }
   const message = TENANT_STATEMENT_CODES.has(error.code) ? tenantMessage(error.code, error.message) : undefined;
   if (message === undefined) {
     const [status, text] = FIXED.statement;

@@ -32,6 +32,12 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
         "cannot be true with replica regions: sqld 0.24.32 fails every write a replica forwards for a namespace with its own key (HTTP 500); remove the replica regions, or set it to false (tenants then share one key, see README \"Tenant signing keys\")",
       );
     }
+    for (const tenant of Object.keys(cfg.tenantSettings)) {
+      if (!cfg.tenants.includes(tenant)) add(["tenantSettings", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
+      else if (cfg.tenantSettings[tenant]!.reason !== undefined && cfg.tenantSettings[tenant]!.suspended === undefined) {
+        add(["tenantSettings", tenant, "reason"], "is shown only while the tenant is suspended; set suspended: writes or all, or remove the reason");
+      }
+    }
     for (const tenant of Object.keys(cfg.auth.tenantKeyVersions)) {
       if (!cfg.tenants.includes(tenant)) add(["auth", "tenantKeyVersions", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
       else if (tenantKeysMode(cfg) !== "per-tenant") add(["auth", "tenantKeyVersions", tenant], "has no effect with one shared key (replica regions or auth.tenantKeys: false): tenants have no keys of their own to revoke");

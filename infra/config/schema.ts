@@ -112,6 +112,23 @@ function schemaFor(ctx: StackContext) {
       .prefault({}),
     /** Tenant namespaces created in sqld (one database each). @default [] */
     tenants: z.array(z.string()).default([]),
+    /**
+     * Self-hosted: per-tenant size cap and suspension, applied to the tenant's namespace on every `up`, e.g.
+     * `{acme: {maxSizeMb: 500}, globex: {suspended: writes, reason: "invoice overdue"}}`. `suspended: writes` refuses
+     * writes (reads go on), `all` refuses reads too; callers see the reason. @default {}
+     */
+    tenantSettings: z
+      .record(
+        z.string(),
+        z.strictObject({
+          /** Largest the tenant's database may grow, in MB (10^6 bytes; sqld counts 4 KiB pages, rounding down). */
+          maxSizeMb: z.number().int().min(1).max(1_000_000_000).optional(),
+          suspended: z.enum(["writes", "all"]).optional(),
+          /** Shown to the tenant's callers while suspended. @default "suspended by the operator" */
+          reason: z.string().min(1).max(200).regex(/^[^\u0000-\u001f]*$/, "must be one line of printable text").optional(),
+        }),
+      )
+      .default({}),
     deploy: z
       .strictObject({
         sqld: appDeploySchema("rolling").default({ strategy: "rolling", waitTimeout: "5m0s" }),

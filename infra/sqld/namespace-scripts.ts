@@ -21,9 +21,10 @@ export const PROXY_BIND_WAIT_SECONDS = 540;
  * - NAMESPACES: space-separated wanted namespace names (validated by the config schema);
  * - LIBSQL_ADMIN_AUTH_KEY: the admin key (secret env, never argv: curl reads its header from stdin);
  * - PULUMI_COMMAND_STDOUT: the previous run's stdout (the set created before), given by local.Command;
- * - TENANT_KEYS (`per-tenant` | `shared`), TENANTS (space-separated), LIBSQL_STACK_SIGNING_KEY (secret): when
- *   TENANT_KEYS is set, scripts/tenant-keys.ts brings every tenant namespace's `jwt_key` to that mode through the
- *   same proxy session, after the namespaces exist and before anything can use them.
+ * - TENANT_KEYS (`per-tenant` | `shared`), TENANTS (space-separated), LIBSQL_STACK_SIGNING_KEY (secret),
+ *   TENANT_KEY_VERSIONS and TENANT_SETTINGS (JSON): when TENANT_KEYS is set, scripts/tenant-config.ts brings every
+ *   tenant namespace's config (signing key, size cap, suspension) to what the stack wants through the same proxy
+ *   session, after the namespaces exist.
  * stdout lists the namespaces this stack manages, one per line (one JSON line for all of them hung pulumi-command's
  * log reader at ~1,000 tenants), which the next run diffs against; a previous stdout holding a JSON array (what
  * earlier versions printed) is read too.
@@ -132,7 +133,7 @@ for ns in $NAMESPACES; do
   esac
 done
 if [ -n "\${TENANT_KEYS:-}" ]; then
-  node --import tsx scripts/tenant-keys.ts --socket "$sock" </dev/null >&2 || { echo "setting the tenants' signing keys failed (above); nothing else was changed by this step" >&2; exit 1; }
+  node --import tsx scripts/tenant-config.ts --socket "$sock" </dev/null >&2 || { echo "setting the tenants' namespace configs failed (above); nothing else was changed by this step" >&2; exit 1; }
 fi
 previous=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch{};console.log((Array.isArray(v)?v:s.split(/\\s+/).filter(Boolean)).join(" "))})')
 for ns in $previous; do

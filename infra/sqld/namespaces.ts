@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import { namespaceScripts } from "./namespace-scripts";
+import type { NamespaceSettings } from "../config/tenant-settings";
 
 export interface SqldNamespacesArgs {
   /** The sqld Fly app. */
@@ -14,7 +15,14 @@ export interface SqldNamespacesArgs {
    * Per-tenant signing keys: `per-tenant` sets each tenant namespace's `jwt_key` to the tenant's derived key plus
    * the stack key, `shared` clears it (scripts/tenant-keys.ts). Needs `tenants` and `signingKey`.
    */
-  tenantKeys?: { mode: "per-tenant" | "shared"; tenants: string[]; signingKey: pulumi.Input<string>; versions: Record<string, number> };
+  tenantKeys?: {
+    mode: "per-tenant" | "shared";
+    tenants: string[];
+    signingKey: pulumi.Input<string>;
+    versions: Record<string, number>;
+    /** Size caps and suspensions by tenant (infra/config/tenant-settings.ts). */
+    settings: Record<string, NamespaceSettings>;
+  };
   /** Protect the namespace set from `pulumi destroy`. @default true */
   protect?: boolean;
   /** Delete namespaces removed from config (data loss). @default false */
@@ -42,6 +50,7 @@ export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, par
           TENANT_KEYS: args.tenantKeys.mode,
           TENANTS: [...args.tenantKeys.tenants].sort().join(" "),
           TENANT_KEY_VERSIONS: JSON.stringify(args.tenantKeys.versions),
+          TENANT_SETTINGS: JSON.stringify(args.tenantKeys.settings),
           LIBSQL_STACK_SIGNING_KEY: pulumi.secret(args.tenantKeys.signingKey),
         }),
       },

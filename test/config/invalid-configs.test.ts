@@ -123,6 +123,10 @@ const cases: Case[] = [
     "libsql-stack:auth.tenantKeys",
     /cannot be true with replica regions.*HTTP 500.*set it to false/,
   ],
+  ["settings for no tenant", (c) => (c.tenantSettings = { initech: { maxSizeMb: 5 } }), "libsql-stack:tenantSettings.initech", /names no tenant/],
+  ["a suspension reason without a suspension", (c) => (c.tenantSettings = { acme: { reason: "x" } }), "libsql-stack:tenantSettings.acme.reason", /shown only while the tenant is suspended/],
+  ["a suspension mode that does not exist", (c) => (c.tenantSettings = { acme: { suspended: "reads" } }), "libsql-stack:tenantSettings.acme.suspended", /writes|all/],
+  ["a reason over two lines", (c) => (c.tenantSettings = { acme: { suspended: "all", reason: "a\nb" } }), "libsql-stack:tenantSettings.acme.reason", /one line/],
   ["a key version for no tenant", (c) => (c.auth = { tenantKeyVersions: { initech: 2 } }), "libsql-stack:auth.tenantKeyVersions.initech", /names no tenant/],
   [
     "a key version with one shared key",

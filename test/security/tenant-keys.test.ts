@@ -7,7 +7,7 @@
  */
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncTenantJwtKeys } from "../../scripts/lib/tenant-jwt-keys";
+import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 import { mintScopedToken } from "../../worker/jwt";
 import { deriveTenantKey } from "../../worker/tenant-keys";
 import { syncEmbeddedReplica } from "../support/clients/embedded-replica";
@@ -22,7 +22,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 const port = () => Number(new URL(cluster.primary.httpUrl).port);
 const sync = (perTenant: boolean) =>
-  syncTenantJwtKeys({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: TENANTS, perTenant });
+  syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: TENANTS, perTenant });
 const tenantToken = async (tenant: string, access: "ro" | "rw") =>
   (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access, ttlSeconds: 600, nowSeconds: now() }, "per-tenant")).token;
 const config = async (ns: string) => JSON.parse((await cluster.admin(cluster.primary, "GET", `/v1/namespaces/${ns}/config`)).text) as Record<string, unknown>;
@@ -101,7 +101,7 @@ describe("per-tenant signing keys on real sqld", () => {
   it("revoking acme (key version 2) fails acme's outstanding tokens at once, and only acme's", async () => {
     const v1 = async (tenant: string) => tenantToken(tenant, "ro");
     const [acmeOld, globexOld] = [await v1("acme"), await v1("globex")];
-    const revoked = await syncTenantJwtKeys({
+    const revoked = await syncTenantNamespaceConfigs({
       endpoint: { url: cluster.primary.adminUrl },
       adminKey: cluster.keys.adminKey,
       stackKeyPem: cluster.keys.privateKeyPem,

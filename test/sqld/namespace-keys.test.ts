@@ -31,7 +31,7 @@ describe("tenant signing keys set by the namespaces step", () => {
     const res = await run(create(), keysEnv);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe("acme\nglobex\nstreams\n");
-    expect(res.stderr).toMatch(/tenant signing keys \(per-tenant\): 2 namespace\(s\) updated/);
+    expect(res.stderr).toMatch(/tenant configs \(per-tenant keys\): 2 namespace\(s\) written/);
     expect(await jwtKeyOf("acme")).toMatch(/BEGIN PUBLIC KEY/);
     expect(await jwtKeyOf("streams")).toBeNull();
     const pem = arena.cluster.keys.privateKeyPem;
@@ -39,14 +39,14 @@ describe("tenant signing keys set by the namespaces step", () => {
     expect(await statusWith(pem, "globex", "per-tenant", "acme")).toBe(401);
     expect(await statusWith(pem, "acme", "shared", "acme")).toBe(200); // the stack's own services
     const again = await run(create(), { ...keysEnv, PULUMI_COMMAND_STDOUT: res.stdout });
-    expect(again.stderr).toMatch(/0 namespace\(s\) updated, 2 already right/);
+    expect(again.stderr).toMatch(/0 namespace\(s\) written, 2 already right/);
   });
 
   it("fails the step, naming the namespace, when a key cannot be set; switching to shared clears the keys", async () => {
     const foreign = generateTestKeys().privateKeyPem;
     const broken = await run(create(), { ...keysEnv, TENANTS: "acme missing-tenant", LIBSQL_STACK_SIGNING_KEY: foreign });
     expect(broken.code).not.toBe(0);
-    expect(broken.stderr).toMatch(/namespace missing-tenant failed: HTTP 404/);
+    expect(broken.stderr).toMatch(/config of namespace missing-tenant failed: HTTP 404/);
     expect(broken.stdout).toBe("");
     const shared = await run(create(), { ...keysEnv, TENANT_KEYS: "shared" });
     expect(shared.code, shared.stderr).toBe(0);

@@ -1,14 +1,18 @@
 /**
- * Brings each tenant namespace's `jwt_key` (sqld admin API `GET|POST /v1/namespaces/<ns>/config`) to what the stack
- * wants: with per-tenant keys, the tenant's derived public key AND the stack key's (two PEMs: sqld parses a PEM list,
- * libsql-server/src/auth/parsers.rs `parse_jwt_keys`), so a tenant token verifies only on its own namespace while
- * the stack's own services (migrator, verify, the API app) keep one key for all; without, no namespace key (the
- * global key applies). The POST replaces the whole config (a partial body is 422, observed on sqld 0.24.32), so
- * every other field is sent back as read. Idempotent: a namespace already right is not written.
+ * Brings each tenant namespace's sqld config (admin API `GET|POST /v1/namespaces/<ns>/config`) to what the stack
+ * wants, in one read-modify-write per tenant:
+ * - `jwt_key`: with per-tenant keys, the tenant's derived public key AND the stack key's (two PEMs: sqld parses a
+ *   PEM list, libsql-server/src/auth/parsers.rs `parse_jwt_keys`), so a tenant token verifies only on its own
+ *   namespace while the stack's services keep one key for all; without, none (the global key applies);
+ * - `max_db_size`, `block_reads`, `block_writes`, `block_reason`: the tenant's `tenantSettings` (size cap, suspension).
+ * The POST replaces the whole config (a partial body is 422, observed on sqld 0.24.32), so every other field goes
+ * back as read. Idempotent: a namespace already right is not written.
  */
 import { request as httpRequest } from "node:http";
 import { deriveTenantKey, ed25519Seed, pkcs8PemFromSeed } from "../../worker/tenant-keys";
 import { mapBounded } from "../../infra/migrations/migrator";
+import type { NamespaceSettings } from "../../infra/config/tenant-settings";
+import { isUnlimited, UNLIMITED_DB_SIZE } from "./sqld-sizes";
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410 §4), followed by the 32 raw bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -63,15 +67,33 @@ function urlParts(url: string): { host: string; port: number } {
 const excerpt = (text: string) => text.replace(/\s+/g, " ").slice(0, 300);
 
 export interface SyncResult {
+  /** Tenants whose config was written (a tenant with a size cap is written on every run). */
   changed: string[];
   unchanged: number;
 }
 
 /**
- * Sets (perTenant) or clears every tenant's `jwt_key`. Throws on the first namespace that cannot be read or
- * written, naming it: a tenant left on the shared key would keep the cross-tenant sync hole open.
+ * The fields the stack owns. A size cap goes out as a byte count on every write (see sqld-sizes.ts: sqld's text
+ * cannot be compared); without a cap the field is left out, unless a cap was set before and must be lifted.
  */
-export async function syncTenantJwtKeys(o: {
+function wantedFields(config: Record<string, unknown>, jwtKey: string | null, s: NamespaceSettings | undefined): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    jwt_key: jwtKey,
+    block_reads: s?.blockReads ?? false,
+    block_writes: s?.blockWrites ?? false,
+    block_reason: s?.blockReason ?? null,
+  };
+  if (s?.maxDbSizeBytes !== undefined) fields.max_db_size = s.maxDbSizeBytes;
+  else if (!isUnlimited(config.max_db_size)) fields.max_db_size = UNLIMITED_DB_SIZE;
+  return fields;
+}
+
+/** Whether the config must be written: an owned field differs, or a cap is set (its text cannot confirm it). */
+function needsWrite(config: Record<string, unknown>, wanted: Record<string, unknown>): boolean {
+  return Object.entries(wanted).some(([field, value]) => field === "max_db_size" || (config[field] ?? null) !== value);
+}
+
+export interface SyncOptions {
   endpoint: AdminEndpoint;
   adminKey: string;
   stackKeyPem: string;
@@ -79,18 +101,28 @@ export async function syncTenantJwtKeys(o: {
   perTenant: boolean;
   /** Key version per tenant (auth.tenantKeyVersions); 1 when absent. A new version revokes the old one's tokens. */
   versions?: Readonly<Record<string, number>>;
+  /** Size caps and suspensions (tenantSettings); a tenant without an entry has neither. */
+  settings?: Readonly<Record<string, NamespaceSettings>>;
   concurrency?: number;
-}): Promise<SyncResult> {
+}
+
+/**
+ * Brings every tenant's config to the wanted state. Throws on the first namespace that cannot be read or
+ * written, naming it: a tenant left on the shared key would keep the cross-tenant sync hole open.
+ */
+export async function syncTenantNamespaceConfigs(o: SyncOptions): Promise<SyncResult> {
   const changed: string[] = [];
   await mapBounded([...o.tenants], o.concurrency ?? 8, async (tenant) => {
     const path = `/v1/namespaces/${tenant}/config`;
     const current = await admin(o.endpoint, o.adminKey, "GET", path);
     if (current.status !== 200) throw new Error(`reading the config of namespace ${tenant} failed: HTTP ${current.status} ${excerpt(current.text)}`);
     const config = JSON.parse(current.text) as Record<string, unknown>;
-    const wanted = o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant, o.versions?.[tenant]) : null;
-    if ((config.jwt_key ?? null) === wanted) return;
-    const written = await admin(o.endpoint, o.adminKey, "POST", path, JSON.stringify({ ...config, jwt_key: wanted }));
-    if (written.status !== 200) throw new Error(`setting the signing key of namespace ${tenant} failed: HTTP ${written.status} ${excerpt(written.text)}`);
+    const wanted = wantedFields(config, o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant, o.versions?.[tenant]) : null, o.settings?.[tenant]);
+    if (!needsWrite(config, wanted)) return;
+    // Everything read goes back except the size text (left out: sqld keeps it) unless the stack owns the size.
+    const { max_db_size: _shownSize, ...rest } = config;
+    const written = await admin(o.endpoint, o.adminKey, "POST", path, JSON.stringify({ ...rest, ...wanted }));
+    if (written.status !== 200) throw new Error(`writing the config of namespace ${tenant} failed: HTTP ${written.status} ${excerpt(written.text)}`);
     changed.push(tenant);
   });
   return { changed: changed.sort(), unchanged: o.tenants.length - changed.length };

@@ -1,12 +1,14 @@
 /**
- * Sets each tenant namespace's signing key in sqld (scripts/lib/tenant-jwt-keys.ts). Run by the `sqld-namespaces`
+ * Sets each tenant namespace's signing key, size cap and suspension in sqld (scripts/lib/tenant-namespace-config.ts). Run by the `sqld-namespaces`
  * Command inside its `fly proxy` session (`--socket`), or by hand against an admin URL (`--url`).
  * Environment: LIBSQL_ADMIN_AUTH_KEY, LIBSQL_STACK_SIGNING_KEY (PKCS#8 PEM), TENANTS (space-separated),
- * TENANT_KEYS (`per-tenant` sets them, `shared` clears them), TENANT_KEY_VERSIONS (JSON `{tenant: version}`, optional). Writes only to stderr: the Command's stdout is the
+ * TENANT_KEYS (`per-tenant` sets them, `shared` clears them), TENANT_KEY_VERSIONS (JSON `{tenant: version}`, optional),
+ * TENANT_SETTINGS (JSON `{tenant: NamespaceSettings}`, optional). Writes only to stderr: the Command's stdout is the
  * namespace set it manages. Exit 1 when a namespace could not be read or written, 2 on a usage error.
  */
 import { parseArgs } from "node:util";
-import { syncTenantJwtKeys, type AdminEndpoint } from "./lib/tenant-jwt-keys";
+import type { NamespaceSettings } from "../infra/config/tenant-settings";
+import { syncTenantNamespaceConfigs, type AdminEndpoint } from "./lib/tenant-namespace-config";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -26,17 +28,18 @@ async function main(): Promise<number> {
     if (mode !== "per-tenant" && mode !== "shared") throw new Error(`TENANT_KEYS must be per-tenant or shared, got ${JSON.stringify(mode)}`);
     env = { adminKey: required("LIBSQL_ADMIN_AUTH_KEY"), stackKeyPem: required("LIBSQL_STACK_SIGNING_KEY") };
   } catch (error) {
-    process.stderr.write(`tenant-keys: ${(error as Error).message}\n`);
+    process.stderr.write(`tenant-config: ${(error as Error).message}\n`);
     return 2;
   }
   const tenants = (process.env.TENANTS ?? "").split(/\s+/).filter(Boolean);
   try {
     const versions = JSON.parse(process.env.TENANT_KEY_VERSIONS || "{}") as Record<string, number>;
-    const result = await syncTenantJwtKeys({ endpoint, ...env, tenants, versions, perTenant: mode === "per-tenant" });
-    process.stderr.write(`tenant signing keys (${mode}): ${result.changed.length} namespace(s) updated, ${result.unchanged} already right\n`);
+    const settings = JSON.parse(process.env.TENANT_SETTINGS || "{}") as Record<string, NamespaceSettings>;
+    const result = await syncTenantNamespaceConfigs({ endpoint, ...env, tenants, versions, settings, perTenant: mode === "per-tenant" });
+    process.stderr.write(`tenant configs (${mode} keys): ${result.changed.length} namespace(s) written, ${result.unchanged} already right\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`tenant-keys: ${(error as Error).message}\n`);
+    process.stderr.write(`tenant-config: ${(error as Error).message}\n`);
     return 1;
   }
 }

@@ -1,0 +1,29 @@
+/**
+ * A tenant's size cap and suspension (`tenantSettings`), as sqld's namespace config holds them
+ * (`max_db_size`, `block_reads`, `block_writes`, `block_reason`; libsql-server/src/http/admin/mod.rs
+ * `HttpDatabaseConfig`). Observed on sqld 0.24.32: a blocked operation is the statement error `BLOCKED`
+ * "Operation was blocked: <reason>"; a write past the cap is `SQLITE_FULL` "database or disk is full".
+ */
+import type { StackConfig } from "./schema";
+
+export interface NamespaceSettings {
+  maxDbSizeBytes?: number;
+  blockReads: boolean;
+  blockWrites: boolean;
+  blockReason: string | null;
+}
+
+/** Settings of the tenants that have any, by name (sorted): what the `sqld-namespaces` step applies. */
+export function tenantNamespaceSettings(cfg: Pick<StackConfig, "tenantSettings">): Record<string, NamespaceSettings> {
+  const out: Record<string, NamespaceSettings> = {};
+  for (const tenant of Object.keys(cfg.tenantSettings).sort()) {
+    const s = cfg.tenantSettings[tenant]!;
+    out[tenant] = {
+      ...(s.maxSizeMb !== undefined && { maxDbSizeBytes: s.maxSizeMb * 1_000_000 }),
+      blockReads: s.suspended === "all",
+      blockWrites: s.suspended !== undefined,
+      blockReason: s.suspended === undefined ? null : (s.reason ?? "suspended by the operator"),
+    };
+  }
+  return out;
+}
