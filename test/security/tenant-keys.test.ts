@@ -96,6 +96,17 @@ describe("per-tenant signing keys on real sqld", () => {
       expect((await executeRaw(cluster.primary.httpUrl, "SELECT body FROM notes", { token, namespace: "acme" })).status).toBe(401);
       expect((await syncEmbeddedReplica({ namespace: "acme", port: port(), token, sql: "SELECT body FROM notes" })).ok).toBe(false);
     });
+
+    it("derives and signs once per tenant and access level, not per request", async () => {
+      const signatures = async (tenant: string) => {
+        const reply = await callWorker(mf, "POST", `/v1/tenants/${tenant}/query`, { body: { statements: [{ sql: "SELECT 1" }], mode: "read" } });
+        expect(reply.status).toBe(200);
+        return Number(reply.headers.get("x-gateway-signatures"));
+      };
+      const first = await signatures("globex");
+      for (let i = 0; i < 20; i++) await signatures(i % 2 ? "globex" : "acme");
+      expect((await signatures("globex")) - first).toBeLessThanOrEqual(1); // acme's ro token at most, once
+    });
   });
 
   it("revoking acme (key version 2) fails acme's outstanding tokens at once, and only acme's", async () => {
