@@ -14,7 +14,16 @@ export interface DbTarget {
   namespace?: string;
   /** What the token allows: with `ro`, a refused write is the caller's mistake (403), not a broken key. */
   access: Access;
+  /**
+   * Fly region of sqld's primary, sent as `fly-prefer-region` on requests that may write, so Fly's proxy delivers
+   * them to the primary rather than the nearest replica (Fly docs, "Dynamic request routing"): sqld 0.24.32 cannot
+   * forward a replica's Hrana write for a namespace with its own signing key (infra/config/tenant-keys.ts).
+   */
+  primaryRegion?: string;
 }
+
+/** Fly's request header that routes a request to a region (Fly docs, "Dynamic request routing"). */
+export const FLY_PREFER_REGION = "fly-prefer-region";
 
 export type JsonCell = string | number | null | { base64: string };
 
@@ -112,6 +121,8 @@ export async function runStatements(
 ): Promise<StatementResult[]> {
   try {
     const headers: Record<string, string> = target.namespace === undefined ? {} : { [NAMESPACE_HEADER]: namespaceHeaderValue(target.namespace) };
+    // Read mode runs on an `ro` token: nothing to forward, so the nearest machine answers.
+    if (target.primaryRegion !== undefined && mode !== "read") headers[FLY_PREFER_REGION] = target.primaryRegion;
     const results = await runBatch({ url: target.url, authToken: target.authToken, headers, access: target.access }, statements.map(toHranaStatement), mode);
     return results.map(toStatementResult);
   } catch (error) {

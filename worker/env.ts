@@ -43,6 +43,11 @@ export interface Env {
    * stack's auth.tenantKeyVersions). Revoking a tenant's tokens bumps its version. @default {}
    */
   TENANT_KEY_VERSIONS?: unknown;
+  /**
+   * Self-hosted: the Fly region of sqld's primary. Requests that may write carry `fly-prefer-region: <it>` so they
+   * reach the primary (needed with per-tenant keys and replica regions). plain_text. @default unset (no header)
+   */
+  PRIMARY_REGION?: string;
 }
 
 export type GatewayConfig =
@@ -54,6 +59,7 @@ export type GatewayConfig =
       signing: SigningMode;
       /** Key version per tenant (1 when absent). */
       keyVersions: ReadonlyMap<string, number>;
+      primaryRegion?: string;
       tenants: ReadonlySet<string>;
     }
   | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string; dbReadToken?: string; tenants: ReadonlySet<string> };
@@ -89,6 +95,13 @@ function allowedTenants(env: Env): ReadonlySet<string> {
  */
 const validated = new WeakMap<Env, GatewayConfig>();
 
+function primaryRegion(env: Env): string | undefined {
+  const value = env.PRIMARY_REGION?.trim();
+  if (!value) return undefined;
+  if (!/^[a-z]{3}$/.test(value)) throw misconfigured(`PRIMARY_REGION must be a Fly region code like "ams", got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function keyVersions(env: Env): ReadonlyMap<string, number> {
   const value = env.TENANT_KEY_VERSIONS ?? {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw misconfigured("binding TENANT_KEY_VERSIONS must be a json binding holding an object of tenant → version");
@@ -121,7 +134,7 @@ function validate(env: Env): GatewayConfig {
   if (mode === "self-hosted") {
     const signing = env.TENANT_KEYS ?? "shared";
     if (signing !== "shared" && signing !== "per-tenant") throw misconfigured(`TENANT_KEYS must be "per-tenant" or "shared", got ${JSON.stringify(signing)}`);
-    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, keyVersions: keyVersions(env), tenants: allowedTenants(env) };
+    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, keyVersions: keyVersions(env), primaryRegion: primaryRegion(env), tenants: allowedTenants(env) };
   }
   if (mode === "managed") {
     // A Turso database has no namespaces: its one tenant is "default", whatever TENANTS says.

@@ -64,7 +64,7 @@ export async function handleQuery(request: Request, env: Env, rawTenant: string)
   const access: Access = body.mode === "read" ? "ro" : "rw";
   const target: DbTarget =
     config.mode === "self-hosted"
-      ? { url: config.dbUrl, authToken: await getTenantToken(config.jwtPrivateKeyPem, tenant, access, undefined, config.signing, config.keyVersions.get(tenant) ?? 1), namespace: tenant, access }
+      ? { url: config.dbUrl, authToken: await getTenantToken(config.jwtPrivateKeyPem, tenant, access, undefined, config.signing, config.keyVersions.get(tenant) ?? 1), namespace: tenant, access, primaryRegion: config.primaryRegion }
       : { url: config.dbUrl, authToken: managedToken(config, access), access };
   const results = await runStatements(target, body.statements, body.mode);
   return jsonResponse(200, { results }, signatureHeader());

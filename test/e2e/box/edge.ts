@@ -1,13 +1,15 @@
 /**
  * Fly's edge for one app on 127.0.0.1:<port>: plain HTTP reverse proxy to a ready machine's service port
  * (fly.toml [http_service] / [[services]] internal_port), streaming both bodies, Host passed through as Fly's proxy
- * does. Prefers a machine in the app's primary region, else any ready one. Not modelled: TLS termination and
+ * does. Picks the machine as Fly's proxy would (test/doubles/fly-edge/routing.ts: nearest region, `fly-prefer-region`,
+ * `fly-force-instance-id`). Not modelled: TLS termination and
  * force_https (the edge is http://), auto_start_machines/auto_stop_machines (a stopped machine is not woken),
  * load balancing by concurrency.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse as parseToml } from "smol-toml";
+import { routeToMachine } from "../../doubles/fly-edge/routing";
 import type { MachineSupervisor, RunningMachine } from "./machines";
 
 interface ServiceSection {
@@ -23,15 +25,26 @@ export function servicePortOf(flyToml: string, group: string): number | undefine
   return sections.find((s) => applies(s) && typeof s.internal_port === "number")?.internal_port;
 }
 
-function choose(machines: MachineSupervisor, app: string): { machine: RunningMachine; port: number } | undefined {
+/**
+ * Where the box's clients are: Fly sends a request to the machine nearest to its client. FLY_BOX_CLIENT_REGION puts
+ * them near that region (e.g. a replica region, to prove that writes carry `fly-prefer-region`); unset, near the
+ * app's primary region.
+ */
+const clientRegion = (primaryRegion: string | undefined) => process.env.FLY_BOX_CLIENT_REGION || primaryRegion;
+
+function choose(machines: MachineSupervisor, app: string, req: IncomingMessage): { machine: RunningMachine; port: number } | undefined {
   const ready = [...machines.running.values()].filter((r) => r.wanted.app === app && r.status === "ready" && r.process?.running);
   const withService = ready.flatMap((machine) => {
     const servicePort = servicePortOf(machine.wanted.flyToml, machine.wanted.group);
     const port = servicePort === undefined ? undefined : machine.ports[servicePort];
-    return port === undefined ? [] : [{ machine, port }];
+    return port === undefined ? [] : [{ machine, port, id: machine.wanted.id, region: machine.wanted.region }];
   });
   const primaryRegion = (parseToml(withService[0]?.machine.wanted.flyToml ?? "") as { primary_region?: string }).primary_region;
-  return withService.find((c) => c.machine.wanted.region === primaryRegion) ?? withService[0];
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return routeToMachine(withService, header, clientRegion(primaryRegion));
 }
 
 /**
@@ -44,7 +57,7 @@ function noMachine(res: ServerResponse, app: string): void {
 
 export function startEdge(app: string, port: number, machines: MachineSupervisor): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const target = choose(machines, app);
+    const target = choose(machines, app, req);
     if (!target) return noMachine(res, app);
     const upstream = request(
       {

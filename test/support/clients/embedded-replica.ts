@@ -3,50 +3,93 @@
  * or server would. libsql picks the namespace from the first label of the sync URL's host
  * (`<namespace>.<domain>`), so the replica runs in a child process with its own /etc/hosts: tests run as root
  * here, and `unshare -m` + a bind mount gives that one process a private name resolution (nothing else changes).
+ * The child keeps its local file between commands, so a test can sync, stop the server, read offline, sync again.
  */
-import { execFile } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 
 const ROOT = resolve(__dirname, "../../..");
 
-/** What the child does: sync, then run `sql` on the local copy; one JSON line on stdout. */
+/** The child: one JSON command per stdin line ({op: "sync"} | {op: "execute", sql}), one JSON answer per line. */
 const CHILD = `
 const { createClient } = require(${JSON.stringify(join(ROOT, "node_modules/@libsql/client"))});
-(async () => {
-  const client = createClient({ url: "file:" + process.env.REPLICA_FILE, syncUrl: process.env.SYNC_URL, authToken: process.env.TOKEN });
+const client = createClient({ url: "file:" + process.env.REPLICA_FILE, syncUrl: process.env.SYNC_URL, authToken: process.env.TOKEN });
+const lines = require("node:readline").createInterface({ input: process.stdin });
+lines.on("line", async (line) => {
+  const cmd = JSON.parse(line);
   try {
-    await client.sync();
-    const rs = await client.execute(process.env.SQL);
-    console.log(JSON.stringify({ ok: true, rows: rs.rows.map((r) => Object.values(r)) }));
+    if (cmd.op === "sync") {
+      const r = await client.sync();
+      console.log(JSON.stringify({ ok: true, frames: r ? r.frames_synced : undefined }));
+    } else {
+      const rs = await client.execute(cmd.sql);
+      console.log(JSON.stringify({ ok: true, rows: rs.rows.map((r) => Object.values(r).map((v) => typeof v === "bigint" ? Number(v) : v)) }));
+    }
   } catch (e) {
-    console.log(JSON.stringify({ ok: false, error: String(e && e.message || e) }));
-  } finally {
-    client.close();
+    console.log(JSON.stringify({ ok: false, error: String((e && e.message) || e) }));
   }
-})();
+});
+lines.on("close", () => client.close());
 `;
 
-export type ReplicaOutcome = { ok: true; rows: unknown[][] } | { ok: false; error: string };
+export type ReplicaOutcome = { ok: true; rows?: unknown[][]; frames?: number } | { ok: false; error: string };
 
-/** Syncs `namespace` from the sqld at `port` into a fresh local file with `token`, then reads `sql` locally. */
-export async function syncEmbeddedReplica(o: { namespace: string; port: number; token: string; sql: string }): Promise<ReplicaOutcome> {
+export interface EmbeddedReplica {
+  sync(): Promise<ReplicaOutcome>;
+  execute(sql: string): Promise<ReplicaOutcome>;
+  close(): Promise<void>;
+}
+
+/** An embedded replica of `namespace` on the sqld HTTP port `port` (127.0.0.1), with `token`. */
+export async function openEmbeddedReplica(o: { namespace: string; port: number; token: string }): Promise<EmbeddedReplica> {
   const dir = mkdtempSync(join(tmpdir(), "embedded-replica-"));
-  try {
-    const host = `${o.namespace}.db.test`;
-    writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n127.0.0.1 ${host}\n`);
-    writeFileSync(join(dir, "child.cjs"), CHILD);
-    const env = { ...process.env, REPLICA_FILE: join(dir, "replica.db"), SYNC_URL: `http://${host}:${o.port}`, TOKEN: o.token, SQL: o.sql };
-    const script = `mount --bind "$1/hosts" /etc/hosts && exec "$2" "$1/child.cjs"`;
-    const stdout = await new Promise<string>((done, fail) =>
-      execFile("unshare", ["-m", "sh", "-c", script, "sh", dir, process.execPath], { env, timeout: 60_000 }, (error, out, err) =>
-        error ? fail(new Error(`embedded replica child failed: ${error.message} ${err}`)) : done(out),
-      ),
+  const host = `${o.namespace}.db.test`;
+  writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n127.0.0.1 ${host}\n`);
+  writeFileSync(join(dir, "child.cjs"), CHILD);
+  const env = { ...process.env, REPLICA_FILE: join(dir, "replica.db"), SYNC_URL: `http://${host}:${o.port}`, TOKEN: o.token };
+  const script = `mount --bind "$1/hosts" /etc/hosts && exec "$2" "$1/child.cjs"`;
+  const child: ChildProcessWithoutNullStreams = spawn("unshare", ["-m", "sh", "-c", script, "sh", dir, process.execPath], { env });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  let queue = Promise.resolve();
+  const send = (command: unknown): Promise<ReplicaOutcome> => {
+    const result = queue.then(async () => {
+      child.stdin.write(`${JSON.stringify(command)}\n`);
+      // libsql's own log lines (tracing, on a failed sync) share stdout: an answer is the line that starts with {"ok".
+      for (;;) {
+        const next = await answers.next();
+        if (next.done) throw new Error(`embedded replica child ended: ${stderr.trim()}`);
+        if (next.value.startsWith('{"ok"')) return JSON.parse(next.value) as ReplicaOutcome;
+      }
+    });
+    queue = result.then(
+      () => undefined,
+      () => undefined,
     );
-    const line = stdout.trim().split("\n").pop() ?? "";
-    return JSON.parse(line) as ReplicaOutcome;
+    return result;
+  };
+  return {
+    sync: () => send({ op: "sync" }),
+    execute: (sql) => send({ op: "execute", sql }),
+    async close() {
+      child.stdin.end();
+      await new Promise((done) => (child.exitCode !== null ? done(undefined) : child.once("exit", done)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One-shot: a fresh replica syncs, reads `sql` locally, and is closed. */
+export async function syncEmbeddedReplica(o: { namespace: string; port: number; token: string; sql: string }): Promise<ReplicaOutcome> {
+  const replica = await openEmbeddedReplica(o);
+  try {
+    const synced = await replica.sync();
+    return synced.ok ? await replica.execute(o.sql) : synced;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await replica.close();
   }
 }
