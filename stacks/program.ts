@@ -33,6 +33,7 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
     jwtPrivateKey: keys.jwtPrivateKeyPem,
     tenantKeys: tenantKeysMode(config),
     tenantKeyVersions: tenantKeyVersions(config),
+    primaryRegion: config.mode === "self-hosted" ? config.regions.find((r) => r.role === "primary")?.code : undefined,
     dbToken: db.workerToken,
     dbReadToken: db.workerReadToken,
     tenants: config.mode === "self-hosted" ? config.tenants : [],

@@ -27,6 +27,11 @@ export interface EdgeWorkerArgs {
    * @default "shared"
    */
   tenantKeys?: "per-tenant" | "shared";
+  /**
+   * Self-hosted: sqld's primary region; requests that may write carry `fly-prefer-region: <it>` (the Worker's
+   * PRIMARY_REGION binding) so they reach the primary, not the nearest replica. @default unset
+   */
+  primaryRegion?: string;
   /** Per-tenant keys: versions other than 1 (auth.tenantKeyVersions), the `TENANT_KEY_VERSIONS` json binding. @default {} */
   tenantKeyVersions?: Record<string, number>;
   /** Managed mode: the Turso database token (secret). */
@@ -78,6 +83,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
       { name: "DB_URL", type: "plain_text", text: args.dbUrl },
       { name: "DB_MODE", type: "plain_text", text: args.dbMode },
       { name: "TENANT_KEYS", type: "plain_text", text: args.tenantKeys ?? "shared" },
+      ...(args.primaryRegion ? [{ name: "PRIMARY_REGION", type: "plain_text", text: args.primaryRegion } satisfies Binding] : []),
       secretText("JWT_PRIVATE_KEY", args.jwtPrivateKey),
       secretText("GATEWAY_API_KEY", this.gatewayApiKey),
     ];

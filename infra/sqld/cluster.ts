@@ -55,7 +55,11 @@ export interface SqldClusterArgs {
 export class SqldCluster extends pulumi.ComponentResource {
   /** Public HTTPS endpoint (Hrana over HTTP) behind Fly's proxy. */
   readonly publicUrl: pulumi.Output<string>;
-  /** 6PN endpoint for apps in the same Fly org. */
+  /**
+   * 6PN endpoint for apps in the same Fly org: the primary's process group (Fly's `<group>.process.<app>.internal`
+   * name), so an app's writes never go through a replica, which sqld 0.24.32 cannot forward for a namespace with
+   * its own signing key (infra/config/tenant-keys.ts).
+   */
   readonly privateUrl: pulumi.Output<string>;
   readonly appName: pulumi.Output<string>;
   /** Generated files, exposed for review and tests. */
@@ -164,7 +168,7 @@ export class SqldCluster extends pulumi.ComponentResource {
 
     this.appName = pulumi.output(args.app);
     this.publicUrl = pulumi.output(args.publicUrl ? normalizeOrigin(args.publicUrl) : `https://${args.app}.fly.dev`);
-    this.privateUrl = pulumi.output(`http://${args.app}.internal:${SQLD_HTTP_PORT}`);
+    this.privateUrl = pulumi.output(`http://primary.process.${args.app}.internal:${SQLD_HTTP_PORT}`);
     this.ready = [...scales, ips];
     this.registerOutputs({ publicUrl: this.publicUrl, privateUrl: this.privateUrl, appName: this.appName });
   }

@@ -33,6 +33,7 @@ describe("EdgeWorker in the dev plan", () => {
       { name: "DB_MODE", type: "plain_text", text: "self-hosted" },
       // dev has no replica region: each tenant gets its own key (infra/config/tenant-keys.ts).
       { name: "TENANT_KEYS", type: "plain_text", text: "per-tenant" },
+      { name: "PRIMARY_REGION", type: "plain_text", text: "ams" },
       { name: "JWT_PRIVATE_KEY", type: "secret_text", text: "[secret]" },
       { name: "GATEWAY_API_KEY", type: "secret_text", text: "[secret]" },
       { name: "TENANTS", type: "json", json: JSON.stringify(["acme", "globex"]) },
