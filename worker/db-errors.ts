@@ -8,6 +8,7 @@
 import type { Access } from "./claims";
 import { BatchFailure, UpstreamRefusal } from "./hrana";
 import { HttpError } from "./http";
+import { SUSPENSION_REASON_PREFIX } from "./suspension";
 
 /** The parts of a database target the mapping needs. */
 export interface FailureContext {
@@ -107,9 +108,10 @@ export function toHttpError(error: unknown, target: FailureContext): HttpError {
     return new HttpError(503, `${where}database busy (${error.code}); retry shortly`, { "retry-after": "1" }, error.code);
   }
   if (error.code === "RESPONSE_TOO_LARGE") return fixed("tooLarge", error.message);
-  // The operator suspended the tenant (namespace config block_reads/block_writes, the stack's tenantSettings):
-  // sqld says "Operation was blocked: <reason>", the reason being the operator's text meant for the tenant.
-  if (error.code === "BLOCKED") return new HttpError(403, `tenant suspended: ${error.message.replace(/^Operation was blocked: /, "")}`, {}, "TENANT_SUSPENDED");
+  // The stack suspended the tenant (tenantSettings → namespace config block_reads/block_writes): sqld says
+  // "Operation was blocked: <block_reason>"; the reason after the stack's marker was written for the tenant.
+  const suspension = error.code === "BLOCKED" ? error.message.split(SUSPENSION_REASON_PREFIX)[1] : undefined;
+  if (suspension !== undefined) return new HttpError(403, `tenant suspended: ${suspension}`, {}, "TENANT_SUSPENDED");
   // Past the tenant's size cap (max_db_size) — or, on a broken server, a full volume: the log tells them apart.
   if (error.code === "SQLITE_FULL") {
     console.error(`gateway: database full: ${error.message}`);

@@ -55,6 +55,17 @@ export function pkcs8PemFromSeed(seed: Uint8Array): string {
   return `-----BEGIN PRIVATE KEY-----\n${bytesToBase64(der)}\n-----END PRIVATE KEY-----\n`;
 }
 
+/** base64url without padding (RFC 7515 §2), the encoding of JWS parts and of sqld's raw `jwt_key`. */
+export function base64url(bytes: Uint8Array): string {
+  return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** A signing CryptoKey from a PKCS#8 PEM Ed25519 key (re-encoded from its seed, so v1 and v2 PKCS#8 both work). */
+export function importEd25519PrivateKey(pkcs8Pem: string, extractable = false): Promise<CryptoKey> {
+  const der = base64ToBytes(pkcs8PemFromSeed(ed25519Seed(pkcs8Pem)).split("\n")[1]!);
+  return crypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, extractable, ["sign"]);
+}
+
 export async function deriveTenantSeed(stackKeyPem: string, tenant: string, version = TENANT_KEY_VERSION): Promise<Uint8Array<ArrayBuffer>> {
   const ikm = await crypto.subtle.importKey("raw", ed25519Seed(stackKeyPem), "HKDF", false, ["deriveBits"]);
   const info = new TextEncoder().encode(`v${version}:${tenant}`);
@@ -72,8 +83,7 @@ export interface TenantKey {
 
 export async function deriveTenantKey(stackKeyPem: string, tenant: string, version = TENANT_KEY_VERSION): Promise<TenantKey> {
   const privateKeyPem = pkcs8PemFromSeed(await deriveTenantSeed(stackKeyPem, tenant, version));
-  const der = base64ToBytes(privateKeyPem.split("\n")[1]!);
-  const privateKey = await crypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, true, ["sign"]);
+  const privateKey = await importEd25519PrivateKey(privateKeyPem, true);
   const jwk = (await crypto.subtle.exportKey("jwk", privateKey)) as JsonWebKey;
   if (typeof jwk.x !== "string") throw new TenantKeyError("the runtime did not export the derived key's public half");
   return { privateKey, privateKeyPem, publicKey: jwk.x };

@@ -4,6 +4,7 @@
  * `HttpDatabaseConfig`). Observed on sqld 0.24.32: a blocked operation is the statement error `BLOCKED`
  * "Operation was blocked: <reason>"; a write past the cap is `SQLITE_FULL` "database or disk is full".
  */
+import { SUSPENSION_REASON_PREFIX } from "../../worker/suspension";
 import type { StackConfig } from "./schema";
 
 export interface NamespaceSettings {
@@ -22,7 +23,7 @@ export function tenantNamespaceSettings(cfg: Pick<StackConfig, "tenantSettings">
       ...(s.maxSizeMb !== undefined && { maxDbSizeBytes: s.maxSizeMb * 1_000_000 }),
       blockReads: s.suspended === "all",
       blockWrites: s.suspended !== undefined,
-      blockReason: s.suspended === undefined ? null : (s.reason ?? "suspended by the operator"),
+      blockReason: s.suspended === undefined ? null : `${SUSPENSION_REASON_PREFIX}${s.reason ?? "suspended by the operator"}`,
     };
   }
   return out;

@@ -67,9 +67,9 @@ describe("gateway writes with per-tenant keys behind Fly's edge", () => {
       expect((await query(mf, "INSERT INTO t VALUES (1)", "write")).status).toBe(200);
       expect(served).toEqual(["primary", "primary"]);
       served.length = 0;
-      let rows: unknown;
-      for (let i = 0; i < 50 && JSON.stringify(rows) !== "[[1]]"; i++) rows = ((await query(mf, "SELECT count(*) FROM t", "read")).json.results as { rows: unknown }[])[0]!.rows;
-      expect(rows).toEqual([[1]]); // replication to the replica is asynchronous (ms)
+      // Replication (rows, and the namespace's key) reaches the replica asynchronously: a moment later.
+      const rows = async () => ((await query(mf, "SELECT count(*) FROM t", "read")).json.results as { rows: unknown }[] | undefined)?.[0]?.rows;
+      await expect.poll(rows, { timeout: 10_000 }).toEqual([[1]]);
       expect(new Set(served)).toEqual(new Set(["replica"]));
     } finally {
       await mf.dispose();
