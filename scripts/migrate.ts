@@ -5,6 +5,7 @@
  * Exit codes: 0 ok, 1 a namespace failed, 2 bad arguments or migration files.
  */
 import { migrate, migrationStatus, type MigratorOptions } from "../infra/migrations/migrator";
+import { FLY_PREFER_REGION } from "../worker/db";
 import { mintScopedToken } from "../worker/jwt";
 import { MIGRATE_USAGE, parseMigrateArgs, UsageError, type MigrateJob } from "./lib/migrate-cli";
 import { failureLines, progressLine, resultLine } from "./lib/migrate-output";
@@ -12,9 +13,23 @@ import { failureLines, progressLine, resultLine } from "./lib/migrate-output";
 /** Self-hosted tokens live 10 minutes and reach one namespace. */
 const TOKEN_TTL_SECONDS = 600;
 
+/**
+ * With the primary's region known, every request carries `fly-prefer-region` so Fly's proxy delivers it to the
+ * primary: sqld 0.24.32 cannot forward a replica's Hrana write for a namespace with its own signing key.
+ */
+function preferPrimary(region: string | undefined): MigratorOptions["fetch"] {
+  if (region === undefined) return undefined;
+  return (input, init) => {
+    const request = new Request(input, init);
+    request.headers.set(FLY_PREFER_REGION, region);
+    return fetch(request);
+  };
+}
+
 function options(job: MigrateJob): MigratorOptions {
   const pem = job.signingKeyPem;
   return {
+    fetch: preferPrimary(job.primaryRegion),
     url: job.url,
     namespaceHeader: job.namespaceHeader,
     concurrency: job.concurrency,

@@ -24,6 +24,7 @@ export function schemaMigrations(config: StackConfig, db: Database, keys: StackK
     mode: config.mode,
     signingKey: config.mode === "self-hosted" ? keys.jwtPrivateKeyPem : undefined,
     authToken: config.mode === "managed" ? db.serviceToken : undefined,
+    primaryRegion: config.mode === "self-hosted" ? config.regions.find((r) => r.role === "primary")?.code : undefined,
     dependsOn: db.ready,
   });
 }

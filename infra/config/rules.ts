@@ -1,6 +1,6 @@
 import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
 import { NAMESPACE_PATTERN, type StackConfig } from "./schema";
-import { hasReplicas, tenantKeysMode } from "./tenant-keys";
+import { tenantKeysMode } from "./tenant-keys";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -26,12 +26,6 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
     if (cfg.regions.length > 0 && primaries !== 1) {
       add(["regions"], `must have exactly one region with role "primary" (found ${primaries}); sqld has one writer, the others are replicas`);
     }
-    if (cfg.auth.tenantKeys === true && hasReplicas(cfg)) {
-      add(
-        ["auth", "tenantKeys"],
-        "cannot be true with replica regions: sqld 0.24.32 fails every write a replica forwards for a namespace with its own key (HTTP 500); remove the replica regions, or set it to false (tenants then share one key, see README \"Tenant signing keys\")",
-      );
-    }
     for (const tenant of Object.keys(cfg.tenantSettings)) {
       if (!cfg.tenants.includes(tenant)) add(["tenantSettings", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
       else if (cfg.tenantSettings[tenant]!.reason !== undefined && cfg.tenantSettings[tenant]!.suspended === undefined) {
@@ -40,7 +34,7 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
     }
     for (const tenant of Object.keys(cfg.auth.tenantKeyVersions)) {
       if (!cfg.tenants.includes(tenant)) add(["auth", "tenantKeyVersions", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
-      else if (tenantKeysMode(cfg) !== "per-tenant") add(["auth", "tenantKeyVersions", tenant], "has no effect with one shared key (replica regions or auth.tenantKeys: false): tenants have no keys of their own to revoke");
+      else if (tenantKeysMode(cfg) !== "per-tenant") add(["auth", "tenantKeyVersions", tenant], "has no effect with one shared key (auth.tenantKeys: false): tenants have no keys of their own to revoke");
     }
     const seen = new Map<string, number>();
     cfg.regions.forEach((r, i) => {

@@ -156,9 +156,9 @@ function schemaFor(ctx: StackContext) {
         adminKeyVersion: z.number().int().min(1).default(1),
         /**
          * Self-hosted: sign each tenant's tokens with its own key derived from the signing key, set as that
-         * namespace's key in sqld, so no tenant's token reaches another tenant by any protocol (see README
-         * "Tenant isolation"). Not possible with replica regions on sqld 0.24.32 (infra/config/tenant-keys.ts).
-         * @default true without replica regions, false with them
+         * namespace's key in sqld, so no tenant's token reaches another tenant by any protocol (README "Tenant
+         * signing keys"). `false` shares one key: any tenant's token can then sync every tenant's data.
+         * @default true
          */
         tenantKeys: z.boolean().optional(),
         /**

@@ -28,6 +28,8 @@ export interface MigrationsCommandArgs {
   signingKey?: pulumi.Input<string>;
   /** Managed: the database token (secret). */
   authToken?: pulumi.Input<string>;
+  /** Self-hosted: the primary's Fly region; the script sends `fly-prefer-region` with it. */
+  primaryRegion?: string;
   /** Namespaces / database that must exist first. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -41,6 +43,7 @@ export function migrationsCommand(name: string, args: MigrationsCommandArgs): lo
   const environment = {
     DATABASE_URL: args.url,
     MIGRATION_PLAN: JSON.stringify(plannedMigrations(args.plan, args.mode)),
+    ...(args.primaryRegion && { DATABASE_PRIMARY_REGION: args.primaryRegion }),
     ...databaseCredentialEnv(args.signingKey, args.authToken),
   };
   return new local.Command(

@@ -37,6 +37,8 @@ export interface MigrateJob {
   /** Signs a short-lived token per namespace (self-hosted), or undefined when `authToken` is used. */
   signingKeyPem?: string;
   authToken?: string;
+  /** Self-hosted on Fly: the primary's region, sent as `fly-prefer-region` so every migration write reaches it. */
+  primaryRegion?: string;
 }
 
 function files(dir: string, shownAs = dir): MigrationFile[] {
@@ -81,6 +83,7 @@ export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): 
     status: false,
     signingKeyPem: managed ? undefined : env.JWT_PRIVATE_KEY,
     authToken: managed ? env.DATABASE_AUTH_TOKEN : undefined,
+    primaryRegion: env.DATABASE_PRIMARY_REGION || undefined,
   };
 }
 
@@ -124,6 +127,7 @@ function jobFromStack(v: Record<string, string | boolean | undefined>, env: Node
     status: v.status === true,
     signingKeyPem: managed ? undefined : loadSigningKey({ stack, tenant: "", access: "rw", ttlSeconds: 0 }, env),
     authToken: managed ? authToken : undefined,
+    primaryRegion: managed ? undefined : parsed.config.regions.find((r) => r.role === "primary")?.code,
   };
 }
 

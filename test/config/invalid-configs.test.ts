@@ -114,15 +114,6 @@ const cases: Case[] = [
     fragment,
   ]),
   ["regions not a list", (c) => (c.regions = "ams"), "libsql-stack:regions", /array/],
-  [
-    "per-tenant keys with a replica region",
-    (c) => {
-      c.regions = [{ code: "ams", role: "primary" }, { code: "iad", role: "replica" }];
-      c.auth = { tenantKeys: true };
-    },
-    "libsql-stack:auth.tenantKeys",
-    /cannot be true with replica regions.*HTTP 500.*set it to false/,
-  ],
   ["settings for no tenant", (c) => (c.tenantSettings = { initech: { maxSizeMb: 5 } }), "libsql-stack:tenantSettings.initech", /names no tenant/],
   ["a suspension reason without a suspension", (c) => (c.tenantSettings = { acme: { reason: "x" } }), "libsql-stack:tenantSettings.acme.reason", /shown only while the tenant is suspended/],
   ["a suspension mode that does not exist", (c) => (c.tenantSettings = { acme: { suspended: "reads" } }), "libsql-stack:tenantSettings.acme.suspended", /writes|all/],

@@ -8,9 +8,9 @@ const cfg = (over: { mode?: "self-hosted" | "managed"; roles?: ("primary" | "rep
   ({ mode: over.mode ?? "self-hosted", regions: regions(...(over.roles ?? ["primary"])), auth: { signingKeyVersion: 1, adminKeyVersion: 1, tenantKeys: over.tenantKeys } }) as unknown as StackConfig;
 
 describe("tenantKeysMode", () => {
-  it("defaults to per-tenant without replicas and shared with them", () => {
+  it("defaults to per-tenant, with or without replica regions", () => {
     expect(tenantKeysMode(cfg({}))).toBe("per-tenant");
-    expect(tenantKeysMode(cfg({ roles: ["primary", "replica"] }))).toBe("shared");
+    expect(tenantKeysMode(cfg({ roles: ["primary", "replica"] }))).toBe("per-tenant");
   });
   it("follows auth.tenantKeys when set, and is shared in managed mode", () => {
     expect(tenantKeysMode(cfg({ tenantKeys: false }))).toBe("shared");
