@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Scenario } from "../scenario";
 import { edgeUrl, workerUrl } from "../support/local-cloud";
 import { gatewayQuery, gatewayToken } from "../support/gateway";
+import { syncEmbeddedReplica } from "../../support/clients/embedded-replica";
 import { executeRaw, firstResult } from "../../support/sqld/tenant-client";
 import { repoStackConfig } from "../support/workspace";
 import { devCloud, DEV_APP } from "./dev";
@@ -76,6 +77,16 @@ const h: Scenario = {
     const roWrite = await refusedDirect(sqld, acmeRo, "acme", "CREATE TABLE pwned (x)");
     assert.ok(roWrite.refused, `an ro token wrote: ${roWrite.text}`);
     facts.push("acme tokens refused on globex; ro write refused");
+
+    // Per-tenant keys (on by default): an embedded replica of globex (npm libsql, real sync through the box's Fly
+    // edge, Host globex.db.test) refuses acme's endpoint token and syncs with globex's own.
+    const edgePort = Number(new URL(sqld).port);
+    const stolen = await syncEmbeddedReplica({ namespace: "globex", port: edgePort, token: acmeRo, sql: "SELECT secret FROM vault" });
+    assert.equal(stolen.ok, false, `acme's token synced globex: ${JSON.stringify(stolen)}`);
+    assert.doesNotMatch(JSON.stringify(stolen), /globex-crown-jewels/);
+    const own = await syncEmbeddedReplica({ namespace: "globex", port: edgePort, token: await gatewayToken(url, key, "globex", "ro"), sql: "SELECT secret FROM vault" });
+    assert.deepEqual(own, { ok: true, rows: [["globex-crown-jewels"]] }, "globex's own token did not sync globex");
+    facts.push("acme's token cannot sync globex as an embedded replica, globex's own can");
 
     const globexAfter = await gatewayQuery(url, key, "globex", [{ sql: "SELECT secret FROM vault" }], "read");
     assert.deepEqual(globexAfter.body, globexBefore.body, "globex's data changed");
