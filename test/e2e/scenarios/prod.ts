@@ -4,6 +4,7 @@
  * then `pulumi destroy` is refused for the protected resources and no data goes.
  */
 import * as assert from "node:assert/strict";
+import { openEmbeddedReplica } from "../../support/clients/embedded-replica";
 import { S3RVER_CREDENTIALS, startLocalS3 } from "../../backups/support/s3";
 import { namespaceClient, scopedToken } from "../../support/sqld/tenant-client";
 import type { Scenario } from "../scenario";
@@ -46,16 +47,22 @@ const d: Scenario = {
 
     const out = await cloud.ws.outputs("prod");
     const token = await scopedToken(String(out.jwtPrivateKeyPem), "acme", "rw");
-    const replica = namespaceClient(machineUrl(cloud, "replica", "iad"), "acme", token);
+    // A client at the iad replica: an embedded replica (npm libsql) syncs from it and writes through it; sqld
+    // forwards the writes to the primary. (A Hrana write a replica forwards fails for a namespace with its own key
+    // on sqld 0.24.32 — the stack's own writers send fly-prefer-region instead, see README "Tenant signing keys".)
+    const phone = await openEmbeddedReplica({ namespace: "acme", port: Number(new URL(machineUrl(cloud, "replica", "iad")).port), token });
     const primary = namespaceClient(machineUrl(cloud, "primary", "ams"), "acme", token);
     const writesBefore = s3.writes();
     try {
-      await replica.execute("CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, item TEXT)");
-      await replica.execute({ sql: "INSERT INTO orders (item) VALUES (?)", args: ["written via iad"] });
+      assert.equal((await phone.sync()).ok, true, "the embedded replica synced from iad");
+      for (const sql of ["CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, item TEXT)", "INSERT INTO orders (item) VALUES ('written via iad')"]) {
+        const done = await phone.execute(sql);
+        assert.equal(done.ok, true, `${sql} through iad: ${JSON.stringify(done)}`);
+      }
       const rows = await primary.execute("SELECT item FROM orders");
       assert.deepEqual(rows.rows.map((r) => r.item), ["written via iad"], "the replica's write is on the primary");
     } finally {
-      replica.close();
+      await phone.close();
       primary.close();
     }
     const deadline = Date.now() + 20_000;
