@@ -35,6 +35,14 @@ async function onNamespace<T>(namespace: string, access: "ro" | "rw", o: Migrato
 }
 
 const isStackOwned = (t: MigrationTarget) => t.owner === "stack";
+
+/** The error, and for a 404 on one of the migrator's own namespaces, where that namespace comes from. */
+function ownNamespaceError(namespace: string, error: unknown): string {
+  const text = message(error);
+  return /HTTP status 404|doesn't exist/i.test(text)
+    ? `${text} (namespace ${namespace} must exist: the stack's sqld-namespaces Command creates it with the tenants when there are migrations)`
+    : text;
+}
 const rowsOf = (rows: readonly LedgerRow[], namespace: string) => rows.filter((r) => r.namespace === namespace);
 const appliedRecords = (rows: readonly LedgerRow[]) => rows.filter((r) => r.state === "applied").map((r) => ({ ...r, appliedAt: r.updatedAt }));
 
@@ -87,7 +95,7 @@ export async function migrateWithLedger(targets: readonly MigrationTarget[], o: 
   try {
     rows = await onNamespace(LEDGER_NAMESPACE, "rw", o, openLedger);
   } catch (error) {
-    return stoppedRun(targets, [], { stage: "ledger", error: `the migration ledger (namespace ${LEDGER_NAMESPACE}) cannot be read: ${message(error)}` });
+    return stoppedRun(targets, [], { stage: "ledger", error: `the migration ledger (namespace ${LEDGER_NAMESPACE}) cannot be read: ${ownNamespaceError(LEDGER_NAMESPACE, error)}` });
   }
 
   const refused: FailedNamespace[] = [];
@@ -110,7 +118,7 @@ export async function migrateWithLedger(targets: readonly MigrationTarget[], o: 
     } catch (error) {
       const failedFile = error instanceof CanaryFailed ? error.failedFile : undefined;
       const what = failedFile ? `${failedFile} failed in the canary (${set.label} replayed from 0001 in namespace ${CANARY_NAMESPACE})` : `the canary (namespace ${CANARY_NAMESPACE}) failed`;
-      return stoppedRun(targets, [], { stage: "canary", failedFile, error: `${what}: ${message(error)}` });
+      return stoppedRun(targets, [], { stage: "canary", failedFile, error: `${what}: ${failedFile ? message(error) : ownNamespaceError(CANARY_NAMESPACE, error)}` });
     }
   }
 
@@ -133,11 +141,12 @@ export async function migrateWithLedger(targets: readonly MigrationTarget[], o: 
 
   const recorded: FileVersion[] = [];
   const results = new Map<string, NamespaceResult>();
-  const stackPlans = plans.filter((p) => isStackOwned(p.target));
+  // A namespace with nothing pending in the ledger is not touched at all (what its tenant did there is its own).
+  const stackPlans = plans.filter((p) => isStackOwned(p.target) && p.pending.length > 0);
   for (const r of await mapBounded(stackPlans, concurrency, (p) => migrateOne(trackedPlan(p), true, o, recorded))) results.set(r.namespace, r);
   const stackFailure = [...results.values()].find((r): r is FailedNamespace => !r.ok);
   if (!stackFailure) {
-    const tenantPlans = plans.filter((p) => !isStackOwned(p.target) && (p.pending.length > 0 || p.adopt));
+    const tenantPlans = plans.filter((p) => !isStackOwned(p.target) && p.pending.length > 0);
     for (const r of await mapBounded(tenantPlans, concurrency, (p) => migrateOne(trackedPlan(p), false, o, recorded))) results.set(r.namespace, r);
   }
 

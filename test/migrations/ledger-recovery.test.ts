@@ -82,6 +82,20 @@ describe("a migration broken on its own merits", () => {
   });
 });
 
+describe("an sqld without the migrator's namespaces", () => {
+  it("stops before any tenant, saying where the ledger namespace comes from", async () => {
+    const bare = await startStackSqld("dev");
+    try {
+      await bare.admin(bare.primary, "POST", "/v1/namespaces/acme/create", {});
+      const run = await migrate(targets(["acme"], base()), { ...selfHostedOptions(bare), attempts: 2 });
+      expect(run.stopped).toMatchObject({ stage: "ledger", error: expect.stringMatching(/namespace _libsql_stack_ledger must exist: the stack's sqld-namespaces Command creates it/) });
+      expect(run.failed.map((f) => [f.namespace, f.skipped])).toEqual([["acme", true]]);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe("a run that stops half-way", () => {
   it("records a file that committed in the namespace but not in the ledger on the next run, without running it again", async () => {
     const files = base();
