@@ -12,7 +12,8 @@ import { parseArgs } from "node:util";
 import type { MigrationFile } from "../infra/migrations/files";
 import { sha256Hex } from "../infra/migrations/files";
 import { mapBounded, migrate, type MigratorOptions } from "../infra/migrations/migrator";
-import { mintScopedToken } from "../worker/jwt";
+import { MIGRATION_NAMESPACES } from "../infra/migrations/stack-namespaces";
+import { migratorToken } from "../infra/migrations/token";
 import { startStackSqld, withEnv } from "../test/support/sqld/cluster";
 
 function file(id: number, sql: string): MigrationFile {
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
   try {
     const namespaces = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(5, "0")}`);
     const createStarted = performance.now();
-    await mapBounded(namespaces, 16, async (ns) => {
+    // The tenants, and the migrator's own ledger and canary namespaces (the stack creates them with the tenants).
+    await mapBounded([...namespaces, ...MIGRATION_NAMESPACES], 16, async (ns) => {
       const r = await cluster.admin(cluster.primary, "POST", `/v1/namespaces/${ns}/create`, {});
       if (r.status !== 200) throw new Error(`create ${ns}: ${r.status} ${r.text}`);
     });
@@ -53,8 +55,7 @@ async function main(): Promise<void> {
       url: cluster.primary.httpUrl,
       concurrency,
       fetch: countingFetch,
-      authToken: async (tenant, access) =>
-        (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access, ttlSeconds: 600, nowSeconds: Math.floor(Date.now() / 1000) })).token,
+      authToken: async (namespace, access) => migratorToken(cluster.keys.privateKeyPem, namespace, access),
     });
     const files: MigrationFile[] = [file(1, "CREATE TABLE bench_setup (x);")];
     const warmup = await migrate(namespaces.map((namespace) => ({ namespace, files })), options(32));

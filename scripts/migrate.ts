@@ -2,16 +2,15 @@
  * Tenant schema migrations: `npm run migrate -- --help`. Also the stack's `migrations` Command (`--from-env`).
  * stdout carries JSON only: one object per namespace per line (JSON Lines, see lib/migrate-output.ts for why), or
  * --status; progress and failures go to stderr. No printed line reaches 64 KiB, whatever the number of tenants.
- * Exit codes: 0 ok, 1 a namespace failed, 2 bad arguments or migration files.
+ * Exit codes: 0 ok, 1 the run failed (a file failed in the canary or a stack-owned namespace, the ledger, the
+ * managed database), 2 bad arguments or migration files, 3 tenant namespaces failed on their own and stay behind
+ * (--from-env exits 0 for that: the deploy goes on, see infra/migrations/tracked-run.ts).
  */
 import { migrate, migrationStatus, type MigratorOptions } from "../infra/migrations/migrator";
+import { migratorToken } from "../infra/migrations/token";
 import { FLY_PREFER_REGION } from "../worker/db";
-import { mintScopedToken } from "../worker/jwt";
 import { MIGRATE_USAGE, parseMigrateArgs, UsageError, type MigrateJob } from "./lib/migrate-cli";
-import { failureLines, progressLine, resultLine } from "./lib/migrate-output";
-
-/** Self-hosted tokens live 10 minutes and reach one namespace. */
-const TOKEN_TTL_SECONDS = 600;
+import { failureLines, progressLine, resultLine, stoppedLine } from "./lib/migrate-output";
 
 /**
  * With the primary's region known, every request carries `fly-prefer-region` so Fly's proxy delivers it to the
@@ -33,9 +32,8 @@ function options(job: MigrateJob): MigratorOptions {
     url: job.url,
     namespaceHeader: job.namespaceHeader,
     concurrency: job.concurrency,
-    authToken: pem
-      ? async (tenant, access) => (await mintScopedToken(pem, { tenant, access, ttlSeconds: TOKEN_TTL_SECONDS, nowSeconds: Math.floor(Date.now() / 1000) })).token
-      : async () => job.authToken,
+    // Self-hosted: a 10-minute token for exactly one namespace (tenant, shared, or the stack's ledger/canary).
+    authToken: pem ? async (namespace, access) => migratorToken(pem, namespace, access) : async () => job.authToken,
   };
 }
 
@@ -59,12 +57,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = await migrate(job.targets, options(job));
   for (const r of run.results) process.stderr.write(`${progressLine(r)}\n`);
-  process.stdout.write(run.results.map((r) => `${resultLine(r)}\n`).join(""));
-  if (!run.ok) {
-    process.stderr.write(`${failureLines(run).join("\n")}\n`);
-    return 1;
-  }
-  return 0;
+  const stopped = stoppedLine(run);
+  process.stdout.write([...(stopped ? [stopped] : []), ...run.results.map(resultLine)].map((line) => `${line}\n`).join(""));
+  if (run.failed.length > 0 || run.stopped) process.stderr.write(`${failureLines(run).join("\n")}\n`);
+  if (!run.ok) return 1;
+  return run.failed.length > 0 && !argv.includes("--from-env") ? 3 : 0;
 }
 
 main(process.argv.slice(2)).then(

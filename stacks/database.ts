@@ -33,15 +33,20 @@ export interface Database {
 
 const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 
-/** Self-hosted: sqld on Fly with the stack's keys, plus the tenant namespaces. */
-export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): Database {
+/**
+ * Self-hosted: sqld on Fly with the stack's keys, plus the tenant namespaces, the shared ones, and
+ * `migrationNamespaces` (the migrator's ledger and canary, when the stack has migrations: MigrationPlan).
+ */
+export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys, migrationNamespaces: readonly string[]): Database {
   const { config, secrets } = loaded;
   const fly = config.fly!; // presence checked by the config rules for self-hosted mode
   const sqld = config.sqld;
   const app = fly.app!;
+  // What the API app's token reaches: never the migrator's own namespaces.
   const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
+  const created = [...allNamespaces, ...migrationNamespaces];
   const cluster = new SqldCluster("sqld", {
-    maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(allNamespaces.length),
+    maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(created.length),
     app,
     org: fly.org,
     publicUrl: sqld.publicUrl,
@@ -67,12 +72,13 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys): 
   // Always in the program, even with no namespace: a protected resource that leaves the program makes `up`
   // fail ("marked for protection"), and removing tenants is the script's job (its keep/delete logic diffs the
   // previous stdout against NAMESPACES, whatever the list length). Shared namespaces (migrations.shared) are
-  // created like tenants; the API app's token reaches them too.
+  // created like tenants; the API app's token reaches them too. The migrator's ledger and canary are created here
+  // as well (they must exist before the migrations Command), but no token outside the migrator reaches them.
   const namespaces = createSqldNamespaces(
     "sqld-namespaces",
     {
       app,
-      namespaces: allNamespaces,
+      namespaces: created,
       adminKey: keys.adminKey!,
       protect: config.dataProtection.protect,
       allowDeletion: config.dataProtection.allowNamespaceDeletion,

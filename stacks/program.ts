@@ -6,7 +6,7 @@ import { tenantKeyVersions, tenantKeysMode } from "../infra/config/tenant-keys";
 import { FlyApiApp } from "../infra/fly/api-app";
 import { verifyDatabase } from "../infra/verify";
 import { managedDatabase, selfHostedDatabase, type Database } from "./database";
-import { schemaMigrations } from "./migrations";
+import { loadMigrationPlan, schemaMigrations } from "./migrations";
 
 /** What the stack exports (`pulumi stack output`). Secrets stay Pulumi secrets. */
 export interface StackOutputs {
@@ -76,7 +76,8 @@ export function defineStack(): StackOutputs {
   const loaded = loadStackConfig();
   const { config } = loaded;
   const keys = new StackKeys("keys", { ...config.auth, withAdminKey: config.mode === "self-hosted" });
-  const db = config.mode === "self-hosted" ? selfHostedDatabase(loaded, keys) : managedDatabase(loaded);
+  const migrationPlan = loadMigrationPlan(config);
+  const db = config.mode === "self-hosted" ? selfHostedDatabase(loaded, keys, migrationPlan.stackNamespaces) : managedDatabase(loaded);
   verifyDatabase("database-verify", {
     url: db.publicUrl,
     namespace: db.checkNamespace,
@@ -86,7 +87,7 @@ export function defineStack(): StackOutputs {
     dependsOn: db.ready,
   });
   const worker = edgeWorker(config, db, keys);
-  const migrations = schemaMigrations(config, db, keys);
+  const migrations = schemaMigrations(config, migrationPlan, db, keys);
   const api = apiApp(config, db, migrations);
   return {
     mode: config.mode,

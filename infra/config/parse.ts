@@ -75,11 +75,12 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: Pa
     }
   }
   if (!result.success) problems.push(...zodProblems(result.error.issues, decoded));
-  else problems.push(...crossFieldProblems(result.data));
-  // Migration files are read at plan time so a bad file fails `preview`, naming the key and the file.
-  if (result.success && problems.length === 0) {
+  else {
+    // Migration files are read at plan time so a bad file fails `preview`, naming the key and the file. The plan
+    // also says whether the stack keeps the migrator's own namespaces, which sqld must hold open too.
     const migrations = migrationPlan(result.data, ctx.projectDir ?? process.cwd());
-    if (!migrations.ok) problems.push(...migrations.problems);
+    problems.push(...crossFieldProblems(result.data, { migrationNamespaces: migrations.ok ? migrations.plan.stackNamespaces.length : 0 }));
+    if (problems.length === 0 && !migrations.ok) problems.push(...migrations.problems);
   }
   if (!result.success || problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
   return { ok: true, config: result.data };

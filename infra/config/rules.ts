@@ -1,4 +1,5 @@
 import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
+import { reservedNamespaceProblem } from "../migrations/stack-namespaces";
 import { NAMESPACE_PATTERN, type StackConfig } from "./schema";
 import { tenantKeysMode } from "./tenant-keys";
 
@@ -14,7 +15,7 @@ const regionHint = () => `known regions: ${Object.keys(FLY_REGIONS).join(", ")}`
  * Rules that relate several fields or need the stack's intent. Pure: takes the shape-checked config,
  * returns every problem at once so a user fixes their YAML in one pass.
  */
-export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
+export function crossFieldProblems(cfg: StackConfig, ctx: { migrationNamespaces?: number } = {}): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: (string | number)[], message: string) => problems.push({ path, message });
 
@@ -57,11 +58,14 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
         `${r.vm.size}/${r.vm.memoryMb}MB differs from regions[${firstReplica.i}].vm (${firstReplica.r.vm.size}/${firstReplica.r.vm.memoryMb}MB): every replica region runs the one \`replica\` process group, which Fly sizes from a single [[vm]] entry; give all replica regions the same vm.size and vm.memoryMb`,
       );
     }
-    const managed = cfg.tenants.length + (cfg.migrations?.shared?.length ?? 0) + 1; // + `default`
+    // + `default`, + the migrator's ledger and canary namespaces when the stack has migrations (ctx, from sets.ts).
+    const own = ctx.migrationNamespaces ?? 0;
+    const managed = cfg.tenants.length + (cfg.migrations?.shared?.length ?? 0) + 1 + own;
     if (cfg.sqld?.maxActiveNamespaces !== undefined && cfg.sqld.maxActiveNamespaces < managed) {
+      const held = own > 0 ? "tenants, migrations.shared, default and the migration ledger and canary" : "tenants, migrations.shared and default";
       add(
         ["sqld", "maxActiveNamespaces"],
-        `${cfg.sqld.maxActiveNamespaces} is below the ${managed} namespaces sqld holds (tenants, migrations.shared and default): sqld would keep evicting them, and requests to an evicted namespace fail while it closes; set it to at least ${managed}, or remove it for the default`,
+        `${cfg.sqld.maxActiveNamespaces} is below the ${managed} namespaces sqld holds (${held}): sqld would keep evicting them, and requests to an evicted namespace fail while it closes; set it to at least ${managed}, or remove it for the default`,
       );
     }
     if (cfg.sqld && cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
@@ -84,7 +88,9 @@ export function crossFieldProblems(cfg: StackConfig): ConfigProblem[] {
 
   const tenants = new Set<string>();
   cfg.tenants.forEach((t, i) => {
-    if (!NAMESPACE_PATTERN.test(t)) add(["tenants", i], `"${t}" is not a valid namespace name; use 1-63 of a-z, 0-9 and "-", starting with a letter or digit`);
+    const reserved = reservedNamespaceProblem(t);
+    if (reserved) add(["tenants", i], reserved);
+    else if (!NAMESPACE_PATTERN.test(t)) add(["tenants", i], `"${t}" is not a valid namespace name; use 1-63 of a-z, 0-9 and "-", starting with a letter or digit`);
     if (tenants.has(t)) add(["tenants", i], `"${t}" is listed twice`);
     tenants.add(t);
   });

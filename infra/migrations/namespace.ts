@@ -5,6 +5,7 @@
  */
 import { createClient, type Client } from "@libsql/client";
 import type { MigrationFile } from "./files";
+import { runFile } from "./run-file";
 
 export const MIGRATIONS_TABLE = "_libsql_stack_migrations";
 
@@ -93,8 +94,8 @@ async function applyFile(client: Client, namespace: string, file: MigrationFile)
       await tx.rollback();
       return false;
     }
-    await tx.executeMultiple(file.sql);
-    // Real sqld 0.24.32 ran a statement after a COMMIT inside executeMultiple although the client conditions it on
+    await runFile(tx, file);
+    // Real sqld 0.24.32 ran a statement after a COMMIT in the file although the client conditions each on
     // `not is_autocommit`: the savepoint is the guard. If the file ended the transaction, RELEASE finds no
     // savepoint, and the INSERT (conditioned on the RELEASE succeeding) does not run.
     try {

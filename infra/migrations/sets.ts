@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { ConfigProblem } from "../config/rules";
 import { NAMESPACE_PATTERN, type StackConfig } from "../config/schema";
 import { dirExists, readMigrationDir, type MigrationFile } from "./files";
+import { MIGRATION_NAMESPACES, reservedNamespaceProblem } from "./stack-namespaces";
 
 /** Where migration files are looked for when `migrations.dir` is not set. */
 export const DEFAULT_MIGRATIONS_DIR = "migrations";
@@ -27,6 +28,8 @@ export interface MigrationPlan {
   concurrency: number;
   /** Shared namespaces the stack must create besides the tenants (self-hosted). */
   sharedNamespaces: string[];
+  /** The migrator's own namespaces (ledger, canary) the stack must create: self-hosted with something to migrate. */
+  stackNamespaces: string[];
 }
 
 export type MigrationPlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: ConfigProblem[] };
@@ -52,7 +55,10 @@ export function migrationPlan(cfg: StackConfig, projectDir: string): MigrationPl
   (m?.shared ?? []).forEach((entry, i) => {
     const path = ["migrations", "shared", i, "namespace"];
     const before = problems.length;
-    if (cfg.mode === "managed") {
+    const reserved = reservedNamespaceProblem(entry.namespace);
+    if (reserved) {
+      problems.push({ path, message: reserved });
+    } else if (cfg.mode === "managed") {
       problems.push({ path, message: `"${entry.namespace}" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir` });
     } else if (!NAMESPACE_PATTERN.test(entry.namespace)) {
       problems.push({ path, message: `"${entry.namespace}" is not a namespace name (${NAMESPACE_PATTERN.source})` });
@@ -65,12 +71,14 @@ export function migrationPlan(cfg: StackConfig, projectDir: string): MigrationPl
     if (problems.length === before) readSet(`migrations.shared[${i}]`, ["migrations", "shared", i, "dir"], entry.dir, [entry.namespace]);
   });
   if (problems.length > 0) return { ok: false, problems };
+  const applied = sets.filter((s) => s.namespaces.length > 0 && s.files.length > 0);
   return {
     ok: true,
     plan: {
-      sets: sets.filter((s) => s.namespaces.length > 0 && s.files.length > 0),
+      sets: applied,
       concurrency: m?.concurrency ?? DEFAULT_CONCURRENCY,
       sharedNamespaces: cfg.mode === "managed" ? [] : [...seen].sort(),
+      stackNamespaces: cfg.mode === "managed" || applied.length === 0 ? [] : [...MIGRATION_NAMESPACES],
     },
   };
 }

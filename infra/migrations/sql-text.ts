@@ -1,12 +1,12 @@
 /**
- * Just enough of SQLite's lexer to see where a migration file's statements start and end, so that a file can be
- * refused at plan time when it is empty or controls the transaction itself (the migrator wraps every file in
- * one transaction with its record; a COMMIT inside the file would record nothing yet apply half of it).
- * The SQL itself is executed by the server, never by this code.
+ * Just enough of SQLite's lexer to see where a migration file's statements start and end: to refuse a file at plan
+ * time when it is empty or controls the transaction itself (the migrator wraps every file in one transaction with
+ * its record; a COMMIT inside the file would record nothing yet apply half of it), and to give the migrator the
+ * text of each statement, which it sends to sqld as its own Hrana batch step (infra/migrations/namespace.ts).
+ * The SQL itself is parsed and executed by the server, never by this code.
  *
- * Where statements end: the migrator sends a file as one Hrana `sequence`, which sqld splits with its SQL parser
- * (libsql-server src/hrana/batch.rs `proto_sequence_to_program` → src/query_analysis.rs `Statement::parse`, the
- * lemon-rs grammar vendored/sqlite3-parser/src/parser/parse.y). A `;` ends a statement except inside a string,
+ * Where statements end: sqld parses SQL with the lemon-rs grammar (libsql-server src/query_analysis.rs
+ * `Statement::parse`, vendored/sqlite3-parser/src/parser/parse.y). A `;` ends a statement except inside a string,
  * identifier or comment, and inside `CREATE TRIGGER … BEGIN … END`, whose grammar is
  *   `BEGIN trigger_cmd_list END`, `trigger_cmd_list ::= trigger_cmd_list trigger_cmd SEMI | trigger_cmd SEMI`
  * (the same in SQLite's src/parse.y). A body holds at least one statement and each ends with `;`, so the END that
@@ -15,9 +15,11 @@
  * statement (those start with UPDATE/INSERT/REPLACE/DELETE/SELECT/VALUES/WITH). So only `; END ;` ends a trigger —
  * exactly SQLite's `sqlite3_complete()` (src/complete.c: states TRIGGER → SEMI → END → START).
  *
- * For a file with a syntax error, sqld's splitting is not SQLite's (sqld 0.24.32 skips a broken statement that
- * follows a good one and resumes after the offending token); this check does not model that. The migrator's
- * savepoint guard still refuses, at run time, a file that ended the transaction.
+ * Why the migrator does not let sqld split a file: for a file with a syntax error, sqld's splitting is not
+ * SQLite's. `Statement::parse` asks `peek()` whether more statements follow and takes a parse error for "yes", so
+ * (run, sqld 0.24.32) a broken statement that follows a good one is skipped and parsing resumes after the
+ * offending token — in a Hrana `sequence` and in a single `execute` step alike. A statement that is the first of
+ * its step is parsed alone, and its syntax error is refused.
  */
 
 /** First keyword of each statement that would end or replace the migrator's transaction. */
@@ -30,9 +32,12 @@ export interface SqlStatementInfo {
   words: string[];
   /** 1-based line where the statement starts. */
   line: number;
+  /** The statement's text: from its first token through its terminating `;` (leading comments are not part of it). */
+  text: string;
 }
 
-type Token = { kind: "word"; text: string; line: number } | { kind: "semi"; line: number } | { kind: "other"; line: number };
+/** `start`/`end`: offsets in the SQL text (end exclusive). */
+type Token = ({ kind: "word"; text: string } | { kind: "semi" } | { kind: "other" }) & { line: number; start: number; end: number };
 
 /** SQLite's whitespace (lemon-rs `is_ascii_whitespace`): a no-break space is part of an identifier there, not a gap. */
 const SPACE = /[ \t\n\f\r]/;
@@ -54,31 +59,32 @@ function* tokens(sql: string): Generator<Token> {
   };
   while (i < sql.length) {
     const c = sql[i]!;
-    const start = line;
+    const [at, startLine] = [i, line];
+    const span = () => ({ line: startLine, start: at, end: i });
     if (SPACE.test(c)) advanceTo(i + 1);
     else if (c === "-" && sql[i + 1] === "-") advanceTo(sql.indexOf("\n", i) === -1 ? sql.length : sql.indexOf("\n", i));
     else if (c === "/" && sql[i + 1] === "*") advanceTo(sql.indexOf("*/", i + 2) === -1 ? sql.length : sql.indexOf("*/", i + 2) + 2);
     else if (c === "[") {
       // A [bracketed] identifier ends at the first `]`: no escape inside (lemon-rs tokenizer, `b'['`).
       advanceTo(sql.indexOf("]", i) === -1 ? sql.length : sql.indexOf("]", i) + 1);
-      yield { kind: "other", line: start };
+      yield { kind: "other", ...span() };
     } else if (c === "'" || c === '"' || c === "`") {
       let k = i + 1;
       // A doubled quote inside a string or identifier stands for the quote itself.
       while (k < sql.length && !(sql[k] === c && sql[k + 1] !== c)) k += sql[k] === c ? 2 : 1;
       advanceTo(Math.min(k + 1, sql.length));
-      yield { kind: "other", line: start };
+      yield { kind: "other", ...span() };
     } else if (c === ";") {
       advanceTo(i + 1);
-      yield { kind: "semi", line: start };
+      yield { kind: "semi", ...span() };
     } else if (IDENTIFIER_START.test(c)) {
       const end = i + matchLength(IDENTIFIER, sql, i);
       const text = sql.slice(i, end).toUpperCase();
       advanceTo(end);
-      yield { kind: "word", text, line: start };
+      yield { kind: "word", text, ...span() };
     } else {
       advanceTo(i + 1);
-      yield { kind: "other", line: start };
+      yield { kind: "other", ...span() };
     }
   }
 }
@@ -93,23 +99,26 @@ function createsTrigger(words: readonly string[]): boolean {
 /** The statements of a SQL text (comments and blank statements are not statements). */
 export function sqlStatements(sql: string): SqlStatementInfo[] {
   const found: SqlStatementInfo[] = [];
-  let current: { words: string[]; line: number } | undefined;
+  let current: { words: string[]; line: number; start: number; end: number } | undefined;
   let inTrigger = false;
   // Inside a trigger: "semi" right after a `;`, "semi-end" right after `; END` (where a `;` ends the trigger).
   let triggerState: "body" | "semi" | "semi-end" = "body";
   const finish = () => {
-    if (current) found.push({ keyword: current.words[0] ?? "", words: current.words.slice(0, 4), line: current.line });
+    if (current) found.push({ keyword: current.words[0] ?? "", words: current.words.slice(0, 4), line: current.line, text: sql.slice(current.start, current.end) });
     current = undefined;
     inTrigger = false;
     triggerState = "body";
   };
   for (const token of tokens(sql)) {
     if (token.kind === "semi") {
+      // A `;` with no statement before it is a blank statement; otherwise it is the statement's last character.
+      if (current) current.end = token.end;
       if (!inTrigger || triggerState === "semi-end") finish();
       else triggerState = "semi";
       continue;
     }
-    current ??= { words: [], line: token.line };
+    current ??= { words: [], line: token.line, start: token.start, end: token.end };
+    current.end = token.end;
     // Six words tell `EXPLAIN QUERY PLAN CREATE TEMPORARY TRIGGER`; the rest of a long statement is not kept.
     if (current.words.length < 6) current.words.push(token.kind === "word" ? token.text : "");
     if (!inTrigger) inTrigger = createsTrigger(current.words);

@@ -124,8 +124,8 @@ function commonArgs(maxActiveNamespaces: number): string[] {
 export const SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES = 100;
 
 /**
- * Namespaces sqld should keep open for a stack that manages `namespaces` of them (tenants + shared; `default` is
- * added here): sqld's default while they fit, else rounded up to a multiple of 500 so that adding a tenant rarely
+ * Namespaces sqld should keep open for a stack that manages `namespaces` of them (tenants + shared + the
+ * migrator's ledger and canary when there are migrations; `default` is added here): sqld's default while they fit, else rounded up to a multiple of 500 so that adding a tenant rarely
  * changes the fly.toml (which redeploys sqld).
  */
 export function defaultMaxActiveNamespaces(namespaces: number): number {

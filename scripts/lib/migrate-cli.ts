@@ -26,7 +26,10 @@ export const MIGRATE_USAGE = `usage:
   --concurrency  namespaces at a time (default: the stack's migrations.concurrency, else 8)
   --auth-token   a database token (managed mode, or a full-access sqld token); DATABASE_AUTH_TOKEN works too and keeps it out of argv
   without --tenants, --url names one database (Turso, or sqld's default namespace) and no namespace header is sent
-exit codes: 0 ok, 1 a namespace failed, 2 bad arguments or files`;
+self-hosted: the central ledger in namespace _libsql_stack_ledger says what is applied (--status reads it); the
+  tenant files first run in namespace _libsql_stack_canary (rolled back); both must exist (the stack creates them)
+exit codes: 0 ok, 1 the run failed (canary, shared namespace, ledger, managed database), 2 bad arguments or files,
+  3 some tenant namespaces failed on their own (they stay at their version; the next run tries them again)`;
 
 export interface MigrateJob {
   url: string;
@@ -53,8 +56,9 @@ function concurrencyArg(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-const targetsOf = (sets: readonly { namespaces: string[]; files: MigrationFile[] }[]): MigrationTarget[] =>
-  sets.flatMap((s) => s.namespaces.map((namespace) => ({ namespace, files: s.files })));
+/** `migrations.shared[i]` namespaces are stack-owned (no tenant token reaches them); the rest are tenants. */
+const targetsOf = (sets: readonly { key: string; namespaces: string[]; files: MigrationFile[] }[]): MigrationTarget[] =>
+  sets.flatMap((s) => s.namespaces.map((namespace) => ({ namespace, files: s.files, set: s.key, owner: s.key.startsWith("migrations.shared") ? ("stack" as const) : ("tenant" as const) })));
 
 /** --from-env: the files on disk must be the ones the plan hashed, or the run is refused before touching anything. */
 export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): MigrateJob {
@@ -70,7 +74,7 @@ export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): 
     const onDisk = files(resolve(projectDir, set.dir), set.dir);
     const same = onDisk.length === set.files.length && onDisk.every((f, i) => f.name === set.files[i]!.name && f.sha256 === set.files[i]!.sha256);
     if (!same) throw new UsageError(`${set.dir} (${set.key}) changed since the plan was made; run pulumi up again`);
-    return { namespaces: set.namespaces, files: onDisk };
+    return { key: set.key, namespaces: set.namespaces, files: onDisk };
   });
   const managed = planned.mode === "managed";
   if (!managed && !env.JWT_PRIVATE_KEY) throw new UsageError("JWT_PRIVATE_KEY is not set");

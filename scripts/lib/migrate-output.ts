@@ -7,7 +7,7 @@
  * for all namespaces reached that with ~720 tenants, so stdout is one JSON object per namespace per line (JSON
  * Lines), and every line here stays under MAX_LINE_BYTES: long lists are cut, with counts saying so.
  */
-import type { MigrationRun, NamespaceResult } from "../../infra/migrations/migrator";
+import type { FailedNamespace, MigrationRun, NamespaceResult } from "../../infra/migrations/migrator";
 
 /** Longest line printed (bytes, without "\n"): far below the scanner's 65 535, leaving room for prefixes. */
 export const MAX_LINE_BYTES = 8 * 1024;
@@ -36,35 +36,69 @@ function fittingPrefix(names: readonly string[], render: (shown: readonly string
 }
 
 /**
- * One stdout line per namespace: `{"namespace","ok","appliedCount","applied",("failedFile","error")}`. `applied`
- * lists the files applied in this run, cut to what fits the line (`appliedCount` is always the full count).
+ * One stdout line per namespace: `{"namespace","ok","appliedCount","applied",("failedFile","error","blocking","skipped")}`.
+ * `applied` lists the files applied in this run, cut to what fits the line (`appliedCount` is always the full
+ * count). A failure has `blocking`: true when it fails the run (and `pulumi up`), false when it is the tenant's
+ * own (the tenant stays at its version and is tried again by the next run); `skipped` when the run stopped before
+ * this namespace.
  */
 export function resultLine(result: NamespaceResult): string {
   const base = result.ok
     ? { namespace: result.namespace, ok: true, appliedCount: result.applied.length }
-    : { namespace: result.namespace, ok: false, appliedCount: result.applied.length, failedFile: result.failedFile, error: clip(result.error) };
+    : {
+        namespace: result.namespace,
+        ok: false,
+        appliedCount: result.applied.length,
+        failedFile: result.failedFile,
+        error: clip(result.error),
+        blocking: result.blocking ?? true,
+        ...(result.skipped && { skipped: true }),
+      };
   const render = (shown: readonly string[]) => JSON.stringify({ ...base, applied: shown });
   return render(fittingPrefix(result.applied, render));
+}
+
+/** The stdout line saying why the run stopped before the tenants (printed first), when it did. */
+export function stoppedLine(run: MigrationRun): string | undefined {
+  if (!run.stopped) return undefined;
+  return JSON.stringify({ stopped: run.stopped.stage, ok: false, failedFile: run.stopped.failedFile && clip(run.stopped.failedFile, 300), error: clip(run.stopped.error) });
 }
 
 /** The stderr progress line of one namespace, the applied files cut to fit. */
 export function progressLine(result: NamespaceResult): string {
   const head = `${result.namespace}: `;
-  if (!result.ok) return `${head}FAILED`;
+  if (!result.ok) return `${head}${result.skipped ? "SKIPPED" : result.blocking === false ? "FAILED (this tenant only; the run goes on)" : "FAILED"}`;
   if (result.applied.length === 0) return `${head}ok, applied nothing`;
   const render = (shown: readonly string[]) =>
     `${head}ok, applied ${shown.join(", ")}${shown.length < result.applied.length ? ` and ${result.applied.length - shown.length} more` : ""}`;
   return render(fittingPrefix(result.applied, render));
 }
 
-/** The stderr summary of a failed run: one line per failed namespace, each cut to fit. */
+function failureLine(f: FailedNamespace): string {
+  const head = `  - ${f.namespace}: ${f.failedFile ? `${clip(f.failedFile, 300)} failed: ` : ""}${clip(f.error)}`;
+  const render = (shown: readonly string[]) =>
+    `${head}${shown.length ? ` (applied before that: ${shown.join(", ")}${shown.length < f.applied.length ? ` and ${f.applied.length - shown.length} more` : ""})` : ""}`;
+  return render(fittingPrefix(f.applied, render));
+}
+
+/**
+ * The stderr summary of a run with failures: why it stopped (if it did), one line per failed namespace (cut to
+ * fit), and the tenants left behind on their own, which do not fail the run.
+ */
 export function failureLines(run: MigrationRun): string[] {
-  const lines = [`migrate: ${run.failed.length} of ${run.results.length} namespaces failed:`];
-  for (const f of run.failed) {
-    const head = `  - ${f.namespace}: ${f.failedFile ? `${clip(f.failedFile, 300)} failed: ` : ""}${clip(f.error)}`;
-    const render = (shown: readonly string[]) =>
-      `${head}${shown.length ? ` (applied before that: ${shown.join(", ")}${shown.length < f.applied.length ? ` and ${f.applied.length - shown.length} more` : ""})` : ""}`;
-    lines.push(render(fittingPrefix(f.applied, render)));
+  const lines: string[] = [];
+  const skipped = run.failed.filter((f) => f.skipped).length;
+  if (run.stopped) {
+    lines.push(`migrate: STOPPED before ${skipped > 0 ? `${skipped} namespace(s)` : "the tenants"} (${run.stopped.stage}): ${clip(run.stopped.error)}`);
+  }
+  const blocking = run.failed.filter((f) => !f.skipped && f.blocking !== false);
+  if (blocking.length > 0) lines.push(`migrate: ${blocking.length} of ${run.results.length} namespaces failed:`, ...blocking.map(failureLine));
+  const behind = run.failed.filter((f) => f.blocking === false);
+  if (behind.length > 0) {
+    lines.push(
+      `migrate: ${behind.length} of ${run.results.length} tenant namespaces failed on their own after the canary passed; they stay at their version, do not fail the run, and are tried again by the next run:`,
+      ...behind.map(failureLine),
+    );
   }
   return lines;
 }

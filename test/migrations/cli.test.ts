@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { byName, planStack } from "../support/plan";
 import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, EXAMPLE_TENANT_DIR, recordedNames, ROOT, scratchDir, tablesOf } from "./support";
+import { createStackNamespaces, EXAMPLE_TENANT_DIR, recordedNames, ROOT, scratchDir, tablesOf } from "./support";
 
 let cluster: LocalSqldCluster;
 const scratch = scratchDir(EXAMPLE_TENANT_DIR);
@@ -17,7 +17,7 @@ const NAMES = ["0001_nodes.sql", "0002_points.sql", "0003_events.sql"];
 
 beforeAll(async () => {
   cluster = await startStackSqld("dev");
-  await createNamespaces(cluster, ["acme", "globex", "initech", "streams"]);
+  await createStackNamespaces(cluster, ["acme", "globex", "initech", "streams"]);
   writeFileSync(keyFile, cluster.keys.privateKeyPem);
 });
 afterAll(async () => {
@@ -60,12 +60,31 @@ describe("npm run migrate --url", () => {
     expect(JSON.parse(after.stdout)).toEqual({ acme: { applied: NAMES, pending: [] }, globex: { applied: NAMES, pending: [] } });
   });
 
-  it("exits 1 and lists the namespaces that failed", async () => {
+  it("exits 3 and names the tenants left behind when a tenant fails on its own (the canary passed)", async () => {
     const result = await run(urlArgs("acme,no-such-tenant"));
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(jsonLines(result.stdout)[0]).toEqual({ namespace: "acme", ok: true, appliedCount: 0, applied: [] });
-    expect(jsonLines(result.stdout)[1]).toMatchObject({ namespace: "no-such-tenant", ok: false, appliedCount: 0 });
-    expect(result.stderr).toMatch(/1 of 2 namespaces failed:\n {2}- no-such-tenant: /);
+    expect(jsonLines(result.stdout)[1]).toMatchObject({ namespace: "no-such-tenant", ok: false, blocking: false, appliedCount: 0, error: expect.stringMatching(/404/) });
+    expect(result.stderr).toMatch(/1 of 2 tenant namespaces failed on their own after the canary passed; .*\n {2}- no-such-tenant: /);
+  });
+
+  it("exits 1 before any tenant when a file fails in the canary, printing why first", async () => {
+    const broken = scratchDir(EXAMPLE_TENANT_DIR);
+    try {
+      broken.write("0004_broken.sql", "CREATE TABLE fine (x);\nCREATE TABLE broken (x,);\n");
+      const result = await run(["--url", cluster.primary.httpUrl, "--key-file", keyFile, "--tenants", "acme,globex", "--dir", broken.dir]);
+      expect(result.code).toBe(1);
+      const [stopped, ...tenants] = jsonLines(result.stdout);
+      expect(stopped).toMatchObject({ stopped: "canary", ok: false, failedFile: "0004_broken.sql", error: expect.stringMatching(/syntax error/) });
+      expect(tenants.map((t) => [t.namespace, t.skipped])).toEqual([
+        ["acme", true],
+        ["globex", true],
+      ]);
+      expect(result.stderr).toMatch(/migrate: STOPPED before 2 namespace\(s\) \(canary\): 0004_broken\.sql failed in the canary/);
+      expect(await tablesOf(cluster, "acme")).not.toContain("fine");
+    } finally {
+      broken.cleanup();
+    }
   });
 
   it.each([

@@ -78,18 +78,28 @@ describe("migrations config problems name the key and the file", () => {
     ]);
   });
 
-  it("no migrations/ dir and no key: no migrations, not an error; an existing migrations/ is the default", () => {
-    const empty = scratchDir();
-    dirs.push(empty);
-    rmSync(empty.dir, { recursive: true });
-    const parsed = parseStackConfig(selfHosted(), { stack: "dev", projectDir: join(empty.dir, "..") });
-    expect(parsed.ok).toBe(true);
-    if (parsed.ok) expect(migrationPlan(parsed.config, join(empty.dir, ".."))).toEqual({ ok: true, plan: { sets: [], concurrency: 8, sharedNamespaces: [] } });
+  it("the migrator's own namespaces cannot be a tenant or a shared namespace", () => {
     const p = project({ "0001_a.sql": ok });
-    const withDefault = parseStackConfig(selfHosted(), { stack: "dev", projectDir: p.projectDir });
-    if (!withDefault.ok) throw new Error(withDefault.problems.join("\n"));
-    const plan = migrationPlan(withDefault.config, p.projectDir);
-    expect(plan.ok && plan.plan.sets.map((s) => [s.key, s.dir, s.namespaces, s.files.map((f) => f.name)])).toEqual([["migrations.dir", "migrations", ["acme", "globex"], ["0001_a.sql"]]]);
+    expect(problemsOf(selfHosted({ migrations: { dir: p.dir, shared: [{ namespace: "_libsql_stack_ledger", dir: p.dir }] } }), p.projectDir)).toEqual([
+      'libsql-stack:migrations.shared[0].namespace "_libsql_stack_ledger" is reserved for the stack\'s migration ledger; pick another name',
+    ]);
+    expect(problemsOf(selfHosted({ tenants: ["acme", "_libsql_stack_canary"] }), p.projectDir)).toEqual([
+      'libsql-stack:tenants[1] "_libsql_stack_canary" is reserved for the stack\'s migration canary; pick another name',
+    ]);
+  });
+
+  it("counts the ledger and canary among the namespaces sqld must hold open, when the stack has migrations", () => {
+    const withFiles = project({ "0001_a.sql": ok }); // migrations/ next to Pulumi.yaml: the default dir
+    const without = scratchDir();
+    dirs.push(without);
+    rmSync(without.dir, { recursive: true });
+    const limit = (maxActiveNamespaces: number, projectDir: string) => problemsOf(selfHosted({ sqld: { maxActiveNamespaces } }), projectDir);
+    // acme, globex, default, and with migrations _libsql_stack_canary and _libsql_stack_ledger.
+    expect(limit(5, withFiles.projectDir)).toEqual([]);
+    expect(limit(4, withFiles.projectDir)).toEqual([
+      "libsql-stack:sqld.maxActiveNamespaces 4 is below the 5 namespaces sqld holds (tenants, migrations.shared, default and the migration ledger and canary): sqld would keep evicting them, and requests to an evicted namespace fail while it closes; set it to at least 5, or remove it for the default",
+    ]);
+    expect(limit(3, join(without.dir, ".."))).toEqual([]);
   });
 });
 

@@ -7,16 +7,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransient, migrate, migrationStatus } from "../../infra/migrations/migrator";
 import { startStackSqld, withEnv, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, EXAMPLE_TENANT_DIR, loadFiles, selfHostedOptions, targets } from "./support";
+import { createNamespaces, createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, selfHostedOptions, targets } from "./support";
 
 let cluster: LocalSqldCluster;
 const namespaces = Array.from({ length: 12 }, (_, i) => `evict-${i}`);
 const NAMES = ["0001_nodes.sql", "0002_points.sql", "0003_events.sql"];
 
 beforeAll(async () => {
-  // A cache of 4 namespaces for 12: migrations here keep evicting other namespaces (as 1000 tenants do with 100).
+  // A cache of 4 namespaces for 14 (12 tenants, the migrator's ledger and canary): migrations here keep evicting
+  // other namespaces (as 1000 tenants do with 100).
   cluster = await startStackSqld("dev", {}, { editFlyToml: (toml) => withEnv(toml, { SQLD_MAX_ACTIVE_NAMESPACES: "4" }) });
-  await createNamespaces(cluster, namespaces);
+  await createStackNamespaces(cluster, namespaces);
 });
 afterAll(() => cluster?.close());
 

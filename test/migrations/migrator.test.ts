@@ -1,13 +1,16 @@
 /**
  * The migrator against REAL sqld (started from the dev stack's fly.toml), with the example schema: every file
- * once per namespace, in order, each atomically with its record; refusals name the file and the namespace.
+ * once per namespace, in order, each atomically with its marker and recorded in the central ledger; refusals name
+ * the file and the namespace. (Tenants tampering with their namespaces: tampering.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, migrationStatus } from "../../infra/migrations/migrator";
 import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
 import {
   createNamespaces,
+  createStackNamespaces,
   EXAMPLE_TENANT_DIR,
+  ledgerRows,
   loadFiles,
   namespaceClient,
   recordedNames,
@@ -23,7 +26,7 @@ const EXAMPLE_NAMES = ["0001_nodes.sql", "0002_points.sql", "0003_events.sql"];
 
 beforeAll(async () => {
   cluster = await startStackSqld("dev");
-  await createNamespaces(cluster, ["acme", "globex", "initech", "umbrella"]);
+  await createStackNamespaces(cluster, ["acme", "globex", "initech", "umbrella"]);
 });
 afterAll(async () => {
   await cluster?.close();
@@ -45,6 +48,10 @@ describe("migrations on real sqld", () => {
     client.close();
     expect(rows.map((r) => [r.id, r.name, r.sha256])).toEqual(files.map((f) => [f.id, f.name, f.sha256]));
     expect(String(rows[0]!.applied_at)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // The central ledger, not the namespace, is what says "applied".
+    const central = (await ledgerRows(cluster)).filter((r) => r.namespace === "acme");
+    expect(central.map((r) => [r.id, r.name, r.sha256, r.state])).toEqual(files.map((f) => [f.id, f.name, f.sha256, "applied"]));
+    expect(String(central[0]!.updated_at)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it("applies nothing on a re-run, and the example's trigger works (the trigger body's BEGIN/END ran as one statement)", async () => {
@@ -85,23 +92,30 @@ describe("migrations on real sqld", () => {
 
   it("refuses a namespace whose applied file changed, naming the file and the namespace, and applies nothing there", async () => {
     const files = loadFiles(scratch.dir).map((f) => (f.name === "0002_points.sql" ? { ...f, sha256: "0".repeat(64) } : f));
-    const run = await migrate(targets(["acme"], files), selfHostedOptions(cluster));
+    const run = await migrate(targets(["acme", "umbrella"], files), selfHostedOptions(cluster));
+    // The ledger records it, and no tenant can change the ledger: this is the operator's doing, and stops the run.
     expect(run.ok).toBe(false);
+    expect(run.stopped?.stage).toBe("ledger");
+    expect(run.failed.map((f) => [f.namespace, f.blocking])).toEqual([
+      ["acme", true],
+      ["umbrella", true],
+    ]);
     expect(run.failed[0]!.error).toMatch(/0002_points\.sql changed after it was applied to namespace acme/);
     expect(await recordedNames(cluster, "acme")).not.toContain("0005_node_notes.sql");
   });
 
-  it("leaves a tenant whose file fails at its previous version (no half-applied file) and migrates the others", async () => {
-    // globex already has a table the new file creates: its second statement fails there only.
+  it("leaves a tenant whose file fails at its previous version (no half-applied file), migrates the others, and does not fail the run", async () => {
+    // globex already has a table the new file creates: its second statement fails there only (the canary passed).
     const globex = await namespaceClient(cluster, "globex");
     await globex.execute("CREATE TABLE audit (x)");
     globex.close();
     scratch.write("0006_audit.sql", "CREATE TABLE node_tags (node_id TEXT NOT NULL, tag TEXT NOT NULL);\nCREATE TABLE audit (at INTEGER, what TEXT);\nINSERT INTO audit VALUES (1, 'created');\n");
     const run = await migrate(targets(["acme", "globex", "initech", "missing-tenant"], loadFiles(scratch.dir)), selfHostedOptions(cluster, { attempts: 2 }));
-    expect(run.ok).toBe(false);
-    expect(run.failed.map((f) => [f.namespace, f.failedFile])).toEqual([
-      ["globex", "0006_audit.sql"],
-      ["missing-tenant", undefined],
+    expect(run.ok).toBe(true);
+    expect(run.stopped).toBeUndefined();
+    expect(run.failed.map((f) => [f.namespace, f.failedFile, f.blocking])).toEqual([
+      ["globex", "0006_audit.sql", false],
+      ["missing-tenant", undefined, false],
     ]);
     const globexFailure = run.failed[0]!;
     expect(globexFailure.applied).toEqual(["0005_node_notes.sql"]);
@@ -118,10 +132,14 @@ describe("migrations on real sqld", () => {
     await createNamespaces(cluster, ["txn-test"]);
     const files = [{ id: 1, name: "0001_commits.sql", sha256: "a".repeat(64), sql: "CREATE TABLE early (x);\nCOMMIT;\nCREATE TABLE late (x);\n" }];
     const run = await migrate(targets(["txn-test"], files), selfHostedOptions(cluster));
+    // It fails on its own merits, in the canary: the run stops and the tenant is not touched.
     expect(run.ok).toBe(false);
-    expect(run.failed[0]!.failedFile).toBe("0001_commits.sql");
-    expect(run.failed[0]!.error).toMatch(/0001_commits.sql ended the migrator.s transaction in namespace txn-test/);
-    expect(await recordedNames(cluster, "txn-test")).toEqual([]);
+    expect(run.stopped).toMatchObject({ stage: "canary", failedFile: "0001_commits.sql", error: expect.stringMatching(/0001_commits.sql ended the migrator.s transaction/) });
+    expect(run.failed).toEqual([expect.objectContaining({ namespace: "txn-test", skipped: true, applied: [] })]);
+    expect(await tablesOf(cluster, "txn-test")).toEqual([]);
+    // What the COMMIT left committed in the canary is dropped by the next run's canary, which then passes.
+    const next = await migrate(targets(["txn-test"], loadFiles(EXAMPLE_TENANT_DIR)), selfHostedOptions(cluster));
+    expect(next.results).toEqual([{ namespace: "txn-test", ok: true, applied: EXAMPLE_NAMES }]);
   });
 });
 

@@ -1,11 +1,11 @@
 /**
  * sqld's public URL (the Fly proxy) may land on a replica. Real sqld: migrating through a replica forwards the
- * write transactions to the primary, each file still atomic with its record.
+ * write transactions to the primary (tenants, the canary and the ledger), each file still atomic with its record.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, migrationStatus } from "../../infra/migrations/migrator";
 import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, EXAMPLE_TENANT_DIR, loadFiles, recordedNames, selfHostedOptions, tablesOf, targets } from "./support";
+import { createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, recordedNames, selfHostedOptions, tablesOf, targets } from "./support";
 
 let cluster: LocalSqldCluster;
 const NAMES = ["0001_nodes.sql", "0002_points.sql", "0003_events.sql"];
@@ -18,7 +18,7 @@ beforeAll(async () => {
     ],
     sqld: { autoStop: "off" },
   });
-  await createNamespaces(cluster, ["acme", "globex"]);
+  await createStackNamespaces(cluster, ["acme", "globex"]);
 });
 afterAll(() => cluster?.close());
 
@@ -34,8 +34,9 @@ describe("migrations through a replica", () => {
 
     const broken = [...files, { id: 4, name: "0004_broken.sql", sha256: "b".repeat(64), sql: "CREATE TABLE t4 (x);\nINSERT INTO no_such_table VALUES (1);\n" }];
     const failed = await migrate(targets(["acme"], broken), throughReplica);
-    expect(failed.failed.map((f) => [f.namespace, f.failedFile])).toEqual([["acme", "0004_broken.sql"]]);
-    expect(failed.failed[0]!.error).toMatch(/no such table/);
+    // Broken on its own: it fails in the canary (through the replica too), and acme is not touched.
+    expect(failed.stopped).toMatchObject({ stage: "canary", failedFile: "0004_broken.sql", error: expect.stringMatching(/no such table/) });
+    expect(failed.failed.map((f) => [f.namespace, f.skipped])).toEqual([["acme", true]]);
     const status = await migrationStatus(targets(["acme"], broken), selfHostedOptions(cluster));
     expect(status).toEqual({ acme: { applied: NAMES, pending: ["0004_broken.sql"] } });
     expect(await tablesOf(cluster, "acme")).not.toContain("t4");

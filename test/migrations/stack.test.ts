@@ -34,8 +34,8 @@ describe("stack wiring (self-hosted)", () => {
       ["migrations.dir", "examples/migrations/tenant", ["acme", "globex", "initech"], ["0001_nodes.sql", "0002_points.sql", "0003_events.sql"]],
       ["migrations.shared[0]", "examples/migrations/streams", ["streams"], ["0001_streams.sql"]],
     ]);
-    // The shared namespace is created by the namespaces Command with the tenants.
-    expect((byName(plan, "sqld-namespaces").inputs.environment as Record<string, string>).NAMESPACES).toBe("acme globex initech streams");
+    // The shared namespace and the migrator's ledger and canary are created by the namespaces Command with the tenants.
+    expect((byName(plan, "sqld-namespaces").inputs.environment as Record<string, string>).NAMESPACES).toBe("_libsql_stack_canary _libsql_stack_ledger acme globex initech streams");
   });
 
   it("changes the Command's input when a file changes or a tenant is added, and not otherwise", async () => {
@@ -55,9 +55,10 @@ describe("stack wiring (self-hosted)", () => {
     }
   });
 
-  it("has no migrations Command when there is nothing to migrate (dev: no key, no migrations/ dir)", async () => {
+  it("has no migrations Command, and no ledger or canary namespace, when there is nothing to migrate (dev: no key, no migrations/ dir)", async () => {
     const plan = await planStack("dev");
     expect(plan.resources.find((r) => r.name === "migrations")).toBeUndefined();
+    expect((byName(plan, "sqld-namespaces").inputs.environment as Record<string, string>).NAMESPACES).not.toMatch(/_libsql_stack_/);
   });
 });
 

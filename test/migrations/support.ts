@@ -2,12 +2,15 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Client } from "@libsql/client";
+import { createClient, type Client } from "@libsql/client";
 import { readMigrationDir, type MigrationFile } from "../../infra/migrations/files";
 import type { MigrationTarget, MigratorOptions } from "../../infra/migrations/migrator";
-import { NAMESPACE_HEADER } from "../../worker/db";
+import { LEDGER_TABLE } from "../../infra/migrations/ledger";
+import { LEDGER_NAMESPACE, MIGRATION_NAMESPACES } from "../../infra/migrations/stack-namespaces";
+import { migratorToken } from "../../infra/migrations/token";
+import { fetchWithNamespace, NAMESPACE_HEADER } from "../../worker/db";
 import type { LocalSqldCluster } from "../support/sqld/cluster";
-import { scopedToken, tenantClientOn } from "../support/sqld/tenant-client";
+import { tenantClientOn } from "../support/sqld/tenant-client";
 
 export const ROOT = resolve(__dirname, "../..");
 export const EXAMPLE_TENANT_DIR = join(ROOT, "examples/migrations/tenant");
@@ -28,13 +31,33 @@ export function loadFiles(dir: string): MigrationFile[] {
 
 export const targets = (namespaces: string[], files: MigrationFile[]): MigrationTarget[] => namespaces.map((namespace) => ({ namespace, files }));
 
-/** What the stack's Command does in self-hosted mode: a short-lived token scoped to each namespace. */
+/** What the stack's Command does in self-hosted mode: a short-lived token scoped to each namespace (scripts/migrate.ts). */
 export function selfHostedOptions(cluster: LocalSqldCluster, extra: Partial<MigratorOptions> = {}): MigratorOptions {
   return {
     url: cluster.primary.httpUrl,
-    authToken: (tenant, access) => scopedToken(cluster.keys.privateKeyPem, tenant, access),
+    authToken: async (namespace, access) => migratorToken(cluster.keys.privateKeyPem, namespace, access),
     ...extra,
   };
+}
+
+/** The stack's namespaces plus the migrator's own (ledger, canary), as the namespaces Command creates them. */
+export async function createStackNamespaces(cluster: LocalSqldCluster, names: string[]): Promise<void> {
+  await createNamespaces(cluster, [...names, ...MIGRATION_NAMESPACES]);
+}
+
+/** The central ledger's rows (read with the migrator's own token: no tenant token reaches that namespace). */
+export async function ledgerRows(cluster: LocalSqldCluster): Promise<Record<string, unknown>[]> {
+  const client = createClient({
+    url: cluster.primary.httpUrl,
+    authToken: migratorToken(cluster.keys.privateKeyPem, LEDGER_NAMESPACE, "ro"),
+    intMode: "number",
+    fetch: fetchWithNamespace(LEDGER_NAMESPACE),
+  });
+  try {
+    return (await client.execute(`SELECT namespace, id, name, sha256, state, nonce, updated_at FROM ${LEDGER_TABLE} ORDER BY namespace, id, updated_at`)).rows.map((r) => ({ ...r }));
+  } finally {
+    client.close();
+  }
 }
 
 /** A client for checking a namespace's contents directly (not through the migrator). */
