@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMigrationDir } from "../../infra/migrations/files";
 import { migrate } from "../../infra/migrations/migrator";
 import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, namespaceClient, recordedNames, scratchDir, selfHostedOptions, tablesOf, targets } from "./support";
+import { createStackNamespaces, namespaceClient, recordedNames, scratchDir, selfHostedOptions, tablesOf, targets } from "./support";
 
 /** Issue 21 item 9: the CASE's `END;` was taken for the end of the trigger ("END is not allowed"). */
 const CASE_TRIGGER = `-- Readings get a level; the body's statements end with CASE … END;
@@ -71,7 +71,7 @@ const dirs: { cleanup(): void }[] = [];
 
 beforeAll(async () => {
   cluster = await startStackSqld("dev");
-  await createNamespaces(cluster, ["tricky", "tricky-end"]);
+  await createStackNamespaces(cluster, ["tricky", "tricky-end"]);
 });
 afterAll(async () => {
   await cluster?.close();
@@ -183,10 +183,12 @@ describe("transaction control after such a trigger", () => {
     ]);
   });
 
-  it("because sqld runs that END as a COMMIT: the migrator (given the file anyway) refuses it and records nothing", async () => {
+  it("because sqld runs that END as a COMMIT: the migrator (given the file anyway) stops in the canary, before any tenant", async () => {
     const files = [{ id: 1, name: "0001_end.sql", sha256: "e".repeat(64), sql: `${TRIGGER}END;\nCREATE TABLE late (x);\n` }];
     const run = await migrate(targets(["tricky-end"], files), selfHostedOptions(cluster));
-    expect(run.failed.map((f) => [f.failedFile, f.error])).toEqual([["0001_end.sql", expect.stringMatching(/0001_end\.sql ended the migrator.s transaction in namespace tricky-end/)]]);
-    expect(await recordedNames(cluster, "tricky-end")).toEqual([]);
+    expect(run.ok).toBe(false);
+    expect(run.stopped).toMatchObject({ stage: "canary", failedFile: "0001_end.sql" });
+    expect(run.failed.map((f) => [f.namespace, f.error])).toEqual([["tricky-end", "not migrated: the run stopped (canary failed)"]]);
+    expect(await tablesOf(cluster, "tricky-end")).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
+import { MIGRATION_NAMESPACES } from "../../infra/migrations/stack-namespaces";
 import { EXAMPLE_TENANT_DIR, loadFiles } from "../migrations/support";
 import { runProcess } from "../support/run-process";
 import { startFlyEdge, type FlyEdge } from "../support/sqld/fly-edge";
@@ -26,7 +27,7 @@ const query = (mf: Miniflare, sql: string, mode: "read" | "write") => callWorker
 
 beforeAll(async () => {
   cluster = await startStackSqld("prod", { tenants: ["acme"] });
-  await createNamespaces(cluster, ["acme"]);
+  await createNamespaces(cluster, ["acme", ...MIGRATION_NAMESPACES]); // + the migrations ledger and canary
   await syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: ["acme"], perTenant: true });
   edge = await startFlyEdge(cluster, cluster.replicas[0]!.region); // the client is near a replica
 });
