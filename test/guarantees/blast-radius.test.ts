@@ -57,11 +57,12 @@ describe("blast radius (prod)", () => {
 
   describe("adding a tenant", () => {
     it("changes only the namespace set and the gateway's tenant allow-list when no API app runs", async () => {
-      // Updates, not replaces: the namespaces script's own keep/delete logic handles the set, and the Worker's
-      // TENANTS binding must list the new tenant or the gateway answers "tenant not found" for it.
+      // Updates, not replaces: the namespaces script's own keep/delete logic handles the set (and gives the new
+      // tenant its signing key: TENANTS), and the Worker's TENANTS binding must list the new tenant or the gateway
+      // answers "tenant not found" for it.
       expect(changesBetween(baseWithoutApi, await after({ ...NO_API, tenants: [...tenants, "umbrella"] }))).toEqual([
         "~gateway-script: bindings[TENANTS].json",
-        "~sqld-namespaces: environment.NAMESPACES",
+        "~sqld-namespaces: environment.NAMESPACES, environment.TENANTS",
       ]);
     });
 
@@ -69,7 +70,7 @@ describe("blast radius (prod)", () => {
       const d = changesBetween(base, await after({ tenants: [...tenants, "umbrella"] }));
       // api-secrets: DATABASE_AUTH_TOKEN is a JWT scoped to all tenants (stacks/database.ts mintServiceToken),
       // re-imported without --stage, so Fly restarts the API machines when a tenant is added.
-      expect(d).toEqual(["~api-secrets: stdin", "~gateway-script: bindings[TENANTS].json", "~sqld-namespaces: environment.NAMESPACES"]);
+      expect(d).toEqual(["~api-secrets: stdin", "~gateway-script: bindings[TENANTS].json", "~sqld-namespaces: environment.NAMESPACES, environment.TENANTS"]);
     });
   });
 
@@ -89,7 +90,14 @@ describe("blast radius (prod)", () => {
   });
 
   describe("rotating the signing key (auth.signingKeyVersion 1 → 2)", () => {
-    const KEY_SQLD_WORKER = ["+keys-signing-key-v2", "-keys-signing-key-v1", "~gateway-script: bindings[JWT_PRIVATE_KEY].text", "~sqld-secrets: stdin"];
+    // sqld-namespaces: every tenant's key is derived from the signing key, so the step sets the new ones.
+    const KEY_SQLD_WORKER = [
+      "+keys-signing-key-v2",
+      "-keys-signing-key-v1",
+      "~gateway-script: bindings[JWT_PRIVATE_KEY].text",
+      "~sqld-namespaces: environment.LIBSQL_STACK_SIGNING_KEY",
+      "~sqld-secrets: stdin",
+    ];
 
     it("replaces the key and updates sqld's secrets, the Worker and the post-deploy check (no API app)", async () => {
       const d = changesBetween(baseWithoutApi, await after({ ...NO_API, auth: { signingKeyVersion: 2 } }));
@@ -106,7 +114,7 @@ describe("blast radius (prod)", () => {
     it("keeps the admin key and the gateway API key", async () => {
       const rotated = await after({ auth: { signingKeyVersion: 2 } });
       const d = diffPlans(base, rotated, { maskKeyMaterial: false });
-      expect(d.update.find((u) => u.name === "sqld-namespaces")).toBeUndefined();
+      expect(d.update.find((u) => u.name === "sqld-namespaces")!.keys).toEqual(["environment.LIBSQL_STACK_SIGNING_KEY"]);
       expect(d.update.find((u) => u.name === "gateway-script")!.keys).not.toContain("bindings[GATEWAY_API_KEY].text");
     });
   });

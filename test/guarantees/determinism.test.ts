@@ -31,7 +31,8 @@ function changedFields(d: PlanDiff): Record<string, string[]> {
 const RANDOM_DERIVED = {
   // sqld's secrets on stdin: LIBSQL_ADMIN_AUTH_KEY and SQLD_AUTH_JWT_KEY.
   "sqld-secrets": ["stdin"],
-  "sqld-namespaces": ["environment.LIBSQL_ADMIN_AUTH_KEY"],
+  // ... and the signing key, from which it derives each tenant's key.
+  "sqld-namespaces": ["environment.LIBSQL_ADMIN_AUTH_KEY", "environment.LIBSQL_STACK_SIGNING_KEY"],
   // The post-deploy check mints its own short-lived token with the signing key.
   "database-verify": ["environment.JWT_PRIVATE_KEY"],
   "gateway-script": ["bindings[JWT_PRIVATE_KEY].text", "bindings[GATEWAY_API_KEY].text"],

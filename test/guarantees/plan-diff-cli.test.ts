@@ -66,7 +66,7 @@ describe("npm run plan:diff (end to end)", () => {
 
     const text = planDiff("--base", "HEAD", "--fast", "--expect-no-changes");
     expect(text.status).toBe(1); // --expect-no-changes and there are changes
-    expect(text.stdout).toMatch(/~ update\s+command:local:Command\s+sqld-namespaces: environment\.NAMESPACES\n/);
+    expect(text.stdout).toMatch(/~ update\s+command:local:Command\s+sqld-namespaces: environment\.NAMESPACES, environment\.TENANTS\n/);
     expect(text.stdout).toMatch(/~ update\s+command:local:Command\s+sqld-volume-iad: create\b/);
 
     const json = planDiff("--base", "HEAD", "--json");
@@ -77,7 +77,7 @@ describe("npm run plan:diff (end to end)", () => {
     const updates = Object.fromEntries(diff.update.map((u) => [u.name, u.keys]));
     // The gateway's TENANTS allow-list follows the tenant list.
     expect(Object.keys(updates).sort()).toEqual(["gateway-script", "sqld-namespaces", "sqld-volume-iad"]);
-    expect(updates["sqld-namespaces"]).toEqual(["environment.NAMESPACES"]);
+    expect(updates["sqld-namespaces"]).toEqual(["environment.NAMESPACES", "environment.TENANTS"]);
     expect(updates["gateway-script"]).toEqual(["bindings[TENANTS].json"]);
     // The size lives in the volume's create script (and in its delete script only if that one mentions it).
     expect(updates["sqld-volume-iad"]).toContain("create");
