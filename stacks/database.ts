@@ -25,6 +25,8 @@ export interface Database {
   workerReadToken?: pulumi.Output<string>;
   /** Resources that must exist before the database answers (rollout, namespaces). */
   ready: pulumi.Resource[];
+  /** Checks that must pass before anything outside the database that encodes its topology changes. */
+  topologyGuard: pulumi.Resource[];
   /** Changes whenever a rollout changes what runs, so the post-deploy check runs again. */
   rolloutDigest: string;
   /** Namespace the post-deploy check queries (self-hosted: the first tenant, else `default`; "" for managed). */
@@ -93,6 +95,7 @@ export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys, m
     serviceUrl: cluster.privateUrl,
     serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, allNamespaces))),
     ready,
+    topologyGuard: [cluster.primaryGuard],
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
     // No tenants: sqld's own `default` namespace, which always exists (scripts/verify-database.ts names it by header).
     checkNamespace: [...config.tenants].sort()[0] ?? "default",
@@ -120,6 +123,7 @@ export function managedDatabase(loaded: LoadedStackConfig): Database {
     workerToken: db.token,
     workerReadToken: db.readToken,
     ready: [db],
+    topologyGuard: [],
     rolloutDigest: digest(turso.org, turso.database, turso.tokenRotation),
     checkNamespace: "",
   };

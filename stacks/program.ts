@@ -39,7 +39,10 @@ function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWor
     tenants: config.mode === "self-hosted" ? config.tenants : [],
     customDomain: config.worker.customDomain,
     route: config.worker.route,
-  });
+  },
+  // PRIMARY_REGION must not follow a primary move that the cluster's guard refuses (issue 21 item 5): the Worker
+  // would send writes to a replica.
+  { dependsOn: db.topologyGuard });
 }
 
 function apiApp(config: StackConfig, db: Database, migrations?: pulumi.Resource): FlyApiApp | undefined {

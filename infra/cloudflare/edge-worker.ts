@@ -108,7 +108,9 @@ export class EdgeWorker extends pulumi.ComponentResource {
         bindings,
         observability: { enabled: true },
       },
-      { parent: this },
+      // Children do not inherit a component's dependsOn (@pulumi/pulumi runtime/resource.js): pass it to the script,
+      // whose bindings are what a dependency (e.g. the primary guard) must gate.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     if (args.customDomain) {
       new cloudflare.WorkersCustomDomain(

@@ -67,6 +67,11 @@ export class SqldCluster extends pulumi.ComponentResource {
   readonly flyToml: string;
   /** The last step of a rollout; depend on it for anything that needs a running cluster. */
   readonly ready: pulumi.Resource[];
+  /**
+   * The check that the primary still runs in the configured region. Anything outside the cluster that encodes the
+   * region topology (the Worker's PRIMARY_REGION) depends on it, so a refused primary move changes nothing anywhere.
+   */
+  readonly primaryGuard: pulumi.Resource;
 
   constructor(name: string, args: SqldClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:sqld:SqldCluster", name, {}, opts);
@@ -114,6 +119,7 @@ export class SqldCluster extends pulumi.ComponentResource {
       { scripts: primaryGuardScripts({ app: args.app, group: "primary", region: primary.code, configKey: `libsql-stack:regions[${primaryIndex}].role` }) },
       { parent: this, dependsOn: [app] },
     );
+    this.primaryGuard = primaryGuard;
     const volumes = args.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,

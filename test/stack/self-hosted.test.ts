@@ -29,6 +29,9 @@ describe("dev stack (self-hosted, one region)", () => {
     expect(byName(plan, "sqld-volume-ams").dependsOn).toEqual(["sqld-primary-guard"]);
     expect(byName(plan, "sqld-deploy").dependsOn).toEqual(["sqld-secrets", "sqld-volume-ams"]);
     expect(byName(plan, "sqld-scale-primary-ams").dependsOn).toEqual(["sqld-deploy"]);
+    // The Worker's PRIMARY_REGION binding changes only after the guard passed: a refused primary move must not
+    // leave the gateway sending writes to a replica (e2e i checks the whole stack is unchanged after the refusal).
+    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard"]);
     expect(plan.mode).toBe("self-hosted");
   });
 

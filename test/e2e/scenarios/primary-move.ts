@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { namespaceClient, scopedToken } from "../../support/sqld/tenant-client";
 import type { Scenario } from "../scenario";
 import { runningMachines } from "../support/local-cloud";
-import { flyCallsSince, mutatingCalls } from "../support/checks";
+import { changedSteps, flyCallsSince, mutatingCalls } from "../support/checks";
 import { PROD_APP } from "./prod";
 
 interface Region { code: string; role: string }
@@ -41,6 +41,8 @@ const i: Scenario = {
     assert.match(up.stdout + up.stderr, /libsql-stack:regions\[1\]\.role: the primary machine of acme-sqld-e2e-prod runs in another region \([0-9a-f]+:ams\), not in iad/);
     assert.deepEqual(mutatingCalls(flyCallsSince(cloud.fly, callsBefore)), [], "no Fly change after the refusal");
     assert.equal(platformOf(cloud.fly.state().apps[PROD_APP]), before, "machines and volumes unchanged");
+    // Nothing else changed either (the Worker's PRIMARY_REGION once did): with the config back, nothing to do.
+    assert.deepEqual(await changedSteps(cloud.ws, "prod"), {}, "the stack differs from its config after the refused up");
 
     const out = await cloud.ws.outputs("prod");
     const token = await scopedToken(String(out.jwtPrivateKeyPem), "acme", "ro");
