@@ -76,7 +76,7 @@ describe("the box runs the dev stack's sqld machine", () => {
     deployOnFakeFly(plan, fly, APP, secrets, undefined, (name) => {
       if (name === "sqld-deploy") edgeRightAfterDeploy = runScript(`curl -s -o /dev/null -w '%{http_code}' ${edge}/health`, { env: fly.env }).stdout;
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     await box?.stop();
     fly?.cleanup();

@@ -24,7 +24,7 @@ describe("box: the managed stack's Turso Commands", () => {
     dir = mkdtempSync(join(tmpdir(), "box-turso-commands-"));
     box = await startBox({ root: join(dir, "root"), flyStateDir: join(dir, "fly"), turso: { token: TOKEN } });
     plan = await planStack("managed", { dataProtection: { protect: false, allowDatabaseDeletion: true } }, "examples/Pulumi.managed.yaml");
-  }, 30_000);
+  });
   afterAll(async () => {
     await box?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -60,5 +60,5 @@ describe("box: the managed stack's Turso Commands", () => {
     await command("turso-group", "delete");
     expect(await box.turso()).toEqual({ groups: [], databases: {} });
     expect(() => process.kill(pid, 0)).toThrow();
-  }, 60_000);
+  });
 });

@@ -98,7 +98,7 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     expect(untrusted.stderr).toMatch(/did not answer/);
     const noToken = await verify(db.Hostname, "");
     expect(noToken.code).toBe(1);
-  }, 30_000);
+  });
 
   it("rw tokens write, ro tokens only read, a token of another database is refused; exp as sqld reads it", async () => {
     const db = (await box.turso()).databases["acme-main"]!;
@@ -126,7 +126,7 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims(ro)).toMatchObject({ a: "ro", id: (await box.turso()).databases["acme-main"]!.dbId, exp: (claims(ro).iat as number) + 14 * 86_400 });
     expect(claims(rw)).not.toHaveProperty("exp");
-  }, 30_000);
+  });
 
   it("deleting a database ends its sqld, removes its data, and its URL stops answering", async () => {
     const db = (await box.turso()).databases["acme-main"]!;
@@ -137,7 +137,7 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     expect(existsSync(db.dataDir)).toBe(false);
     expect((await verify(db.hostname, token)).code).toBe(1);
     expect((await api("DELETE", `/v1/organizations/${ORG}/databases/acme-main`)).status).toBe(404);
-  }, 30_000);
+  });
 
   it("deleting a group ends the sqld of every database in it", async () => {
     const before = (await box.turso()).databases["acme-other"]!;
@@ -147,5 +147,5 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     expect(after).toEqual({ groups: [], databases: {} });
     expect(isProcessAlive(before.pid!)).toBe(false);
     expect(existsSync(before.dataDir)).toBe(false);
-  }, 30_000);
+  });
 });

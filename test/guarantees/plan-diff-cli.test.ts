@@ -14,7 +14,7 @@ import { ROOT } from "../support/plan";
 let repo: string;
 
 function run(cmd: string, args: string[], cwd = repo) {
-  return spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120_000 });
+  return spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 240_000 });
 }
 function git(...args: string[]) {
   const r = run("git", ["-c", "user.name=plan-diff test", "-c", "user.email=plan-diff@example.invalid", ...args]);

@@ -47,7 +47,7 @@ describe.skipIf(!engineBin())("pulumi-command double under the real engine", () 
     await setConfig("v", "1");
     await setConfig("trigger", "a");
     await pulumi("config", "set", "--secret", "token", "s3cret");
-  }, 120_000);
+  });
   afterAll(() => ws?.cleanup());
 
   it("creates, updates (re-running create with the previous stdout), previews without running, replaces, destroys from state", { timeout: 600_000 }, async () => {

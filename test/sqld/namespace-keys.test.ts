@@ -16,7 +16,7 @@ let keysEnv: NodeJS.ProcessEnv;
 beforeAll(async () => {
   arena = await startNamespaceScriptEnv("dev");
   keysEnv = { ...arena.env, NAMESPACES: "acme globex streams", TENANTS: "acme globex", TENANT_KEYS: "per-tenant", LIBSQL_STACK_SIGNING_KEY: arena.cluster.keys.privateKeyPem };
-}, 120_000);
+});
 afterAll(() => arena?.close());
 
 const create = () => namespaceScripts({ app: arena.app, allowDeletion: false }).create;

@@ -23,7 +23,7 @@ let APP: string;
 beforeAll(async () => {
   arena = await startNamespaceScriptEnv("prod");
   ({ cluster, fly, env, app: APP } = arena);
-}, 120_000);
+});
 afterAll(() => arena?.close());
 
 const machinesOf = (c: LocalSqldCluster) => [c.primary, ...c.replicas];
@@ -170,7 +170,7 @@ describe("namespace set management", () => {
     const res = await run(keep().create, { ...env, NAMESPACES: "acme", FAKE_FLY_PROXY_START_DELAY_MS: "12000" });
     expect(res.code, res.stderr).toBe(0);
     expect(await exists(cluster.primary, "acme")).toBe(true);
-  }, 60_000);
+  });
 
   it("validates its arguments", () => {
     expect(() => namespaceScripts({ app: "Bad App", allowDeletion: false })).toThrow(/app "Bad App"/);

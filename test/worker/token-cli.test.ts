@@ -39,7 +39,7 @@ function upstreamStatus(error: unknown): number | undefined {
 
 /** As an operator runs it: `npx tsx scripts/token.ts …`. */
 function runTokenCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync("npx", ["tsx", "scripts/token.ts", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync("npx", ["tsx", "scripts/token.ts", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 240_000 });
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
 }
 
