@@ -175,7 +175,7 @@ describe("fake flyctl: deploy, scale and volumes as flyctl does them", () => {
     const holderExit = new Promise<number | null>((resolve) => holder.on("exit", resolve));
     // Wait until the holder has its lease (a file per machine), then compete with a short retry window.
     const leases = path.join(fake.stateDir, "leases");
-    for (let i = 0; i < 200 && !(fs.existsSync(leases) && fs.readdirSync(leases).length > 0); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 2400 && !(fs.existsSync(leases) && fs.readdirSync(leases).length > 0); i++) await new Promise((r) => setTimeout(r, 25));
     const second = fly(`scale count 1 -a ${APP} --region sin --process-group replica --yes`, { FAKE_FLY_LEASE_RETRY_MS: "200" });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/failed to obtain lease/);

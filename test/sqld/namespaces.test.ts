@@ -185,7 +185,7 @@ describe("finding 4: deleting a tenant leaves no replica serving it or looping",
     p.close();
     for (const r of cluster.replicas) {
       const c = await clientFor(r, "initech");
-      for (let i = 0; i < 100 && Number((await c.execute("select count(*) as n from sqlite_master")).rows[0]?.n) === 0; i++) await sleep(20);
+      for (let i = 0; i < 1500 && Number((await c.execute("select count(*) as n from sqlite_master")).rows[0]?.n) === 0; i++) await sleep(20);
       expect((await c.execute("select count(*) as n from t")).rows[0]?.n).toBe(1);
       c.close();
     }
