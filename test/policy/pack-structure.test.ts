@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { allPolicies } from "../../policy/policies/all";
-import { ROOT } from "../support/plan";
+import { ROOT } from "../../local/plan";
 
 /** The pack's shape, checked without constructing it (a PolicyPack starts a gRPC server). */
 const POLICY_DIR = join(ROOT, "policy");
