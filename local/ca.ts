@@ -1,6 +1,6 @@
 /**
  * A throwaway certificate authority and its leaf certificates (ECDSA P-256, WebCrypto + @peculiar/x509), for the
- * tests' TLS: sqld's replication mTLS profile (./sqld/tls.ts) and the box's loopback TLS fronts (local/box).
+ * local platform's TLS: sqld's replication mTLS profile (./sqld/tls.ts) and the box's loopback TLS fronts (./box).
  */
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
 import "reflect-metadata";

@@ -35,7 +35,7 @@ describe("policy pack structure", () => {
   });
 
   it("constructs the PolicyPack only in policy/index.ts, with all policies", () => {
-    const sources = [...files(POLICY_DIR), ...files(join(ROOT, "test"))].filter((f) => f.endsWith(".ts"));
+    const sources = [...files(POLICY_DIR), ...files(join(ROOT, "test")), ...files(join(ROOT, "local"))].filter((f) => f.endsWith(".ts"));
     const constructing = sources.filter((f) => /new\s+PolicyPack\s*\(/.test(readFileSync(f, "utf8"))).map((f) => relative(ROOT, f));
     expect(constructing).toEqual(["policy/index.ts"]);
     expect(readFileSync(join(POLICY_DIR, "index.ts"), "utf8")).toMatch(/policies:\s*allPolicies/);

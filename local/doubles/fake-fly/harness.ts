@@ -1,6 +1,7 @@
 /**
- * Test helpers around the fake flyctl TEST DOUBLE in this directory: a private state dir and a PATH on which
- * `fly` is the fake, plus a runner that executes builder scripts the way local.Command does (`sh -c`).
+ * Helpers around the fake flyctl TEST DOUBLE in this directory (for tests and ../../workspace.ts): a private state
+ * dir and a PATH on which `fly` is the fake, plus a runner that executes builder scripts the way local.Command does
+ * (`sh -c`).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
