@@ -8,9 +8,9 @@
  */
 import { rmSync } from "node:fs";
 import { BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS } from "../infra/config/schema";
-import { startLocalS3, type LocalS3 } from "../test/backups/support/s3";
-import { createTenant, presentIds, startBackupStack, tenantClient, type BackupCluster, type BackupStackOptions } from "../test/backups/support/backup-stack";
-import { lostWrites, sleep, startWriteLoop } from "../test/backups/support/write-loop";
+import { startLocalS3, type LocalS3 } from "../local/backups/s3";
+import { createTenant, presentIds, startBackupStack, tenantClient, type BackupCluster, type BackupStackOptions } from "../local/backups/backup-stack";
+import { lostWrites, sleep, startWriteLoop } from "../local/backups/write-loop";
 import { formatTable, percentile, writeResults, type Row } from "./support/report";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

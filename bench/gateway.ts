@@ -14,8 +14,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { buildWorkerBundle } from "../infra/cloudflare/bundle";
-import { namespaceClient, scopedToken } from "../test/support/sqld/tenant-client";
-import { startGateway, type GatewayHarness } from "../test/worker/helpers/gateway-harness";
+import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
+import { startGateway, type GatewayHarness } from "../local/gateway-harness";
 import { createBigTable, measureCpu, withWorkerdPid, type CpuReport } from "./lib/gateway-cpu";
 
 const N = Number(process.env.BENCH_N ?? 1000);

@@ -14,7 +14,7 @@ import { sha256Hex } from "../infra/migrations/files";
 import { mapBounded, migrate, type MigratorOptions } from "../infra/migrations/migrator";
 import { MIGRATION_NAMESPACES } from "../infra/migrations/stack-namespaces";
 import { migratorToken } from "../infra/migrations/token";
-import { startStackSqld, withEnv } from "../test/support/sqld/cluster";
+import { startStackSqld, withEnv } from "../local/sqld/cluster";
 
 function file(id: number, sql: string): MigrationFile {
   const name = `${String(id).padStart(4, "0")}_bench_${id}.sql`;

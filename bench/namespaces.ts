@@ -6,9 +6,9 @@
  */
 import { Agent, request } from "node:http";
 import { readFileSync } from "node:fs";
-import { startStackSqld, type LocalSqldCluster } from "../test/support/sqld/cluster";
-import { startLocalS3, type LocalS3 } from "../test/backups/support/s3";
-import { startBackupStack } from "../test/backups/support/backup-stack";
+import { startStackSqld, type LocalSqldCluster } from "../local/sqld/cluster";
+import { startLocalS3, type LocalS3 } from "../local/backups/s3";
+import { startBackupStack } from "../local/backups/backup-stack";
 import { formatTable, percentile, writeResults, type Row } from "./support/report";
 
 const COUNT = Number(process.env.BENCH_NAMESPACES ?? 1000);

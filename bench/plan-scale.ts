@@ -4,8 +4,8 @@
  * A figure, not a pass/fail test (test/guarantees/scale.test.ts checks that the large plan has the right shape).
  */
 import { performance } from "node:perf_hooks";
-import { planStack } from "../test/support/plan";
-import { LARGE_STACK, SMALL_STACK } from "../test/support/scale-stacks";
+import { planStack } from "../local/plan";
+import { LARGE_STACK, SMALL_STACK } from "../local/scale-stacks";
 import { formatTable, machine, writeResults } from "./support/report";
 
 const ROUNDS = 5;

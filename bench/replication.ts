@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { createClient } from "@libsql/client";
 import { fetchWithNamespace } from "../worker/db";
 import { mintScopedToken } from "../worker/jwt";
-import { startStackSqld } from "../test/support/sqld/cluster";
+import { startStackSqld } from "../local/sqld/cluster";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

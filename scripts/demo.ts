@@ -1,17 +1,17 @@
 /**
  * `npm run demo`: the whole stack on this machine, no cloud account. The real Pulumi engine (scripts/build-engine.sh)
  * runs the real program; Fly.io is played by the project's fake flyctl whose machines are real sqld processes, and
- * Cloudflare by local workerd (test/e2e/box). Everything listens on 127.0.0.1; state lives in .demo/.
+ * Cloudflare by local workerd (local/box). Everything listens on 127.0.0.1; state lives in .demo/.
  *   npm run demo              bring it up (again: an `up` on the existing demo stack)
  *   npm run demo -- --down    pulumi destroy, stop the local platform, remove .demo/
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Workspace, REPO_ROOT, engineBin, repoStackConfig } from "../test/e2e/support/workspace";
-import { freePort } from "../test/support/sqld/process";
-import { spawnBox } from "../test/e2e/box/spawn-box";
-import { isProcessAlive } from "../test/support/pid";
+import { Workspace, REPO_ROOT, engineBin, repoStackConfig } from "../local/workspace";
+import { freePort } from "../local/sqld/process";
+import { spawnBox } from "../local/box/spawn-box";
+import { isProcessAlive } from "../local/pid";
 
 const DEMO = path.join(REPO_ROOT, ".demo");
 const APP = "acme-sqld-demo";

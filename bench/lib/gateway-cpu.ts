@@ -7,7 +7,7 @@
 import type { Client } from "@libsql/client";
 import { Miniflare } from "miniflare";
 import { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from "../../infra/cloudflare/bundle";
-import { callWorker, startWorker, type GatewayHarness } from "../../test/worker/helpers/gateway-harness";
+import { callWorker, startWorker, type GatewayHarness } from "../../local/gateway-harness";
 import { childrenNamed, cpuMs, cpuPerRequest } from "./proc-cpu";
 
 const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { sqldBinary } from "../../test/support/sqld/binary";
+import { sqldBinary } from "../../local/sqld/binary";
 
 export type Row = Record<string, string | number>;
 

@@ -1,7 +1,7 @@
 /**
  * Pure builders of the POSIX sh scripts that manage a Turso group, database and database token through the
  * Turso Platform API with curl (run by `local.Command`, see ./component.ts). No Pulumi imports: every script can
- * be run and tested on its own against a fake API (test/doubles/fake-turso-api).
+ * be run and tested on its own against a fake API (local/doubles/fake-turso-api).
  *
  * Contract of every builder:
  *  - `create` is idempotent: an existing group/database (HTTP 409) is adopted, so a re-run converges;

@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../infra/config/parse";
 import { BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS } from "../../infra/config/schema";
 import { BACKUP_SECRET_NAMES } from "../../infra/sqld/files";
-import { byName, planStack, stackYamlConfig } from "../support/plan";
-import { sqldBinary } from "../support/sqld/binary";
-import { secretNamesOf } from "../support/sqld/cluster";
-import { stackSecretLines } from "./support/backup-stack";
+import { byName, planStack, stackYamlConfig } from "../../local/plan";
+import { sqldBinary } from "../../local/sqld/binary";
+import { secretNamesOf } from "../../local/sqld/cluster";
+import { stackSecretLines } from "../../local/backups/backup-stack";
 
 const EXAMPLE = "examples/Pulumi.backups.yaml";
 const SECRET_KEYS = new Set(["backupAccessKeyId", "backupSecretAccessKey"]);

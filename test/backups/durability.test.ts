@@ -4,10 +4,10 @@
  * bottomless on, startup first compares the local database with the bucket: it must keep the newer local one).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { startLocalS3, type LocalS3 } from "./support/s3";
-import { createTenant, presentIds, startBackupStack, tenantClient } from "./support/backup-stack";
-import { lostWrites, startWriteLoop, waitForWrites } from "./support/write-loop";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { startLocalS3, type LocalS3 } from "../../local/backups/s3";
+import { createTenant, presentIds, startBackupStack, tenantClient } from "../../local/backups/backup-stack";
+import { lostWrites, startWriteLoop, waitForWrites } from "../../local/backups/write-loop";
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -4,9 +4,9 @@
  * create, no admin call. Each drill has its own bucket.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { startLocalS3, type LocalS3 } from "./support/s3";
-import { createTenant, presentIds, startBackupStack, tenantClient, wipeAndStart, type BackupCluster, type BackupStackOptions } from "./support/backup-stack";
-import { sleep } from "./support/write-loop";
+import { startLocalS3, type LocalS3 } from "../../local/backups/s3";
+import { createTenant, presentIds, startBackupStack, tenantClient, wipeAndStart, type BackupCluster, type BackupStackOptions } from "../../local/backups/backup-stack";
+import { sleep } from "../../local/backups/write-loop";
 
 const TENANTS = ["acme", "globex", "initech"];
 const ROWS = 50;

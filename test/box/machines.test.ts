@@ -10,17 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
-import { spawnBox, type SpawnedBox } from "../e2e/box/spawn-box";
-import { flyCommandsOf } from "../fly/support/run-commands";
-import { byName, planStack } from "../support/plan";
-import { generateTestKeys, stackSecretValues, withEnv, type TestKeys } from "../support/sqld/cluster";
+import { makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
+import { spawnBox, type SpawnedBox } from "../../local/box/spawn-box";
+import { flyCommandsOf } from "../support/fly/run-commands";
+import { byName, planStack } from "../../local/plan";
+import { generateTestKeys, stackSecretValues, withEnv, type TestKeys } from "../../local/sqld/cluster";
 import { deployOnFakeFly, fakeMachines } from "../support/sqld/fake-fly-app";
-import { freePort } from "../support/sqld/process";
-import { sqldBinary } from "../support/sqld/binary";
-import { executeRaw, namespaceClient, scopedToken } from "../support/sqld/tenant-client";
-import { makeTestReplicationTls } from "../support/sqld/tls";
-import { isProcessAlive } from "../support/pid";
+import { freePort } from "../../local/sqld/process";
+import { sqldBinary } from "../../local/sqld/binary";
+import { executeRaw, namespaceClient, scopedToken } from "../../local/sqld/tenant-client";
+import { makeTestReplicationTls } from "../../local/sqld/tls";
+import { isProcessAlive } from "../../local/pid";
 
 const APP = "acme-sqld-dev";
 

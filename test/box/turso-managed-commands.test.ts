@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDatabaseStdout, parseTokenStdout } from "../../infra/turso/scripts";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { startBox, type Box } from "../e2e/box/box";
-import { byName, planStack } from "../support/plan";
-import { runProcess, runShell } from "../support/run-process";
+import { startBox, type Box } from "../../local/box/box";
+import { byName, planStack } from "../../local/plan";
+import { runProcess, runShell } from "../../local/run-process";
 
 const TOKEN = "turso-api-token-for-managed-commands";
 const REPO = join(__dirname, "..", "..");

@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBox, type Box } from "../e2e/box/box";
-import { runProcess, type ProcessResult } from "../support/run-process";
-import { isProcessAlive } from "../support/pid";
+import { startBox, type Box } from "../../local/box/box";
+import { runProcess, type ProcessResult } from "../../local/run-process";
+import { isProcessAlive } from "../../local/pid";
 
 const TOKEN = "turso-api-token-for-box-tests";
 const ORG = "acme";

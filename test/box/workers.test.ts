@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workersDevSubdomainScripts, workersDevUrl } from "../../infra/cloudflare/workers-dev";
-import { startBox, type Box } from "../e2e/box/box";
-import { runShell } from "../support/run-process";
+import { startBox, type Box } from "../../local/box/box";
+import { runShell } from "../../local/run-process";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "cf-token-for-box-tests";

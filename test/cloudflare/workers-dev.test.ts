@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "../../infra/cloudflare/workers-dev";
-import { startFakeWorkersSubdomainApi } from "../doubles/fake-cloudflare-api/workers-subdomain";
-import { runShell } from "../support/run-process";
+import { startFakeWorkersSubdomainApi } from "../../local/doubles/fake-cloudflare-api/workers-subdomain";
+import { runShell } from "../../local/run-process";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "cf-token-for-tests";

@@ -8,7 +8,7 @@ describe("backups.endpoint", () => {
     "https://fly.storage.tigris.dev", // examples/Pulumi.backups.yaml
     "https://s3.eu-central-1.amazonaws.com/",
     "https://minio.example.test:9000",
-    "http://127.0.0.1:4568", // test/backups/support/s3.ts: the s3rver the e2e box and backup tests use
+    "http://127.0.0.1:4568", // local/backups/s3.ts: the s3rver the e2e box and backup tests use
     "http://localhost:9000",
     "http://[::1]:9000",
   ])("accepts %s", (endpoint) => {

@@ -4,7 +4,7 @@
  * Usage: npm run e2e [-- --only a,b]   (E2E_KEEP=1 keeps the temp folders for a look afterwards)
  * The last line is `e2e: N passed, M failed`; the exit code is 1 when M > 0.
  */
-import { engineBin } from "./support/workspace";
+import { engineBin } from "../../local/workspace";
 import type { Scenario, Shared } from "./scenario";
 import { devScenarios } from "./scenarios/dev";
 import { diffScenario } from "./scenarios/diffs";

@@ -1,6 +1,6 @@
 /** What `npm run e2e` runs: named scenarios with their dependencies, sharing state through `Shared`. */
-import type { LocalS3 } from "../backups/support/s3";
-import type { LocalCloud } from "./support/local-cloud";
+import type { LocalS3 } from "../../local/backups/s3";
+import type { LocalCloud } from "../support/e2e/local-cloud";
 
 export interface Shared {
   /** The dev stack brought up by scenario a and used by b, c and f. */

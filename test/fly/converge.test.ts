@@ -1,14 +1,14 @@
 /**
  * Done-when check of issue 9 (Fly part): the plan's own Fly Commands, run in dependency order with `sh -c`
- * against the strict fake flyctl (test/doubles/fake-fly), end with one machine per configured region in the
+ * against the strict fake flyctl (local/doubles/fake-fly), end with one machine per configured region in the
  * right process group on its own attached volume, no unattached volume; a failure injected into any mutating
  * flyctl call followed by another `up` converges to the same state; a second full run changes nothing.
  * sqld-namespaces and database-verify are left out: they talk to sqld itself (tested with real sqld elsewhere).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
-import { planStack, stackYamlConfig } from "../support/plan";
-import { flyCommandsOf, up, type PlannedCommand } from "./support/run-commands";
+import { makeFakeFlyEnv, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
+import { planStack, stackYamlConfig } from "../../local/plan";
+import { flyCommandsOf, up, type PlannedCommand } from "../support/fly/run-commands";
 
 interface Region {
   code: string;

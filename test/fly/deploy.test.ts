@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DeployScriptArgs } from "../../infra/fly/contract";
 import { appScripts, deployScripts, volumeScripts } from "../../infra/fly/scripts";
 import { renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
-import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
 
 const APP = "demo-app";
 const FLY_TOML_WITH_MOUNTS = `app = "${APP}"

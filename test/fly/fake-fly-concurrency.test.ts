@@ -3,8 +3,8 @@
  * call's change must land, as each real Fly API call lands on its own (lib/state-lock.js).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeFakeFlyEnv, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
-import { runProcess } from "../support/run-process";
+import { makeFakeFlyEnv, runScriptOk, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
+import { runProcess } from "../../local/run-process";
 
 const APP = "demo-app";
 const REGIONS = ["ams", "iad", "sin", "fra", "ord", "syd", "nrt", "gru"];

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { appScripts, ipScripts } from "../../infra/fly/scripts";
-import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
 
 const APP = "demo-app";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FLY_IMPORT_MAX_LINE_BYTES, flySecretImportLine, flySecretsImportInput } from "../../infra/fly/scripts/secrets";
 // The fake flyctl's port of superfly/flyctl internal/command/secrets/parser.go parseSecrets.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseSecrets } = require("../doubles/fake-fly/lib/secrets.js") as { parseSecrets: (b: Buffer) => Map<string, string> };
+const { parseSecrets } = require("../../local/doubles/fake-fly/lib/secrets.js") as { parseSecrets: (b: Buffer) => Map<string, string> };
 
 const parse = (text: string) => Object.fromEntries(parseSecrets(Buffer.from(text, "utf8")));
 

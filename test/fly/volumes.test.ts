@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { VolumeScriptArgs } from "../../infra/fly/contract";
 import { appScripts, volumeScripts } from "../../infra/fly/scripts";
-import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { callsOf, makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
 
 const APP = "demo-app";
 const base: VolumeScriptArgs = {

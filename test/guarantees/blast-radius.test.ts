@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { diffPlans, type PlanDiff } from "../../scripts/lib/plan-diff";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { planRevealed } from "../policy/support/revealed-plan";
-import { stackYamlConfig } from "../support/plan";
-import { replacedBetween } from "./support/emulated-state";
+import { planRevealed } from "../support/policy/revealed-plan";
+import { stackYamlConfig } from "../../local/plan";
+import { replacedBetween } from "../support/guarantees/emulated-state";
 
 /**
  * Guarantee (b): a config change touches only the resources it is about. Each case plans prod before and
@@ -14,7 +14,7 @@ import { replacedBetween } from "./support/emulated-state";
  */
 vi.mock("../../scripts/lib/mock-outputs", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../scripts/lib/mock-outputs")>();
-  const { withEmulatedState } = await import("./support/emulated-state");
+  const { withEmulatedState } = await import("../support/guarantees/emulated-state");
   return { ...real, mockResourceState: withEmulatedState(real.mockResourceState) };
 });
 

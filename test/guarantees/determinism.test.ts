@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { diffPlans, type PlanDiff } from "../../scripts/lib/plan-diff";
-import { planRevealed } from "../policy/support/revealed-plan";
-import { planStack } from "../support/plan";
-import { emulation } from "./support/emulated-state";
+import { planRevealed } from "../support/policy/revealed-plan";
+import { planStack } from "../../local/plan";
+import { emulation } from "../support/guarantees/emulated-state";
 
 /**
  * Guarantee (a): planning a stack twice gives the same inputs, apart from the random values Pulumi keeps in
@@ -14,7 +14,7 @@ import { emulation } from "./support/emulated-state";
  */
 vi.mock("../../scripts/lib/mock-outputs", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../scripts/lib/mock-outputs")>();
-  const { withEmulatedState } = await import("./support/emulated-state");
+  const { withEmulatedState } = await import("../support/guarantees/emulated-state");
   return { ...real, mockResourceState: withEmulatedState(real.mockResourceState) };
 });
 

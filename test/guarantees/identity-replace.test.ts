@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { planRevealed } from "../policy/support/revealed-plan";
-import { replacedBetween, withEmulatedState } from "./support/emulated-state";
+import { planRevealed } from "../support/policy/revealed-plan";
+import { replacedBetween, withEmulatedState } from "../support/guarantees/emulated-state";
 
 /**
  * Guarantee: changing what a stateful resource IS (fly.app, api.app, turso.org/group/database) is a replace,
@@ -11,7 +11,7 @@ import { replacedBetween, withEmulatedState } from "./support/emulated-state";
  */
 vi.mock("../../scripts/lib/mock-outputs", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../scripts/lib/mock-outputs")>();
-  const { withEmulatedState: wrap } = await import("./support/emulated-state");
+  const { withEmulatedState: wrap } = await import("../support/guarantees/emulated-state");
   return { ...real, mockResourceState: wrap(real.mockResourceState) };
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { ROOT } from "../support/plan";
+import { ROOT } from "../../local/plan";
 
 /**
  * `npm run plan:diff` end to end, in a throwaway git repository holding a copy of the current working tree

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ofType, planStack } from "../support/plan";
-import { LARGE_STACK } from "../support/scale-stacks";
+import { ofType, planStack } from "../../local/plan";
+import { LARGE_STACK } from "../../local/scale-stacks";
 
 /**
  * Guarantee (c): the stack scales by data, not by resources: 12 regions × 1000 tenants is one volume per region and

@@ -6,9 +6,9 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { byName, planStack } from "../support/plan";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createStackNamespaces, EXAMPLE_TENANT_DIR, recordedNames, ROOT, scratchDir, tablesOf } from "./support";
+import { byName, planStack } from "../../local/plan";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createStackNamespaces, EXAMPLE_TENANT_DIR, recordedNames, ROOT, scratchDir, tablesOf } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const scratch = scratchDir(EXAMPLE_TENANT_DIR);

@@ -8,8 +8,8 @@ import { migrate, migrationStatus } from "../../infra/migrations/migrator";
 import { MANAGED_DATABASE } from "../../infra/migrations/sets";
 import { CANARY_NAMESPACE, LEDGER_NAMESPACE } from "../../infra/migrations/stack-namespaces";
 import { namespaceHeaderValue } from "../../worker/db";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { countingFetch, createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, recordedNames, selfHostedOptions, targets } from "./support";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { countingFetch, createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, recordedNames, selfHostedOptions, targets } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const many = Array.from({ length: 24 }, (_, i) => `bound-${String(i).padStart(2, "0")}`);

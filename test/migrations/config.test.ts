@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../infra/config/parse";
 import { migrationPlan } from "../../infra/migrations/sets";
-import { ROOT, scratchDir } from "./support";
+import { ROOT, scratchDir } from "../support/migrations";
 
 const selfHosted = (extra: Record<string, unknown> = {}) => ({
   mode: "self-hosted",

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransient, migrate, migrationStatus } from "../../infra/migrations/migrator";
-import { startStackSqld, withEnv, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, selfHostedOptions, targets } from "./support";
+import { startStackSqld, withEnv, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createNamespaces, createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, selfHostedOptions, targets } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const namespaces = Array.from({ length: 12 }, (_, i) => `evict-${i}`);

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, type MigrationFile } from "../../infra/migrations/files";
 import { runFile } from "../../infra/migrations/run-file";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, namespaceClient, tablesOf } from "./support";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createNamespaces, namespaceClient, tablesOf } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const BROKEN = "CREATE TABLE a (x);\n-- the next statement does not parse\nCREATE TABLE b (x,);\nCREATE TABLE c (x);\n";

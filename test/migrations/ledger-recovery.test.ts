@@ -9,8 +9,8 @@ import { sha256Hex, type MigrationFile } from "../../infra/migrations/files";
 import { migrate, type MigratorOptions } from "../../infra/migrations/migrator";
 import { LEDGER_NAMESPACE } from "../../infra/migrations/stack-namespaces";
 import { NAMESPACE_HEADER, namespaceHeaderValue } from "../../worker/db";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createStackNamespaces, EXAMPLE_TENANT_DIR, ledgerRows, loadFiles, namespaceClient, recordedNames, selfHostedOptions, tablesOf, targets } from "./support";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createStackNamespaces, EXAMPLE_TENANT_DIR, ledgerRows, loadFiles, namespaceClient, recordedNames, selfHostedOptions, tablesOf, targets } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const TENANTS = ["acme", "globex"];

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, migrationStatus } from "../../infra/migrations/migrator";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
 import {
   createNamespaces,
   createStackNamespaces,
@@ -18,7 +18,7 @@ import {
   selfHostedOptions,
   tablesOf,
   targets,
-} from "./support";
+} from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const scratch = scratchDir(EXAMPLE_TENANT_DIR);

@@ -3,7 +3,7 @@
 // with the worst inputs each field allows: 63-character names, many long file names, a huge error body.
 import { describe, expect, it } from "vitest";
 import type { MigrationRun, NamespaceResult } from "../../infra/migrations/migrator";
-import { LONGEST_LOGGED_LINE } from "../e2e/providers/command/log-scanner";
+import { LONGEST_LOGGED_LINE } from "../../local/doubles/providers/command/log-scanner";
 import { failureLines, MAX_LINE_BYTES, progressLine, resultLine } from "../../scripts/lib/migrate-output";
 
 const TENANTS = 2_000;

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, migrationStatus } from "../../infra/migrations/migrator";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, recordedNames, selfHostedOptions, tablesOf, targets } from "./support";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createStackNamespaces, EXAMPLE_TENANT_DIR, loadFiles, recordedNames, selfHostedOptions, tablesOf, targets } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const NAMES = ["0001_nodes.sql", "0002_points.sql", "0003_events.sql"];

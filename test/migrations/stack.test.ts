@@ -6,9 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { SECRET } from "../../scripts/lib/plan-runner";
-import { byName, planStack } from "../support/plan";
+import { byName, planStack } from "../../local/plan";
 import type { PlannedMigrations } from "../../infra/migrations/command";
-import { EXAMPLE_TENANT_DIR, scratchDir } from "./support";
+import { EXAMPLE_TENANT_DIR, scratchDir } from "../support/migrations";
 
 const FILE = "examples/Pulumi.migrations.yaml";
 const migrationsEnv = (plan: Awaited<ReturnType<typeof planStack>>) => byName(plan, "migrations").inputs.environment as Record<string, string>;

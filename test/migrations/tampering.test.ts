@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../infra/migrations/migrator";
 import { CANARY_NAMESPACE, LEDGER_NAMESPACE } from "../../infra/migrations/stack-namespaces";
 import { buildScopedClaims } from "../../worker/claims";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { executeRaw, scopedToken } from "../support/sqld/tenant-client";
-import { createStackNamespaces, EXAMPLE_TENANT_DIR, ledgerRows, loadFiles, namespaceClient, recordedNames, scratchDir, selfHostedOptions, tablesOf, targets } from "./support";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { executeRaw, scopedToken } from "../../local/sqld/tenant-client";
+import { createStackNamespaces, EXAMPLE_TENANT_DIR, ledgerRows, loadFiles, namespaceClient, recordedNames, scratchDir, selfHostedOptions, tablesOf, targets } from "../support/migrations";
 
 let cluster: LocalSqldCluster;
 const scratch = scratchDir(EXAMPLE_TENANT_DIR);

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMigrationDir } from "../../infra/migrations/files";
 import { migrate } from "../../infra/migrations/migrator";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createStackNamespaces, namespaceClient, recordedNames, scratchDir, selfHostedOptions, tablesOf, targets } from "./support";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createStackNamespaces, namespaceClient, recordedNames, scratchDir, selfHostedOptions, tablesOf, targets } from "../support/migrations";
 
 /** Issue 21 item 9: the CASE's `END;` was taken for the end of the trigger ("END is not allowed"). */
 const CASE_TRIGGER = `-- Readings get a level; the body's statements end with CASE … END;

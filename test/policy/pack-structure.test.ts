@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { allPolicies } from "../../policy/policies/all";
-import { ROOT } from "../support/plan";
+import { ROOT } from "../../local/plan";
 
 /** The pack's shape, checked without constructing it (a PolicyPack starts a gRPC server). */
 const POLICY_DIR = join(ROOT, "policy");
@@ -35,7 +35,7 @@ describe("policy pack structure", () => {
   });
 
   it("constructs the PolicyPack only in policy/index.ts, with all policies", () => {
-    const sources = [...files(POLICY_DIR), ...files(join(ROOT, "test"))].filter((f) => f.endsWith(".ts"));
+    const sources = [...files(POLICY_DIR), ...files(join(ROOT, "test")), ...files(join(ROOT, "local"))].filter((f) => f.endsWith(".ts"));
     const constructing = sources.filter((f) => /new\s+PolicyPack\s*\(/.test(readFileSync(f, "utf8"))).map((f) => relative(ROOT, f));
     expect(constructing).toEqual(["policy/index.ts"]);
     expect(readFileSync(join(POLICY_DIR, "index.ts"), "utf8")).toMatch(/policies:\s*allPolicies/);

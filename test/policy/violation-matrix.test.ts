@@ -3,9 +3,9 @@ import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allPolicies } from "../../policy/policies/all";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { stackYamlConfig } from "../support/plan";
-import { countByPolicy, formatMatrix, runPolicies, type Violation } from "./support/policy-harness";
-import { planRevealed, withInputs } from "./support/revealed-plan";
+import { stackYamlConfig } from "../../local/plan";
+import { countByPolicy, formatMatrix, runPolicies, type Violation } from "../support/policy/policy-harness";
+import { planRevealed, withInputs } from "../support/policy/revealed-plan";
 
 /**
  * The real program under Pulumi mocks (dev, prod, managed prod) and deliberately bad variants, with EVERY

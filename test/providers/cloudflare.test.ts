@@ -1,5 +1,5 @@
 /**
- * The cloudflare TEST DOUBLE (test/e2e/providers/cloudflare): input checks as upstream's schema and validators make
+ * The cloudflare TEST DOUBLE (local/doubles/providers/cloudflare): input checks as upstream's schema and validators make
  * them, replace rules, secret bindings, and a WorkersScript deployed to a stand-in of the box endpoint that runs
  * the uploaded module in a real Miniflare (workerd).
  */
@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CF_TYPES, cloudflareProvider as p } from "../e2e/providers/cloudflare/provider";
-import { isSecret, reveal, secret, UNKNOWN, type Props } from "../e2e/providers/wire";
-import { ZoneRouting } from "../e2e/box/zone-routing";
+import { CF_TYPES, cloudflareProvider as p } from "../../local/doubles/providers/cloudflare/provider";
+import { isSecret, reveal, secret, UNKNOWN, type Props } from "../../local/doubles/providers/wire";
+import { ZoneRouting } from "../../local/box/zone-routing";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const dir = mkdtempSync(join(tmpdir(), "cf-double-"));

@@ -1,12 +1,12 @@
 /**
- * The pulumi-command TEST DOUBLE (test/e2e/providers) under the real Pulumi engine: a one-Command TypeScript project
+ * The pulumi-command TEST DOUBLE (local/doubles/providers) under the real Pulumi engine: a one-Command TypeScript project
  * through up (create), up (update), preview, up (replace) and destroy. Skipped when no engine is built
- * (test/e2e/support/workspace.ts engineBin: PULUMI_ENGINE_BIN, else <repo>/.engine/bin).
+ * (local/workspace.ts engineBin: PULUMI_ENGINE_BIN, else <repo>/.engine/bin).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { engineBin, REPO_ROOT, Workspace } from "../e2e/support/workspace";
+import { engineBin, REPO_ROOT, Workspace } from "../../local/workspace";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -53,7 +53,7 @@ describe.skipIf(!engineBin())("pulumi-command double under the real engine", () 
   it("creates, updates (re-running create with the previous stdout), previews without running, replaces, destroys from state", { timeout: 600_000 }, async () => {
     const firstUp = await pulumi("up", "--yes", "--skip-preview");
     // The engine used the double (an ambient plugin from PATH), not an installed pulumi-command.
-    expect(firstUp).toContain(`using pulumi-resource-command from $PATH at ${join(REPO_ROOT, "test/e2e/providers/bin/pulumi-resource-command")}`);
+    expect(firstUp).toContain(`using pulumi-resource-command from $PATH at ${join(REPO_ROOT, "local/doubles/providers/bin/pulumi-resource-command")}`);
     expect(logLines()).toEqual(["create v=1 prev=none"]);
     expect((await outputs()).stdout).toBe("out-1");
 

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LogScanner, LONGEST_LOGGED_LINE } from "../e2e/providers/command/log-scanner";
-import { CommandProvider } from "../e2e/providers/command/provider";
+import { LogScanner, LONGEST_LOGGED_LINE } from "../../local/doubles/providers/command/log-scanner";
+import { CommandProvider } from "../../local/doubles/providers/command/provider";
 
 const URN = "urn:pulumi:t::p::libsql:stack:Thing$command:local:Command::cmd";
 

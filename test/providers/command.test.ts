@@ -1,5 +1,5 @@
 /**
- * The TEST DOUBLE of pulumi-command v1.2.1 (test/e2e/providers/command) behaves like local.Command where the e2e
+ * The TEST DOUBLE of pulumi-command v1.2.1 (local/doubles/providers/command) behaves like local.Command where the e2e
  * scenarios depend on it: real `sh` scripts in temp dirs, driven through the provider object the plugin serves.
  */
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import commandPackage from "@pulumi/command/package.json";
-import { CommandProvider } from "../e2e/providers/command/provider";
+import { CommandProvider } from "../../local/doubles/providers/command/provider";
 
 const URN = "urn:pulumi:t::p::libsql:stack:Thing$command:local:Command::cmd";
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });

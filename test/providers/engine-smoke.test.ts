@@ -4,7 +4,7 @@
  * Runs only where the engine is built (PULUMI_ENGINE_BIN, or the repo's .engine/bin).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { engineBin, Workspace } from "../e2e/support/workspace";
+import { engineBin, Workspace } from "../../local/workspace";
 
 describe.skipIf(!engineBin())("random and tls doubles in the real Pulumi engine", () => {
   let ws: Workspace | undefined;

@@ -1,7 +1,7 @@
-/** The random TEST DOUBLE (test/e2e/providers/random): real randomness, upstream's validation and replace rules, secret outputs. */
+/** The random TEST DOUBLE (local/doubles/providers/random): real randomness, upstream's validation and replace rules, secret outputs. */
 import { describe, expect, it } from "vitest";
-import { RANDOM_PASSWORD, randomProvider as p } from "../e2e/providers/random/provider";
-import { isSecret, reveal, secret, UNKNOWN, type Props } from "../e2e/providers/wire";
+import { RANDOM_PASSWORD, randomProvider as p } from "../../local/doubles/providers/random/provider";
+import { isSecret, reveal, secret, UNKNOWN, type Props } from "../../local/doubles/providers/wire";
 
 const urn = `urn:pulumi:t::proj::libsql-stack:auth:StackKeys$${RANDOM_PASSWORD}::admin`;
 async function make(inputs: Props) {

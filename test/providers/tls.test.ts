@@ -1,5 +1,5 @@
 /**
- * The tls TEST DOUBLE (test/e2e/providers/tls): real keys and certificates, the chain the program builds
+ * The tls TEST DOUBLE (local/doubles/providers/tls): real keys and certificates, the chain the program builds
  * (infra/auth/replication-tls.ts) verified with node's X509, used by real sqld for replication mTLS, plus
  * upstream's validation, replace rules and secret outputs.
  */
@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICATION_TLS_PROFILE as P } from "../../infra/auth/replication-tls";
-import { TLS_TYPES, tlsProvider as p } from "../e2e/providers/tls/provider";
-import { isSecret, reveal, UNKNOWN, type Props } from "../e2e/providers/wire";
-import { startStackSqld } from "../support/sqld/cluster";
-import { tenantClientOn } from "../support/sqld/tenant-client";
+import { TLS_TYPES, tlsProvider as p } from "../../local/doubles/providers/tls/provider";
+import { isSecret, reveal, UNKNOWN, type Props } from "../../local/doubles/providers/wire";
+import { startStackSqld } from "../../local/sqld/cluster";
+import { tenantClientOn } from "../../local/sqld/tenant-client";
 
 const urnOf = (type: string, name: string) => `urn:pulumi:t::proj::libsql-stack:auth:ReplicationTls$${type}::${name}`;
 async function make(type: string, inputs: Props): Promise<Props> {

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACKER, attack, CHANNELS, expectRefusedEverywhere, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena, type Outcome } from "./helpers/arena";
+import { ATTACKER, attack, CHANNELS, expectRefusedEverywhere, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena, type Outcome } from "../support/security/arena";
 
 /** A second attacker whose own database the sqlite_dbpage write wrecks, so acme stays usable for the rest. */
 const WRECKER = "umbrella";

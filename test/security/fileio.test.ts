@@ -4,9 +4,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executeRaw } from "../support/sqld/tenant-client";
-import { ATTACKER, attack, CHANNELS, expectOk, expectRefusedEverywhere, expectUnchanged, snapshot, VICTIM, type Arena, type Channel } from "./helpers/arena";
-import { startArena } from "./helpers/arena";
+import { executeRaw } from "../../local/sqld/tenant-client";
+import { ATTACKER, attack, CHANNELS, expectOk, expectRefusedEverywhere, expectUnchanged, snapshot, VICTIM, type Arena, type Channel } from "../support/security/arena";
+import { startArena } from "../support/security/arena";
 
 let arena: Arena;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 // real Worker must stay up and keep serving globex; the bounds below are liveness bounds (generous, for a shared
 // 2-core machine), not performance figures (those belong in bench/).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attack, CHANNELS, expectRefusedEverywhere, expectUnchanged, snapshot, startArena, VICTIM, type Arena } from "./helpers/arena";
+import { attack, CHANNELS, expectRefusedEverywhere, expectUnchanged, snapshot, startArena, VICTIM, type Arena } from "../support/security/arena";
 
 let arena: Arena;
 beforeAll(async () => {

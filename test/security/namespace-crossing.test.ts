@@ -2,8 +2,8 @@
 // headers in conflict, a stream's baton carried into another namespace or another token, and gateway tenant paths
 // that try to escape the allow-list. Real hardened sqld (Hrana HTTP) and the real Worker in workerd.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACKER, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "./helpers/arena";
-import { close, execute, rawPipeline, type RawReply } from "./helpers/raw-hrana";
+import { ATTACKER, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "../support/security/arena";
+import { close, execute, rawPipeline, type RawReply } from "../support/security/raw-hrana";
 
 let arena: Arena;
 beforeAll(async () => {

@@ -11,9 +11,9 @@ import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-c
 import { mintScopedToken } from "../../worker/jwt";
 import { deriveTenantKey } from "../../worker/tenant-keys";
 import { syncEmbeddedReplica } from "../support/clients/embedded-replica";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, executeRaw, firstResult, scopedToken } from "../support/sqld/tenant-client";
-import { API_KEY, callWorker, startWorker } from "../worker/helpers/gateway-harness";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createNamespaces, executeRaw, firstResult, scopedToken } from "../../local/sqld/tenant-client";
+import { API_KEY, callWorker, startWorker } from "../../local/gateway-harness";
 
 let cluster: LocalSqldCluster;
 const TENANTS = ["acme", "globex"];

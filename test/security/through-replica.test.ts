@@ -3,8 +3,8 @@
 // Victim dumps come from the primary; every machine's volume must keep its file list.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACKER, attack, expectRefusedEverywhere, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "./helpers/arena";
-import { close, execute, rawPipeline } from "./helpers/raw-hrana";
+import { ATTACKER, attack, expectRefusedEverywhere, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "../support/security/arena";
+import { close, execute, rawPipeline } from "../support/security/raw-hrana";
 
 /** An attacker whose own database the sqlite_dbpage write wrecks, so acme stays usable for the other tests. */
 const WRECKER = "umbrella";

@@ -6,9 +6,9 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintServiceToken } from "../../infra/auth/service-token";
 import { buildScopedClaims } from "../../worker/claims";
-import { nowSeconds, signTestJwt } from "../worker/helpers/jwt-for-tests";
-import { ATTACKER, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "./helpers/arena";
-import { close, execute, rawPipeline, type RawReply } from "./helpers/raw-hrana";
+import { nowSeconds, signTestJwt } from "../support/worker/jwt-for-tests";
+import { ATTACKER, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "../support/security/arena";
+import { close, execute, rawPipeline, type RawReply } from "../support/security/raw-hrana";
 
 let arena: Arena;
 beforeAll(async () => {

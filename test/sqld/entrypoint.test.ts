@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTRYPOINT_USAGE_EXIT, renderSqldEntrypoint, SQLD_GID, SQLD_UID } from "../../infra/sqld/image/entrypoint";
-import { sqldBinary } from "../support/sqld/binary";
-import { freePort, SqldProcess } from "../support/sqld/process";
-import { makeTestReplicationTls } from "../support/sqld/tls";
+import { sqldBinary } from "../../local/sqld/binary";
+import { freePort, SqldProcess } from "../../local/sqld/process";
+import { makeTestReplicationTls } from "../../local/sqld/tls";
 
 const root = mkdtempSync(join(tmpdir(), "sqld-entrypoint-"));
 const entrypoint = join(root, "sqld-entrypoint");

@@ -1,6 +1,6 @@
 /**
  * The fake flyctl TEST DOUBLE's `fly proxy`, checked against what flyctl and Fly's 6PN DNS do (citations in
- * test/doubles/fake-fly/lib/proxy.js): names resolve to started machines only, `<app>.internal` can be any of them
+ * local/doubles/fake-fly/lib/proxy.js): names resolve to started machines only, `<app>.internal` can be any of them
  * (the double answers newest first), each connection is dialled anew, and targets stay on 127.0.0.1.
  */
 import { spawn } from "node:child_process";
@@ -9,10 +9,10 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { makeFakeFlyEnv, runScript, runScriptOk, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { resolveHost } = require("../doubles/fake-fly/lib/proxy.js") as { resolveHost(state: unknown, app: string, host: string): { id: string }[] };
+const { resolveHost } = require("../../local/doubles/fake-fly/lib/proxy.js") as { resolveHost(state: unknown, app: string, host: string): { id: string }[] };
 
 const machine = (id: string, group: string, region: string, state = "started") => ({ id, group, region, state, private_ip: `fdaa::${id}` });
 const STATE = {

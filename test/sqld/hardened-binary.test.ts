@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HARDENED_SQLD, HARDENING_SCRIPT, HARDENING_SCRIPT_NAME, renderHardeningScript } from "../../infra/sqld/image/hardened-sqld";
-import { releaseSqldBinary, sqldBinary } from "../support/sqld/binary";
-import { freePort, logFileIn, SqldProcess } from "../support/sqld/process";
+import { releaseSqldBinary, sqldBinary } from "../../local/sqld/binary";
+import { freePort, logFileIn, SqldProcess } from "../../local/sqld/process";
 
 const work = mkdtempSync(join(tmpdir(), "hardened-sqld-"));
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");

@@ -6,9 +6,9 @@ import { readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "@libsql/client";
 import { fetchWithNamespace } from "../../worker/db";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { processCommand, readFlyToml } from "../support/sqld/machine";
-import { scopedToken } from "../support/sqld/tenant-client";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { processCommand, readFlyToml } from "../../local/sqld/machine";
+import { scopedToken } from "../../local/sqld/tenant-client";
 
 let cluster: LocalSqldCluster & { flyToml: string };
 beforeAll(async () => {

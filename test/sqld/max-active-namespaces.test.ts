@@ -7,9 +7,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultMaxActiveNamespaces } from "../../infra/sqld/files";
-import { startStackSqld } from "../support/sqld/cluster";
-import { processCommand, readFlyToml } from "../support/sqld/machine";
-import { createNamespaces, namespaceClient, scopedToken } from "../support/sqld/tenant-client";
+import { startStackSqld } from "../../local/sqld/cluster";
+import { processCommand, readFlyToml } from "../../local/sqld/machine";
+import { createNamespaces, namespaceClient, scopedToken } from "../../local/sqld/tenant-client";
 
 describe("defaultMaxActiveNamespaces", () => {
   it("keeps sqld's 100 while tenants + default fit, then rounds up to a multiple of 500", () => {

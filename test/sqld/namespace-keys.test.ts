@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
 import { mintScopedToken } from "../../worker/jwt";
-import { runShell as run } from "../support/run-process";
-import { generateTestKeys } from "../support/sqld/cluster";
+import { runShell as run } from "../../local/run-process";
+import { generateTestKeys } from "../../local/sqld/cluster";
 import { startNamespaceScriptEnv, type NamespaceScriptEnv } from "../support/sqld/namespace-script-env";
-import { executeRaw } from "../support/sqld/tenant-client";
+import { executeRaw } from "../../local/sqld/tenant-client";
 
 let arena: NamespaceScriptEnv;
 let keysEnv: NodeJS.ProcessEnv;

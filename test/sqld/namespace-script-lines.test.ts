@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
-import { LONGEST_LOGGED_LINE } from "../e2e/providers/command/log-scanner";
+import { LONGEST_LOGGED_LINE } from "../../local/doubles/providers/command/log-scanner";
 
 const names = Array.from({ length: 2_000 }, (_, i) => `t${String(i).padStart(5, "0")}-${"n".repeat(56)}`);
 const script = namespaceScripts({ app: "acme-sqld", allowDeletion: true }).create;

@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { namespaceScripts } from "../../infra/sqld/namespace-scripts";
-import { runShell as run } from "../support/run-process";
-import type { LocalSqldCluster, SqldMachine } from "../support/sqld/cluster";
+import { runShell as run } from "../../local/run-process";
+import type { LocalSqldCluster, SqldMachine } from "../../local/sqld/cluster";
 import { startNamespaceScriptEnv, type NamespaceScriptEnv } from "../support/sqld/namespace-script-env";
-import { freePort } from "../support/sqld/process";
-import { tenantClientOn } from "../support/sqld/tenant-client";
+import { freePort } from "../../local/sqld/process";
+import { tenantClientOn } from "../../local/sqld/tenant-client";
 
 let arena: NamespaceScriptEnv;
 let cluster: NamespaceScriptEnv["cluster"];

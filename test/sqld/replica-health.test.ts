@@ -5,8 +5,8 @@
  * documents this limitation; this test proves the behaviour it describes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStackSqld, type SqldMachine } from "../support/sqld/cluster";
-import { tenantClientOn } from "../support/sqld/tenant-client";
+import { startStackSqld, type SqldMachine } from "../../local/sqld/cluster";
+import { tenantClientOn } from "../../local/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 beforeAll(async () => {

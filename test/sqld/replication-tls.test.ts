@@ -10,11 +10,11 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLICATION_TLS_PROFILE as P } from "../../infra/auth/replication-tls";
 import { REPLICATION_TLS_FILES as F } from "../../infra/sqld/files";
-import { planStack } from "../support/plan";
-import { startStackSqld, type SqldMachine } from "../support/sqld/cluster";
-import { processCommand, readFlyToml } from "../support/sqld/machine";
-import { makeTestReplicationTls, replicationTlsSecrets, type TestReplicationTls } from "../support/sqld/tls";
-import { tenantClientOn } from "../support/sqld/tenant-client";
+import { planStack } from "../../local/plan";
+import { startStackSqld, type SqldMachine } from "../../local/sqld/cluster";
+import { processCommand, readFlyToml } from "../../local/sqld/machine";
+import { makeTestReplicationTls, replicationTlsSecrets, type TestReplicationTls } from "../../local/sqld/tls";
+import { tenantClientOn } from "../../local/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 let otherCa: TestReplicationTls;

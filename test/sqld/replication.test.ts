@@ -4,8 +4,8 @@
  */
 import { type Client } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStackSqld, type SqldMachine } from "../support/sqld/cluster";
-import { tenantClientOn } from "../support/sqld/tenant-client";
+import { startStackSqld, type SqldMachine } from "../../local/sqld/cluster";
+import { tenantClientOn } from "../../local/sqld/tenant-client";
 
 let cluster: Awaited<ReturnType<typeof startStackSqld>>;
 const clients: Client[] = [];

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
 import { renderSqldEntrypoint, SQLD_ENTRYPOINT_PATH } from "../../infra/sqld/image/entrypoint";
 import { HARDENED_SQLD } from "../../infra/sqld/image/hardened-sqld";
-import { releaseSqldBinary, sqldBinary } from "../support/sqld/binary";
+import { releaseSqldBinary, sqldBinary } from "../../local/sqld/binary";
 
 const work = mkdtempSync(join(tmpdir(), "sqld-dockerfile-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

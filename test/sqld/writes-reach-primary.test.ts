@@ -2,19 +2,19 @@
  * Per-tenant keys in the prod topology (primary + replicas, real sqld): the gateway's and the migrations step's
  * writes must reach the primary, because sqld 0.24.32 fails a Hrana write a replica forwards for a namespace with its own key
  * (test/clients/through-replica-machine.test.ts). Between the Worker (workerd) and sqld sits the Fly edge double
- * (test/doubles/fly-edge/routing.ts) with the client near a replica: without PRIMARY_REGION writes land on the
+ * (local/doubles/fly-edge/routing.ts) with the client near a replica: without PRIMARY_REGION writes land on the
  * replica and fail; with it they carry `fly-prefer-region` and reach the primary, while reads stay on the replica.
  */
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
 import { MIGRATION_NAMESPACES } from "../../infra/migrations/stack-namespaces";
-import { EXAMPLE_TENANT_DIR, loadFiles } from "../migrations/support";
-import { runProcess } from "../support/run-process";
+import { EXAMPLE_TENANT_DIR, loadFiles } from "../support/migrations";
+import { runProcess } from "../../local/run-process";
 import { startFlyEdge, type FlyEdge } from "../support/sqld/fly-edge";
-import { createNamespaces } from "../support/sqld/tenant-client";
-import { API_KEY, callWorker, startWorker, type TestBindings } from "../worker/helpers/gateway-harness";
+import { createNamespaces } from "../../local/sqld/tenant-client";
+import { API_KEY, callWorker, startWorker, type TestBindings } from "../../local/gateway-harness";
 
 let cluster: LocalSqldCluster;
 let edge: FlyEdge;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { byName, ofType, planStack, ROOT } from "../support/plan";
+import { byName, ofType, planStack, ROOT } from "../../local/plan";
 
 type Binding = { name: string; type: string; text: string };
 

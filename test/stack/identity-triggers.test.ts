@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { byName, planStack } from "../support/plan";
+import { byName, planStack } from "../../local/plan";
 
 /**
  * pulumi-command v1.2.1 replaces a Command only when `triggers` change (provider/pkg/provider/common/inputs.go

@@ -1,7 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { byName, planStack } from "../support/plan";
+import { byName, planStack } from "../../local/plan";
 
 const env = (plan: Plan, name: string) => byName(plan, name).inputs.environment as Record<string, string>;
 const bindings = (plan: Plan) => byName(plan, "gateway-script").inputs.bindings as { name: string; type: string; text: string }[];

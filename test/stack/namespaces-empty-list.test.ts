@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { byName, planStack } from "../support/plan";
-import { runShell } from "../support/run-process";
-import { startStackSqld } from "../support/sqld/cluster";
+import { byName, planStack } from "../../local/plan";
+import { runShell } from "../../local/run-process";
+import { startStackSqld } from "../../local/sqld/cluster";
 import { adminProxyTargets, deployOnFakeFly } from "../support/sqld/fake-fly-app";
-import { makeFakeFlyEnv, type FakeFlyEnv } from "../doubles/fake-fly/harness";
+import { makeFakeFlyEnv, type FakeFlyEnv } from "../../local/doubles/fake-fly/harness";
 
 /**
  * Issue 9 item 9: the namespaces Command stays in the program with `tenants: []`, so removing the last tenant

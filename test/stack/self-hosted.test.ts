@@ -1,7 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../scripts/lib/plan-runner";
-import { byName, ofType, planStack } from "../support/plan";
+import { byName, ofType, planStack } from "../../local/plan";
 import { hardeningRunLine, renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
 import { HARDENED_SQLD } from "../../infra/sqld/image/hardened-sqld";
 

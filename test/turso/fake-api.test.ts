@@ -1,6 +1,6 @@
 // The Turso API test double itself: the scripts' tests are only as good as the double's fidelity to the notes.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeTursoApi, type FakeTursoApi } from "../doubles/fake-turso-api";
+import { startFakeTursoApi, type FakeTursoApi } from "../../local/doubles/fake-turso-api";
 
 const TOKEN = "platform-token-for-tests";
 let api: FakeTursoApi;

@@ -1,8 +1,8 @@
 // Group and database scripts, run with /bin/sh -c against the fake Turso API: create, re-run (409), delete.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { databaseScripts, groupScripts, parseDatabaseStdout } from "../../infra/turso/scripts";
-import { startFakeTursoApi, type FakeTursoApi } from "../doubles/fake-turso-api";
-import { runScript, scriptEnv } from "./helpers";
+import { startFakeTursoApi, type FakeTursoApi } from "../../local/doubles/fake-turso-api";
+import { runScript, scriptEnv } from "../support/turso";
 
 const TOKEN = "tp_test_5f1c0ffee";
 const ORG = "acme";

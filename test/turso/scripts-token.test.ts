@@ -1,8 +1,8 @@
 // Database token script against the fake Turso API; the token must never reach argv. Plus the shared error paths.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { databaseScripts, databaseTokenScripts, groupScripts, parseTokenStdout } from "../../infra/turso/scripts";
-import { startFakeTursoApi, type FakeTursoApi } from "../doubles/fake-turso-api";
-import { argvLoggingShims, runScript, scriptEnv, type ArgvLog } from "./helpers";
+import { startFakeTursoApi, type FakeTursoApi } from "../../local/doubles/fake-turso-api";
+import { argvLoggingShims, runScript, scriptEnv, type ArgvLog } from "../support/turso";
 
 const TOKEN = "tp_secret_e3b0c44298fc1c149afbf4c8996fb924";
 let api: FakeTursoApi;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../support/plan";
-import { runProcess } from "../support/run-process";
-import { generateTestKeys, startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { freePort } from "../support/sqld/process";
-import { createNamespaces, scopedToken } from "../support/sqld/tenant-client";
+import { ROOT } from "../../local/plan";
+import { runProcess } from "../../local/run-process";
+import { generateTestKeys, startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { freePort } from "../../local/sqld/process";
+import { createNamespaces, scopedToken } from "../../local/sqld/tenant-client";
 
 /**
  * scripts/verify-database.ts, the post-deploy check the `database-verify` Command runs, exactly as that Command

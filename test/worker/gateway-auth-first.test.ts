@@ -3,7 +3,7 @@
 // Worker in workerd (miniflare) → real sqld (dev stack's fly.toml).
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, callWorker, startGateway, startWorker, type GatewayReply, type GatewayHarness, type TestBindings } from "./helpers/gateway-harness";
+import { API_KEY, callWorker, startGateway, startWorker, type GatewayReply, type GatewayHarness, type TestBindings } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Every caller mistake gets a 4xx JSON {error} with a useful message — never a 500. Worker in workerd → real sqld.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, callWorker, startGateway, startWorker, type CallOptions, type GatewayHarness, type TestBindings } from "./helpers/gateway-harness";
+import { API_KEY, callWorker, startGateway, startWorker, type CallOptions, type GatewayHarness, type TestBindings } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
 

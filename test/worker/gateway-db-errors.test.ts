@@ -3,9 +3,9 @@
 // file path. Worker in workerd (miniflare) → real sqld (dev stack's fly.toml).
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTestKeys } from "../support/sqld/cluster";
-import { freePort } from "../support/sqld/process";
-import { callWorker, startGateway, startWorker, type GatewayHarness, type GatewayReply, type TestBindings } from "./helpers/gateway-harness";
+import { generateTestKeys } from "../../local/sqld/cluster";
+import { freePort } from "../../local/sqld/process";
+import { callWorker, startGateway, startWorker, type GatewayHarness, type GatewayReply, type TestBindings } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
 beforeAll(async () => {

@@ -3,8 +3,8 @@
 // database: it also picks the namespace from the Host's first label, so libsql://mydb-myorg.turso.io reaches
 // namespace mydb-myorg through a forwarder that keeps the Host.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, callWorker, forwardKeepingHost, startGateway, startWorker, type GatewayHarness } from "./helpers/gateway-harness";
-import { signTestJwt } from "./helpers/jwt-for-tests";
+import { API_KEY, callWorker, forwardKeepingHost, startGateway, startWorker, type GatewayHarness } from "../../local/gateway-harness";
+import { signTestJwt } from "../support/worker/jwt-for-tests";
 import type { Miniflare } from "miniflare";
 
 const DATABASE = "mydb-myorg";

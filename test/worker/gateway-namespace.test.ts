@@ -1,9 +1,9 @@
 // Which namespace the gateway reaches, and what a caller learns about namespaces it may not reach (findings 1, 6).
 // Worker in workerd → real sqld (dev stack's fly.toml).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executeRaw, firstResult } from "../support/sqld/tenant-client";
-import { callWorker, forwardKeepingHost, startGateway, startWorker, type GatewayHarness } from "./helpers/gateway-harness";
-import { signTestJwt } from "./helpers/jwt-for-tests";
+import { executeRaw, firstResult } from "../../local/sqld/tenant-client";
+import { callWorker, forwardKeepingHost, startGateway, startWorker, type GatewayHarness } from "../../local/gateway-harness";
+import { signTestJwt } from "../support/worker/jwt-for-tests";
 
 const FLY_APP = "acme-sqld-dev"; // Pulumi.dev.yaml fly.app: the gateway's DB_URL there is https://acme-sqld-dev.fly.dev
 let gw: GatewayHarness;

@@ -1,9 +1,9 @@
 // POST /v1/tenants/:tenant/query end to end: Worker in workerd → real sqld (dev stack's fly.toml), with a cached
 // per-tenant token: `rw` for write/deferred mode, `ro` for read mode (a read transaction alone does not stop writes).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../support/sqld/process";
-import { generateTestKeys } from "../support/sqld/cluster";
-import { API_KEY, callWorker, startGateway, startWorker, type GatewayHarness } from "./helpers/gateway-harness";
+import { freePort } from "../../local/sqld/process";
+import { generateTestKeys } from "../../local/sqld/cluster";
+import { API_KEY, callWorker, startGateway, startWorker, type GatewayHarness } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
 

@@ -1,7 +1,7 @@
 // The gateway pointed at a read replica (prod stack's fly.toml: primary + 2 replicas, real sqld): writes are
 // forwarded to the primary, and a read-mode write, which the replica refuses in its own ways, is still a 403.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGateway, type GatewayHarness } from "./helpers/gateway-harness";
+import { startGateway, type GatewayHarness } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
 beforeAll(async () => {

@@ -2,8 +2,8 @@
 import { LibsqlError } from "@libsql/client";
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { namespaceClient } from "../support/sqld/tenant-client";
-import { startGateway, type GatewayHarness } from "./helpers/gateway-harness";
+import { namespaceClient } from "../../local/sqld/tenant-client";
+import { startGateway, type GatewayHarness } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
 

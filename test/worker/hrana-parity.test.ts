@@ -9,8 +9,8 @@ import { runStatements, type DbTarget, type StatementResult } from "../../worker
 import { BatchFailure, pipelineUrl, runBatch, UpstreamRefusal } from "../../worker/hrana";
 import { fetchWithNamespace, NAMESPACE_HEADER, namespaceHeaderValue } from "../../worker/db";
 import type { QueryRequest } from "../../worker/validation";
-import { startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, scopedToken } from "../support/sqld/tenant-client";
+import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createNamespaces, scopedToken } from "../../local/sqld/tenant-client";
 
 const NS = "parity";
 let cluster: LocalSqldCluster;

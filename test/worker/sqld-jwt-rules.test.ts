@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWithNamespace } from "../../worker/db";
-import { generateTestKeys, startStackSqld, type LocalSqldCluster } from "../support/sqld/cluster";
-import { createNamespaces, executeRaw, firstResult, scopedToken } from "../support/sqld/tenant-client";
-import { nowSeconds, signTestJwt } from "./helpers/jwt-for-tests";
+import { generateTestKeys, startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
+import { createNamespaces, executeRaw, firstResult, scopedToken } from "../../local/sqld/tenant-client";
+import { nowSeconds, signTestJwt } from "../support/worker/jwt-for-tests";
 
 let cluster: LocalSqldCluster;
 let primary: string;

@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { LibsqlError } from "@libsql/client";
 import { importSPKI, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStackSqld, type LocalSqldCluster, type TestKeys } from "../support/sqld/cluster";
-import { createNamespaces, namespaceClient, scopedToken } from "../support/sqld/tenant-client";
+import { startStackSqld, type LocalSqldCluster, type TestKeys } from "../../local/sqld/cluster";
+import { createNamespaces, namespaceClient, scopedToken } from "../../local/sqld/tenant-client";
 
 const repoRoot = path.resolve(__dirname, "../..");
 let cluster: LocalSqldCluster;

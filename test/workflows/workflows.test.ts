@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ROOT } from "../support/plan";
+import { ROOT } from "../../local/plan";
 
 /**
  * The CI workflows, parsed (the `yaml` package reads YAML 1.2, where `on` is a plain key) and checked for what

@@ -3,10 +3,10 @@
  */
 import * as assert from "node:assert/strict";
 import type { Scenario, Shared } from "../scenario";
-import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../support/local-cloud";
-import { gatewayQuery } from "../support/gateway";
-import { flyCallsSince, mutatingCalls, resourceNamed, upSummary } from "../support/checks";
-import { repoStackConfig } from "../support/workspace";
+import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../../support/e2e/local-cloud";
+import { gatewayQuery } from "../../support/e2e/gateway";
+import { flyCallsSince, mutatingCalls, resourceNamed, upSummary } from "../../support/e2e/checks";
+import { repoStackConfig } from "../../../local/workspace";
 
 export const DEV_APP = "acme-sqld-dev";
 

@@ -5,9 +5,9 @@
  */
 import * as assert from "node:assert/strict";
 import type { Scenario } from "../scenario";
-import { changedSteps } from "../support/checks";
+import { changedSteps } from "../../support/e2e/checks";
 import { devCloud } from "./dev";
-import { repoStackConfig } from "../support/workspace";
+import { repoStackConfig } from "../../../local/workspace";
 import { PROD_APP } from "./prod";
 
 export const diffScenario: Scenario = {

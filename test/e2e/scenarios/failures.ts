@@ -6,10 +6,10 @@
  */
 import * as assert from "node:assert/strict";
 import type { Scenario } from "../scenario";
-import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../support/local-cloud";
-import { gatewayQuery } from "../support/gateway";
-import { upSummary } from "../support/checks";
-import { repoStackConfig } from "../support/workspace";
+import { edgeUrl, localCloud, runningMachines, workerUrl, type LocalCloud } from "../../support/e2e/local-cloud";
+import { gatewayQuery } from "../../support/e2e/gateway";
+import { upSummary } from "../../support/e2e/checks";
+import { repoStackConfig } from "../../../local/workspace";
 
 const APP = "acme-sqld-e2e-fail";
 

@@ -6,11 +6,11 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { Scenario } from "../scenario";
-import { edgeUrl, workerUrl } from "../support/local-cloud";
-import { gatewayQuery, gatewayToken } from "../support/gateway";
+import { edgeUrl, workerUrl } from "../../support/e2e/local-cloud";
+import { gatewayQuery, gatewayToken } from "../../support/e2e/gateway";
 import { syncEmbeddedReplica } from "../../support/clients/embedded-replica";
-import { executeRaw, firstResult } from "../../support/sqld/tenant-client";
-import { repoStackConfig } from "../support/workspace";
+import { executeRaw, firstResult } from "../../../local/sqld/tenant-client";
+import { repoStackConfig } from "../../../local/workspace";
 import { devCloud, DEV_APP } from "./dev";
 
 /** Statements that reach the machine's files on an unhardened sqld (fileio extension of SQLite3MultipleCiphers). */

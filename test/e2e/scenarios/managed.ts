@@ -1,14 +1,14 @@
 /**
  * Scenario f3: managed mode creates its Turso group, database and tokens through the fake Turso Platform API
- * (test/doubles/fake-turso-api, served by the box, each database a real sqld behind TLS on loopback); database-verify
+ * (local/doubles/fake-turso-api, served by the box, each database a real sqld behind TLS on loopback); database-verify
  * queries it; `pulumi destroy` deletes them again when allowed.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { resourceNamed } from "../support/checks";
+import { resourceNamed } from "../../support/e2e/checks";
 import type { Scenario } from "../scenario";
-import { localCloud } from "../support/local-cloud";
-import { repoStackConfig } from "../support/workspace";
+import { localCloud } from "../../support/e2e/local-cloud";
+import { repoStackConfig } from "../../../local/workspace";
 
 export const managedScenario: Scenario = {
   id: "f3 managed-create-destroy",

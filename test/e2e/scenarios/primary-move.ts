@@ -5,10 +5,10 @@
  * The original config is put back afterwards for the scenarios that follow.
  */
 import * as assert from "node:assert/strict";
-import { namespaceClient, scopedToken } from "../../support/sqld/tenant-client";
+import { namespaceClient, scopedToken } from "../../../local/sqld/tenant-client";
 import type { Scenario } from "../scenario";
-import { runningMachines } from "../support/local-cloud";
-import { changedSteps, flyCallsSince, mutatingCalls } from "../support/checks";
+import { runningMachines } from "../../support/e2e/local-cloud";
+import { changedSteps, flyCallsSince, mutatingCalls } from "../../support/e2e/checks";
 import { PROD_APP } from "./prod";
 
 interface Region { code: string; role: string }

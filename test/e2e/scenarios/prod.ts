@@ -5,11 +5,11 @@
  */
 import * as assert from "node:assert/strict";
 import { openEmbeddedReplica } from "../../support/clients/embedded-replica";
-import { S3RVER_CREDENTIALS, startLocalS3 } from "../../backups/support/s3";
-import { namespaceClient, scopedToken } from "../../support/sqld/tenant-client";
+import { S3RVER_CREDENTIALS, startLocalS3 } from "../../../local/backups/s3";
+import { namespaceClient, scopedToken } from "../../../local/sqld/tenant-client";
 import type { Scenario } from "../scenario";
-import { edgeUrl, localCloud, runningMachines, type LocalCloud } from "../support/local-cloud";
-import { repoStackConfig } from "../support/workspace";
+import { edgeUrl, localCloud, runningMachines, type LocalCloud } from "../../support/e2e/local-cloud";
+import { repoStackConfig } from "../../../local/workspace";
 
 export const PROD_APP = "acme-sqld-e2e-prod";
 const APP = PROD_APP;

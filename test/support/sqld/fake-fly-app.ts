@@ -2,12 +2,12 @@
  * The stack's sqld app on the fake flyctl TEST DOUBLE, with its machines played by real sqld processes: runs the
  * plan's own sqld Commands (app, secrets, volumes, deploy, scale, ips) in dependency order against the fake, then
  * maps every started machine to the local process of the same process group and region, so the fake's
- * `fly proxy` (test/doubles/fake-fly/lib/proxy.js) reaches a real sqld port for the 6PN name it resolves.
+ * `fly proxy` (local/doubles/fake-fly/lib/proxy.js) reaches a real sqld port for the 6PN name it resolves.
  */
 import type { Plan } from "../../../scripts/lib/plan-runner";
-import { flyCommandsOf, inDependencyOrder } from "../../fly/support/run-commands";
-import { runScriptOk, type FakeFlyEnv } from "../../doubles/fake-fly/harness";
-import type { LocalSqldCluster, SqldMachine } from "./cluster";
+import { flyCommandsOf, inDependencyOrder } from "../fly/run-commands";
+import { runScriptOk, type FakeFlyEnv } from "../../../local/doubles/fake-fly/harness";
+import type { LocalSqldCluster, SqldMachine } from "../../../local/sqld/cluster";
 
 export interface FakeFlyMachine {
   id: string;

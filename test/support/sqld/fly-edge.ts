@@ -1,12 +1,12 @@
 /**
  * Fly's edge in front of a local sqld cluster: an HTTP proxy on 127.0.0.1 that picks the machine as Fly's proxy
- * would (test/doubles/fly-edge/routing.ts) for a client near `nearestRegion`, and records which process group served
+ * would (local/doubles/fly-edge/routing.ts) for a client near `nearestRegion`, and records which process group served
  * each request.
  */
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { routeToMachine } from "../../doubles/fly-edge/routing";
-import type { LocalSqldCluster } from "./cluster";
+import { routeToMachine } from "../../../local/doubles/fly-edge/routing";
+import type { LocalSqldCluster } from "../../../local/sqld/cluster";
 
 export interface FlyEdge {
   url: string;

@@ -2,8 +2,8 @@
  * Where the stack's namespace scripts run in tests: the stack's real sqld machines behind the fake flyctl TEST
  * DOUBLE, whose `fly proxy` resolves 6PN names like Fly does, and the environment the `sqld-namespaces` Command gives.
  */
-import { makeFakeFlyEnv, type FakeFlyEnv } from "../../doubles/fake-fly/harness";
-import { startStackSqld } from "./cluster";
+import { makeFakeFlyEnv, type FakeFlyEnv } from "../../../local/doubles/fake-fly/harness";
+import { startStackSqld } from "../../../local/sqld/cluster";
 import { adminProxyTargets, deployOnFakeFly } from "./fake-fly-app";
 
 export interface NamespaceScriptEnv {
