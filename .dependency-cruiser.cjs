@@ -7,7 +7,8 @@
  *   infra/            config, components, script builders (pure functions)
  *   worker/           the Cloudflare Worker; runs in workerd, so it imports nothing of ours outside worker/
  * policy/ is apart: the CrossGuard pack reads pinned facts from infra/ but nothing imports the pack.
- * local/ is the local platform (Fly/Turso/Cloudflare in a box, real sqld helpers) the demo and benches run on.
+ * local/ is the local platform (Fly/Turso/Cloudflare in a box, real sqld helpers) the demo and benches run on; it
+ * sits beside stacks/ (it runs the program) and may use scripts/lib, the libraries under the CLIs.
  * test/ may import anything; nothing outside test/ imports test/ (a test helper in product code is a product path
  * that exists only for tests).
  */
@@ -47,7 +48,14 @@ module.exports = {
     layer("infra", ["stacks", "scripts", "bench", "policy", "local"], "Components and builders know nothing of the stack that uses them or the CLIs."),
     layer("stacks", ["scripts", "bench", "policy", "local"], "The program runs in `pulumi up`: no CLI, benchmark or local-platform code."),
     layer("policy", ["stacks", "scripts", "bench", "local"], "The policy pack judges the program's resources; it must not run the program's code."),
-    layer("local", ["scripts", "bench", "policy"], "The local platform is a library for the demo, the benches and the tests."),
+    layer("local", ["bench", "policy"], "The local platform is a library for the demo, the benches and the tests."),
+    {
+      name: "local-uses-no-cli",
+      comment: "local/ may run the program under mocks (scripts/lib), but the CLIs (scripts/*.ts) sit above it.",
+      severity: "error",
+      from: { path: "^local/" },
+      to: { path: "^scripts/[^/]+\\.ts$" },
+    },
     {
       name: "shared-infra-knows-no-vendor",
       comment: "infra/*.ts (Command wiring, deletion consent, verify) serve every vendor folder; a vendor type they need belongs here.",
