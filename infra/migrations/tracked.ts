@@ -57,19 +57,23 @@ function record(progress: TrackedProgress, version: FileVersion): void {
   if (!progress.recorded.some((v) => v.id === version.id && v.name === version.name && v.sha256 === version.sha256)) progress.recorded.push(version);
 }
 
-/** Marker table present with its nonce column (namespaces migrated before the central ledger lack it). */
-async function prepareMarkers(client: Client): Promise<void> {
-  const [, nonceColumn] = await client.batch([CREATE_MARKERS, `SELECT count(*) AS n FROM pragma_table_info('${MIGRATIONS_TABLE}') WHERE name = 'nonce'`], "write");
+/**
+ * Marker table present with its nonce column (namespaces migrated before the central ledger lack it), and the
+ * namespace's own records of `files` (at most one row more than there are files, strings cut short). One write
+ * batch: a replica forwards it whole to the primary, so the read sees the table the batch creates. A separate read
+ * through a replica could run before the CREATE had replicated there ("no such table", seen at load 8).
+ */
+async function prepareMarkers(client: Client, files: readonly MigrationFile[]): Promise<AppliedRecord[]> {
+  const [, nonceColumn, rows] = await client.batch(
+    [
+      CREATE_MARKERS,
+      `SELECT count(*) AS n FROM pragma_table_info('${MIGRATIONS_TABLE}') WHERE name = 'nonce'`,
+      { sql: `SELECT id, substr(name, 1, 300) AS name, substr(sha256, 1, 64) AS sha256 FROM ${MIGRATIONS_TABLE} ORDER BY id LIMIT ?`, args: [files.length + 1] },
+    ],
+    "write",
+  );
   if (Number(nonceColumn!.rows[0]?.n) === 0) await client.execute(`ALTER TABLE ${MIGRATIONS_TABLE} ADD COLUMN nonce TEXT`);
-}
-
-/** The namespace's own records of `files` (at most one row more than there are files, strings cut short). */
-async function ownRecords(client: Client, files: readonly MigrationFile[]): Promise<AppliedRecord[]> {
-  const rows = await client.execute({
-    sql: `SELECT id, substr(name, 1, 300) AS name, substr(sha256, 1, 64) AS sha256 FROM ${MIGRATIONS_TABLE} ORDER BY id LIMIT ?`,
-    args: [files.length + 1],
-  });
-  return rows.rows.map((r) => ({ id: Number(r.id), name: String(r.name), sha256: String(r.sha256), appliedAt: "" }));
+  return rows!.rows.map((r) => ({ id: Number(r.id), name: String(r.name), sha256: String(r.sha256), appliedAt: "" }));
 }
 
 /**
@@ -125,10 +129,10 @@ async function applyTracked(client: Client, namespace: string, file: MigrationFi
 
 /** Brings one namespace up to date under the ledger. Throws after the first failing file; `progress` says how far. */
 export async function migrateTrackedNamespace(client: Client, plan: TrackedPlan, progress: TrackedProgress): Promise<void> {
-  await prepareMarkers(client);
+  const own = await prepareMarkers(client, plan.files);
   let pending = plan.pending;
   if (plan.adopt) {
-    const adopted = compare(plan.namespace, plan.files, await ownRecords(client, plan.files)).applied;
+    const adopted = compare(plan.namespace, plan.files, own).applied;
     for (const f of adopted) record(progress, versionOf(plan.namespace, f));
     pending = pending.filter((f) => !adopted.includes(f));
   }
