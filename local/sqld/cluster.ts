@@ -89,7 +89,7 @@ async function startMachine(o: ClusterOptions, root: string, group: string, regi
   const adminUrl = `http://127.0.0.1:${port("--admin-listen-addr")}`;
   const paths = [dataDir, ...Object.values(files).map((file) => dirname(file)), ...Object.values(o.paths?.(dir) ?? {})];
   const start = throughEntrypoint(dir, spec, paths);
-  const proc = new SqldProcess({ ...start, env: spec.env, logFile: logFileIn(dir), readyUrl: `${httpUrl}/health`, cwd: dataDir });
+  const proc = new SqldProcess({ ...start, env: spec.env, logFile: logFileIn(dir), readyUrl: [`${httpUrl}/health`, adminUrl], cwd: dataDir });
   await proc.start();
   const grpc = spec.ports["--grpc-listen-addr"];
   return { group, region, spec, process: proc, dataDir, httpUrl, adminUrl, grpcAddress: grpc === undefined ? undefined : `127.0.0.1:${grpc}` };

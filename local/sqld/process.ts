@@ -39,9 +39,13 @@ export interface SqldProcessOptions {
   env: Record<string, string>;
   /** Where stdout/stderr go (appended: a restart keeps the earlier log). */
   logFile: string;
-  /** GET this URL until it answers (any HTTP status) to call the process ready. */
-  readyUrl: string;
-  /** @default 15000 */
+  /**
+   * GET this URL (or each of these) until it answers (any HTTP status) to call the process ready. sqld binds its
+   * ports one by one: a caller of the admin API must list the admin port too (it once answered "connection refused"
+   * right after /health did, at load 10).
+   */
+  readyUrl: string | readonly string[];
+  /** Generous: it ends as soon as sqld answers, and a loaded CI machine starts it slowly. @default 60000 */
   readyTimeoutMs?: number;
   /**
    * Working directory, created if missing: the image's WORKDIR is the volume (/var/lib/sqld), and bottomless
@@ -78,17 +82,19 @@ export class SqldProcess {
   }
 
   private async waitReady(): Promise<void> {
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 15_000);
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
+    const waiting = [this.options.readyUrl].flat();
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`sqld exited (${this.child?.exitCode ?? this.child?.signalCode}) before it was ready:\n${this.logTail()}`);
       try {
-        await fetch(this.options.readyUrl, { signal: AbortSignal.timeout(1000) });
-        return;
+        await fetch(waiting[0]!, { signal: AbortSignal.timeout(1000) });
+        waiting.shift();
+        if (waiting.length === 0) return;
       } catch {
         await new Promise((r) => setTimeout(r, 25));
       }
     }
-    throw new Error(`sqld did not answer ${this.options.readyUrl} in time:\n${this.logTail()}`);
+    throw new Error(`sqld did not answer ${waiting.join(", ")} in time:\n${this.logTail()}`);
   }
 
   /** Ends the process: SIGINT is sqld's graceful shutdown (as fly.toml's kill_signal), SIGKILL a crash. */
