@@ -1,6 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { DbMode, SigningMode } from "../../worker/modes";
 import { scriptCommand } from "../command";
 import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "./workers-dev";
 import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY, writeWorkerBundle } from "./bundle";
@@ -18,7 +19,7 @@ export interface EdgeWorkerArgs {
   entry?: string;
   /** Database URL the Worker talks to (sqld's public URL or `libsql://<turso host>`). */
   dbUrl: pulumi.Input<string>;
-  dbMode: "self-hosted" | "managed";
+  dbMode: DbMode;
   /** PKCS#8 PEM Ed25519 key the Worker signs tenant JWTs with (secret). */
   jwtPrivateKey: pulumi.Input<string>;
   /**
@@ -26,7 +27,7 @@ export interface EdgeWorkerArgs {
    * those keys: the `sqld-namespaces` step sets them), `shared` with `jwtPrivateKey` itself.
    * @default "shared"
    */
-  tenantKeys?: "per-tenant" | "shared";
+  tenantKeys?: SigningMode;
   /**
    * Self-hosted: sqld's primary region; requests that may write carry `fly-prefer-region: <it>` (the Worker's
    * PRIMARY_REGION binding) so they reach the primary, not the nearest replica. @default unset
