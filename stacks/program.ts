@@ -22,10 +22,10 @@ export interface StackOutputs {
 }
 
 function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: StackKeys): EdgeWorker | undefined {
-  if (!config.worker || plan.gatewayScriptName === undefined) return undefined;
+  if (!config.worker || !plan.gateway) return undefined;
   return new EdgeWorker("gateway", {
     accountId: config.worker.accountId,
-    scriptName: plan.gatewayScriptName,
+    scriptName: plan.gateway.scriptName,
     compatibilityDate: config.worker.compatibilityDate,
     dbUrl: db.publicUrl,
     dbMode: plan.mode,
@@ -36,8 +36,7 @@ function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: St
     dbToken: db.workerToken,
     dbReadToken: db.workerReadToken,
     tenants: [...plan.namespaces.tenants],
-    customDomain: config.worker.customDomain,
-    route: config.worker.route,
+    ...plan.gateway.exposure,
   });
 }
 

@@ -3,12 +3,13 @@
  * the stacks and components. Pure (no Pulumi, no I/O): the migration files are read before, by
  * infra/migrations/sets.ts, and handed in.
  */
+import type { EdgeWorkerExposure } from "../cloudflare/edge-worker";
 import { FLY_DEFAULT_ORG, type ApiAppSource, type FlyAutoStop, type FlyDeployStrategy } from "../fly/contract";
 import type { MigrationPlan } from "../migrations/sets";
 import { defaultMaxActiveNamespaces, sqldHeldNamespaces, type SqldBackupSettings } from "../sqld/files";
 import { planMachines, type MachinePlan } from "../sqld/topology";
 import { normalizeOrigin } from "./public-url";
-import { DEFAULT_APP_DEPLOY, type ConfigShape, type TursoConfig } from "./schema";
+import { DEFAULT_APP_DEPLOY, type ConfigShape, type TursoConfig, type WorkerConfig } from "./schema";
 import type { SelfHostedConfig, StackConfig } from "./stack-config";
 import { tenantKeysMode, tenantKeyVersions, type TenantKeysMode } from "./tenant-keys";
 import { tenantNamespaceSettings, type NamespaceSettings } from "./tenant-settings";
@@ -73,12 +74,19 @@ export interface ApiPlan {
   source: ApiAppSource;
 }
 
+export interface GatewayPlan {
+  /** `worker.scriptName`, or `<fly app | turso database>-gateway`. */
+  scriptName: string;
+  /** `worker.customDomain` or `worker.route` (rules.ts refuses both), or neither: its workers.dev URL. */
+  exposure: EdgeWorkerExposure;
+}
+
 interface PlanCommon {
   namespaces: StackNamespaces;
   migrations: MigrationPlan;
   tenantKeys: TenantKeysPlan;
-  /** The gateway Worker's script name (`worker.scriptName` or `<fly app | turso database>-gateway`); undefined without a Worker. */
-  gatewayScriptName?: string;
+  /** The gateway Worker; undefined without `worker`. */
+  gateway?: GatewayPlan;
   api?: ApiPlan;
 }
 
@@ -131,8 +139,11 @@ function apiPlan(config: StackConfig): ApiPlan | undefined {
   return { org: config.fly?.org ?? FLY_DEFAULT_ORG, deploy: config.deploy.api ?? DEFAULT_APP_DEPLOY, source };
 }
 
-function databaseName(config: StackConfig): string {
-  return config.mode === "managed" ? config.turso.database : config.fly.app;
+function gatewayPlan(config: StackConfig, worker: WorkerConfig): GatewayPlan {
+  const { customDomain, route } = worker;
+  if (customDomain && route) throw new Error("internal: a worker config passed the rules with both customDomain and route");
+  const exposure: EdgeWorkerExposure = customDomain ? { customDomain } : route ? { route } : {};
+  return { scriptName: worker.scriptName ?? `${config.mode === "managed" ? config.turso.database : config.fly.app}-gateway`, exposure };
 }
 
 /** Resolves a config that passed every rule, with the migration sets read from its directories. */
@@ -143,7 +154,7 @@ export function resolveStackPlan(config: StackConfig, migrations: MigrationPlan)
     namespaces,
     migrations,
     tenantKeys: { mode: tenantKeysMode(config), versions: tenantKeyVersions(config) },
-    ...(config.worker && { gatewayScriptName: config.worker.scriptName ?? `${databaseName(config)}-gateway` }),
+    ...(config.worker && { gateway: gatewayPlan(config, config.worker) }),
     ...(api && { api }),
   };
   if (config.mode === "managed") return { ...common, mode: "managed", turso: config.turso };

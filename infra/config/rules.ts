@@ -29,9 +29,9 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     if (cfg.regions.length > 0 && primaries !== 1) {
       add(["regions"], `must have exactly one region with role "primary" (found ${primaries}); sqld has one writer, the others are replicas`);
     }
-    for (const tenant of Object.keys(cfg.tenantSettings)) {
+    for (const [tenant, settings] of Object.entries(cfg.tenantSettings)) {
       if (!cfg.tenants.includes(tenant)) add(["tenantSettings", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
-      else if (cfg.tenantSettings[tenant]!.reason !== undefined && cfg.tenantSettings[tenant]!.suspended === undefined) {
+      else if (settings.reason !== undefined && settings.suspended === undefined) {
         add(["tenantSettings", tenant, "reason"], "is shown only while the tenant is suspended; set suspended: writes or all, or remove the reason");
       }
     }

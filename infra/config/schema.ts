@@ -277,7 +277,6 @@ export const SECRET_KEYS = ["tursoApiToken", "backupAccessKeyId", "backupSecretA
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const stackConfigSchema = schemaFor;
-export type { StackConfig } from "./stack-config";
 /**
  * The config as the schema checked it, before the rules that relate fields (rules.ts): `fly` may still be missing
  * in self-hosted mode. Once the rules pass, it is narrowed to a StackConfig (stack-config.ts).

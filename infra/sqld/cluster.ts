@@ -72,8 +72,7 @@ export class SqldCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: SqldClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:sqld:SqldCluster", name, {}, opts);
-    const protectData = args.protectData;
-    const machines = args.topology;
+    const { protectData, topology: machines } = args;
     const primary = machines.primary;
     // Always the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): nothing to choose per stack.
     this.dockerfile = renderSqldDockerfile();

@@ -49,7 +49,7 @@ describe("the plan of the repo's stacks", () => {
     expect(plan.sqld.backups).toBeUndefined();
     expect(plan.checkNamespace).toBe("acme");
     expect(plan.tenantKeys).toEqual({ mode: "per-tenant", versions: {} });
-    expect(plan.gatewayScriptName).toBe("acme-libsql-gateway-dev");
+    expect(plan.gateway).toEqual({ scriptName: "acme-libsql-gateway-dev", exposure: {} });
     expect(plan.migrations.sets).toEqual([]);
     expect(plan.api).toBeUndefined();
   });
