@@ -30,8 +30,8 @@ export { TENANT_PATTERN as NAMESPACE_PATTERN } from "../../worker/claims";
 export const BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS = 1;
 export const BACKUP_BATCH_INTERVAL_MAX_SECONDS = 900;
 
-export const DEPLOY_STRATEGIES = FLY_DEPLOY_STRATEGIES;
-export type DeployStrategy = FlyDeployStrategy;
+// Blocks whose every field has a default use `.prefault({})`: the empty block is parsed, so each field's default
+// below is the only place it is written (a `.default({...})` would repeat them).
 
 const vmSchema = z.strictObject({
   /** Fly Machine preset. @default "shared-cpu-1x" */
@@ -48,7 +48,7 @@ const regionSchema = z.strictObject({
   /** Size of this region's volume in GB (1..500). @default 1 */
   volumeSizeGb: z.number().int().min(1).max(500).default(1),
   /** Machine size hints; also passed to `fly volumes create` so the volume lands on a host with room. */
-  vm: vmSchema.default({ size: "shared-cpu-1x", memoryMb: 512 }),
+  vm: vmSchema.prefault({}),
 });
 
 const healthCheckSchema = z.strictObject({
@@ -63,12 +63,12 @@ const healthCheckSchema = z.strictObject({
 });
 
 /** `fly deploy` settings of an app without its own `deploy.<app>` block (and the fields' defaults). */
-export const DEFAULT_APP_DEPLOY = { strategy: "rolling", waitTimeout: "5m0s" } as const satisfies { strategy: DeployStrategy; waitTimeout: string };
+export const DEFAULT_APP_DEPLOY = { strategy: "rolling", waitTimeout: "5m0s" } as const satisfies { strategy: FlyDeployStrategy; waitTimeout: string };
 
-const appDeploySchema = (defaultStrategy: DeployStrategy) =>
+const appDeploySchema = (defaultStrategy: FlyDeployStrategy) =>
   z.strictObject({
     /** `fly deploy --strategy`. @default "rolling" (the API app: "bluegreen" in prod) */
-    strategy: z.enum(DEPLOY_STRATEGIES).default(defaultStrategy),
+    strategy: z.enum(FLY_DEPLOY_STRATEGIES).default(defaultStrategy),
     /** `fly deploy --wait-timeout`. @default "5m0s" */
     waitTimeout: z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).min(2).default(DEFAULT_APP_DEPLOY.waitTimeout),
   });
@@ -139,10 +139,10 @@ function schemaFor(ctx: StackContext) {
       .default({}),
     deploy: z
       .strictObject({
-        sqld: appDeploySchema(DEFAULT_APP_DEPLOY.strategy).default({ ...DEFAULT_APP_DEPLOY }),
+        sqld: appDeploySchema(DEFAULT_APP_DEPLOY.strategy).prefault({}),
         api: appDeploySchema(isProd ? "bluegreen" : DEFAULT_APP_DEPLOY.strategy).optional(),
       })
-      .default({ sqld: { ...DEFAULT_APP_DEPLOY } }),
+      .prefault({}),
     dataProtection: z
       .strictObject({
         /** Protect stateful resources (volumes, sqld app, namespaces, Turso DB). @default true in prod, else false */
@@ -154,7 +154,7 @@ function schemaFor(ctx: StackContext) {
         /** Managed mode: allow `pulumi destroy` to delete the Turso database (data loss). @default false */
         allowDatabaseDeletion: z.boolean().default(false),
       })
-      .default({ protect: isProd, allowVolumeDeletion: false, allowNamespaceDeletion: false, allowDatabaseDeletion: false }),
+      .prefault({}),
     /** Key rotation: bump a version to replace that key on the next `up`. */
     auth: z
       .strictObject({
@@ -176,7 +176,7 @@ function schemaFor(ctx: StackContext) {
          */
         tenantKeyVersions: z.record(z.string(), z.number().int().min(1).max(1_000_000)).default({}),
       })
-      .default({ signingKeyVersion: 1, adminKeyVersion: 1, tenantKeyVersions: {} }),
+      .prefault({}),
     /** The Cloudflare Worker gateway. */
     worker: z
       .strictObject({

@@ -21,6 +21,7 @@ export type FlyDeployStrategy = (typeof FLY_DEPLOY_STRATEGIES)[number];
 export const FLY_VOLUME_DEPLOY_STRATEGIES = ["rolling", "immediate"] as const satisfies readonly FlyDeployStrategy[];
 export type FlyVolumeDeployStrategy = (typeof FLY_VOLUME_DEPLOY_STRATEGIES)[number];
 
+/** The config rule (deploy.sqld.strategy) and the narrowing of a self-hosted config both ask this. */
 export function isVolumeDeployStrategy(strategy: FlyDeployStrategy): strategy is FlyVolumeDeployStrategy {
   return (FLY_VOLUME_DEPLOY_STRATEGIES as readonly FlyDeployStrategy[]).includes(strategy);
 }
