@@ -40,7 +40,7 @@ export class FlyApiApp extends pulumi.ComponentResource {
 
   constructor(name: string, args: FlyApiAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:fly:ApiApp", name, {}, opts);
-    const strategy = args.strategy;
+    const { strategy } = args;
     const [primaryRegion, ...others] = args.regions;
     if (!primaryRegion) throw new pulumi.ResourceError(`${args.app}: at least one region is required`, this);
     this.flyToml = renderApiFlyToml({
