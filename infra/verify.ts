@@ -12,7 +12,6 @@ export interface VerifyDatabaseArgs {
   authToken?: pulumi.Input<string>;
   /** Changes with every rollout that changes what runs; a change re-runs the check. */
   rolloutDigest: string;
-  dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -28,9 +27,9 @@ export function databaseCredentialEnv(signingKey: pulumi.Input<string> | undefin
 
 /**
  * Post-deploy verification: one real query through @libsql/client (scripts/verify-database.ts). If the
- * database does not answer, the Command fails and so does `pulumi up`.
+ * database does not answer, the Command fails and so does `pulumi up`. `opts.dependsOn`: the database's rollout.
  */
-export function verifyDatabase(name: string, args: VerifyDatabaseArgs): local.Command {
+export function verifyDatabase(name: string, args: VerifyDatabaseArgs, opts: pulumi.CustomResourceOptions): local.Command {
   const environment = { DATABASE_URL: args.url, NAMESPACE: args.namespace, ...databaseCredentialEnv(args.signingKey, args.authToken) };
   return new local.Command(
     name,
@@ -42,6 +41,6 @@ export function verifyDatabase(name: string, args: VerifyDatabaseArgs): local.Co
       logging: "stderr",
       addPreviousOutputInEnv: false,
     },
-    { dependsOn: args.dependsOn },
+    opts,
   );
 }

@@ -2,14 +2,10 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackKeys } from "../infra/auth";
 import { mintServiceToken } from "../infra/auth/service-token";
-import type { LoadedStackConfig } from "../infra/config";
+import type { ManagedPlan, SelfHostedPlan, StackConfig, StackSecrets } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
-import { defaultMaxActiveNamespaces } from "../infra/sqld/files";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
-import { tenantKeyVersions, tenantKeysMode } from "../infra/config/tenant-keys";
-import { tenantNamespaceSettings } from "../infra/config/tenant-settings";
 import { TursoDatabase } from "../infra/turso";
-import { sharedNamespaces } from "./migrations";
 
 /** What the rest of the stack needs to know about the database, whichever mode made it. */
 export interface Database {
@@ -36,84 +32,69 @@ export interface Database {
 const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 
 /**
- * Self-hosted: sqld on Fly with the stack's keys, plus the tenant namespaces, the shared ones, and
- * `migrationNamespaces` (the migrator's ledger and canary, when the stack has migrations: MigrationPlan).
+ * Self-hosted: sqld on Fly with the stack's keys, plus every namespace of the plan: the tenants, the shared ones,
+ * and the migrator's ledger and canary when the stack has migrations.
  */
-export function selfHostedDatabase(loaded: LoadedStackConfig, keys: StackKeys, migrationNamespaces: readonly string[]): Database {
-  const { config, secrets } = loaded;
-  const fly = config.fly!; // presence checked by the config rules for self-hosted mode
-  const sqld = config.sqld;
-  const app = fly.app!;
-  // What the API app's token reaches: never the migrator's own namespaces.
-  const allNamespaces = [...config.tenants, ...sharedNamespaces(config)];
-  const created = [...allNamespaces, ...migrationNamespaces];
+export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackConfig["dataProtection"], secrets: StackSecrets, keys: StackKeys): Database {
+  const { sqld, namespaces } = plan;
+  const adminKey = keys.adminKey;
+  if (!adminKey) throw new pulumi.ResourceError("a self-hosted stack needs sqld's admin key: create StackKeys with withAdminKey", keys);
   const cluster = new SqldCluster("sqld", {
-    maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(created.length),
-    app,
-    org: fly.org,
+    maxActiveNamespaces: sqld.maxActiveNamespaces,
+    app: sqld.app,
+    org: sqld.org,
     publicUrl: sqld.publicUrl,
-    regions: config.regions,
-    strategy: config.deploy.sqld.strategy as "rolling" | "immediate",
-    waitTimeout: config.deploy.sqld.waitTimeout,
+    topology: sqld.topology,
+    strategy: sqld.deploy.strategy,
+    waitTimeout: sqld.deploy.waitTimeout,
     autoStop: sqld.autoStop,
     minMachinesRunning: sqld.minMachinesRunning,
-    adminKey: keys.adminKey!,
+    adminKey,
     jwtKey: keys.sqldJwtKey,
-    protectData: config.dataProtection.protect,
-    allowVolumeDeletion: config.dataProtection.allowVolumeDeletion,
-    backups: config.backups && {
-      endpoint: config.backups.endpoint,
-      bucket: config.backups.bucket,
-      region: config.backups.region,
-      databaseId: config.backups.databaseId ?? app,
-      batchIntervalSeconds: config.backups.batchIntervalSeconds,
-      accessKeyId: secrets.backupAccessKeyId!,
-      secretAccessKey: secrets.backupSecretAccessKey!,
-    },
+    protectData: dataProtection.protect,
+    allowVolumeDeletion: dataProtection.allowVolumeDeletion,
+    // The rules require the S3 key pair whenever backups are on.
+    backups: sqld.backups && secrets.backups && { ...sqld.backups, ...secrets.backups },
   });
   // Always in the program, even with no namespace: a protected resource that leaves the program makes `up`
   // fail ("marked for protection"), and removing tenants is the script's job (its keep/delete logic diffs the
   // previous stdout against NAMESPACES, whatever the list length). Shared namespaces (migrations.shared) are
   // created like tenants; the API app's token reaches them too. The migrator's ledger and canary are created here
   // as well (they must exist before the migrations Command), but no token outside the migrator reaches them.
-  const namespaces = createSqldNamespaces(
+  const protect = dataProtection.protect;
+  const namespaceCommand = createSqldNamespaces(
     "sqld-namespaces",
     {
-      app,
-      namespaces: created,
-      adminKey: keys.adminKey!,
-      protect: config.dataProtection.protect,
-      allowDeletion: config.dataProtection.allowNamespaceDeletion,
-      tenantKeys: { mode: tenantKeysMode(config), tenants: config.tenants, signingKey: keys.jwtPrivateKeyPem, versions: tenantKeyVersions(config), settings: tenantNamespaceSettings(config) },
-      dependsOn: cluster.ready,
+      app: sqld.app,
+      namespaces: namespaces.all,
+      adminKey,
+      allowDeletion: dataProtection.allowNamespaceDeletion,
+      tenantKeys: { mode: plan.tenantKeys.mode, tenants: namespaces.tenants, signingKey: keys.jwtPrivateKeyPem, versions: plan.tenantKeys.versions, settings: sqld.tenantSettings },
     },
-    cluster,
+    { parent: cluster, dependsOn: cluster.ready, protect, retainOnDelete: protect },
   );
-  const ready: pulumi.Resource[] = [...cluster.ready, namespaces];
   return {
     publicUrl: cluster.publicUrl,
     serviceUrl: cluster.privateUrl,
-    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, allNamespaces))),
-    ready,
+    serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, namespaces.served))),
+    ready: [...cluster.ready, namespaceCommand],
     topologyGuard: [cluster.primaryGuard],
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
-    // No tenants: sqld's own `default` namespace, which always exists (scripts/verify-database.ts names it by header).
-    checkNamespace: [...config.tenants].sort()[0] ?? "default",
+    checkNamespace: plan.checkNamespace,
   };
 }
 
 /** Managed: a Turso database; its token is minted once and kept until `turso.tokenRotation` changes. */
-export function managedDatabase(loaded: LoadedStackConfig): Database {
-  const { config, secrets } = loaded;
-  const turso = config.turso!; // presence checked by the config rules for managed mode
+export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["dataProtection"], secrets: StackSecrets): Database {
+  const { turso } = plan;
   const db = new TursoDatabase("turso", {
     org: turso.org,
     group: turso.group,
     location: turso.location,
     database: turso.database,
     tokenRotation: turso.tokenRotation,
-    protect: config.dataProtection.protect,
-    allowDeletion: config.dataProtection.allowDatabaseDeletion,
+    protect: dataProtection.protect,
+    allowDeletion: dataProtection.allowDatabaseDeletion,
     apiToken: secrets.tursoApiToken,
   });
   return {

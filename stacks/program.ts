@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackKeys } from "../infra/auth";
 import { EdgeWorker } from "../infra/cloudflare/edge-worker";
-import { loadStackConfig, type StackConfig } from "../infra/config";
-import { tenantKeyVersions, tenantKeysMode } from "../infra/config/tenant-keys";
+import { loadStackConfig, type StackConfig, type StackPlan } from "../infra/config";
 import { FlyApiApp } from "../infra/fly/api-app";
 import { verifyDatabase } from "../infra/verify";
 import { managedDatabase, selfHostedDatabase, type Database } from "./database";
-import { loadMigrationPlan, schemaMigrations } from "./migrations";
+import { schemaMigrations } from "./migrations";
 
 /** What the stack exports (`pulumi stack output`). Secrets stay Pulumi secrets. */
 export interface StackOutputs {
@@ -22,47 +21,44 @@ export interface StackOutputs {
   [key: string]: unknown;
 }
 
-function edgeWorker(config: StackConfig, db: Database, keys: StackKeys): EdgeWorker | undefined {
-  if (!config.worker) return undefined;
+function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: StackKeys): EdgeWorker | undefined {
+  if (!config.worker || !plan.gateway) return undefined;
   return new EdgeWorker("gateway", {
     accountId: config.worker.accountId,
-    scriptName: config.worker.scriptName ?? `${config.mode === "managed" ? config.turso?.database : config.fly?.app}-gateway`,
+    scriptName: plan.gateway.scriptName,
     compatibilityDate: config.worker.compatibilityDate,
     dbUrl: db.publicUrl,
-    dbMode: config.mode,
+    dbMode: plan.mode,
     jwtPrivateKey: keys.jwtPrivateKeyPem,
-    tenantKeys: tenantKeysMode(config),
-    tenantKeyVersions: tenantKeyVersions(config),
-    primaryRegion: config.mode === "self-hosted" ? config.regions.find((r) => r.role === "primary")?.code : undefined,
+    tenantKeys: plan.tenantKeys.mode,
+    tenantKeyVersions: plan.tenantKeys.versions,
+    primaryRegion: plan.mode === "self-hosted" ? plan.sqld.topology.primary.code : undefined,
     dbToken: db.workerToken,
     dbReadToken: db.workerReadToken,
-    tenants: config.mode === "self-hosted" ? config.tenants : [],
-    customDomain: config.worker.customDomain,
-    route: config.worker.route,
+    tenants: [...plan.namespaces.tenants],
+    ...plan.gateway.exposure,
   },
   // PRIMARY_REGION must not follow a primary move that the cluster's guard refuses (issue 21 item 5): the Worker
   // would send writes to a replica.
   { dependsOn: db.topologyGuard });
 }
 
-function apiApp(config: StackConfig, db: Database, migrations?: pulumi.Resource): FlyApiApp | undefined {
-  if (!config.api) return undefined;
+function apiApp(config: StackConfig, plan: StackPlan, db: Database, migrations?: pulumi.Resource): FlyApiApp | undefined {
+  if (!config.api || !plan.api) return undefined;
   const api = config.api;
   return new FlyApiApp(
     "api",
     {
       app: api.app,
-      org: config.fly?.org,
+      org: plan.api.org,
       regions: api.regions,
-      image: api.image,
-      dockerfile: api.dockerfile,
-      context: api.context,
+      source: plan.api.source,
       internalPort: api.internalPort,
       healthCheck: api.healthCheck,
       minMachines: api.minMachines,
       autoStop: api.autoStop,
-      strategy: config.deploy.api?.strategy ?? "rolling",
-      waitTimeout: config.deploy.api?.waitTimeout,
+      strategy: plan.api.deploy.strategy,
+      waitTimeout: plan.api.deploy.waitTimeout,
       databaseUrl: db.serviceUrl,
       databaseAuthToken: db.serviceToken,
     },
@@ -73,33 +69,36 @@ function apiApp(config: StackConfig, db: Database, migrations?: pulumi.Resource)
 
 /**
  * The whole stack, from validated config to outputs. A function (not top-level code) so the plan CLI and the
- * tests can run it under mocks once per config. The mode is decided by config alone.
+ * tests can run it under mocks once per config. The mode is decided by config alone; the plan (namespaces,
+ * migrations, limits, topology) was resolved once by loadStackConfig.
  */
 export function defineStack(): StackOutputs {
-  const loaded = loadStackConfig();
-  const { config } = loaded;
-  const keys = new StackKeys("keys", { ...config.auth, withAdminKey: config.mode === "self-hosted" });
-  const migrationPlan = loadMigrationPlan(config);
-  const db = config.mode === "self-hosted" ? selfHostedDatabase(loaded, keys, migrationPlan.stackNamespaces) : managedDatabase(loaded);
-  verifyDatabase("database-verify", {
-    url: db.publicUrl,
-    namespace: db.checkNamespace,
-    signingKey: config.mode === "self-hosted" ? keys.jwtPrivateKeyPem : undefined,
-    authToken: config.mode === "managed" ? db.serviceToken : undefined,
-    rolloutDigest: db.rolloutDigest,
-    dependsOn: db.ready,
-  });
-  const worker = edgeWorker(config, db, keys);
-  const migrations = schemaMigrations(config, migrationPlan, db, keys);
-  const api = apiApp(config, db, migrations);
+  const { config, plan, secrets } = loadStackConfig();
+  const keys = new StackKeys("keys", { ...config.auth, withAdminKey: plan.mode === "self-hosted" });
+  const db = plan.mode === "self-hosted" ? selfHostedDatabase(plan, config.dataProtection, secrets, keys) : managedDatabase(plan, config.dataProtection, secrets);
+  const selfHosted = plan.mode === "self-hosted";
+  verifyDatabase(
+    "database-verify",
+    {
+      url: db.publicUrl,
+      namespace: db.checkNamespace,
+      signingKey: selfHosted ? keys.jwtPrivateKeyPem : undefined,
+      authToken: selfHosted ? undefined : db.serviceToken,
+      rolloutDigest: db.rolloutDigest,
+    },
+    { dependsOn: db.ready },
+  );
+  const worker = edgeWorker(config, plan, db, keys);
+  const migrations = schemaMigrations(plan, db, keys);
+  const api = apiApp(config, plan, db, migrations);
   return {
-    mode: config.mode,
+    mode: plan.mode,
     databaseUrl: db.publicUrl,
     jwtPublicKeyPem: keys.jwtPublicKeyPem,
-    tenantKeys: tenantKeysMode(config),
-    tenantKeyVersions: tenantKeyVersions(config),
+    tenantKeys: plan.tenantKeys.mode,
+    tenantKeyVersions: plan.tenantKeys.versions,
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
-    ...(config.mode === "self-hosted" && { sqldPrivateUrl: db.serviceUrl }),
+    ...(selfHosted && { sqldPrivateUrl: db.serviceUrl }),
     ...(worker && {
       gatewayScriptName: worker.scriptName,
       gatewayApiKey: worker.gatewayApiKey,

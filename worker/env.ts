@@ -2,8 +2,9 @@
 import { isValidTenant, TENANT_PATTERN } from "./claims";
 import { HttpError } from "./http";
 import type { SigningMode } from "./jwt";
+import type { DbMode } from "./modes";
 
-export type DbMode = "self-hosted" | "managed";
+export type { DbMode };
 
 /** The only tenant accepted in managed mode: a Turso database has no namespaces, so there is one tenant. */
 export const MANAGED_TENANT = "default";

@@ -6,6 +6,7 @@
  */
 import { buildScopedClaims, type ScopedClaimsInput } from "./claims";
 import { base64url, deriveTenantKey, importEd25519PrivateKey, TENANT_KEY_VERSION } from "./tenant-keys";
+import type { SigningMode } from "./modes";
 
 /** CryptoKeys by PEM: importing is far slower than signing, and a key object is safe to share across requests. */
 const importedKeys = new Map<string, Promise<CryptoKey>>();
@@ -58,11 +59,8 @@ function tenantSigningKey(stackKeyPem: string, tenant: string, version: number):
   return key;
 }
 
-/**
- * How tokens are signed: `shared` with the stack key itself (sqld's global key verifies them), `per-tenant` with
- * the tenant's key derived from it (worker/tenant-keys.ts; its namespace's `jwt_key` verifies them, no other does).
- */
-export type SigningMode = "shared" | "per-tenant";
+/** How tokens are signed (worker/modes.ts). */
+export type { SigningMode };
 
 export interface MintedToken {
   token: string;

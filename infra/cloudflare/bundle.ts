@@ -3,12 +3,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { buildSync } from "esbuild";
 
-/** The gateway's entry module, relative to the project dir. */
-export const WORKER_ENTRY = "worker/index.ts";
-/** Flags the Worker is deployed with, and tested with in workerd. */
-export const WORKER_COMPATIBILITY_FLAGS = ["nodejs_compat"];
-/** Default `worker.compatibilityDate` (config) and the date the tests run the Worker with. */
-export const WORKER_COMPATIBILITY_DATE = "2025-09-01";
+import { WORKER_ENTRY } from "./worker-settings";
+
+export { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY } from "./worker-settings";
 
 export interface WorkerBundle {
   /** ES module source with `export default { fetch }`. */

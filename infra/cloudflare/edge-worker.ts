@@ -1,11 +1,22 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { DbMode, SigningMode } from "../../worker/modes";
 import { scriptCommand } from "../command";
 import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "./workers-dev";
 import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY, writeWorkerBundle } from "./bundle";
 
-export interface EdgeWorkerArgs {
+/**
+ * Where the Worker answers: a hostname of a zone you own (Cloudflare creates DNS and certificate), a route pattern
+ * in a zone, or neither (then its workers.dev URL). Both at once is refused by the config rules (`worker.route`)
+ * and cannot be expressed here.
+ */
+export type EdgeWorkerExposure =
+  | { customDomain: { hostname: string; zoneId: string }; route?: undefined }
+  | { route: { pattern: string; zoneId: string }; customDomain?: undefined }
+  | { customDomain?: undefined; route?: undefined };
+
+interface EdgeWorkerSettings {
   /** Cloudflare account id (32 hex digits). */
   accountId: string;
   /** Worker script name. */
@@ -18,7 +29,7 @@ export interface EdgeWorkerArgs {
   entry?: string;
   /** Database URL the Worker talks to (sqld's public URL or `libsql://<turso host>`). */
   dbUrl: pulumi.Input<string>;
-  dbMode: "self-hosted" | "managed";
+  dbMode: DbMode;
   /** PKCS#8 PEM Ed25519 key the Worker signs tenant JWTs with (secret). */
   jwtPrivateKey: pulumi.Input<string>;
   /**
@@ -26,7 +37,7 @@ export interface EdgeWorkerArgs {
    * those keys: the `sqld-namespaces` step sets them), `shared` with `jwtPrivateKey` itself.
    * @default "shared"
    */
-  tenantKeys?: "per-tenant" | "shared";
+  tenantKeys?: SigningMode;
   /**
    * Self-hosted: sqld's primary region; requests that may write carry `fly-prefer-region: <it>` (the Worker's
    * PRIMARY_REGION binding) so they reach the primary, not the nearest replica. @default unset
@@ -44,11 +55,9 @@ export interface EdgeWorkerArgs {
    * @default []
    */
   tenants?: string[];
-  /** Expose the Worker on a hostname of a zone you own (Cloudflare creates DNS and certificate). */
-  customDomain?: { hostname: string; zoneId: string };
-  /** Or attach it to a route pattern in a zone. */
-  route?: { pattern: string; zoneId: string };
 }
+
+export type EdgeWorkerArgs = EdgeWorkerSettings & EdgeWorkerExposure;
 
 type Binding = cloudflare.types.input.WorkersScriptBinding;
 
@@ -68,9 +77,6 @@ export class EdgeWorker extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:cloudflare:EdgeWorker", name, {}, opts);
-    if (args.customDomain && args.route) {
-      throw new pulumi.ResourceError("EdgeWorker takes customDomain or route, not both", this);
-    }
     const bundle = buildWorkerBundle(args.entry ?? WORKER_ENTRY, process.cwd());
     const contentFile = writeWorkerBundle(bundle, `dist/${name}/worker.js`);
     this.bundleSha256 = bundle.sha256;

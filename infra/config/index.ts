@@ -1,12 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, PROJECT } from "./parse";
-import { SECRET_KEYS, type SecretKey, type StackConfig } from "./schema";
+import type { StackPlan } from "./plan";
+import { SECRET_KEYS } from "./schema";
+import type { StackConfig } from "./stack-config";
 
 // isConfigSecret is exported by the SDK at runtime but marked @internal in its typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sdkConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
 
 export * from "./schema";
+export * from "./stack-config";
+export type { ApiPlan, SelfHostedPlan, ManagedPlan, SqldPlan, StackNamespaces, StackPlan, TenantKeysPlan } from "./plan";
 export { parseStackConfig, formatPath, PROJECT } from "./parse";
 export { FLY_REGIONS, isFlyRegion } from "./fly-regions";
 
@@ -19,10 +23,19 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
+/** Credentials from config, wrapped as Pulumi secrets. */
+export interface StackSecrets {
+  /** Turso Platform API token; undefined when not set (the environment's TURSO_API_TOKEN is used). */
+  tursoApiToken?: pulumi.Output<string>;
+  /** The S3 key pair of `backups`: set whenever backups are on (rules.ts requires both keys then). */
+  backups?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+}
+
 export interface LoadedStackConfig {
   config: StackConfig;
-  /** Credentials from config, wrapped as Pulumi secrets (undefined when not set). */
-  secrets: Record<SecretKey, pulumi.Output<string> | undefined>;
+  /** Everything derived from the config (namespaces, migrations, limits, topology), resolved once. */
+  plan: StackPlan;
+  secrets: StackSecrets;
   stack: string;
 }
 
@@ -40,11 +53,15 @@ export function loadStackConfig(): LoadedStackConfig {
   const stack = pulumi.getStack();
   const result = parseStackConfig(raw, { stack, secretKeys });
   if (!result.ok) throw new ConfigError(result.problems);
-  const secrets = Object.fromEntries(
-    SECRET_KEYS.map((k) => [k, result.config[k] === undefined ? undefined : pulumi.secret(result.config[k] as string)]),
-  ) as LoadedStackConfig["secrets"];
+  const { tursoApiToken, backupAccessKeyId, backupSecretAccessKey } = result.config;
+  const secrets: StackSecrets = {
+    ...(tursoApiToken !== undefined && { tursoApiToken: pulumi.secret(tursoApiToken) }),
+    ...(result.config.backups &&
+      backupAccessKeyId !== undefined &&
+      backupSecretAccessKey !== undefined && { backups: { accessKeyId: pulumi.secret(backupAccessKeyId), secretAccessKey: pulumi.secret(backupSecretAccessKey) } }),
+  };
   // Keep credentials out of the plain config object so nothing downstream can print them by accident.
   const config = { ...result.config };
   for (const k of SECRET_KEYS) delete config[k];
-  return { config, secrets, stack };
+  return { config, plan: result.plan, secrets, stack };
 }

@@ -1,11 +1,14 @@
 import type { z } from "zod";
 import { migrationPlan } from "../migrations/sets";
+import { resolveStackPlan, stackNamespaces, type StackPlan } from "./plan";
 import { crossFieldProblems, type ConfigProblem } from "./rules";
-import { SECRET_KEYS, stackConfigSchema, type StackConfig, type StackContext } from "./schema";
+import { SECRET_KEYS, stackConfigSchema, type StackContext } from "./schema";
+import { narrowStackConfig, type StackConfig } from "./stack-config";
 
 export const PROJECT = "libsql-stack";
 
-export type ParseResult = { ok: true; config: StackConfig } | { ok: false; problems: string[] };
+/** A valid config comes with its plan, resolved once here: nothing downstream recomputes it. */
+export type ParseResult = { ok: true; config: StackConfig; plan: StackPlan } | { ok: false; problems: string[] };
 
 export interface ParseContext extends StackContext {
   /** Keys (without the project prefix) whose values were stored encrypted (`pulumi config set --secret`). */
@@ -62,8 +65,9 @@ export function decodeConfigValue(value: unknown): unknown {
 }
 
 /**
- * Validate a stack's config. `raw` holds the project's keys without the `libsql-stack:` prefix.
- * Pure (no Pulumi): used by loadStackConfig, the plan CLI and the tests alike.
+ * Validate a stack's config and resolve its plan. `raw` holds the project's keys without the `libsql-stack:` prefix.
+ * No Pulumi (it reads only the migration directories): used by loadStackConfig, the plan and migrate CLIs and the
+ * tests alike.
  */
 export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: ParseContext): ParseResult {
   const decoded = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, decodeConfigValue(v)]));
@@ -74,14 +78,14 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: Pa
       problems.push({ path: [key], message: `holds a credential in plain text; set it with: pulumi config set --secret ${PROJECT}:${key} <value>` });
     }
   }
-  if (!result.success) problems.push(...zodProblems(result.error.issues, decoded));
-  else {
-    // Migration files are read at plan time so a bad file fails `preview`, naming the key and the file. The plan
-    // also says whether the stack keeps the migrator's own namespaces, which sqld must hold open too.
-    const migrations = migrationPlan(result.data, ctx.projectDir ?? process.cwd());
-    problems.push(...crossFieldProblems(result.data, { migrationNamespaces: migrations.ok ? migrations.plan.stackNamespaces.length : 0 }));
-    if (problems.length === 0 && !migrations.ok) problems.push(...migrations.problems);
-  }
-  if (!result.success || problems.length > 0) return { ok: false, problems: problems.map(formatProblem) };
-  return { ok: true, config: result.data };
+  if (!result.success) return { ok: false, problems: [...problems, ...zodProblems(result.error.issues, decoded)].map(formatProblem) };
+  // Migration files are read at plan time so a bad file fails `preview`, naming the key and the file. They also
+  // say whether the stack keeps the migrator's own namespaces, which sqld must hold open too.
+  const migrations = migrationPlan(result.data, ctx.projectDir ?? process.cwd());
+  const namespaces = stackNamespaces(result.data, migrations.ok ? migrations.plan.stackNamespaces : []);
+  problems.push(...crossFieldProblems(result.data, { namespaces }));
+  if (problems.length === 0 && !migrations.ok) problems.push(...migrations.problems);
+  if (problems.length > 0 || !migrations.ok) return { ok: false, problems: problems.map(formatProblem) };
+  const config = narrowStackConfig(result.data);
+  return { ok: true, config, plan: resolveStackPlan(config, migrations.plan) };
 }

@@ -1,6 +1,8 @@
 import { FLY_REGIONS, isFlyRegion } from "./fly-regions";
 import { reservedNamespaceProblem } from "../migrations/stack-namespaces";
-import { NAMESPACE_PATTERN, type StackConfig } from "./schema";
+import { DEFAULT_APP_DEPLOY, NAMESPACE_PATTERN, type ConfigShape } from "./schema";
+import { isVolumeDeployStrategy } from "../fly/contract";
+import type { StackNamespaces } from "./plan";
 import { tenantKeysMode } from "./tenant-keys";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
@@ -15,7 +17,7 @@ const regionHint = () => `known regions: ${Object.keys(FLY_REGIONS).join(", ")}`
  * Rules that relate several fields or need the stack's intent. Pure: takes the shape-checked config,
  * returns every problem at once so a user fixes their YAML in one pass.
  */
-export function crossFieldProblems(cfg: StackConfig, ctx: { migrationNamespaces?: number } = {}): ConfigProblem[] {
+export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<StackNamespaces, "migrator" | "held"> }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: (string | number)[], message: string) => problems.push({ path, message });
 
@@ -27,9 +29,9 @@ export function crossFieldProblems(cfg: StackConfig, ctx: { migrationNamespaces?
     if (cfg.regions.length > 0 && primaries !== 1) {
       add(["regions"], `must have exactly one region with role "primary" (found ${primaries}); sqld has one writer, the others are replicas`);
     }
-    for (const tenant of Object.keys(cfg.tenantSettings)) {
+    for (const [tenant, settings] of Object.entries(cfg.tenantSettings)) {
       if (!cfg.tenants.includes(tenant)) add(["tenantSettings", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
-      else if (cfg.tenantSettings[tenant]!.reason !== undefined && cfg.tenantSettings[tenant]!.suspended === undefined) {
+      else if (settings.reason !== undefined && settings.suspended === undefined) {
         add(["tenantSettings", tenant, "reason"], "is shown only while the tenant is suspended; set suspended: writes or all, or remove the reason");
       }
     }
@@ -58,20 +60,20 @@ export function crossFieldProblems(cfg: StackConfig, ctx: { migrationNamespaces?
         `${r.vm.size}/${r.vm.memoryMb}MB differs from regions[${firstReplica.i}].vm (${firstReplica.r.vm.size}/${firstReplica.r.vm.memoryMb}MB): every replica region runs the one \`replica\` process group, which Fly sizes from a single [[vm]] entry; give all replica regions the same vm.size and vm.memoryMb`,
       );
     }
-    // + `default`, + the migrator's ledger and canary namespaces when the stack has migrations (ctx, from sets.ts).
-    const own = ctx.migrationNamespaces ?? 0;
-    const managed = cfg.tenants.length + (cfg.migrations?.shared?.length ?? 0) + 1 + own;
-    if (cfg.sqld?.maxActiveNamespaces !== undefined && cfg.sqld.maxActiveNamespaces < managed) {
-      const held = own > 0 ? "tenants, migrations.shared, default and the migration ledger and canary" : "tenants, migrations.shared and default";
+    // Counted by the plan (plan.ts stackNamespaces): tenants, shared, the migrator's ledger and canary when the
+    // stack has migrations, and sqld's own `default`.
+    const { held, migrator } = ctx.namespaces;
+    if (cfg.sqld.maxActiveNamespaces !== undefined && cfg.sqld.maxActiveNamespaces < held) {
+      const which = migrator.length > 0 ? "tenants, migrations.shared, default and the migration ledger and canary" : "tenants, migrations.shared and default";
       add(
         ["sqld", "maxActiveNamespaces"],
-        `${cfg.sqld.maxActiveNamespaces} is below the ${managed} namespaces sqld holds (${held}): sqld would keep evicting them, and requests to an evicted namespace fail while it closes; set it to at least ${managed}, or remove it for the default`,
+        `${cfg.sqld.maxActiveNamespaces} is below the ${held} namespaces sqld holds (${which}): sqld would keep evicting them, and requests to an evicted namespace fail while it closes; set it to at least ${held}, or remove it for the default`,
       );
     }
-    if (cfg.sqld && cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
+    if (cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
       add(["sqld", "autoStop"], `"${cfg.sqld.autoStop}" cannot be used with replica regions: replicas reach the primary over .internal DNS, which does not wake a stopped machine, so writes would fail; use "off"`);
     }
-    if (cfg.deploy.sqld.strategy === "bluegreen" || cfg.deploy.sqld.strategy === "canary") {
+    if (!isVolumeDeployStrategy(cfg.deploy.sqld.strategy)) {
       add(["deploy", "sqld", "strategy"], `"${cfg.deploy.sqld.strategy}" cannot be used for sqld: its machines have volumes; use "rolling" or "immediate"`);
     }
   } else {
@@ -109,7 +111,7 @@ export function crossFieldProblems(cfg: StackConfig, ctx: { migrationNamespaces?
       if (!isFlyRegion(code)) add(["api", "regions", i], `"${code}" is not a Fly region; ${regionHint()}`);
     });
     if (cfg.fly && api.app === cfg.fly.app) add(["api", "app"], `"${api.app}" is already the sqld app (fly.app); the API app needs its own name`);
-    const strategy = cfg.deploy.api?.strategy ?? "rolling";
+    const strategy = (cfg.deploy.api ?? DEFAULT_APP_DEPLOY).strategy;
     if (strategy === "bluegreen" && !api.healthCheck) {
       add(["api", "healthCheck"], 'is required because deploy.api.strategy is "bluegreen" (Fly only switches traffic to machines that pass a check); set `healthCheck: {path: /health}`');
     }

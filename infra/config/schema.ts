@@ -1,5 +1,10 @@
 import { z } from "zod";
+import { DB_MODES } from "../../worker/modes";
+import { WORKER_COMPATIBILITY_DATE } from "../cloudflare/worker-settings";
+import { FLY_AUTO_STOP_MODES, FLY_DEFAULT_ORG, FLY_DEPLOY_STRATEGIES, type FlyDeployStrategy } from "../fly/contract";
 import { FLY_APP_PATTERN } from "../fly/scripts/validate";
+import { DEFAULT_CONCURRENCY } from "../migrations/retries";
+import { TURSO_DEFAULT_GROUP, TURSO_DEFAULT_TOKEN_ROTATION } from "../turso/defaults";
 import { TURSO_NAME_PATTERN } from "../turso/scripts";
 import { FLY_VM_SIZES } from "./fly-regions";
 import { backupEndpointProblem } from "./backup-endpoint";
@@ -25,8 +30,8 @@ export { TENANT_PATTERN as NAMESPACE_PATTERN } from "../../worker/claims";
 export const BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS = 1;
 export const BACKUP_BATCH_INTERVAL_MAX_SECONDS = 900;
 
-export const DEPLOY_STRATEGIES = ["rolling", "immediate", "canary", "bluegreen"] as const;
-export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+// Blocks whose every field has a default use `.prefault({})`: the empty block is parsed, so each field's default
+// below is the only place it is written (a `.default({...})` would repeat them).
 
 const vmSchema = z.strictObject({
   /** Fly Machine preset. @default "shared-cpu-1x" */
@@ -43,7 +48,7 @@ const regionSchema = z.strictObject({
   /** Size of this region's volume in GB (1..500). @default 1 */
   volumeSizeGb: z.number().int().min(1).max(500).default(1),
   /** Machine size hints; also passed to `fly volumes create` so the volume lands on a host with room. */
-  vm: vmSchema.default({ size: "shared-cpu-1x", memoryMb: 512 }),
+  vm: vmSchema.prefault({}),
 });
 
 const healthCheckSchema = z.strictObject({
@@ -57,24 +62,27 @@ const healthCheckSchema = z.strictObject({
   gracePeriod: z.string().regex(/^\d+(ms|s|m)$/).default("10s"),
 });
 
-const appDeploySchema = (defaultStrategy: DeployStrategy) =>
+/** `fly deploy` settings of an app without its own `deploy.<app>` block (and the fields' defaults). */
+export const DEFAULT_APP_DEPLOY = { strategy: "rolling", waitTimeout: "5m0s" } as const satisfies { strategy: FlyDeployStrategy; waitTimeout: string };
+
+const appDeploySchema = (defaultStrategy: FlyDeployStrategy) =>
   z.strictObject({
     /** `fly deploy --strategy`. @default "rolling" (the API app: "bluegreen" in prod) */
-    strategy: z.enum(DEPLOY_STRATEGIES).default(defaultStrategy),
+    strategy: z.enum(FLY_DEPLOY_STRATEGIES).default(defaultStrategy),
     /** `fly deploy --wait-timeout`. @default "5m0s" */
-    waitTimeout: z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).min(2).default("5m0s"),
+    waitTimeout: z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/).min(2).default(DEFAULT_APP_DEPLOY.waitTimeout),
   });
 
 function schemaFor(ctx: StackContext) {
   const isProd = ctx.stack === "prod";
   return z.strictObject({
     /** `self-hosted`: sqld on Fly. `managed`: a Turso database. */
-    mode: z.enum(["self-hosted", "managed"]),
+    mode: z.enum(DB_MODES),
     /** Fly organisation and the sqld app (self-hosted mode). */
     fly: z
       .strictObject({
         /** @default "personal" */
-        org: z.string().min(1).default("personal"),
+        org: z.string().min(1).default(FLY_DEFAULT_ORG),
         /** Name of the sqld app (self-hosted mode); becomes `<app>.fly.dev`. */
         app: z.string().regex(FLY_APP_PATTERN, "must be 3-63 lowercase letters, digits or dashes").optional(),
       })
@@ -88,7 +96,7 @@ function schemaFor(ctx: StackContext) {
         /** Retired (chose the sqld image): any value is refused by rules.ts, which says why. */
         tag: z.unknown().optional(),
         /** Fly auto stop for idle sqld machines (scale to zero). @default "off" in prod, "stop" elsewhere */
-        autoStop: z.enum(["off", "stop", "suspend"]).default(isProd ? "off" : "stop"),
+        autoStop: z.enum(FLY_AUTO_STOP_MODES).default(isProd ? "off" : "stop"),
         /** Machines kept running by the Fly proxy. @default 1 in prod, 0 elsewhere */
         minMachinesRunning: z.number().int().min(0).max(100).default(isProd ? 1 : 0),
         /**
@@ -131,10 +139,10 @@ function schemaFor(ctx: StackContext) {
       .default({}),
     deploy: z
       .strictObject({
-        sqld: appDeploySchema("rolling").default({ strategy: "rolling", waitTimeout: "5m0s" }),
-        api: appDeploySchema(isProd ? "bluegreen" : "rolling").optional(),
+        sqld: appDeploySchema(DEFAULT_APP_DEPLOY.strategy).prefault({}),
+        api: appDeploySchema(isProd ? "bluegreen" : DEFAULT_APP_DEPLOY.strategy).optional(),
       })
-      .default({ sqld: { strategy: "rolling", waitTimeout: "5m0s" } }),
+      .prefault({}),
     dataProtection: z
       .strictObject({
         /** Protect stateful resources (volumes, sqld app, namespaces, Turso DB). @default true in prod, else false */
@@ -146,7 +154,7 @@ function schemaFor(ctx: StackContext) {
         /** Managed mode: allow `pulumi destroy` to delete the Turso database (data loss). @default false */
         allowDatabaseDeletion: z.boolean().default(false),
       })
-      .default({ protect: isProd, allowVolumeDeletion: false, allowNamespaceDeletion: false, allowDatabaseDeletion: false }),
+      .prefault({}),
     /** Key rotation: bump a version to replace that key on the next `up`. */
     auth: z
       .strictObject({
@@ -168,7 +176,7 @@ function schemaFor(ctx: StackContext) {
          */
         tenantKeyVersions: z.record(z.string(), z.number().int().min(1).max(1_000_000)).default({}),
       })
-      .default({ signingKeyVersion: 1, adminKeyVersion: 1, tenantKeyVersions: {} }),
+      .prefault({}),
     /** The Cloudflare Worker gateway. */
     worker: z
       .strictObject({
@@ -177,7 +185,7 @@ function schemaFor(ctx: StackContext) {
         /** @default "<fly app or turso database>-gateway" */
         scriptName: z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/).optional(),
         /** @default "2025-09-01" */
-        compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default("2025-09-01"),
+        compatibilityDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default(WORKER_COMPATIBILITY_DATE),
         customDomain: z.strictObject({ hostname: z.string().min(3), zoneId: z.string().regex(/^[a-f0-9]{32}$/) }).optional(),
         route: z.strictObject({ pattern: z.string().min(3), zoneId: z.string().regex(/^[a-f0-9]{32}$/) }).optional(),
       })
@@ -187,12 +195,12 @@ function schemaFor(ctx: StackContext) {
       .strictObject({
         org: z.string().min(1),
         /** @default "default" */
-        group: z.string().regex(TURSO_NAME_PATTERN).default("default"),
+        group: z.string().regex(TURSO_NAME_PATTERN).default(TURSO_DEFAULT_GROUP),
         /** Turso location code for the group, e.g. `aws-eu-west-1` (listed by GET /v1/locations). */
         location: z.string().min(2),
         database: z.string().regex(TURSO_NAME_PATTERN),
         /** Change this value to rotate the database token; the token is otherwise kept across `up`s. @default "1" */
-        tokenRotation: z.string().min(1).default("1"),
+        tokenRotation: z.string().min(1).default(TURSO_DEFAULT_TOKEN_ROTATION),
       })
       .optional(),
     /** Optional stateless API app on Fly, deployed with `deploy.api.strategy`. */
@@ -212,7 +220,7 @@ function schemaFor(ctx: StackContext) {
         /** @default 1 */
         minMachines: z.number().int().min(0).max(100).default(1),
         /** @default "stop" */
-        autoStop: z.enum(["off", "stop", "suspend"]).default("stop"),
+        autoStop: z.enum(FLY_AUTO_STOP_MODES).default("stop"),
       })
       .optional(),
     /** sqld bottomless backups to S3-compatible storage (keys are secret config: backupAccessKeyId/backupSecretAccessKey). */
@@ -252,7 +260,7 @@ function schemaFor(ctx: StackContext) {
         /** Namespaces that are not tenants, each with its own files, e.g. `{namespace: streams, dir: migrations/streams}`. @default [] */
         shared: z.array(z.strictObject({ namespace: z.string(), dir: z.string().min(1) })).default([]),
         /** How many namespaces are migrated at once. @default 8 */
-        concurrency: z.number().int().min(1).max(64).default(8),
+        concurrency: z.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
       })
       .optional(),
     /** Secret: Turso Platform API token (or set TURSO_API_TOKEN in the environment). */
@@ -269,10 +277,15 @@ export const SECRET_KEYS = ["tursoApiToken", "backupAccessKeyId", "backupSecretA
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const stackConfigSchema = schemaFor;
-export type StackConfig = z.output<ReturnType<typeof schemaFor>>;
-export type RegionConfig = StackConfig["regions"][number];
-export type ApiConfig = NonNullable<StackConfig["api"]>;
-export type WorkerConfig = NonNullable<StackConfig["worker"]>;
-export type TursoConfig = NonNullable<StackConfig["turso"]>;
-export type BackupsConfig = NonNullable<StackConfig["backups"]>;
-export type MigrationsConfig = NonNullable<StackConfig["migrations"]>;
+/**
+ * The config as the schema checked it, before the rules that relate fields (rules.ts): `fly` may still be missing
+ * in self-hosted mode. Once the rules pass, it is narrowed to a StackConfig (stack-config.ts).
+ */
+export type ConfigShape = z.output<ReturnType<typeof schemaFor>>;
+export type RegionConfig = ConfigShape["regions"][number];
+export type ApiConfig = NonNullable<ConfigShape["api"]>;
+export type WorkerConfig = NonNullable<ConfigShape["worker"]>;
+export type FlyConfig = NonNullable<ConfigShape["fly"]>;
+export type TursoConfig = NonNullable<ConfigShape["turso"]>;
+export type BackupsConfig = NonNullable<ConfigShape["backups"]>;
+export type MigrationsConfig = NonNullable<ConfigShape["migrations"]>;

@@ -10,18 +10,19 @@
  * API app uses the primary's process-group address. Embedded replicas' writes take sqld's gRPC proxy, which passes
  * the tenant's token on, and work through a replica.
  */
-import type { StackConfig } from "./schema";
+import type { SigningMode } from "../../worker/modes";
+import type { ConfigShape } from "./schema";
 
-export type TenantKeysMode = "per-tenant" | "shared";
+export type TenantKeysMode = SigningMode;
 
 /** `auth.tenantKeys` if set, else per-tenant. Managed mode has no tenant keys (Turso signs its own tokens). */
-export function tenantKeysMode(cfg: Pick<StackConfig, "mode" | "auth">): TenantKeysMode {
+export function tenantKeysMode(cfg: Pick<ConfigShape, "mode" | "auth">): TenantKeysMode {
   if (cfg.mode !== "self-hosted") return "shared";
   return cfg.auth.tenantKeys === false ? "shared" : "per-tenant";
 }
 
 /** Tenants whose key is not at version 1 (auth.tenantKeyVersions), sorted by name: what the gateway and sqld need. */
-export function tenantKeyVersions(cfg: Pick<StackConfig, "auth">): Record<string, number> {
+export function tenantKeyVersions(cfg: Pick<ConfigShape, "auth">): Record<string, number> {
   const versions = cfg.auth.tenantKeyVersions;
   return Object.fromEntries(Object.keys(versions).sort().filter((t) => versions[t] !== 1).map((t) => [t, versions[t]!]));
 }

@@ -5,20 +5,16 @@
  * "Operation was blocked: <reason>"; a write past the cap is `SQLITE_FULL` "database or disk is full".
  */
 import { SUSPENSION_REASON_PREFIX } from "../../worker/suspension";
-import type { StackConfig } from "./schema";
+import type { NamespaceSettings } from "../sqld/namespaces";
+import type { ConfigShape } from "./schema";
 
-export interface NamespaceSettings {
-  maxDbSizeBytes?: number;
-  blockReads: boolean;
-  blockWrites: boolean;
-  blockReason: string | null;
-}
+export type { NamespaceSettings } from "../sqld/namespaces";
 
 /** Settings of the tenants that have any, by name (sorted): what the `sqld-namespaces` step applies. */
-export function tenantNamespaceSettings(cfg: Pick<StackConfig, "tenantSettings">): Record<string, NamespaceSettings> {
+export function tenantNamespaceSettings(cfg: Pick<ConfigShape, "tenantSettings">): Record<string, NamespaceSettings> {
   const out: Record<string, NamespaceSettings> = {};
-  for (const tenant of Object.keys(cfg.tenantSettings).sort()) {
-    const s = cfg.tenantSettings[tenant]!;
+  const byName = Object.entries(cfg.tenantSettings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [tenant, s] of byName) {
     out[tenant] = {
       ...(s.maxSizeMb !== undefined && { maxDbSizeBytes: s.maxSizeMb * 1_000_000 }),
       blockReads: s.suspended === "all",

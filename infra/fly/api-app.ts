@@ -1,34 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import { renderApiFlyToml } from "./api-files";
 import { scriptCommand } from "../command";
-import type { FlyDeployStrategy } from "./contract";
+import type { ApiAppSource, FlyAutoStop, FlyDeployStrategy } from "./contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, scaleScripts, secretsScripts } from "./scripts";
 
+/**
+ * Every setting is required: the defaults live in the config schema and the stack's plan (infra/config/plan.ts),
+ * and so do the rules (a bluegreen deploy needs `healthCheck`: infra/config/rules.ts).
+ */
 export interface FlyApiAppArgs {
   /** Fly app name. */
   app: string;
-  /** Fly organisation. @default "personal" */
-  org?: string;
+  /** Fly organisation. */
+  org: string;
   /** Regions for the machines; the first is primary_region (where `fly deploy` starts the first machine). */
   regions: string[];
-  /** A pre-built image, or `dockerfile` (+ `context`) built remotely by `fly deploy`. */
-  image?: string;
-  dockerfile?: string;
-  /** Build context for `dockerfile`. @default "." */
-  context?: string;
-  /** @default 8080 */
-  internalPort?: number;
-  /** Required for bluegreen: Fly moves traffic only to machines that pass it. */
+  /** A pre-built image, or a Dockerfile (+ context dir) built remotely by `fly deploy`. */
+  source: ApiAppSource;
+  internalPort: number;
+  /** Fly moves a bluegreen deploy's traffic only to machines that pass it. */
   healthCheck?: { path: string; interval: string; timeout: string; gracePeriod: string };
-  /** @default 1 */
-  minMachines?: number;
-  /** @default "stop" */
-  autoStop?: "off" | "stop" | "suspend";
-  /** @default "rolling" */
-  strategy?: FlyDeployStrategy;
-  /** @default "5m0s" */
-  waitTimeout?: string;
-  vm?: { size: string; memoryMb: number };
+  minMachines: number;
+  autoStop: FlyAutoStop;
+  strategy: FlyDeployStrategy;
+  waitTimeout: string;
   /** DATABASE_URL secret: sqld over 6PN, or the Turso URL. */
   databaseUrl: pulumi.Input<string>;
   /** DATABASE_AUTH_TOKEN secret. */
@@ -45,28 +40,22 @@ export class FlyApiApp extends pulumi.ComponentResource {
 
   constructor(name: string, args: FlyApiAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:fly:ApiApp", name, {}, opts);
-    const strategy = args.strategy ?? "rolling";
-    if (strategy === "bluegreen" && !args.healthCheck) {
-      throw new pulumi.ResourceError(`${args.app}: bluegreen deploys need a health check (set api.healthCheck)`, this);
-    }
-    if (!args.image === !args.dockerfile) {
-      throw new pulumi.ResourceError(`${args.app}: set exactly one of image or dockerfile`, this);
-    }
+    const { strategy } = args;
     const [primaryRegion, ...others] = args.regions;
     if (!primaryRegion) throw new pulumi.ResourceError(`${args.app}: at least one region is required`, this);
     this.flyToml = renderApiFlyToml({
       app: args.app,
       primaryRegion,
-      internalPort: args.internalPort ?? 8080,
+      internalPort: args.internalPort,
       healthCheck: args.healthCheck,
-      minMachines: args.minMachines ?? 1,
-      autoStop: args.autoStop ?? "stop",
+      minMachines: args.minMachines,
+      autoStop: args.autoStop,
       strategy,
     });
     // The name in `triggers` makes a renamed api.app a replace (pulumi-command v1.2.1 common/inputs.go
     // ResourceInputs.Triggers is the only replaceOnChanges input): the new app is created, the old one destroyed
     // by the delete script stored in state. Without it the rename would be an update that leaves the old app running.
-    const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org ?? "personal" }), triggers: [args.app] }, { parent: this });
+    const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org }), triggers: [args.app] }, { parent: this });
     const secrets = scriptCommand(
       `${name}-secrets`,
       {
@@ -83,13 +72,10 @@ export class FlyApiApp extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [app] },
     );
-    const source = args.image
-      ? ({ kind: "image", image: args.image } as const)
-      : ({ kind: "dockerfile", dockerfile: args.dockerfile!, context: args.context ?? "." } as const);
     const deploy = scriptCommand(
       `${name}-deploy`,
       {
-        scripts: deployScripts({ app: args.app, strategy, waitTimeout: args.waitTimeout ?? "5m0s", source }),
+        scripts: deployScripts({ app: args.app, strategy, waitTimeout: args.waitTimeout, source: args.source }),
         environment: { FLY_TOML: this.flyToml },
       },
       { parent: this, dependsOn: [secrets] },

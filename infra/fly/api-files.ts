@@ -1,4 +1,5 @@
 import { stringify } from "smol-toml";
+import type { FlyAutoStop } from "./contract";
 
 export interface ApiFlyTomlArgs {
   app: string;
@@ -6,10 +7,8 @@ export interface ApiFlyTomlArgs {
   internalPort: number;
   healthCheck?: { path: string; interval: string; timeout: string; gracePeriod: string };
   minMachines: number;
-  autoStop: "off" | "stop" | "suspend";
+  autoStop: FlyAutoStop;
   strategy: string;
-  /** sqld's private URL when the API talks to sqld over 6PN; absent in managed mode. */
-  env?: Record<string, string>;
 }
 
 /** fly.toml for the stateless API app: no [[mounts]] (so bluegreen is possible), one HTTP service. */
@@ -17,7 +16,8 @@ export function renderApiFlyToml(a: ApiFlyTomlArgs): string {
   const doc = {
     app: a.app,
     primary_region: a.primaryRegion,
-    env: a.env ?? {},
+    // Empty: the database URL and token reach the app as secrets (api-app.ts), never as plain [env].
+    env: {},
     deploy: { strategy: a.strategy },
     http_service: {
       internal_port: a.internalPort,

@@ -1,5 +1,6 @@
 /**
- * Contract between the Pulumi components (infra/sqld, infra/fly/*-component) and the pure flyctl script builders.
+ * Contract between the Pulumi components (infra/sqld/cluster.ts, infra/fly/api-app.ts) and the pure flyctl script
+ * builders (infra/fly/scripts/*).
  * Every builder returns POSIX sh scripts for a `local.Command`:
  *  - `create` is idempotent (create-if-missing) and converges when re-run after a partial failure;
  *  - `delete` undoes `create` (or is a no-op that says why, for protected data);
@@ -7,14 +8,27 @@
  *  - every interpolated value is shell-quoted (shell-quote), flyctl is called as `fly`
  *    (auth from FLY_API_TOKEN / FLY_ACCESS_TOKEN in the environment).
  */
-export interface CommandScripts {
-  create: string;
-  /** Runs instead of `create` when inputs or triggers change; it sees the previous stdout (PULUMI_COMMAND_STDOUT). */
-  update?: string;
-  delete?: string;
+export type { CommandScripts } from "../command";
+
+/** The Fly organisation apps are created in when the config names none (`fly.org`). */
+export const FLY_DEFAULT_ORG = "personal";
+
+/** `fly deploy --strategy` values; the config's `deploy.*.strategy` enum is this list. */
+export const FLY_DEPLOY_STRATEGIES = ["rolling", "immediate", "canary", "bluegreen"] as const;
+export type FlyDeployStrategy = (typeof FLY_DEPLOY_STRATEGIES)[number];
+
+/** The strategies an app with volumes (sqld) can use: canary and bluegreen need an app without mounts. */
+export const FLY_VOLUME_DEPLOY_STRATEGIES = ["rolling", "immediate"] as const satisfies readonly FlyDeployStrategy[];
+export type FlyVolumeDeployStrategy = (typeof FLY_VOLUME_DEPLOY_STRATEGIES)[number];
+
+/** The config rule (deploy.sqld.strategy) and the narrowing of a self-hosted config both ask this. */
+export function isVolumeDeployStrategy(strategy: FlyDeployStrategy): strategy is FlyVolumeDeployStrategy {
+  return (FLY_VOLUME_DEPLOY_STRATEGIES as readonly FlyDeployStrategy[]).includes(strategy);
 }
 
-export type FlyDeployStrategy = "rolling" | "immediate" | "canary" | "bluegreen";
+/** fly.toml `auto_stop_machines`: what the Fly proxy does with an idle machine. */
+export const FLY_AUTO_STOP_MODES = ["off", "stop", "suspend"] as const;
+export type FlyAutoStop = (typeof FLY_AUTO_STOP_MODES)[number];
 
 export interface AppScriptArgs {
   app: string;
@@ -53,23 +67,26 @@ export interface DeployScriptArgs {
   strategy: FlyDeployStrategy;
   waitTimeout: string;
   /**
-   * Where the build context comes from:
-   * - `generated`: the script writes $FLY_TOML and $DOCKERFILE (environment variables) into a fresh temp dir;
-   * - `image`: writes only $FLY_TOML and deploys `-i image`;
-   * - `dockerfile`: writes $FLY_TOML to a temp file and builds `dockerfile` with `context` as the context dir.
-   */
-  /**
    * Process groups that a deploy may create machines for, or undefined for flyctl's default (every group).
    * When set, the first deploy (the app has no machine yet) runs `--process-groups <these>`, which starts one
    * machine per listed group in primary_region; every later deploy runs `--update-only`: it updates the machines
    * of all groups and never creates one (groups are placed per region with `fly scale count`).
    */
   firstDeployGroups?: string[];
+  /**
+   * Where the build context comes from:
+   * - `generated`: the script writes $FLY_TOML and $DOCKERFILE (environment variables) into a fresh temp dir;
+   * - `image`: writes only $FLY_TOML and deploys `-i image`;
+   * - `dockerfile`: writes $FLY_TOML to a temp file and builds `dockerfile` with `context` as the context dir.
+   */
   source:
     | { kind: "generated" }
     | { kind: "image"; image: string }
     | { kind: "dockerfile"; dockerfile: string; context: string };
 }
+
+/** Where a stateless app's image comes from (the sqld app's files are always `generated`). */
+export type ApiAppSource = Exclude<DeployScriptArgs["source"], { kind: "generated" }>;
 
 export interface ScaleScriptArgs {
   app: string;

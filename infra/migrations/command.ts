@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
+import type { DbMode } from "../../worker/modes";
 import type { MigrationPlan } from "./sets";
 import { databaseCredentialEnv } from "../verify";
 
 /** What the Command hands scripts/migrate.ts in MIGRATION_PLAN: no SQL (the script reads the files), only hashes. */
 export interface PlannedMigrations {
   /** `managed`: no namespace header, the database token for every target. */
-  mode: "self-hosted" | "managed";
+  mode: DbMode;
   concurrency: number;
   sets: { key: string; dir: string; namespaces: string[]; files: { name: string; sha256: string }[] }[];
 }
@@ -30,16 +31,15 @@ export interface MigrationsCommandArgs {
   authToken?: pulumi.Input<string>;
   /** Self-hosted: the primary's Fly region; the script sends `fly-prefer-region` with it. */
   primaryRegion?: string;
-  /** Namespaces / database that must exist first. */
-  dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
  * Applies the stack's migrations with scripts/migrate.ts. MIGRATION_PLAN lists every file's sha256 and every
  * namespace, so a new or changed file or a new tenant changes an input: pulumi-command then runs the Command
  * again (an update re-runs `create`, which is idempotent). Secrets reach the script only through its environment.
+ * `opts.dependsOn`: the namespaces / database that must exist first.
  */
-export function migrationsCommand(name: string, args: MigrationsCommandArgs): local.Command {
+export function migrationsCommand(name: string, args: MigrationsCommandArgs, opts: pulumi.CustomResourceOptions): local.Command {
   const environment = {
     DATABASE_URL: args.url,
     MIGRATION_PLAN: JSON.stringify(plannedMigrations(args.plan, args.mode)),
@@ -54,6 +54,6 @@ export function migrationsCommand(name: string, args: MigrationsCommandArgs): lo
       logging: "stdoutAndStderr",
       addPreviousOutputInEnv: false,
     },
-    { dependsOn: args.dependsOn },
+    opts,
   );
 }

@@ -9,15 +9,13 @@
  * failure fails the run.
  */
 import { compare, migrateNamespace, readApplied, type NamespaceProgress } from "./namespace";
-import { DEFAULT_ATTEMPTS, mapBounded, message, withRetries } from "./retries";
+import { DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, mapBounded, message, withRetries } from "./retries";
 import { connect, failedOnly, type MigrationRun, type MigrationTarget, type MigratorOptions, type NamespaceResult, type NamespaceStatus } from "./run-types";
 import { migrateWithLedger, statusFromLedger } from "./tracked-run";
 
 export { MIGRATIONS_TABLE, MigrationRefused } from "./namespace";
-export { isTransient, mapBounded } from "./retries";
+export { DEFAULT_CONCURRENCY, isTransient, mapBounded } from "./retries";
 export type { FailedNamespace, MigrationRun, MigrationTarget, MigratorOptions, NamespaceResult, NamespaceStatus } from "./run-types";
-
-export const DEFAULT_CONCURRENCY = 8;
 
 const usesLedger = (o: MigratorOptions) => o.namespaceHeader !== false;
 

@@ -2,6 +2,9 @@
 
 export const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Namespaces migrated at once unless `migrations.concurrency` (or `--concurrency`) says otherwise. */
+export const DEFAULT_CONCURRENCY = 8;
+
 /** Throws for a bound that is not a whole number >= 1. */
 export function checkConcurrency(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a whole number >= 1, got ${limit}`);

@@ -2,11 +2,14 @@
  * From the stack's config to the migration sets the stack applies: the tenant set (`migrations.dir`, every tenant
  * namespace; managed mode: the one database) and one set per shared namespace (`migrations.shared[i]`).
  * Problems name the config key and the file; the config loader reports them like any other config problem.
+ * Depends on no config module (infra/config reads migrations, not the other way round): it takes the config's
+ * `mode`, `tenants` and `migrations` as plain values.
  */
 import { isAbsolute, resolve } from "node:path";
-import type { ConfigProblem } from "../config/rules";
-import { NAMESPACE_PATTERN, type StackConfig } from "../config/schema";
+import { TENANT_PATTERN as NAMESPACE_PATTERN } from "../../worker/claims";
+import type { DbMode } from "../../worker/modes";
 import { dirExists, readMigrationDir, type MigrationFile } from "./files";
+import { DEFAULT_CONCURRENCY } from "./retries";
 import { MIGRATION_NAMESPACES, reservedNamespaceProblem } from "./stack-namespaces";
 
 /** Where migration files are looked for when `migrations.dir` is not set. */
@@ -26,20 +29,29 @@ export interface MigrationSet {
 export interface MigrationPlan {
   sets: MigrationSet[];
   concurrency: number;
-  /** Shared namespaces the stack must create besides the tenants (self-hosted). */
-  sharedNamespaces: string[];
   /** The migrator's own namespaces (ledger, canary) the stack must create: self-hosted with something to migrate. */
   stackNamespaces: string[];
 }
 
-export type MigrationPlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: ConfigProblem[] };
+/** What a `migrations.*` mistake looks like: the key below `libsql-stack:` and the fix (a config problem's shape). */
+export interface MigrationProblem {
+  path: (string | number)[];
+  message: string;
+}
 
-const DEFAULT_CONCURRENCY = 8;
+export type MigrationPlanResult = { ok: true; plan: MigrationPlan } | { ok: false; problems: MigrationProblem[] };
+
+/** The parts of the validated stack config the sets come from. */
+export interface MigrationSource {
+  mode: DbMode;
+  tenants: readonly string[];
+  migrations?: { dir?: string; shared?: readonly { namespace: string; dir: string }[]; concurrency?: number };
+}
 
 /** Reads the configured directories under `projectDir` (the directory of Pulumi.yaml). */
-export function migrationPlan(cfg: StackConfig, projectDir: string): MigrationPlanResult {
+export function migrationPlan(cfg: MigrationSource, projectDir: string): MigrationPlanResult {
   const m = cfg.migrations;
-  const problems: ConfigProblem[] = [];
+  const problems: MigrationProblem[] = [];
   const sets: MigrationSet[] = [];
   const readSet = (key: string, path: (string | number)[], dir: string, namespaces: string[]) => {
     const result = readMigrationDir(isAbsolute(dir) ? dir : resolve(projectDir, dir), dir);
@@ -77,7 +89,6 @@ export function migrationPlan(cfg: StackConfig, projectDir: string): MigrationPl
     plan: {
       sets: applied,
       concurrency: m?.concurrency ?? DEFAULT_CONCURRENCY,
-      sharedNamespaces: cfg.mode === "managed" ? [] : [...seen].sort(),
       stackNamespaces: cfg.mode === "managed" || applied.length === 0 ? [] : [...MIGRATION_NAMESPACES],
     },
   };

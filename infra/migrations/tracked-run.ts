@@ -16,12 +16,10 @@ import type { MigrationFile } from "./files";
 import { CanaryFailed, runCanary } from "./canary";
 import { openLedger, readLedger, recordApplied, recordIntents, type FileVersion, type LedgerRow } from "./ledger";
 import { compare } from "./namespace";
-import { checkConcurrency, DEFAULT_ATTEMPTS, mapBounded, message, withRetries } from "./retries";
+import { checkConcurrency, DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, mapBounded, message, withRetries } from "./retries";
 import { connect, failedOnly, type FailedNamespace, type MigrationRun, type MigrationTarget, type MigratorOptions, type NamespaceResult, type NamespaceStatus } from "./run-types";
 import { CANARY_NAMESPACE, LEDGER_NAMESPACE } from "./stack-namespaces";
 import { migrateTrackedNamespace, type TrackedPlan, type TrackedProgress } from "./tracked";
-
-const DEFAULT_CONCURRENCY = 8;
 
 async function onNamespace<T>(namespace: string, access: "ro" | "rw", o: MigratorOptions, work: (client: Awaited<ReturnType<typeof connect>>) => Promise<T>): Promise<T> {
   return withRetries(o.attempts ?? DEFAULT_ATTEMPTS, async () => {

@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { normalizeOrigin } from "../config/public-url";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
-import type { FlyDeployStrategy } from "../fly/contract";
+import type { FlyAutoStop, FlyVolumeDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, primaryGuardScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../fly/scripts/shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
 import { renderSqldDockerfile } from "./image/dockerfile";
 import { renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
-import { FIRST_DEPLOY_GROUPS, planMachines, type SqldRegion } from "./topology";
+import { FIRST_DEPLOY_GROUPS, type MachinePlan } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
   /** S3 access key id (secret). */
@@ -17,35 +16,38 @@ export interface SqldBackupArgs extends SqldBackupSettings {
   secretAccessKey: pulumi.Input<string>;
 }
 
+/**
+ * Every setting is required: the defaults live in the config schema and the stack's plan (infra/config/plan.ts),
+ * which hands them over resolved.
+ */
 export interface SqldClusterArgs {
   /** Fly app that runs sqld; becomes `<app>.fly.dev` and `<app>.internal`. */
   app: string;
-  /** Fly organisation slug. @default "personal" */
-  org?: string;
-  /** One machine + one volume per region; exactly one region has role `primary`. */
-  regions: SqldRegion[];
-  /** `fly deploy --strategy` (volumes allow only rolling/immediate). @default "rolling" */
-  strategy?: Extract<FlyDeployStrategy, "rolling" | "immediate">;
-  /** `fly deploy --wait-timeout`. @default "5m0s" */
-  waitTimeout?: string;
-  /** Fly proxy auto stop for idle machines. @default "off" */
-  autoStop?: "off" | "stop" | "suspend";
-  /** @default 1 */
-  minMachinesRunning?: number;
+  /** Fly organisation slug. */
+  org: string;
+  /** One machine + one volume per region, the primary, the scale order (infra/sqld/topology.ts planMachines). */
+  topology: MachinePlan;
+  /** `fly deploy --strategy` (volumes allow only rolling/immediate). */
+  strategy: FlyVolumeDeployStrategy;
+  /** `fly deploy --wait-timeout`. */
+  waitTimeout: string;
+  /** Fly proxy auto stop for idle machines. */
+  autoStop: FlyAutoStop;
+  minMachinesRunning: number;
   /** sqld admin key (secret) → LIBSQL_ADMIN_AUTH_KEY. */
   adminKey: pulumi.Input<string>;
   /** Ed25519 public key, raw base64url → SQLD_AUTH_JWT_KEY. Auth is never disabled. */
   jwtKey: pulumi.Input<string>;
-  /** Protect the app and volumes: `pulumi destroy` refuses, and removal leaves them in place. @default true */
-  protectData?: boolean;
-  /** Let a (non-protected) delete destroy volumes. @default false */
-  allowVolumeDeletion?: boolean;
-  /** sqld `--max-active-namespaces` (see infra/sqld/files.ts defaultMaxActiveNamespaces). @default 100 */
-  maxActiveNamespaces?: number;
+  /** Protect the app and volumes: `pulumi destroy` refuses, and removal leaves them in place. */
+  protectData: boolean;
+  /** Let a (non-protected) delete destroy volumes. */
+  allowVolumeDeletion: boolean;
+  /** sqld `--max-active-namespaces` (see infra/sqld/files.ts defaultMaxActiveNamespaces). */
+  maxActiveNamespaces: number;
   /** Bottomless WAL backups to S3-compatible storage. */
   backups?: SqldBackupArgs;
-  /** Origin where sqld answers from outside Fly (own hostname via `fly certs`). @default "https://<app>.fly.dev" */
-  publicUrl?: string;
+  /** Origin (normalized) where sqld answers from outside Fly: `https://<app>.fly.dev` or an own hostname (`fly certs`). */
+  publicUrl: string;
 }
 
 /**
@@ -75,8 +77,7 @@ export class SqldCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: SqldClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:sqld:SqldCluster", name, {}, opts);
-    const protectData = args.protectData ?? true;
-    const machines = planMachines(args.regions);
+    const { protectData, topology: machines } = args;
     const primary = machines.primary;
     // Always the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): nothing to choose per stack.
     this.dockerfile = renderSqldDockerfile();
@@ -87,8 +88,8 @@ export class SqldCluster extends pulumi.ComponentResource {
       primaryVm: primary.vm,
       replicaVm: machines.replicas[0]?.vm,
       initialVolumeGb: primary.volumeSizeGb,
-      autoStop: args.autoStop ?? "off",
-      minMachinesRunning: args.minMachinesRunning ?? 1,
+      autoStop: args.autoStop,
+      minMachinesRunning: args.minMachinesRunning,
       backups: args.backups,
       maxActiveNamespaces: args.maxActiveNamespaces,
     });
@@ -99,8 +100,8 @@ export class SqldCluster extends pulumi.ComponentResource {
     // `create`. The app name in `triggers` makes a renamed fly.app a replace, which `protect` refuses in prod,
     // instead of an update that would create a new, empty app and orphan the data.
     const identity = [args.app];
-    const allowVolumeDeletion = !protectData && (args.allowVolumeDeletion ?? false);
-    const appCommandScripts = appScripts({ app: args.app, org: args.org ?? "personal", holdsData: true });
+    const allowVolumeDeletion = !protectData && args.allowVolumeDeletion;
+    const appCommandScripts = appScripts({ app: args.app, org: args.org, holdsData: true });
     const app = scriptCommand(
       `${name}-app`,
       {
@@ -113,14 +114,13 @@ export class SqldCluster extends pulumi.ComponentResource {
     // Replication mTLS: the CA and certificates become Fly secrets that fly.toml [[files]] writes into the machines.
     const replicationTls = new ReplicationTls(`${name}-replication-tls`, { parent: this });
     // First Fly step after the app exists: refuse a moved primary before anything on Fly changes (issue 21 item 5).
-    const primaryIndex = args.regions.findIndex((r) => r.role === "primary");
     const primaryGuard = scriptCommand(
       `${name}-primary-guard`,
-      { scripts: primaryGuardScripts({ app: args.app, group: "primary", region: primary.code, configKey: `libsql-stack:regions[${primaryIndex}].role` }) },
+      { scripts: primaryGuardScripts({ app: args.app, group: "primary", region: primary.code, configKey: `libsql-stack:regions[${machines.primaryIndex}].role` }) },
       { parent: this, dependsOn: [app] },
     );
     this.primaryGuard = primaryGuard;
-    const volumes = args.regions.map((r) =>
+    const volumes = machines.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
         {
@@ -147,8 +147,8 @@ export class SqldCluster extends pulumi.ComponentResource {
       {
         scripts: deployScripts({
           app: args.app,
-          strategy: args.strategy ?? "rolling",
-          waitTimeout: args.waitTimeout ?? "5m0s",
+          strategy: args.strategy,
+          waitTimeout: args.waitTimeout,
           firstDeployGroups: [...FIRST_DEPLOY_GROUPS],
           source: { kind: "generated" },
         }),
@@ -173,7 +173,7 @@ export class SqldCluster extends pulumi.ComponentResource {
     const ips = scriptCommand(`${name}-ips`, { scripts: ipScripts({ app: args.app }) }, { parent: this, dependsOn: [deploy] });
 
     this.appName = pulumi.output(args.app);
-    this.publicUrl = pulumi.output(args.publicUrl ? normalizeOrigin(args.publicUrl) : `https://${args.app}.fly.dev`);
+    this.publicUrl = pulumi.output(args.publicUrl);
     this.privateUrl = pulumi.output(`http://primary.process.${args.app}.internal:${SQLD_HTTP_PORT}`);
     this.ready = [...scales, ips];
     this.registerOutputs({ publicUrl: this.publicUrl, privateUrl: this.privateUrl, appName: this.appName });

@@ -1,4 +1,5 @@
 import { stringify } from "smol-toml";
+import type { FlyAutoStop } from "../fly/contract";
 
 /** Where sqld keeps its data inside the machine; the Fly volume is mounted here. */
 export const SQLD_DATA_DIR = "/var/lib/sqld";
@@ -102,7 +103,7 @@ export interface SqldFilesArgs {
   replicaVm?: { size: string; memoryMb: number };
   /** Volume size used when Fly creates a volume on its own (first deploy); pre-created volumes keep theirs. */
   initialVolumeGb: number;
-  autoStop: "off" | "stop" | "suspend";
+  autoStop: FlyAutoStop;
   minMachinesRunning: number;
   backups?: SqldBackupSettings;
 }
@@ -123,14 +124,19 @@ function commonArgs(maxActiveNamespaces: number): string[] {
 /** sqld's `--max-active-namespaces` default (`sqld --help`; libsql-server/src/main.rs). */
 export const SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES = 100;
 
+/** The namespaces sqld holds for a stack that creates `created` of them: those plus sqld's own `default`. */
+export function sqldHeldNamespaces(created: number): number {
+  return created + 1;
+}
+
 /**
- * Namespaces sqld should keep open for a stack that manages `namespaces` of them (tenants + shared + the
- * migrator's ledger and canary when there are migrations; `default` is added here): sqld's default while they fit, else rounded up to a multiple of 500 so that adding a tenant rarely
- * changes the fly.toml (which redeploys sqld).
+ * Namespaces sqld should keep open for a stack that creates `namespaces` of them (the plan's count, infra/config/
+ * plan.ts): sqld's default while they fit with `default`, else rounded up to a multiple of 500 so that adding a
+ * tenant rarely changes the fly.toml (which redeploys sqld).
  */
 export function defaultMaxActiveNamespaces(namespaces: number): number {
-  const needed = namespaces + 1;
-  return needed <= SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES ? SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES : Math.ceil(needed / 500) * 500;
+  const held = sqldHeldNamespaces(namespaces);
+  return held <= SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES ? SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES : Math.ceil(held / 500) * 500;
 }
 
 export function primaryProcessArgs(backups: boolean, maxActiveNamespaces = SQLD_DEFAULT_MAX_ACTIVE_NAMESPACES): string[] {

@@ -2,13 +2,25 @@ import * as pulumi from "@pulumi/pulumi";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import { namespaceScripts } from "./namespace-scripts";
-import type { NamespaceSettings } from "../config/tenant-settings";
+import type { SigningMode } from "../../worker/modes";
+
+/**
+ * A tenant's size cap and suspension as sqld's namespace config holds them (`max_db_size`, `block_reads`,
+ * `block_writes`, `block_reason`; libsql-server/src/http/admin/mod.rs `HttpDatabaseConfig`); built from the config's
+ * `tenantSettings` by infra/config/tenant-settings.ts.
+ */
+export interface NamespaceSettings {
+  maxDbSizeBytes?: number;
+  blockReads: boolean;
+  blockWrites: boolean;
+  blockReason: string | null;
+}
 
 export interface SqldNamespacesArgs {
   /** The sqld Fly app. */
   app: string;
   /** Wanted namespaces (validated names, unique). Order does not matter. */
-  namespaces: string[];
+  namespaces: readonly string[];
   /** sqld admin key (secret); reaches the script as an environment variable. */
   adminKey: pulumi.Input<string>;
   /**
@@ -16,33 +28,29 @@ export interface SqldNamespacesArgs {
    * the stack key, `shared` clears it (scripts/tenant-keys.ts). Needs `tenants` and `signingKey`.
    */
   tenantKeys?: {
-    mode: "per-tenant" | "shared";
-    tenants: string[];
+    mode: SigningMode;
+    tenants: readonly string[];
     signingKey: pulumi.Input<string>;
     versions: Record<string, number>;
-    /** Size caps and suspensions by tenant (infra/config/tenant-settings.ts). */
+    /** Size caps and suspensions by tenant. */
     settings: Record<string, NamespaceSettings>;
   };
-  /** Protect the namespace set from `pulumi destroy`. @default true */
-  protect?: boolean;
-  /** Delete namespaces removed from config (data loss). @default false */
-  allowDeletion?: boolean;
-  /** The cluster's rollout; namespaces are created once sqld runs. */
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Delete namespaces removed from config (data loss). */
+  allowDeletion: boolean;
 }
 
 /**
  * Tenant namespaces, created through sqld's admin API over one `fly proxy` session. One Command for the whole
  * set (sqld has no list route): its stdout records what it manages, and the next run diffs against it.
+ * `opts` carries the cluster as parent, its rollout as dependsOn, and protect/retainOnDelete for the data.
  */
-export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, parent: pulumi.Resource): local.Command {
-  const protect = args.protect ?? true;
+export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, opts: pulumi.CustomResourceOptions): local.Command {
   // Sorted so reordering tenants in YAML is not a change.
   const wanted = [...args.namespaces].sort();
   return scriptCommand(
     name,
     {
-      scripts: namespaceScripts({ app: args.app, allowDeletion: args.allowDeletion ?? false }),
+      scripts: namespaceScripts({ app: args.app, allowDeletion: args.allowDeletion }),
       environment: {
         NAMESPACES: wanted.join(" "),
         LIBSQL_ADMIN_AUTH_KEY: pulumi.secret(args.adminKey),
@@ -59,6 +67,6 @@ export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, par
       // on the new app and forgets the old ones: pulumi-command v1.2.1 replaces only on `triggers` changes.
       triggers: [args.app],
     },
-    { parent, dependsOn: args.dependsOn, protect, retainOnDelete: protect },
+    opts,
   );
 }

@@ -14,6 +14,10 @@ export interface MachinePlacement {
 }
 
 export interface MachinePlan {
+  /** Every region as configured (one volume each, in config order). */
+  regions: readonly SqldRegion[];
+  /** Index of the primary in `regions` (the config key a moved primary is reported under). */
+  primaryIndex: number;
   primary: SqldRegion;
   replicas: SqldRegion[];
   placements: MachinePlacement[];
@@ -35,7 +39,7 @@ export function planMachines(regions: readonly SqldRegion[]): MachinePlan {
   const replicas = regions.filter((r) => r.role === "replica");
   const placements: MachinePlacement[] = [{ group: "primary", region: primary.code, count: 1, vm: primary.vm }];
   for (const r of replicas) placements.push({ group: "replica", region: r.code, count: 1, vm: r.vm });
-  return { primary, replicas, placements };
+  return { regions: [...regions], primaryIndex: regions.indexOf(primary), primary, replicas, placements };
 }
 
 /** The process groups the first deploy starts in primary_region: only the writer. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { scriptCommand } from "../command";
+import { TURSO_DEFAULT_GROUP, TURSO_DEFAULT_TOKEN_ROTATION } from "./defaults";
 import {
   databaseScripts,
   databaseTokenScripts,
@@ -49,10 +50,10 @@ export function tursoEnvironment(apiToken: pulumi.Input<string> | undefined): pu
 
 /** The script sets, with the component's defaults applied; validates every argument. */
 export function tursoScripts(args: TursoDatabaseArgs): { group: TursoScripts; database: TursoScripts; token: TursoScripts; readToken: TursoScripts } {
-  const group = args.group ?? "default";
+  const group = args.group ?? TURSO_DEFAULT_GROUP;
   const allowDeletion = args.allowDeletion ?? false;
   const tokenScripts = (authorization: TursoTokenAuthorization | undefined) =>
-    databaseTokenScripts({ org: args.org, database: args.database, authorization, expiration: args.tokenExpiration, rotation: args.tokenRotation ?? "1" });
+    databaseTokenScripts({ org: args.org, database: args.database, authorization, expiration: args.tokenExpiration, rotation: args.tokenRotation ?? TURSO_DEFAULT_TOKEN_ROTATION });
   return {
     group: groupScripts({ org: args.org, group, location: args.location, allowDeletion }),
     database: databaseScripts({ org: args.org, database: args.database, group, allowDeletion }),
@@ -85,7 +86,7 @@ export class TursoDatabase extends pulumi.ComponentResource {
     const protect = args.protect ?? true;
     const environment = tursoEnvironment(args.apiToken);
 
-    const group = args.group ?? "default";
+    const group = args.group ?? TURSO_DEFAULT_GROUP;
     // Identity in `triggers`: pulumi-command v1.2.1 replaces a Command only when its triggers change
     // (provider/pkg/provider/common/inputs.go ResourceInputs.Triggers). A new turso.org/group/database is then a
     // replace, which `protect` refuses in prod, instead of an update that creates a new, empty database and
@@ -102,7 +103,7 @@ export class TursoDatabase extends pulumi.ComponentResource {
     const tokenOf = (suffix: string, tokenScripts: TursoScripts) => {
       const command = scriptCommand(
         `${name}-${suffix}`,
-        { scripts: tokenScripts, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? "1"] },
+        { scripts: tokenScripts, environment, secretStdout: true, triggers: [args.org, args.database, args.tokenRotation ?? TURSO_DEFAULT_TOKEN_ROTATION] },
         { parent: this, dependsOn: [databaseCommand] },
       );
       return pulumi.secret(command.stdout.apply((stdout) => parseTokenStdout(stdout).jwt));

@@ -12,7 +12,7 @@ import { parseStackConfig, PROJECT } from "../../infra/config/parse";
 import { readMigrationDir, type MigrationFile } from "../../infra/migrations/files";
 import type { MigrationTarget } from "../../infra/migrations/migrator";
 import type { PlannedMigrations } from "../../infra/migrations/command";
-import { MANAGED_DATABASE, migrationPlan, type MigrationSet } from "../../infra/migrations/sets";
+import { MANAGED_DATABASE, type MigrationSet } from "../../infra/migrations/sets";
 import { TENANT_PATTERN } from "../../worker/claims";
 import { loadSigningKey, UsageError } from "./mint-token";
 import { readStackConfigFile } from "./stack-config-file";
@@ -112,26 +112,25 @@ function jobFromStack(v: Record<string, string | boolean | undefined>, env: Node
   const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, value]) => [k.slice(prefix.length), value]));
   const parsed = parseStackConfig(raw, { stack });
   if (!parsed.ok) throw new UsageError(parsed.problems.join("\n"));
-  const plan = migrationPlan(parsed.config, process.cwd());
-  if (!plan.ok) throw new UsageError("invalid migrations config"); // parseStackConfig reported it already
-  let sets: MigrationSet[] = plan.plan.sets;
+  const { plan } = parsed;
+  let sets: MigrationSet[] = plan.migrations.sets;
   const tenant = v.tenant as string | undefined;
   if (tenant !== undefined) {
     sets = sets.map((s) => ({ ...s, namespaces: s.namespaces.filter((n) => n === tenant) })).filter((s) => s.namespaces.length > 0);
     if (sets.length === 0) throw new UsageError(`unknown namespace --tenant ${tenant}: not a tenant or shared namespace of stack ${stack} with migrations`);
   }
-  const managed = parsed.config.mode === "managed";
+  const managed = plan.mode === "managed";
   const authToken = (v["auth-token"] as string | undefined) ?? env.DATABASE_AUTH_TOKEN;
   if (managed && !authToken) throw new UsageError("managed mode: pass the database token in DATABASE_AUTH_TOKEN (or --auth-token)");
   return {
     url: pulumiOutput(stack, "databaseUrl", false, env),
     targets: targetsOf(sets),
     namespaceHeader: !managed,
-    concurrency: concurrencyArg(v.concurrency as string | undefined) ?? plan.plan.concurrency,
+    concurrency: concurrencyArg(v.concurrency as string | undefined) ?? plan.migrations.concurrency,
     status: v.status === true,
     signingKeyPem: managed ? undefined : loadSigningKey({ stack, tenant: "", access: "rw", ttlSeconds: 0 }, env),
     authToken: managed ? authToken : undefined,
-    primaryRegion: managed ? undefined : parsed.config.regions.find((r) => r.role === "primary")?.code,
+    primaryRegion: plan.mode === "self-hosted" ? plan.sqld.topology.primary.code : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 // Who gets per-tenant signing keys: the one resolver (infra/config/tenant-keys.ts), without mocks (its rule: invalid-configs.test.ts).
 import { describe, expect, it } from "vitest";
 import { tenantKeysMode } from "../../infra/config/tenant-keys";
-import type { StackConfig } from "../../infra/config/schema";
+import type { StackConfig } from "../../infra/config/stack-config";
 
 const regions = (...roles: ("primary" | "replica")[]) => roles.map((role, i) => ({ code: ["ams", "iad", "syd"][i]!, role }));
 const cfg = (over: { mode?: "self-hosted" | "managed"; roles?: ("primary" | "replica")[]; tenantKeys?: boolean }) =>

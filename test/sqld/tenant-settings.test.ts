@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tenantNamespaceSettings } from "../../infra/config/tenant-settings";
-import type { StackConfig } from "../../infra/config/schema";
+import type { StackConfig } from "../../infra/config/stack-config";
 import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 import { startGateway, type GatewayHarness } from "../../local/gateway-harness";
 
