@@ -7,13 +7,15 @@ import { rmSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { type Client } from "@libsql/client";
 import { BACKUP_SECRET_NAMES } from "../../infra/sqld/files";
-import { secretImportLines } from "../../policy/lib/shell";
 import { runPlan } from "../../scripts/lib/plan-runner";
 import { defineStack } from "../../stacks/program";
 import { stackConfigWith } from "../plan";
 import { startStackSqld, type LocalSqldCluster } from "../sqld/cluster";
 import { S3RVER_CREDENTIALS, type LocalS3 } from "./s3";
 import { tenantClientOn } from "../sqld/tenant-client";
+// Read back the way flyctl reads `fly secrets import` stdin: the fake flyctl's port of its parser (parser.go).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parseSecrets } = require("../doubles/fake-fly/lib/secrets.js") as { parseSecrets: (b: Buffer) => Map<string, string> };
 
 export type BackupCluster = Awaited<ReturnType<typeof startStackSqld>>;
 
@@ -54,7 +56,7 @@ export async function stackSecretLines(overrides: Record<string, unknown>): Prom
   // Values as flyctl stores them (the stack quotes each one for its parser); only the S3 ones: the harness runs sqld
   // with its own test keys and replication certificates of the same formats.
   const s3Names: readonly string[] = [...BACKUP_SECRET_NAMES.accessKeyId, ...BACKUP_SECRET_NAMES.secretAccessKey];
-  return Object.fromEntries([...secretImportLines(text)].filter(([name]) => s3Names.includes(name)));
+  return Object.fromEntries([...parseSecrets(Buffer.from(text, "utf8"))].filter(([name]) => s3Names.includes(name)));
 }
 
 export interface BackupStackOptions {
