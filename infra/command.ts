@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
-import type { CommandScripts } from "./fly/contract";
+import type { CommandScripts } from "./shell";
 
 export interface ScriptCommandArgs {
   scripts: CommandScripts;

@@ -7,12 +7,7 @@
  *  - every interpolated value is shell-quoted (shell-quote), flyctl is called as `fly`
  *    (auth from FLY_API_TOKEN / FLY_ACCESS_TOKEN in the environment).
  */
-export interface CommandScripts {
-  create: string;
-  /** Runs instead of `create` when inputs or triggers change; it sees the previous stdout (PULUMI_COMMAND_STDOUT). */
-  update?: string;
-  delete?: string;
-}
+export type { CommandScripts } from "../shell";
 
 export type FlyDeployStrategy = "rolling" | "immediate" | "canary" | "bluegreen";
 
