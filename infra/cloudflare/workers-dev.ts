@@ -11,6 +11,7 @@ import {
   bearerHeaderHereDoc,
   curlCommand,
   nodeEval,
+  shellScript,
   shellWord,
   type CommandScripts,
 } from "../shell";
@@ -35,16 +36,16 @@ const SUBDOMAIN_JS = [
 export function workersDevSubdomainScripts(accountId: string): CommandScripts {
   if (!CLOUDFLARE_ACCOUNT_ID_PATTERN.test(accountId)) throw new Error(`accountId ${JSON.stringify(accountId)} is not a 32-hex-digit Cloudflare account id`);
   const path = `/accounts/${accountId}/workers/subdomain`;
-  const create = `set -eu
-: "\${CLOUDFLARE_API_TOKEN:?CLOUDFLARE_API_TOKEN must be set (the Cloudflare API token pulumi uses)}"
+  const create = shellScript([
+    `: "\${CLOUDFLARE_API_TOKEN:?CLOUDFLARE_API_TOKEN must be set (the Cloudflare API token pulumi uses)}"
 cf_api="\${CLOUDFLARE_API_URL:-${CLOUDFLARE_DEFAULT_API_URL}}"
 cf_tmp=$(mktemp -d)
 trap 'rm -rf "$cf_tmp"' EXIT
 cf_status=$(${curlCommand(60)} ${CURL_HEADERS_FROM_STDIN} -o "$cf_tmp/body" -w '%{http_code}' "$cf_api"${shellWord(path)} ${bearerHeaderHereDoc("CLOUDFLARE_API_TOKEN", "CF_AUTH_HEADER")}
 ) || { echo "cloudflare: no answer from $cf_api" >&2; exit 1; }
 case "$cf_status" in 2??) ;; *) echo "cloudflare: GET ${path} answered HTTP $cf_status (the token needs Workers Scripts Read)" >&2 ;; esac
-${nodeEval(SUBDOMAIN_JS)} "$cf_tmp/body"
-`;
+${nodeEval(SUBDOMAIN_JS)} "$cf_tmp/body"`,
+  ]);
   return { create, delete: "true\n" };
 }
 

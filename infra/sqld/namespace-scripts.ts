@@ -1,5 +1,5 @@
 import { requireDeletionConsent } from "../deletion-consent";
-import { CURL_CONFIG_FROM_STDIN, FLY_APP_PATTERN, basicHeaderCurlConfig, nodeEval, shellWord, type CommandScripts } from "../shell";
+import { CURL_CONFIG_FROM_STDIN, FLY_APP_PATTERN, basicHeaderCurlConfig, nodeEval, shellAssignments, shellScript, type CommandScripts } from "../shell";
 import { SQLD_ADMIN_PORT } from "./files";
 
 export interface NamespaceScriptArgs {
@@ -42,9 +42,10 @@ const ADMIN_KEY_HEADER = basicHeaderCurlConfig("LIBSQL_ADMIN_AUTH_KEY");
  * and two stacks deploying on one machine cannot meet each other's proxy. A TCP port offers neither: any local
  * process may already hold it, and a readiness probe cannot tell whose listener answered.
  */
-const PRELUDE = (app: string) => `set -eu
-app=${shellWord(app)}
-: "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
+const PRELUDE = (app: string) =>
+  shellScript([
+    ...shellAssignments({ app }),
+    `: "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
 tmp=$(mktemp -d)
 chmod 700 "$tmp"
 case "$tmp" in *:*) echo "the temp dir $tmp holds ':', which fly proxy cannot take in a socket path; set TMPDIR to a path without ':'" >&2; exit 1 ;; esac
@@ -84,8 +85,8 @@ admin() {
       curl -s -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" "http://localhost$2" || true
   fi
 }
-open_proxy "primary.process.$app.internal"
-`;
+open_proxy "primary.process.$app.internal"`,
+  ]);
 
 /**
  * Deleting a namespace on the primary is not enough: a replica that has it loaded keeps serving the old rows and

@@ -5,7 +5,7 @@
  * from the environment (TURSO_API_TOKEN) and reaches curl on stdin, never as an argument.
  */
 
-import { CURL_HEADERS_FROM_STDIN, bearerHeaderHereDoc, curlCommand, nodeEval } from "../shell";
+import { CURL_HEADERS_FROM_STDIN, bearerHeaderHereDoc, curlCommand, nodeEval, shellScript, shellWord } from "../shell";
 import { ERROR_MESSAGE_JS } from "./snippets";
 
 /** Where the API lives unless TURSO_API_URL says otherwise (tests point it at a local fake). */
@@ -19,8 +19,8 @@ export const TURSO_DEFAULT_API_URL = "https://api.turso.tech";
  *  - `turso_is_2xx` tests $turso_status; `turso_api_error WHAT` exits 1 with the status and the API's message.
  */
 export function apiPrelude(): string {
-  return `set -eu
-turso_fail() { printf 'turso: %s\\n' "$*" >&2; exit 1; }
+  return shellScript([
+    `turso_fail() { printf 'turso: %s\\n' "$*" >&2; exit 1; }
 if [ -z "\${TURSO_API_TOKEN:-}" ]; then
   turso_fail "TURSO_API_TOKEN is not set: export a Turso Platform API token ('turso auth api-tokens mint <name>') before running pulumi, or pass apiToken to the TursoDatabase component"
 fi
@@ -49,13 +49,11 @@ turso_is_2xx() {
 turso_api_error() {
   turso_msg=$(${nodeEval(ERROR_MESSAGE_JS)} "$turso_tmp/body")
   turso_fail "$1 failed: HTTP $turso_status from the Turso API: $turso_msg"
-}
-`;
+}`,
+  ]);
 }
 
 /** A script that only prints a note to stderr and succeeds (deletes that deliberately keep things). */
 export function noteScript(message: string): string {
-  // The note is single-quoted for sh; it is built from validated names, so refusing odd characters is enough.
-  if (/['\\\n]/.test(message)) throw new Error("internal: note must not contain quotes, backslashes or newlines");
-  return `printf '%s\\n' 'turso: ${message}' >&2\n`;
+  return `printf '%s\\n' ${shellWord(`turso: ${message}`)} >&2\n`;
 }
