@@ -1,16 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
-
-/**
- * The POSIX sh scripts of one vendor operation, produced by a pure builder (infra/fly/scripts, infra/turso/scripts.ts,
- * infra/sqld/namespace-scripts.ts, ...): `create` is idempotent, `delete` undoes it or says why it keeps the data.
- */
-export interface CommandScripts {
-  create: string;
-  /** Runs instead of `create` when inputs or triggers change; it sees the previous stdout (PULUMI_COMMAND_STDOUT). */
-  update?: string;
-  delete?: string;
-}
+import type { CommandScripts } from "./shell";
 
 export interface ScriptCommandArgs {
   scripts: CommandScripts;

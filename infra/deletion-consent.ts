@@ -1,4 +1,4 @@
-import { quote } from "shell-quote";
+import { shellWord } from "./shell";
 
 /**
  * The run-time half of data deletion. A Command's delete runs the script stored in state at the previous `up`
@@ -15,12 +15,12 @@ export const DELETE_DATA_ENV = "LIBSQL_STACK_DELETE_DATA";
  * An owner name and not a plain "yes", so a variable left in a shell profile cannot delete another stack's data.
  */
 export function requireDeletionConsent(owner: string, what: string): string[] {
-  const o = quote([owner]);
+  const o = shellWord(owner);
   return [
     `case " $(printf '%s' "\${${DELETE_DATA_ENV}:-}" | tr ',' ' ') " in`,
     `  *" "${o}" "*) ;;`,
     "  *)",
-    `    printf '%s: kept. Deleting data needs dataProtection to allow it AND %s=%s in the environment of this pulumi run (the allowing script was stored by an earlier up).\\n' ${quote([what])} ${DELETE_DATA_ENV} ${o} >&2`,
+    `    printf '%s: kept. Deleting data needs dataProtection to allow it AND %s=%s in the environment of this pulumi run (the allowing script was stored by an earlier up).\\n' ${shellWord(what)} ${DELETE_DATA_ENV} ${o} >&2`,
     "    exit 0 ;;",
     "esac",
   ];

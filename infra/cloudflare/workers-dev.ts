@@ -5,11 +5,18 @@
  * resource or data source for the account subdomain, and a Worker without custom domain or route is reachable
  * only at https://<script>.<subdomain>.workers.dev. Pure builders, no Pulumi imports.
  */
-import { quote } from "shell-quote";
-import type { CommandScripts } from "../fly/contract";
+import {
+  CLOUDFLARE_ACCOUNT_ID_PATTERN,
+  CURL_HEADERS_FROM_STDIN,
+  bearerHeaderHereDoc,
+  curlCommand,
+  nodeEval,
+  shellScript,
+  shellWord,
+  type CommandScripts,
+} from "../shell";
 
 export const CLOUDFLARE_DEFAULT_API_URL = "https://api.cloudflare.com/client/v4";
-const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 /** Reads {"result":{"subdomain"}} from the body file argv[1]; prints {"subdomain"} or fails with the fix. */
 const SUBDOMAIN_JS = [
@@ -27,21 +34,18 @@ const SUBDOMAIN_JS = [
  * the account). CLOUDFLARE_API_TOKEN (the token the Cloudflare provider uses) reaches curl as a header on stdin.
  */
 export function workersDevSubdomainScripts(accountId: string): CommandScripts {
-  if (!ACCOUNT_ID.test(accountId)) throw new Error(`accountId ${JSON.stringify(accountId)} is not a 32-hex-digit Cloudflare account id`);
-  if (SUBDOMAIN_JS.includes("'")) throw new Error("internal: snippet must not contain a single quote");
+  if (!CLOUDFLARE_ACCOUNT_ID_PATTERN.test(accountId)) throw new Error(`accountId ${JSON.stringify(accountId)} is not a 32-hex-digit Cloudflare account id`);
   const path = `/accounts/${accountId}/workers/subdomain`;
-  const create = `set -eu
-: "\${CLOUDFLARE_API_TOKEN:?CLOUDFLARE_API_TOKEN must be set (the Cloudflare API token pulumi uses)}"
+  const create = shellScript([
+    `: "\${CLOUDFLARE_API_TOKEN:?CLOUDFLARE_API_TOKEN must be set (the Cloudflare API token pulumi uses)}"
 cf_api="\${CLOUDFLARE_API_URL:-${CLOUDFLARE_DEFAULT_API_URL}}"
 cf_tmp=$(mktemp -d)
 trap 'rm -rf "$cf_tmp"' EXIT
-cf_status=$(curl -q -g -sS --connect-timeout 10 --max-time 60 -H @- -o "$cf_tmp/body" -w '%{http_code}' "$cf_api"${quote([path])} <<CF_AUTH_HEADER
-Authorization: Bearer $CLOUDFLARE_API_TOKEN
-CF_AUTH_HEADER
+cf_status=$(${curlCommand(60)} ${CURL_HEADERS_FROM_STDIN} -o "$cf_tmp/body" -w '%{http_code}' "$cf_api"${shellWord(path)} ${bearerHeaderHereDoc("CLOUDFLARE_API_TOKEN", "CF_AUTH_HEADER")}
 ) || { echo "cloudflare: no answer from $cf_api" >&2; exit 1; }
 case "$cf_status" in 2??) ;; *) echo "cloudflare: GET ${path} answered HTTP $cf_status (the token needs Workers Scripts Read)" >&2 ;; esac
-node -e '${SUBDOMAIN_JS}' "$cf_tmp/body"
-`;
+${nodeEval(SUBDOMAIN_JS)} "$cf_tmp/body"`,
+  ]);
   return { create, delete: "true\n" };
 }
 

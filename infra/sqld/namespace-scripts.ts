@@ -1,6 +1,5 @@
-import { quote } from "shell-quote";
 import { requireDeletionConsent } from "../deletion-consent";
-import type { CommandScripts } from "../fly/contract";
+import { CURL_CONFIG_FROM_STDIN, FLY_APP_PATTERN, basicHeaderCurlConfig, nodeEval, shellAssignments, shellScript, type CommandScripts } from "../shell";
 import { SQLD_ADMIN_PORT } from "./files";
 
 export interface NamespaceScriptArgs {
@@ -15,6 +14,15 @@ export interface NamespaceScriptArgs {
  * proxy/connect.go `NewServer`); it exits on its own when either gives up, which ends our wait at once.
  */
 export const PROXY_BIND_WAIT_SECONDS = 540;
+
+/** `fly machines list --json` on stdin → the ids of the started replica machines, space-separated. */
+const STARTED_REPLICA_IDS_JS =
+  'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const ms=JSON.parse(s);console.log(ms.filter(m=>m.state==="started"&&m.config&&m.config.metadata&&m.config.metadata.fly_process_group==="replica").map(m=>m.id).join(" "))})';
+/** The previous stdout on stdin (one name per line, or the JSON array earlier versions printed) → names, space-separated. */
+const PREVIOUS_NAMESPACES_JS =
+  'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch{};console.log((Array.isArray(v)?v:s.split(/\\s+/).filter(Boolean)).join(" "))})';
+/** The admin key reaches curl as a config line on stdin (see admin() below). */
+const ADMIN_KEY_HEADER = basicHeaderCurlConfig("LIBSQL_ADMIN_AUTH_KEY");
 
 /**
  * Environment the scripts expect:
@@ -34,9 +42,10 @@ export const PROXY_BIND_WAIT_SECONDS = 540;
  * and two stacks deploying on one machine cannot meet each other's proxy. A TCP port offers neither: any local
  * process may already hold it, and a readiness probe cannot tell whose listener answered.
  */
-const PRELUDE = (app: string) => `set -eu
-app=${quote([app])}
-: "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
+const PRELUDE = (app: string) =>
+  shellScript([
+    ...shellAssignments({ app }),
+    `: "\${LIBSQL_ADMIN_AUTH_KEY:?LIBSQL_ADMIN_AUTH_KEY must be set (it comes from the stack secrets)}"
 tmp=$(mktemp -d)
 chmod 700 "$tmp"
 case "$tmp" in *:*) echo "the temp dir $tmp holds ':', which fly proxy cannot take in a socket path; set TMPDIR to a path without ':'" >&2; exit 1 ;; esac
@@ -69,15 +78,15 @@ trap 'close_proxy; rm -rf "$tmp"' EXIT INT TERM
 # reaches curl through --config on stdin, so the key is in no process's argv.
 admin() {
   if [ $# -ge 3 ]; then
-    printf 'header = "Authorization: Basic %s"\n' "$LIBSQL_ADMIN_AUTH_KEY" |
-      curl -s -o "$tmp/body" -w '%{http_code}' --config - --unix-socket "$sock" -X "$1" -H 'Content-Type: application/json' --data "$3" "http://localhost$2" || true
+    ${ADMIN_KEY_HEADER}
+      curl -s -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" -H 'Content-Type: application/json' --data "$3" "http://localhost$2" || true
   else
-    printf 'header = "Authorization: Basic %s"\n' "$LIBSQL_ADMIN_AUTH_KEY" |
-      curl -s -o "$tmp/body" -w '%{http_code}' --config - --unix-socket "$sock" -X "$1" "http://localhost$2" || true
+    ${ADMIN_KEY_HEADER}
+      curl -s -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" "http://localhost$2" || true
   fi
 }
-open_proxy "primary.process.$app.internal"
-`;
+open_proxy "primary.process.$app.internal"`,
+  ]);
 
 /**
  * Deleting a namespace on the primary is not enough: a replica that has it loaded keeps serving the old rows and
@@ -99,7 +108,7 @@ delete_ns() {
 forget_on_replicas() {
   [ -n "$deleted" ] || return 0
   close_proxy
-  replicas=$(fly machines list -a "$app" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const ms=JSON.parse(s);console.log(ms.filter(m=>m.state==="started"&&m.config&&m.config.metadata&&m.config.metadata.fly_process_group==="replica").map(m=>m.id).join(" "))})')
+  replicas=$(fly machines list -a "$app" --json | ${nodeEval(STARTED_REPLICA_IDS_JS)})
   for id in $replicas; do
     open_proxy "$id.vm.$app.internal"
     for ns in $deleted; do
@@ -135,7 +144,7 @@ done
 if [ -n "\${TENANT_KEYS:-}" ]; then
   node --import tsx scripts/tenant-config.ts --socket "$sock" </dev/null >&2 || { echo "setting the tenants' namespace configs failed (above); nothing else was changed by this step" >&2; exit 1; }
 fi
-previous=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch{};console.log((Array.isArray(v)?v:s.split(/\\s+/).filter(Boolean)).join(" "))})')
+previous=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-}" | ${nodeEval(PREVIOUS_NAMESPACES_JS)})
 for ns in $previous; do
   case " $NAMESPACES " in *" $ns "*) ;; *) ${removed} ;; esac
 done
@@ -157,6 +166,6 @@ forget_on_replicas
 }
 
 export function namespaceScripts(a: NamespaceScriptArgs): CommandScripts {
-  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(a.app)) throw new Error(`namespaceScripts: app "${a.app}" is not a Fly app name`);
+  if (!FLY_APP_PATTERN.test(a.app)) throw new Error(`namespaceScripts: app "${a.app}" is not a Fly app name`);
   return { create: createScript(a), delete: deleteScript(a) };
 }

@@ -8,13 +8,12 @@
  *  - `delete` removes only what `allowDeletion` allows, otherwise it says what it keeps and succeeds;
  *  - the API token is read from TURSO_API_TOKEN (environment) and never appears in argv or in the script;
  *  - stdout is one JSON document (the Command's `stdout` output), human messages go to stderr;
- *  - every interpolated value is validated here and shell-quoted with shell-quote.
+ *  - every interpolated value is validated here and quoted with infra/shell's shellWord.
  */
 import { requireDeletionConsent } from "../deletion-consent";
 import { createHash } from "node:crypto";
-import { quote } from "shell-quote";
-import type { CommandScripts } from "../fly/contract";
-import { apiPrelude, nodeEval, noteScript } from "./shell";
+import { TURSO_EXPIRATION_PATTERN, TURSO_LOCATION_PATTERN, TURSO_NAME_PATTERN, nodeEval, shellWord, type CommandScripts } from "../shell";
+import { apiPrelude, noteScript } from "./shell";
 import {
   DATABASE_OUTPUT_JS,
   GROUP_DATABASE_NAMES_JS,
@@ -27,12 +26,8 @@ import {
 /** Scripts for one `local.Command` (the same contract as the Fly builders); `update` only where re-running `create` would be harmful. */
 export type TursoScripts = CommandScripts;
 
-/** Organisation slugs, group and database names: lowercase letters, digits and dashes. */
-export const TURSO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Location codes such as `aws-eu-west-1` or `fra` (GET /v1/locations lists them; not hard-coded here). */
-export const TURSO_LOCATION_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
-/** Token lifetime: `never` or a duration like `2w`, `1d12h`, `30m`. */
-export const TURSO_EXPIRATION_PATTERN = /^(never|([1-9][0-9]{0,5}[smhdw])+)$/;
+// infra/config/schema.ts and ./index.ts import these from here; they live in infra/shell/patterns.ts.
+export { TURSO_EXPIRATION_PATTERN, TURSO_LOCATION_PATTERN, TURSO_NAME_PATTERN };
 
 export type TursoTokenAuthorization = "full-access" | "read-only";
 
@@ -90,11 +85,8 @@ const checkName = (field: string, value: unknown) => checkPattern(field, value, 
 const checkLocation = (value: unknown) =>
   checkPattern("location", value, TURSO_LOCATION_PATTERN, "use a Turso location code such as aws-eu-west-1 (GET /v1/locations)");
 
-/** Shell-quotes one word; the values are validated above, so shell-quote's output is exact for sh. */
-const q = (word: string) => quote([word]);
-
 const orgPath = (org: string) => `/v1/organizations/${org}`;
-const jsonBody = (body: Record<string, string>) => `-H 'Content-Type: application/json' --data ${q(JSON.stringify(body))}`;
+const jsonBody = (body: Record<string, string>) => `-H 'Content-Type: application/json' --data ${shellWord(JSON.stringify(body))}`;
 
 /**
  * A group, created with `location` as its primary if missing. Locations are never added: POST
@@ -109,21 +101,21 @@ export function groupScripts(args: GroupScriptArgs): TursoScripts {
   const location = checkLocation(args.location);
   const groups = `${orgPath(org)}/groups`;
   const create = `${apiPrelude()}
-turso_request POST ${q(groups)} ${jsonBody({ name: group, location })}
+turso_request POST ${shellWord(groups)} ${jsonBody({ name: group, location })}
 if turso_is_2xx; then
-  printf 'turso: created group %s in %s\\n' ${q(group)} ${q(location)} >&2
+  printf 'turso: created group %s in %s\\n' ${shellWord(group)} ${shellWord(location)} >&2
 elif [ "$turso_status" = 409 ]; then
-  turso_request GET ${q(`${groups}/${group}`)}
-  turso_is_2xx || turso_api_error ${q(`reading group ${group}`)}
+  turso_request GET ${shellWord(`${groups}/${group}`)}
+  turso_is_2xx || turso_api_error ${shellWord(`reading group ${group}`)}
   turso_primary=$(${nodeEval(GROUP_PRIMARY_JS)} "$turso_tmp/body")
-  if [ "$turso_primary" != ${q(location)} ]; then
-    turso_fail ${q(`group ${group} already exists with primary location `)}"$turso_primary"${q(`, not ${location}; Turso cannot move a group's primary location. Fix: set libsql-stack:turso.location to `)}"$turso_primary"${q(` (keep the group), or set libsql-stack:turso.group to a new group name (a new group is created in ${location})`)}
+  if [ "$turso_primary" != ${shellWord(location)} ]; then
+    turso_fail ${shellWord(`group ${group} already exists with primary location `)}"$turso_primary"${shellWord(`, not ${location}; Turso cannot move a group's primary location. Fix: set libsql-stack:turso.location to `)}"$turso_primary"${shellWord(` (keep the group), or set libsql-stack:turso.group to a new group name (a new group is created in ${location})`)}
   fi
-  printf 'turso: group %s exists in %s\\n' ${q(group)} ${q(location)} >&2
+  printf 'turso: group %s exists in %s\\n' ${shellWord(group)} ${shellWord(location)} >&2
 else
-  turso_api_error ${q(`creating group ${group}`)}
+  turso_api_error ${shellWord(`creating group ${group}`)}
 fi
-printf '%s\\n' ${q(JSON.stringify({ group, location }))}
+printf '%s\\n' ${shellWord(JSON.stringify({ group, location }))}
 `;
   if (args.allowDeletion !== true) {
     return { create, delete: noteScript(`keeping group ${group} (allowDeletion is false)`) };
@@ -132,20 +124,20 @@ printf '%s\\n' ${q(JSON.stringify({ group, location }))}
   // database is left (ours is deleted first, because the database Command depends on the group Command).
   const del = `${apiPrelude()}
 ${requireDeletionConsent(group, `Turso group ${group}`).join("\n")}
-turso_request GET ${q(`${orgPath(org)}/databases?group=${group}`)}
-turso_is_2xx || turso_api_error ${q(`listing the databases of group ${group}`)}
-turso_left=$(${nodeEval(GROUP_DATABASE_NAMES_JS)} "$turso_tmp/body" ${q(group)})
+turso_request GET ${shellWord(`${orgPath(org)}/databases?group=${group}`)}
+turso_is_2xx || turso_api_error ${shellWord(`listing the databases of group ${group}`)}
+turso_left=$(${nodeEval(GROUP_DATABASE_NAMES_JS)} "$turso_tmp/body" ${shellWord(group)})
 if [ -n "$turso_left" ]; then
-  printf 'turso: keeping group %s: it still holds database(s) %s\\n' ${q(group)} "$turso_left" >&2
+  printf 'turso: keeping group %s: it still holds database(s) %s\\n' ${shellWord(group)} "$turso_left" >&2
   exit 0
 fi
-turso_request DELETE ${q(`${groups}/${group}`)}
+turso_request DELETE ${shellWord(`${groups}/${group}`)}
 if turso_is_2xx; then
-  printf 'turso: deleted group %s\\n' ${q(group)} >&2
+  printf 'turso: deleted group %s\\n' ${shellWord(group)} >&2
 elif [ "$turso_status" = 404 ]; then
-  printf 'turso: group %s was already gone\\n' ${q(group)} >&2
+  printf 'turso: group %s was already gone\\n' ${shellWord(group)} >&2
 else
-  turso_api_error ${q(`deleting group ${group}`)}
+  turso_api_error ${shellWord(`deleting group ${group}`)}
 fi
 `;
   return { create, delete: del };
@@ -158,20 +150,20 @@ export function databaseScripts(args: DatabaseScriptArgs): TursoScripts {
   const group = checkName("group", args.group);
   const databases = `${orgPath(org)}/databases`;
   const create = `${apiPrelude()}
-turso_request POST ${q(databases)} ${jsonBody({ name: database, group })}
+turso_request POST ${shellWord(databases)} ${jsonBody({ name: database, group })}
 if turso_is_2xx; then
-  printf 'turso: created database %s in group %s\\n' ${q(database)} ${q(group)} >&2
+  printf 'turso: created database %s in group %s\\n' ${shellWord(database)} ${shellWord(group)} >&2
 elif [ "$turso_status" = 400 ] && ${nodeEval(MESSAGE_SAYS_GROUP_NOT_FOUND_JS)} "$turso_tmp/body"; then
   # openapi.json createDatabase: 400 {"error":"group not found"}; the group must already exist.
-  turso_fail ${q(`creating database ${database}: group ${group} does not exist in organisation ${org}; check libsql-stack:turso.group and libsql-stack:turso.org (the group Command creates it first)`)}
+  turso_fail ${shellWord(`creating database ${database}: group ${group} does not exist in organisation ${org}; check libsql-stack:turso.group and libsql-stack:turso.org (the group Command creates it first)`)}
 elif [ "$turso_status" = 409 ]; then
-  printf 'turso: database %s exists; reading it\\n' ${q(database)} >&2
-  turso_request GET ${q(`${databases}/${database}`)}
-  turso_is_2xx || turso_api_error ${q(`reading database ${database}`)}
+  printf 'turso: database %s exists; reading it\\n' ${shellWord(database)} >&2
+  turso_request GET ${shellWord(`${databases}/${database}`)}
+  turso_is_2xx || turso_api_error ${shellWord(`reading database ${database}`)}
 else
-  turso_api_error ${q(`creating database ${database}`)}
+  turso_api_error ${shellWord(`creating database ${database}`)}
 fi
-${nodeEval(DATABASE_OUTPUT_JS)} "$turso_tmp/body" ${q(database)} ${q(group)}
+${nodeEval(DATABASE_OUTPUT_JS)} "$turso_tmp/body" ${shellWord(database)} ${shellWord(group)}
 `;
   if (!args.allowDeletion) {
     return {
@@ -181,13 +173,13 @@ ${nodeEval(DATABASE_OUTPUT_JS)} "$turso_tmp/body" ${q(database)} ${q(group)}
   }
   const del = `${apiPrelude()}
 ${requireDeletionConsent(group, `Turso database ${database}`).join("\n")}
-turso_request DELETE ${q(`${databases}/${database}`)}
+turso_request DELETE ${shellWord(`${databases}/${database}`)}
 if turso_is_2xx; then
-  printf 'turso: deleted database %s\\n' ${q(database)} >&2
+  printf 'turso: deleted database %s\\n' ${shellWord(database)} >&2
 elif [ "$turso_status" = 404 ]; then
-  printf 'turso: database %s was already gone\\n' ${q(database)} >&2
+  printf 'turso: database %s was already gone\\n' ${shellWord(database)} >&2
 else
-  turso_api_error ${q(`deleting database ${database}`)}
+  turso_api_error ${shellWord(`deleting database ${database}`)}
 fi
 `;
   return { create, delete: del };
@@ -222,8 +214,8 @@ export function databaseTokenScripts(args: DatabaseTokenScriptArgs): TursoScript
   const key = tokenRotationKey({ org, database, authorization, expiration, rotation });
   const query = `expiration=${expiration}&authorization=${authorization}`;
   const create = `${apiPrelude()}
-turso_request POST ${q(`${orgPath(org)}/databases/${database}/auth/tokens?${query}`)}
-turso_is_2xx || turso_api_error ${q(`creating a token for database ${database}`)}
+turso_request POST ${shellWord(`${orgPath(org)}/databases/${database}/auth/tokens?${query}`)}
+turso_is_2xx || turso_api_error ${shellWord(`creating a token for database ${database}`)}
 ${nodeEval(TOKEN_OUTPUT_JS)} "$turso_tmp/body" ${key}
 `;
   // PULUMI_COMMAND_STDOUT holds the previous stdout (the Command sets it); node reads it from the environment.

@@ -1,28 +1,15 @@
 /**
- * Shell fragments shared by the Turso Platform API scripts (see ./scripts.ts). Pure strings, no Pulumi.
- *
- * Why the scripts look the way they do:
- *  - They run under `/bin/sh -c` (dash on Debian), so only POSIX sh features are used.
- *  - The API token comes from the environment (TURSO_API_TOKEN) and reaches curl as a header read from a
- *    here-doc on stdin (`-H @-`, supported since curl 7.55.0), never as an argument: argv is visible to every
- *    user of the machine (`ps`, /proc) and ends up in CI logs.
- *  - JSON is read with `node -e` (node is always there when Pulumi runs a TypeScript program; jq may not be).
- *    Values are handed to node as file paths, argv (non-secret) or environment (secret), never spliced into JS.
+ * Shell fragments shared by the Turso Platform API scripts (see ./scripts.ts). Pure strings, no Pulumi; the generic
+ * parts (quoting, `node -e`, the token as a curl header on stdin) are infra/shell's.
+ * The scripts run under `/bin/sh -c` (dash on Debian), so only POSIX sh features are used. The API token comes
+ * from the environment (TURSO_API_TOKEN) and reaches curl on stdin, never as an argument.
  */
 
+import { CURL_HEADERS_FROM_STDIN, bearerHeaderHereDoc, curlCommand, nodeEval, shellScript, shellWord } from "../shell";
 import { ERROR_MESSAGE_JS } from "./snippets";
 
 /** Where the API lives unless TURSO_API_URL says otherwise (tests point it at a local fake). */
 export const TURSO_DEFAULT_API_URL = "https://api.turso.tech";
-
-/**
- * `node -e '<js>'`. The JS is a constant of this module; it is single-quoted for sh, so it must not contain a
- * single quote (checked here rather than escaped, to keep the generated scripts readable).
- */
-export function nodeEval(js: string): string {
-  if (js.includes("'")) throw new Error("internal: node -e snippet must not contain a single quote");
-  return `node -e '${js}'`;
-}
 
 /**
  * The common head of every script that talks to the API:
@@ -30,12 +17,10 @@ export function nodeEval(js: string): string {
  *  - `turso_request METHOD PATH [curl args...]` stores the body in "$turso_tmp/body" and the HTTP status in
  *    $turso_status (curl failures such as "connection refused" exit 1 here);
  *  - `turso_is_2xx` tests $turso_status; `turso_api_error WHAT` exits 1 with the status and the API's message.
- * `-q` (first argument) makes curl ignore ~/.curlrc, whose options could change what -o / -w produce; `-g` turns
- * off curl's URL globbing ([] and {} are never ranges here).
  */
 export function apiPrelude(): string {
-  return `set -eu
-turso_fail() { printf 'turso: %s\\n' "$*" >&2; exit 1; }
+  return shellScript([
+    `turso_fail() { printf 'turso: %s\\n' "$*" >&2; exit 1; }
 if [ -z "\${TURSO_API_TOKEN:-}" ]; then
   turso_fail "TURSO_API_TOKEN is not set: export a Turso Platform API token ('turso auth api-tokens mint <name>') before running pulumi, or pass apiToken to the TursoDatabase component"
 fi
@@ -54,10 +39,8 @@ turso_request() {
   turso_path=$2
   shift 2
   : >"$turso_tmp/body" # curl does not create the file for an empty body; never read a previous answer
-  turso_status=$(curl -q -g -sS --connect-timeout 10 --max-time 120 -X "$turso_method" -H @- \\
-    -o "$turso_tmp/body" -w '%{http_code}' "$@" "$turso_api$turso_path" <<TURSO_AUTH_HEADER
-Authorization: Bearer $TURSO_API_TOKEN
-TURSO_AUTH_HEADER
+  turso_status=$(${curlCommand(120)} -X "$turso_method" ${CURL_HEADERS_FROM_STDIN} \\
+    -o "$turso_tmp/body" -w '%{http_code}' "$@" "$turso_api$turso_path" ${bearerHeaderHereDoc("TURSO_API_TOKEN", "TURSO_AUTH_HEADER")}
   ) || turso_fail "$turso_method $turso_path: no answer from $turso_api (curl exit code $?)"
 }
 turso_is_2xx() {
@@ -66,13 +49,11 @@ turso_is_2xx() {
 turso_api_error() {
   turso_msg=$(${nodeEval(ERROR_MESSAGE_JS)} "$turso_tmp/body")
   turso_fail "$1 failed: HTTP $turso_status from the Turso API: $turso_msg"
-}
-`;
+}`,
+  ]);
 }
 
 /** A script that only prints a note to stderr and succeeds (deletes that deliberately keep things). */
 export function noteScript(message: string): string {
-  // The note is single-quoted for sh; it is built from validated names, so refusing odd characters is enough.
-  if (/['\\\n]/.test(message)) throw new Error("internal: note must not contain quotes, backslashes or newlines");
-  return `printf '%s\\n' 'turso: ${message}' >&2\n`;
+  return `printf '%s\\n' ${shellWord(`turso: ${message}`)} >&2\n`;
 }

@@ -1,8 +1,7 @@
 /**
- * JavaScript run with `node -e` inside the Turso scripts (see ./shell.ts for why node and not jq).
- * Constraints: no single quotes (the code is single-quoted for sh); inputs come as argv (file paths and
- * validated names) or, for secrets, the environment. Each snippet prints a JSON result or exits non-zero
- * with a `turso: ...` message on stderr. Kept in one place so the scripts stay readable.
+ * JavaScript run with `node -e` inside the Turso scripts (rules: infra/shell/node-filter.ts). Inputs come as argv
+ * (file paths and validated names) or, for secrets, the environment. Each snippet prints a JSON result or exits
+ * non-zero with a `turso: ...` message on stderr. Kept in one place so the scripts stay readable.
  */
 
 const lines = (...code: string[]) => code.join(" ");

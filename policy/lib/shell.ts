@@ -1,7 +1,7 @@
 /**
- * Reading the facts policies need out of the generated sh scripts. The script builders (infra/fly/scripts)
- * put every parameter in a `name=value` line at the top and then use "$name", so a policy reads those
- * assignments instead of re-implementing flyctl's argument parser. Pure: strings in, strings out.
+ * Reading the facts policies need out of the generated sh scripts. The script builders (infra/fly/scripts, through
+ * infra/shell shellAssignments) put every parameter in a `name=value` line at the top and then use "$name", so a
+ * policy reads those assignments instead of re-implementing flyctl's argument parser. Pure: strings in, strings out.
  */
 
 /** Undo the quoting shell-quote (and people) use for one word: '...', "...", or backslash escapes. */

@@ -8,7 +8,7 @@ import {
   parseTokenStdout,
   tokenRotationKey,
 } from "../../infra/turso/scripts";
-import { nodeEval } from "../../infra/turso/shell";
+import { nodeEval } from "../../infra/shell";
 
 const group = { org: "acme", group: "default", location: "aws-eu-west-1" };
 const database = { org: "acme", database: "app", group: "default", allowDeletion: false };

@@ -1,6 +1,7 @@
 import { requireDeletionConsent } from "../../deletion-consent";
 import type { AppScriptArgs, CommandScripts } from "../contract";
-import { exitIfAppMissing, lookUpApp, shellAssignments, shellScript } from "./shell";
+import { shellAssignments, shellScript } from "../../shell";
+import { exitIfAppMissing, lookUpApp } from "./shell";
 import { checkAppName, checkOrgSlug } from "./validate";
 
 /**

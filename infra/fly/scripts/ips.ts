@@ -1,6 +1,7 @@
 import type { CommandScripts, IpScriptArgs } from "../contract";
 import { IPS_FILTER_JS } from "./json-filters";
-import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
+import { shellAssignments, shellScript } from "../../shell";
+import { exitIfAppMissing } from "./shell";
 import { checkAppName } from "./validate";
 
 /**

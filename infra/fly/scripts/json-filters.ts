@@ -1,8 +1,8 @@
 /**
- * Small `node -e` programs that read flyctl `--json` output on stdin. Node is always present where Pulumi runs,
- * jq is not. Each program takes a mode word first (so no user value is ever node's first argument and cannot be
- * mistaken for a node option) and prints one plain value for the script to test.
- * The sources contain no single quote, so shell-quote wraps them verbatim in '...'.
+ * The `node -e` programs that read flyctl `--json` output on stdin (rules for every such program:
+ * infra/shell/node-filter.ts). Each takes a mode word first and prints one plain value for the script to test;
+ * scripts assign one to a `js_*` variable (shell-quote wraps the source verbatim in '...') and run it as
+ * `node -e "$js_x" mode args...`.
  */
 
 /** Go renders an empty slice as `null`; anything that is not a list means flyctl changed its output: stop. */

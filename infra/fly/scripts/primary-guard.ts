@@ -1,6 +1,6 @@
 import type { CommandScripts } from "../contract";
 import { MACHINES_FILTER_JS } from "./json-filters";
-import { shellAssignments, shellScript, shellWord } from "./shell";
+import { shellAssignments, shellScript, shellWord } from "../../shell";
 import { checkAppName, checkProcessGroup, checkRegion } from "./validate";
 
 export interface PrimaryGuardScriptArgs {

@@ -1,6 +1,7 @@
 import type { CommandScripts, ScaleScriptArgs } from "../contract";
 import { MACHINES_FILTER_JS } from "./json-filters";
-import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
+import { shellAssignments, shellScript } from "../../shell";
+import { exitIfAppMissing } from "./shell";
 import { checkAppName, checkCount, checkProcessGroup, checkRegion } from "./validate";
 
 /**

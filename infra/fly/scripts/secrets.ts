@@ -1,5 +1,6 @@
 import type { CommandScripts, SecretsScriptArgs } from "../contract";
-import { exitIfAppMissing, shellAssignments, shellScript, shellWords } from "./shell";
+import { shellAssignments, shellScript, shellWords } from "../../shell";
+import { exitIfAppMissing } from "./shell";
 import { checkAppName, checkSecretName } from "./validate";
 
 /**

@@ -1,28 +1,12 @@
-import { quote } from "shell-quote";
+/**
+ * Sh fragments shared by the flyctl scripts of ./ (the generic quoting, `set -eu` head and node filters are
+ * infra/shell's: see there where a new script goes).
+ */
+import { shellAssignments, shellWord } from "../../shell";
 import { APPS_FILTER_JS } from "./json-filters";
 
-/** One value as a single POSIX sh word: every interpolation goes through here, never through a template. */
-export function shellWord(value: string | number): string {
-  return quote([String(value)]);
-}
-
-/** Several values as sh words, e.g. a list of secret names. */
-export function shellWords(values: readonly (string | number)[]): string {
-  return quote(values.map(String));
-}
-
-/**
- * A complete script for `sh -c`. `set -eu` stops at the first failing command and at any unset variable,
- * so a half-run script never reports success to Pulumi.
- */
-export function shellScript(lines: readonly string[]): string {
-  return ["set -eu", ...lines, ""].join("\n");
-}
-
-/** `name=value` lines with quoted values; scripts then use "$name", which keeps the script body readable. */
-export function shellAssignments(values: Readonly<Record<string, string | number>>): string[] {
-  return Object.entries(values).map(([name, value]) => `${name}=${shellWord(value)}`);
-}
+// infra/sqld/cluster.ts imports these from here; new code imports infra/shell.
+export { shellAssignments, shellScript } from "../../shell";
 
 /** Lines that set `$app_state` to `present` or `absent` for the Fly app named by `$app`. */
 export function lookUpApp(): string[] {

@@ -5,21 +5,19 @@
  * flag (a leading `-`) or that Fly would reject later.
  */
 
-/** Fly app names: lowercase letters, digits and dashes; they become `<app>.fly.dev` and `<app>.internal`. */
-export const FLY_APP_PATTERN = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-/** Fly volume names (flyctl: lowercase alphanumerics and underscores, at most 30). */
-const VOLUME_NAME = /^[a-z0-9_]{1,30}$/;
-const REGION = /^[a-z]{3}$/;
-/** Fly organisation slugs. */
-const ORG_SLUG = /^[a-z0-9][a-z0-9-]*$/;
-/** `[processes]` keys in fly.toml. */
-const PROCESS_GROUP = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-/** Machine presets such as `shared-cpu-1x`, `performance-2x`. */
-const VM_SIZE = /^[a-z0-9][a-z0-9-]*$/;
-/** Environment variable names: what `fly secrets` accepts as NAME in NAME=VALUE. */
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Go durations (`5m0s`, `90s`) or plain seconds (`300`): what `fly deploy --wait-timeout` parses. */
-const WAIT_TIMEOUT = /^(?:(?:[0-9]+(?:h|m|s|ms))+|[0-9]+)$/;
+import {
+  FLY_APP_PATTERN,
+  FLY_ORG_SLUG_PATTERN,
+  FLY_PROCESS_GROUP_PATTERN,
+  FLY_REGION_PATTERN,
+  FLY_SECRET_NAME_PATTERN,
+  FLY_VM_SIZE_PATTERN,
+  FLY_VOLUME_NAME_PATTERN,
+  FLY_WAIT_TIMEOUT_PATTERN,
+} from "../../shell";
+
+// infra/config/schema.ts imports it from here; the patterns live in infra/shell/patterns.ts.
+export { FLY_APP_PATTERN };
 
 function check(field: string, value: unknown, pattern: RegExp, hint: string): void {
   if (typeof value !== "string" || !pattern.test(value)) {
@@ -32,31 +30,31 @@ export function checkAppName(field: string, value: unknown): void {
 }
 
 export function checkVolumeName(field: string, value: unknown): void {
-  check(field, value, VOLUME_NAME, "1-30 lowercase letters, digits or underscores");
+  check(field, value, FLY_VOLUME_NAME_PATTERN, "1-30 lowercase letters, digits or underscores");
 }
 
 export function checkRegion(field: string, value: unknown): void {
-  check(field, value, REGION, "a three-letter lowercase Fly region code such as ams");
+  check(field, value, FLY_REGION_PATTERN, "a three-letter lowercase Fly region code such as ams");
 }
 
 export function checkOrgSlug(field: string, value: unknown): void {
-  check(field, value, ORG_SLUG, "a Fly organisation slug such as personal");
+  check(field, value, FLY_ORG_SLUG_PATTERN, "a Fly organisation slug such as personal");
 }
 
 export function checkProcessGroup(field: string, value: unknown): void {
-  check(field, value, PROCESS_GROUP, "a fly.toml [processes] name: lowercase letters, digits, - or _");
+  check(field, value, FLY_PROCESS_GROUP_PATTERN, "a fly.toml [processes] name: lowercase letters, digits, - or _");
 }
 
 export function checkVmSize(field: string, value: unknown): void {
-  check(field, value, VM_SIZE, "a Fly machine preset such as shared-cpu-1x");
+  check(field, value, FLY_VM_SIZE_PATTERN, "a Fly machine preset such as shared-cpu-1x");
 }
 
 export function checkSecretName(field: string, value: unknown): void {
-  check(field, value, SECRET_NAME, "letters, digits and underscores, not starting with a digit");
+  check(field, value, FLY_SECRET_NAME_PATTERN, "letters, digits and underscores, not starting with a digit");
 }
 
 export function checkWaitTimeout(field: string, value: unknown): void {
-  check(field, value, WAIT_TIMEOUT, "a duration such as 5m0s or 300 (seconds)");
+  check(field, value, FLY_WAIT_TIMEOUT_PATTERN, "a duration such as 5m0s or 300 (seconds)");
 }
 
 export function checkCount(field: string, value: unknown): void {

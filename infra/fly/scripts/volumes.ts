@@ -1,7 +1,8 @@
 import { requireDeletionConsent } from "../../deletion-consent";
 import type { CommandScripts, VolumeScriptArgs } from "../contract";
 import { VOLUMES_FILTER_JS } from "./json-filters";
-import { exitIfAppMissing, shellAssignments, shellScript } from "./shell";
+import { shellAssignments, shellScript } from "../../shell";
+import { exitIfAppMissing } from "./shell";
 import { checkAppName, checkCount, checkPositiveInteger, checkRegion, checkVmSize, checkVolumeName } from "./validate";
 
 /**

@@ -1,4 +1,4 @@
-import { quote } from "shell-quote";
+import { shellWord, shellWords } from "../../shell";
 import { SQLD_DATA_DIR } from "../files";
 import { SQLD_ENTRYPOINT_PATH, SQLD_GID, SQLD_UID, renderSqldEntrypointLines } from "./entrypoint";
 import { HARDENED_SQLD, HARDENING_SCRIPT, HARDENING_SCRIPT_NAME } from "./hardened-sqld";
@@ -14,7 +14,7 @@ const packTarball = (name: string, version: string) => `${name.replace(/^@/, "")
  * relative to WORKDIR /release, so a test can run the line verbatim in a directory holding `package/sqld`.
  */
 export function hardeningRunLine(): string {
-  return `RUN sh -c ${quote([HARDENING_SCRIPT])} ${HARDENING_SCRIPT_NAME} package/sqld sqld`;
+  return `RUN sh -c ${shellWord(HARDENING_SCRIPT)} ${HARDENING_SCRIPT_NAME} package/sqld sqld`;
 }
 
 /**
@@ -39,7 +39,7 @@ export function renderSqldDockerfile(): string {
     "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*",
     `RUN groupadd --system --gid ${SQLD_GID} sqld && useradd --system --uid ${SQLD_UID} --gid ${SQLD_GID} --no-create-home --home-dir ${SQLD_DATA_DIR} --shell /usr/sbin/nologin sqld`,
     `COPY --from=sqld-release /release/sqld ${SQLD_BINARY_PATH}`,
-    `RUN printf '%s\\n' ${quote(entrypoint)} > ${SQLD_ENTRYPOINT_PATH} && chmod 0755 ${SQLD_ENTRYPOINT_PATH}`,
+    `RUN printf '%s\\n' ${shellWords(entrypoint)} > ${SQLD_ENTRYPOINT_PATH} && chmod 0755 ${SQLD_ENTRYPOINT_PATH}`,
     // sqld resolves bottomless's staging dir against its working dir: keep it on the volume, as upstream does.
     `WORKDIR ${SQLD_DATA_DIR}`,
     `ENTRYPOINT ${JSON.stringify([SQLD_ENTRYPOINT_PATH, SQLD_BINARY_PATH])}`,
