@@ -4,8 +4,6 @@ import { HttpError } from "./http";
 import type { SigningMode } from "./jwt";
 import type { DbMode } from "./modes";
 
-export type { DbMode };
-
 /** The only tenant accepted in managed mode: a Turso database has no namespaces, so there is one tenant. */
 export const MANAGED_TENANT = "default";
 

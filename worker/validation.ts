@@ -20,7 +20,7 @@ export const tokenRequestSchema = z.strictObject({
     TOKEN_TTL_SECONDS.default,
   ),
 });
-export type TokenRequest = z.infer<typeof tokenRequestSchema>;
+type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
 /** JSON has no integer/blob types; numbers are sent as integers when they are integral (see db.ts). */
 const sqlValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);

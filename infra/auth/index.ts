@@ -3,7 +3,6 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { ed25519PublicKeyToBase64Url } from "./keys";
 
-export { ed25519PublicKeyToBase64Url } from "./keys";
 
 export interface StackKeysArgs {
   /** Generation of the Ed25519 JWT signing key; bump it to rotate (replaces the key, sqld's secret and the Worker). @default 1 */

@@ -10,9 +10,7 @@ const sdkConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?:
 
 export * from "./schema";
 export * from "./stack-config";
-export type { ApiPlan, SelfHostedPlan, ManagedPlan, SqldPlan, StackNamespaces, StackPlan, TenantKeysPlan } from "./plan";
-export { parseStackConfig, formatPath, PROJECT } from "./parse";
-export { FLY_REGIONS, isFlyRegion } from "./fly-regions";
+export type { SelfHostedPlan, ManagedPlan, StackPlan } from "./plan";
 
 /** Raised for invalid config; the plan CLI prints `problems` (one per line) and exits 2. */
 export class ConfigError extends pulumi.RunError {

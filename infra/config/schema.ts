@@ -274,7 +274,6 @@ function schemaFor(ctx: StackContext) {
 
 /** Keys whose values are credentials: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["tursoApiToken", "backupAccessKeyId", "backupSecretAccessKey"] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const stackConfigSchema = schemaFor;
 /**
@@ -282,10 +281,6 @@ export const stackConfigSchema = schemaFor;
  * in self-hosted mode. Once the rules pass, it is narrowed to a StackConfig (stack-config.ts).
  */
 export type ConfigShape = z.output<ReturnType<typeof schemaFor>>;
-export type RegionConfig = ConfigShape["regions"][number];
-export type ApiConfig = NonNullable<ConfigShape["api"]>;
 export type WorkerConfig = NonNullable<ConfigShape["worker"]>;
 export type FlyConfig = NonNullable<ConfigShape["fly"]>;
 export type TursoConfig = NonNullable<ConfigShape["turso"]>;
-export type BackupsConfig = NonNullable<ConfigShape["backups"]>;
-export type MigrationsConfig = NonNullable<ConfigShape["migrations"]>;

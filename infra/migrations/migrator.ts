@@ -13,8 +13,7 @@ import { DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, mapBounded, message, withRetries
 import { connect, failedOnly, type MigrationRun, type MigrationTarget, type MigratorOptions, type NamespaceResult, type NamespaceStatus } from "./run-types";
 import { migrateWithLedger, statusFromLedger } from "./tracked-run";
 
-export { MIGRATIONS_TABLE, MigrationRefused } from "./namespace";
-export { DEFAULT_CONCURRENCY, isTransient, mapBounded } from "./retries";
+export { isTransient, mapBounded } from "./retries";
 export type { FailedNamespace, MigrationRun, MigrationTarget, MigratorOptions, NamespaceResult, NamespaceStatus } from "./run-types";
 
 const usesLedger = (o: MigratorOptions) => o.namespaceHeader !== false;

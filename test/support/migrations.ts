@@ -14,7 +14,6 @@ import { tenantClientOn } from "../../local/sqld/tenant-client";
 
 export const ROOT = resolve(__dirname, "../..");
 export const EXAMPLE_TENANT_DIR = join(ROOT, "examples/migrations/tenant");
-export const EXAMPLE_STREAMS_DIR = join(ROOT, "examples/migrations/streams");
 
 export async function createNamespaces(cluster: LocalSqldCluster, names: string[]): Promise<void> {
   for (const name of names) {

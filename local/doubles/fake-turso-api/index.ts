@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { createdDatabaseJson, route, type Answer, type FakeDatabase, type FakeTursoState } from "./routes";
 import { makeTokenSigner, type TokenSigner } from "./tokens";
 
-export type { FakeDatabase, FakeGroup, FakeTursoState } from "./routes";
+export type { FakeDatabase, FakeTursoState } from "./routes";
 export type { TokenSigner } from "./tokens";
 
 export interface RecordedRequest {
