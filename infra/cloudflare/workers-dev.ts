@@ -38,6 +38,11 @@ export function workersDevSubdomainScripts(accountId: string): CommandScripts {
   const path = `/accounts/${accountId}/workers/subdomain`;
   const create = shellScript([
     `: "\${CLOUDFLARE_API_TOKEN:?CLOUDFLARE_API_TOKEN must be set (the Cloudflare API token pulumi uses)}"
+# The token goes into a header line on curl's stdin: a line break in it would add header lines of its own.
+case "$CLOUDFLARE_API_TOKEN" in
+  *"
+"*) echo "cloudflare: CLOUDFLARE_API_TOKEN contains a line break; set it to the token alone" >&2; exit 1 ;;
+esac
 cf_api="\${CLOUDFLARE_API_URL:-${CLOUDFLARE_DEFAULT_API_URL}}"
 cf_tmp=$(mktemp -d)
 trap 'rm -rf "$cf_tmp"' EXIT

@@ -1,5 +1,5 @@
 import { requireDeletionConsent } from "../deletion-consent";
-import { CURL_CONFIG_FROM_STDIN, FLY_APP_PATTERN, basicHeaderCurlConfig, nodeEval, shellAssignments, shellScript, type CommandScripts } from "../shell";
+import { CURL_CONFIG_FROM_STDIN, FLY_APP_PATTERN, curlCommand, basicHeaderCurlConfig, nodeEval, shellAssignments, shellScript, type CommandScripts } from "../shell";
 import { SQLD_ADMIN_PORT } from "./files";
 
 export interface NamespaceScriptArgs {
@@ -21,6 +21,13 @@ const STARTED_REPLICA_IDS_JS =
 /** The previous stdout on stdin (one name per line, or the JSON array earlier versions printed) → names, space-separated. */
 const PREVIOUS_NAMESPACES_JS =
   'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=JSON.parse(s)}catch{};console.log((Array.isArray(v)?v:s.split(/\\s+/).filter(Boolean)).join(" "))})';
+/**
+ * curl for sqld's admin API: the common flags (infra/shell curlCommand: no ~/.curlrc, a connect timeout and a
+ * bound on the whole call), so an admin call that never answers fails this step instead of hanging `pulumi up`.
+ * 120 s: namespace create/delete/config calls answer in milliseconds; a slow one is still far inside it.
+ */
+const ADMIN_CURL = curlCommand(120);
+
 /** The admin key reaches curl as a config line on stdin (see admin() below). */
 const ADMIN_KEY_HEADER = basicHeaderCurlConfig("LIBSQL_ADMIN_AUTH_KEY");
 
@@ -79,10 +86,10 @@ trap 'close_proxy; rm -rf "$tmp"' EXIT INT TERM
 admin() {
   if [ $# -ge 3 ]; then
     ${ADMIN_KEY_HEADER}
-      curl -s -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" -H 'Content-Type: application/json' --data "$3" "http://localhost$2" || true
+      ${ADMIN_CURL} -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" -H 'Content-Type: application/json' --data "$3" "http://localhost$2" || true
   else
     ${ADMIN_KEY_HEADER}
-      curl -s -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" "http://localhost$2" || true
+      ${ADMIN_CURL} -o "$tmp/body" -w '%{http_code}' ${CURL_CONFIG_FROM_STDIN} --unix-socket "$sock" -X "$1" "http://localhost$2" || true
   fi
 }
 open_proxy "primary.process.$app.internal"`,

@@ -38,6 +38,15 @@ describe("workers.dev subdomain script (fake Cloudflare API)", () => {
     expect(result.stderr).not.toContain("wrong");
   });
 
+  it("refuses a token with a line break before any request (it would add header lines of its own)", async () => {
+    const before = api.paths.length;
+    const result = await runShell(workersDevSubdomainScripts(ACCOUNT).create, env(`${TOKEN}\nX-Injected: 1`));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("CLOUDFLARE_API_TOKEN contains a line break");
+    expect(result.stderr).not.toContain(TOKEN);
+    expect(api.paths.length).toBe(before);
+  });
+
   it("needs CLOUDFLARE_API_TOKEN and a valid account id", async () => {
     expect((await runShell(workersDevSubdomainScripts(ACCOUNT).create, { PATH: process.env.PATH, CLOUDFLARE_API_URL: api.url })).code).not.toBe(0);
     expect(() => workersDevSubdomainScripts("acme")).toThrow(/32-hex-digit/);
