@@ -8,7 +8,6 @@
  *  - every interpolated value is shell-quoted (shell-quote), flyctl is called as `fly`
  *    (auth from FLY_API_TOKEN / FLY_ACCESS_TOKEN in the environment).
  */
-export type { CommandScripts } from "../shell";
 
 /** The Fly organisation apps are created in when the config names none (`fly.org`). */
 export const FLY_DEFAULT_ORG = "personal";

@@ -3,7 +3,7 @@ import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyAutoStop, FlyVolumeDeployStrategy } from "../fly/contract";
 import { appScripts, deployScripts, flySecretsImportInput, ipScripts, primaryGuardScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
-import { shellAssignments, shellScript } from "../fly/scripts/shell";
+import { shellAssignments, shellScript } from "../shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
 import { renderSqldDockerfile } from "./image/dockerfile";
 import { renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";

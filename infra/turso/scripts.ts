@@ -27,7 +27,6 @@ import {
 export type TursoScripts = CommandScripts;
 
 // infra/config/schema.ts and ./index.ts import these from here; they live in infra/shell/patterns.ts.
-export { TURSO_EXPIRATION_PATTERN, TURSO_LOCATION_PATTERN, TURSO_NAME_PATTERN };
 
 export type TursoTokenAuthorization = "full-access" | "read-only";
 

@@ -1,5 +1,6 @@
 import { requireDeletionConsent } from "../../deletion-consent";
-import type { AppScriptArgs, CommandScripts } from "../contract";
+import type { AppScriptArgs } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { shellAssignments, shellScript } from "../../shell";
 import { exitIfAppMissing, lookUpApp } from "./shell";
 import { checkAppName, checkOrgSlug } from "./validate";

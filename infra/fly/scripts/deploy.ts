@@ -1,4 +1,5 @@
-import type { CommandScripts, DeployScriptArgs, FlyDeployStrategy } from "../contract";
+import type { DeployScriptArgs, FlyDeployStrategy } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { shellAssignments, shellScript, shellWord } from "../../shell";
 import { MACHINES_FILTER_JS } from "./json-filters";
 import { checkAppName, checkArgument, checkProcessGroup, checkWaitTimeout } from "./validate";

@@ -1,4 +1,5 @@
-import type { CommandScripts, IpScriptArgs } from "../contract";
+import type { IpScriptArgs } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { IPS_FILTER_JS } from "./json-filters";
 import { shellAssignments, shellScript } from "../../shell";
 import { exitIfAppMissing } from "./shell";

@@ -1,4 +1,4 @@
-import type { CommandScripts } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { MACHINES_FILTER_JS } from "./json-filters";
 import { shellAssignments, shellScript, shellWord } from "../../shell";
 import { checkAppName, checkProcessGroup, checkRegion } from "./validate";

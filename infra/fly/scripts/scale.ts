@@ -1,4 +1,5 @@
-import type { CommandScripts, ScaleScriptArgs } from "../contract";
+import type { ScaleScriptArgs } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { MACHINES_FILTER_JS } from "./json-filters";
 import { shellAssignments, shellScript } from "../../shell";
 import { exitIfAppMissing } from "./shell";

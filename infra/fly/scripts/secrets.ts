@@ -1,4 +1,5 @@
-import type { CommandScripts, SecretsScriptArgs } from "../contract";
+import type { SecretsScriptArgs } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { shellAssignments, shellScript, shellWords } from "../../shell";
 import { exitIfAppMissing } from "./shell";
 import { checkAppName, checkSecretName } from "./validate";

@@ -6,7 +6,6 @@ import { shellAssignments, shellWord } from "../../shell";
 import { APPS_FILTER_JS } from "./json-filters";
 
 // infra/sqld/cluster.ts imports these from here; new code imports infra/shell.
-export { shellAssignments, shellScript } from "../../shell";
 
 /** Lines that set `$app_state` to `present` or `absent` for the Fly app named by `$app`. */
 export function lookUpApp(): string[] {

@@ -17,7 +17,6 @@ import {
 } from "../../shell";
 
 // infra/config/schema.ts imports it from here; the patterns live in infra/shell/patterns.ts.
-export { FLY_APP_PATTERN };
 
 function check(field: string, value: unknown, pattern: RegExp, hint: string): void {
   if (typeof value !== "string" || !pattern.test(value)) {

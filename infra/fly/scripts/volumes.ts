@@ -1,5 +1,6 @@
 import { requireDeletionConsent } from "../../deletion-consent";
-import type { CommandScripts, VolumeScriptArgs } from "../contract";
+import type { VolumeScriptArgs } from "../contract";
+import type { CommandScripts } from "../../shell";
 import { VOLUMES_FILTER_JS } from "./json-filters";
 import { shellAssignments, shellScript } from "../../shell";
 import { exitIfAppMissing } from "./shell";
