@@ -67,13 +67,20 @@ export interface UpResult {
 
 /**
  * One `pulumi up`: runs every Command not in `created` whose dependencies are created, adds the ones that
- * succeed to `created`.
+ * succeed to `created`. `beforeCommand` sees each Command about to run (e.g. to snapshot the fake's state).
  */
-export function up(commands: PlannedCommand[], fake: FakeFlyEnv, created: Set<string>, extraEnv: Record<string, string> = {}): UpResult {
+export function up(
+  commands: PlannedCommand[],
+  fake: FakeFlyEnv,
+  created: Set<string>,
+  extraEnv: Record<string, string> = {},
+  beforeCommand?: (name: string) => void,
+): UpResult {
   const result: UpResult = { succeeded: [], failed: [], callsOf: {} };
   const cwd = fs.mkdtempSync(path.join(fake.stateDir, "cwd-"));
   for (const c of inDependencyOrder(commands)) {
     if (created.has(c.name) || !c.dependsOn.every((d) => created.has(d))) continue;
+    beforeCommand?.(c.name);
     const from = fake.calls().length;
     const run = runScript(c.create, { env: { ...fake.env, ...c.environment, ...extraEnv }, stdin: c.stdin, cwd });
     result.callsOf[c.name] = [from, fake.calls().length];
