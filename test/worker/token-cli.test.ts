@@ -37,9 +37,9 @@ function upstreamStatus(error: unknown): number | undefined {
   return error instanceof LibsqlError ? (error.cause as { status?: number } | undefined)?.status : undefined;
 }
 
-/** As an operator runs it: `npx tsx scripts/token.ts …`. */
+/** What `npm run token -- …` runs (tsx), without npx/npm's own second of start-up per call. */
 function runTokenCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync("npx", ["tsx", "scripts/token.ts", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 240_000 });
+  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/token.ts", ...args], { cwd: repoRoot, env, encoding: "utf8", timeout: 240_000 });
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
 }
 
