@@ -69,7 +69,7 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
       namespaces: namespaces.all,
       adminKey,
       allowDeletion: dataProtection.allowNamespaceDeletion,
-      tenantKeys: { mode: plan.tenantKeys.mode, tenants: namespaces.tenants, signingKey: keys.jwtPrivateKeyPem, versions: plan.tenantKeys.versions, settings: sqld.tenantSettings },
+      tenantKeys: { mode: plan.tenantKeys.mode, tenants: namespaces.tenants, signingKey: keys.jwtPrivateKeyPem, previousSigningKey: keys.previousJwtPrivateKeyPem, versions: plan.tenantKeys.versions, settings: sqld.tenantSettings },
     },
     { parent: cluster, dependsOn: cluster.ready, protect, retainOnDelete: protect },
   );

@@ -39,8 +39,9 @@ function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: St
     ...plan.gateway.exposure,
   },
   // PRIMARY_REGION must not follow a primary move that the cluster's guard refuses (issue 21 item 5): the Worker
-  // would send writes to a replica.
-  { dependsOn: db.topologyGuard });
+  // would send writes to a replica. After the database is ready: on a signing key rotation sqld must verify the new
+  // key (secrets, tenant namespace keys) before the Worker signs with it, or its fresh tokens would fail meanwhile.
+  { dependsOn: [...db.topologyGuard, ...db.ready] });
 }
 
 function apiApp(config: StackConfig, plan: StackPlan, db: Database, migrations?: pulumi.Resource): FlyApiApp | undefined {

@@ -1,12 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { ed25519PublicKeyToBase64Url } from "./keys";
+import { sqldJwtKeyValue } from "./keys";
 
 
 export interface StackKeysArgs {
   /** Generation of the Ed25519 JWT signing key; bump it to rotate (replaces the key, sqld's secret and the Worker). @default 1 */
   signingKeyVersion?: number;
+  /**
+   * The newest signing-key generation already retired. Until it reaches `signingKeyVersion - 1`, the previous
+   * generation stays in the program as a verify-only key: sqld (global key and every tenant namespace) accepts
+   * tokens of both, the Worker and the token CLI sign with the new one. Set it to `signingKeyVersion - 1` on a
+   * second `up` to delete the old key; its tokens then fail. @default 0 (no generation retired)
+   */
+  retiredSigningKeyVersion?: number;
   /** Generation of the sqld admin key; bump it to rotate. @default 1 */
   adminKeyVersion?: number;
   /** Create sqld's admin key (self-hosted mode only). @default true */
@@ -22,20 +29,31 @@ export class StackKeys extends pulumi.ComponentResource {
   readonly jwtPrivateKeyPem: pulumi.Output<string>;
   /** PKIX PEM public key (not secret; sqld accepts it too). */
   readonly jwtPublicKeyPem: pulumi.Output<string>;
-  /** Raw public key as unpadded base64url, the value of sqld's SQLD_AUTH_JWT_KEY. */
+  /**
+   * sqld's SQLD_AUTH_JWT_KEY: the raw public key as unpadded base64url; while a previous generation is kept, the
+   * PEMs of both (new first) on one line (see keys.ts sqldJwtKeyValue).
+   */
   readonly sqldJwtKey: pulumi.Output<string>;
+  /** PKCS#8 PEM of the previous generation while it is not retired (secret), else undefined. Verify-only. */
+  readonly previousJwtPrivateKeyPem: pulumi.Output<string> | undefined;
   /** sqld's LIBSQL_ADMIN_AUTH_KEY (secret); undefined when `withAdminKey` is false. */
   readonly adminKey: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: StackKeysArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:auth:StackKeys", name, {}, opts);
     const signingVersion = args.signingKeyVersion ?? 1;
-    // A new name per generation: Pulumi creates the new key, rewires dependents, then deletes the old one.
-    const signingKey = new tls.PrivateKey(
-      `${name}-signing-key-v${signingVersion}`,
-      { algorithm: "ED25519" },
-      { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] },
-    );
+    const previousVersion = signingVersion - 1;
+    const keepPrevious = previousVersion >= 1 && previousVersion > (args.retiredSigningKeyVersion ?? 0);
+    // A name per generation: a bump creates the new key and keeps the old one (same name, same state) until
+    // retiredSigningKeyVersion drops it from the program, and Pulumi deletes it.
+    const generation = (version: number) =>
+      new tls.PrivateKey(
+        `${name}-signing-key-v${version}`,
+        { algorithm: "ED25519" },
+        { parent: this, additionalSecretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] },
+      );
+    const signingKey = generation(signingVersion);
+    const previousKey = keepPrevious ? generation(previousVersion) : undefined;
     const admin =
       args.withAdminKey === false
         ? undefined
@@ -47,7 +65,8 @@ export class StackKeys extends pulumi.ComponentResource {
           );
     this.jwtPrivateKeyPem = pulumi.secret(signingKey.privateKeyPemPkcs8);
     this.jwtPublicKeyPem = signingKey.publicKeyPem;
-    this.sqldJwtKey = signingKey.publicKeyPem.apply(ed25519PublicKeyToBase64Url);
+    this.sqldJwtKey = pulumi.all([signingKey.publicKeyPem, ...(previousKey ? [previousKey.publicKeyPem] : [])]).apply(sqldJwtKeyValue);
+    this.previousJwtPrivateKeyPem = previousKey && pulumi.secret(previousKey.privateKeyPemPkcs8);
     this.adminKey = admin && pulumi.secret(admin.result);
     this.registerOutputs({ jwtPublicKeyPem: this.jwtPublicKeyPem, sqldJwtKey: this.sqldJwtKey });
   }

@@ -13,3 +13,20 @@ export function ed25519PublicKeyToBase64Url(publicKeyPem: string): string {
   if (!jwk.x) throw new Error("Ed25519 public key has no x coordinate");
   return jwk.x; // JWK `x` is the 32-byte raw key in unpadded base64url
 }
+
+/**
+ * The value of sqld's SQLD_AUTH_JWT_KEY for verifying keys `publicKeyPems` (the signing one first). One key: the raw
+ * form above. Several: sqld parses only PEM for a list, so their PEMs, each line break replaced by a space, all on
+ * one line (a Fly secret holds one line). Observed on sqld 0.24.32: a two-PEM value with spaces for line breaks, set
+ * as SQLD_AUTH_JWT_KEY, verifies tokens of both keys (test/sqld/signing-key-rotation.test.ts).
+ */
+export function sqldJwtKeyValue(publicKeyPems: readonly string[]): string {
+  if (publicKeyPems.length === 0) throw new Error("sqld needs at least one JWT public key");
+  if (publicKeyPems.length === 1) return ed25519PublicKeyToBase64Url(publicKeyPems[0]!);
+  return publicKeyPems
+    .map((pem) => {
+      ed25519PublicKeyToBase64Url(pem); // refuses a non-Ed25519 key
+      return pem.trim().split(/\r?\n/).join(" ");
+    })
+    .join(" ");
+}

@@ -39,6 +39,9 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
       if (!cfg.tenants.includes(tenant)) add(["auth", "tenantKeyVersions", tenant], `names no tenant; list "${tenant}" under tenants or remove this entry`);
       else if (tenantKeysMode(cfg) !== "per-tenant") add(["auth", "tenantKeyVersions", tenant], "has no effect with one shared key (auth.tenantKeys: false): tenants have no keys of their own to revoke");
     }
+    if (cfg.auth.retiredSigningKeyVersion >= cfg.auth.signingKeyVersion) {
+      add(["auth", "retiredSigningKeyVersion"], `is ${cfg.auth.retiredSigningKeyVersion} but auth.signingKeyVersion is ${cfg.auth.signingKeyVersion}: the signing key cannot be retired; retire at most signingKeyVersion - 1`);
+    }
     const seen = new Map<string, number>();
     cfg.regions.forEach((r, i) => {
       if (!isFlyRegion(r.code)) add(["regions", i, "code"], `"${r.code}" is not a Fly region; ${regionHint()}`);

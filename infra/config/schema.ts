@@ -159,6 +159,12 @@ function schemaFor(ctx: StackContext) {
       .strictObject({
         /** Ed25519 JWT signing key generation. @default 1 */
         signingKeyVersion: z.number().int().min(1).default(1),
+        /**
+         * Newest signing-key generation retired. After a `signingKeyVersion` bump the previous key keeps verifying
+         * (sqld accepts both, the new one signs) until this reaches `signingKeyVersion - 1` (README "Rotating the
+         * signing key"). @default 0
+         */
+        retiredSigningKeyVersion: z.number().int().min(0).default(0),
         /** sqld admin key generation. @default 1 */
         adminKeyVersion: z.number().int().min(1).default(1),
         /**

@@ -37,6 +37,7 @@ const ADMIN_KEY_HEADER = basicHeaderCurlConfig("LIBSQL_ADMIN_AUTH_KEY");
  * - LIBSQL_ADMIN_AUTH_KEY: the admin key (secret env, never argv: curl reads its header from stdin);
  * - PULUMI_COMMAND_STDOUT: the previous run's stdout (the set created before), given by local.Command;
  * - TENANT_KEYS (`per-tenant` | `shared`), TENANTS (space-separated), LIBSQL_STACK_SIGNING_KEY (secret),
+ *   LIBSQL_STACK_PREVIOUS_SIGNING_KEY (secret, only while a key rotation is not retired),
  *   TENANT_KEY_VERSIONS and TENANT_SETTINGS (JSON): when TENANT_KEYS is set, scripts/tenant-config.ts brings every
  *   tenant namespace's config (signing key, size cap, suspension) to what the stack wants through the same proxy
  *   session, after the namespaces exist.

@@ -31,6 +31,8 @@ export interface SqldNamespacesArgs {
     mode: SigningMode;
     tenants: readonly string[];
     signingKey: pulumi.Input<string>;
+    /** The previous signing key while a rotation is not retired (StackKeys.previousJwtPrivateKeyPem). @default none */
+    previousSigningKey?: pulumi.Input<string>;
     versions: Record<string, number>;
     /** Size caps and suspensions by tenant. */
     settings: Record<string, NamespaceSettings>;
@@ -60,6 +62,7 @@ export function createSqldNamespaces(name: string, args: SqldNamespacesArgs, opt
           TENANT_KEY_VERSIONS: JSON.stringify(args.tenantKeys.versions),
           TENANT_SETTINGS: JSON.stringify(args.tenantKeys.settings),
           LIBSQL_STACK_SIGNING_KEY: pulumi.secret(args.tenantKeys.signingKey),
+          ...(args.tenantKeys.previousSigningKey !== undefined && { LIBSQL_STACK_PREVIOUS_SIGNING_KEY: pulumi.secret(args.tenantKeys.previousSigningKey) }),
         }),
       },
       previousStdoutInEnv: true,

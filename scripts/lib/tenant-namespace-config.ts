@@ -3,7 +3,9 @@
  * wants, in one read-modify-write per tenant:
  * - `jwt_key`: with per-tenant keys, the tenant's derived public key AND the stack key's (two PEMs: sqld parses a
  *   PEM list, libsql-server/src/auth/parsers.rs `parse_jwt_keys`), so a tenant token verifies only on its own
- *   namespace while the stack's services keep one key for all; without, none (the global key applies);
+ *   namespace while the stack's services keep one key for all; while a rotated stack key is not yet retired
+ *   (`auth.retiredSigningKeyVersion`), also the tenant key derived from the previous stack key and that key, so
+ *   tokens signed before the rotation keep verifying (four PEMs); without per-tenant keys, none (the global key applies);
  * - `max_db_size`, `block_reads`, `block_writes`, `block_reason`: the tenant's `tenantSettings` (size cap, suspension).
  * The POST replaces the whole config (a partial body is 422, observed on sqld 0.24.32), so every other field goes
  * back as read. Idempotent: a namespace already right is not written.
@@ -29,10 +31,13 @@ async function stackPublicKey(stackKeyPem: string): Promise<string> {
   return (await crypto.subtle.exportKey("jwk", key)).x!;
 }
 
-/** The `jwt_key` a tenant namespace should hold: its own key first, then the stack's. */
-export async function wantedJwtKey(stackKeyPem: string, tenant: string, version?: number): Promise<string> {
-  const tenantKey = await deriveTenantKey(stackKeyPem, tenant, version);
-  return publicKeyPem(tenantKey.publicKey) + publicKeyPem(await stackPublicKey(stackKeyPem));
+/**
+ * The `jwt_key` a tenant namespace should hold: its own key first, then the stack's; with `previousStackKeyPem`
+ * (a rotation not yet retired) the same two derived from the previous stack key after them.
+ */
+export async function wantedJwtKey(stackKeyPem: string, tenant: string, version?: number, previousStackKeyPem?: string): Promise<string> {
+  const keysOf = async (pem: string) => publicKeyPem((await deriveTenantKey(pem, tenant, version)).publicKey) + publicKeyPem(await stackPublicKey(pem));
+  return (await keysOf(stackKeyPem)) + (previousStackKeyPem === undefined ? "" : await keysOf(previousStackKeyPem));
 }
 
 /** Where sqld's admin API listens: a unix socket (the deploy's `fly proxy`) or an http URL (tests, local runs). */
@@ -97,6 +102,8 @@ export interface SyncOptions {
   endpoint: AdminEndpoint;
   adminKey: string;
   stackKeyPem: string;
+  /** The previous stack key while a rotation is not retired: its tokens keep verifying. */
+  previousStackKeyPem?: string;
   tenants: readonly string[];
   perTenant: boolean;
   /** Key version per tenant (auth.tenantKeyVersions); 1 when absent. A new version revokes the old one's tokens. */
@@ -117,7 +124,7 @@ export async function syncTenantNamespaceConfigs(o: SyncOptions): Promise<SyncRe
     const current = await admin(o.endpoint, o.adminKey, "GET", path);
     if (current.status !== 200) throw new Error(`reading the config of namespace ${tenant} failed: HTTP ${current.status} ${excerpt(current.text)}`);
     const config = JSON.parse(current.text) as Record<string, unknown>;
-    const wanted = wantedFields(config, o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant, o.versions?.[tenant]) : null, o.settings?.[tenant]);
+    const wanted = wantedFields(config, o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant, o.versions?.[tenant], o.previousStackKeyPem) : null, o.settings?.[tenant]);
     if (!needsWrite(config, wanted)) return;
     // Everything read goes back except the size text (left out: sqld keeps it) unless the stack owns the size.
     const { max_db_size: _shownSize, ...rest } = config;

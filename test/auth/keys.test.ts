@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ed25519PublicKeyToBase64Url } from "../../infra/auth/keys";
-import { mintServiceToken } from "../../infra/auth/service-token";
+import { mintServiceToken, SERVICE_TOKEN_WINDOW_SECONDS } from "../../infra/auth/service-token";
 
 const { privateKey, publicKey } = generateKeyPairSync("ed25519");
 const privatePem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
@@ -25,16 +25,29 @@ describe("sqld JWT key format", () => {
 describe("service token for the API app", () => {
   const decode = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString());
 
-  it("is scoped to the tenant namespaces, has no aud, and verifies with the public key", () => {
-    const token = mintServiceToken(privatePem, ["globex", "acme"]);
+  const NOW = 1_800_000_000; // a fixed instant: 2027-01-15T08:00:00Z
+  const WINDOW_START = NOW - (NOW % SERVICE_TOKEN_WINDOW_SECONDS);
+
+  it("is scoped to the tenant namespaces, has no aud, expires 60 days after its window starts, and verifies", () => {
+    const token = mintServiceToken(privatePem, ["globex", "acme"], "rw", NOW);
     const [header, payload, signature] = token.split(".") as [string, string, string];
     expect(decode(header)).toEqual({ alg: "EdDSA", typ: "JWT" });
-    expect(decode(payload)).toEqual({ p: { rw: { ns: ["acme", "globex"] } } });
+    expect(decode(payload)).toEqual({ p: { rw: { ns: ["acme", "globex"] } }, exp: WINDOW_START + 60 * 86400 });
+    expect(decode(payload).exp - NOW).toBeGreaterThan(30 * 86400); // at least 30 days left whenever it is minted
     expect(verify(null, Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, "base64url"))).toBe(true);
   });
 
-  it("is deterministic, so a plain `pulumi up` does not redeploy the app", () => {
-    expect(mintServiceToken(privatePem, ["a", "b"])).toBe(mintServiceToken(privatePem, ["b", "a"]));
-    expect(mintServiceToken(privatePem, ["a"])).not.toBe(mintServiceToken(privatePem, ["a", "b"]));
+  it("is identical within a 30-day window, so a plain `pulumi up` does not redeploy the app", () => {
+    const last = WINDOW_START + SERVICE_TOKEN_WINDOW_SECONDS - 1;
+    expect(mintServiceToken(privatePem, ["a", "b"], "rw", WINDOW_START)).toBe(mintServiceToken(privatePem, ["b", "a"], "rw", last));
+    expect(mintServiceToken(privatePem, ["a"], "rw", NOW)).not.toBe(mintServiceToken(privatePem, ["a", "b"], "rw", NOW));
+  });
+
+  it("is renewed when the window rolls: the next window's token expires 30 days later", () => {
+    const next = WINDOW_START + SERVICE_TOKEN_WINDOW_SECONDS;
+    const before = mintServiceToken(privatePem, ["a"], "rw", next - 1);
+    const after = mintServiceToken(privatePem, ["a"], "rw", next);
+    expect(after).not.toBe(before);
+    expect(decode(after.split(".")[1]!).exp - decode(before.split(".")[1]!).exp).toBe(SERVICE_TOKEN_WINDOW_SECONDS);
   });
 });

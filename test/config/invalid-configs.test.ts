@@ -128,6 +128,8 @@ const cases: Case[] = [
     "libsql-stack:auth.tenantKeyVersions.acme",
     /has no effect with one shared key/,
   ],
+  ["retiring the signing key itself", (c) => (c.auth = { signingKeyVersion: 2, retiredSigningKeyVersion: 2 }), "libsql-stack:auth.retiredSigningKeyVersion", /cannot be retired/],
+  ["a negative retired key version", (c) => (c.auth = { retiredSigningKeyVersion: -1 }), "libsql-stack:auth.retiredSigningKeyVersion", /0|greater|>=/],
 ];
 
 describe("invalid stack configs", () => {

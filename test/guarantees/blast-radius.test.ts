@@ -90,12 +90,13 @@ describe("blast radius (prod)", () => {
   });
 
   describe("rotating the signing key (auth.signingKeyVersion 1 → 2)", () => {
-    // sqld-namespaces: every tenant's key is derived from the signing key, so the step sets the new ones.
+    // sqld-namespaces: every tenant's key is derived from the signing key, so the step sets the new ones, and
+    // keeps the ones derived from the previous key (LIBSQL_STACK_PREVIOUS_SIGNING_KEY) until it is retired.
+    // keys-signing-key-v1 stays: sqld verifies tokens of both keys until auth.retiredSigningKeyVersion: 1.
     const KEY_SQLD_WORKER = [
       "+keys-signing-key-v2",
-      "-keys-signing-key-v1",
       "~gateway-script: bindings[JWT_PRIVATE_KEY].text",
-      "~sqld-namespaces: environment.LIBSQL_STACK_SIGNING_KEY",
+      "~sqld-namespaces: environment.LIBSQL_STACK_PREVIOUS_SIGNING_KEY, environment.LIBSQL_STACK_SIGNING_KEY",
       "~sqld-secrets: stdin",
     ];
 
@@ -114,8 +115,17 @@ describe("blast radius (prod)", () => {
     it("keeps the admin key and the gateway API key", async () => {
       const rotated = await after({ auth: { signingKeyVersion: 2 } });
       const d = diffPlans(base, rotated, { maskKeyMaterial: false });
-      expect(d.update.find((u) => u.name === "sqld-namespaces")!.keys).toEqual(["environment.LIBSQL_STACK_SIGNING_KEY"]);
+      expect(d.update.find((u) => u.name === "sqld-namespaces")!.keys).toEqual(["environment.LIBSQL_STACK_PREVIOUS_SIGNING_KEY", "environment.LIBSQL_STACK_SIGNING_KEY"]);
       expect(d.update.find((u) => u.name === "gateway-script")!.keys).not.toContain("bindings[GATEWAY_API_KEY].text");
+    });
+
+    it("the second up (auth.retiredSigningKeyVersion: 1) deletes v1 and drops it from sqld only: the Worker and the API app keep v2", async () => {
+      const firstUp = await after({ auth: { signingKeyVersion: 2 } });
+      expect(changesBetween(firstUp, await after({ auth: { signingKeyVersion: 2, retiredSigningKeyVersion: 1 } }))).toEqual([
+        "-keys-signing-key-v1",
+        "~sqld-namespaces: environment.LIBSQL_STACK_PREVIOUS_SIGNING_KEY",
+        "~sqld-secrets: stdin",
+      ]);
     });
   });
 });

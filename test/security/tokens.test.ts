@@ -146,7 +146,19 @@ describe("our minting code never issues an unscoped token", () => {
 
   it("the service token with no namespaces is scoped to none: sqld refuses it for acme and globex", async () => {
     const token = mintServiceToken(arena.gw.keys.privateKeyPem, []);
-    expect(decodeJwt(token)).toEqual({ p: { rw: { ns: [] } } });
+    expect(decodeJwt(token)).toEqual({ p: { rw: { ns: [] } }, exp: expect.any(Number) });
     for (const tenant of [ATTACKER, VICTIM]) expect(statusAndText(await attempt(token, tenant, readSecret))).toEqual(notFound(tenant));
+  });
+
+  it("the service token verifies on sqld while in date, and sqld refuses it once its exp has passed (401)", async () => {
+    const countNotes = [execute("SELECT count(*) FROM notes"), close];
+    const now = nowSeconds();
+    const current = mintServiceToken(arena.gw.keys.privateKeyPem, [ATTACKER], "rw", now);
+    expect(decodeJwt(current).exp).toBeGreaterThan(now + 30 * 86400);
+    expect((await rawPipeline(arena.gw.dbUrl, countNotes, { token: current, namespace: ATTACKER })).status).toBe(200);
+    // Minted 61 days ago with no `up` since: its window's 60 days are over.
+    const stale = mintServiceToken(arena.gw.keys.privateKeyPem, [ATTACKER], "rw", now - 61 * 86400);
+    expect(decodeJwt(stale).exp).toBeLessThan(now - 60);
+    expect((await rawPipeline(arena.gw.dbUrl, countNotes, { token: stale, namespace: ATTACKER })).status).toBe(401);
   });
 });

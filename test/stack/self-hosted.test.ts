@@ -31,7 +31,9 @@ describe("dev stack (self-hosted, one region)", () => {
     expect(byName(plan, "sqld-scale-primary-ams").dependsOn).toEqual(["sqld-deploy"]);
     // The Worker's PRIMARY_REGION binding changes only after the guard passed: a refused primary move must not
     // leave the gateway sending writes to a replica (e2e i checks the whole stack is unchanged after the refusal).
-    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard"]);
+    // And only once sqld is ready (secrets → deploy → scale, namespaces): a rotated signing key must verify in sqld,
+    // globally and in every tenant namespace, before the Worker signs with it.
+    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
     expect(plan.mode).toBe("self-hosted");
   });
 
