@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 import { mintScopedToken } from "../../worker/jwt";
-import { openEmbeddedReplica } from "../support/clients/embedded-replica";
+import { openEmbeddedReplica } from "../../local/clients/embedded-replica";
 import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
 import { createNamespaces, executeRaw, firstResult } from "../../local/sqld/tenant-client";
 

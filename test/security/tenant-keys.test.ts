@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 import { mintScopedToken } from "../../worker/jwt";
 import { deriveTenantKey } from "../../worker/tenant-keys";
-import { syncEmbeddedReplica } from "../support/clients/embedded-replica";
+import { syncEmbeddedReplica } from "../../local/clients/embedded-replica";
 import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
 import { createNamespaces, executeRaw, firstResult, scopedToken } from "../../local/sqld/tenant-client";
 import { API_KEY, callWorker, startWorker } from "../../local/gateway-harness";

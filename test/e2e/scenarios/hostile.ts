@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Scenario } from "../scenario";
 import { edgeUrl, workerUrl } from "../../support/e2e/local-cloud";
 import { gatewayQuery, gatewayToken } from "../../support/e2e/gateway";
-import { syncEmbeddedReplica } from "../../support/clients/embedded-replica";
+import { syncEmbeddedReplica } from "../../../local/clients/embedded-replica";
 import { executeRaw, firstResult } from "../../../local/sqld/tenant-client";
 import { repoStackConfig } from "../../../local/workspace";
 import { devCloud, DEV_APP } from "./dev";

@@ -4,7 +4,7 @@
  * then `pulumi destroy` is refused for the protected resources and no data goes.
  */
 import * as assert from "node:assert/strict";
-import { openEmbeddedReplica } from "../../support/clients/embedded-replica";
+import { openEmbeddedReplica } from "../../../local/clients/embedded-replica";
 import { S3RVER_CREDENTIALS, startLocalS3 } from "../../../local/backups/s3";
 import { namespaceClient, scopedToken } from "../../../local/sqld/tenant-client";
 import type { Scenario } from "../scenario";

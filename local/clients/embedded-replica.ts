@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-const ROOT = resolve(__dirname, "../../..");
+const ROOT = resolve(__dirname, "../..");
 
 /** The child: one JSON command per stdin line ({op: "sync"} | {op: "execute", sql}), one JSON answer per line. */
 const CHILD = `
@@ -43,13 +43,25 @@ export interface EmbeddedReplica {
   close(): Promise<void>;
 }
 
-/** An embedded replica of `namespace` on the sqld HTTP port `port` (127.0.0.1), with `token`. */
-export async function openEmbeddedReplica(o: { namespace: string; port: number; token: string }): Promise<EmbeddedReplica> {
+export interface ReplicaTarget {
+  namespace: string;
+  /** The HTTP port on 127.0.0.1 that serves the namespace (sqld's, or an edge in front of it). */
+  port: number;
+  token: string;
+  /** The host is `<namespace>.<domain>`, resolved to 127.0.0.1 for this child only. @default "db.test" */
+  domain?: string;
+}
+
+/** The sync URL a replica of `t` uses (what a phone would be given, with http:// on loopback). */
+export const replicaSyncUrl = (t: Pick<ReplicaTarget, "namespace" | "port" | "domain">) => `http://${t.namespace}.${t.domain ?? "db.test"}:${t.port}`;
+
+/** An embedded replica of `namespace` on 127.0.0.1:`port`, with `token`. */
+export async function openEmbeddedReplica(o: ReplicaTarget): Promise<EmbeddedReplica> {
   const dir = mkdtempSync(join(tmpdir(), "embedded-replica-"));
-  const host = `${o.namespace}.db.test`;
+  const host = new URL(replicaSyncUrl(o)).hostname;
   writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n127.0.0.1 ${host}\n`);
   writeFileSync(join(dir, "child.cjs"), CHILD);
-  const env = { ...process.env, REPLICA_FILE: join(dir, "replica.db"), SYNC_URL: `http://${host}:${o.port}`, TOKEN: o.token };
+  const env = { ...process.env, REPLICA_FILE: join(dir, "replica.db"), SYNC_URL: replicaSyncUrl(o), TOKEN: o.token };
   const script = `mount --bind "$1/hosts" /etc/hosts && exec "$2" "$1/child.cjs"`;
   const child: ChildProcessWithoutNullStreams = spawn("unshare", ["-m", "sh", "-c", script, "sh", dir, process.execPath], { env });
   let stderr = "";
@@ -84,7 +96,7 @@ export async function openEmbeddedReplica(o: { namespace: string; port: number; 
 }
 
 /** One-shot: a fresh replica syncs, reads `sql` locally, and is closed. */
-export async function syncEmbeddedReplica(o: { namespace: string; port: number; token: string; sql: string }): Promise<ReplicaOutcome> {
+export async function syncEmbeddedReplica(o: ReplicaTarget & { sql: string }): Promise<ReplicaOutcome> {
   const replica = await openEmbeddedReplica(o);
   try {
     const synced = await replica.sync();
