@@ -11,6 +11,7 @@ import { planMachines, type MachinePlan } from "../sqld/topology";
 import { normalizeOrigin } from "./public-url";
 import { DEFAULT_APP_DEPLOY, type ConfigShape, type TursoConfig, type WorkerConfig } from "./schema";
 import type { SelfHostedConfig, StackConfig } from "./stack-config";
+import { isLocalTenantDomain, tenantUrlTemplate } from "./tenant-domain";
 import { tenantKeysMode, tenantKeyVersions, type TenantKeysMode } from "./tenant-keys";
 import { tenantNamespaceSettings, type NamespaceSettings } from "./tenant-settings";
 
@@ -47,6 +48,14 @@ export interface TenantKeysPlan {
   versions: Record<string, number>;
 }
 
+export interface TenantDomainPlan {
+  domain: string;
+  /** The Cloudflare zone for the DNS records; undefined for `*.localhost` (no DNS, no certificate). */
+  zoneId?: string;
+  /** Where a client connects, `{tenant}` to replace (tenant-domain.ts tenantUrlTemplate). */
+  urlTemplate: string;
+}
+
 /** sqld on Fly, with every default applied. */
 export interface SqldPlan {
   app: string;
@@ -62,6 +71,8 @@ export interface SqldPlan {
   /** Per-region topology: volumes, the primary, the scale order. */
   topology: MachinePlan;
   backups?: SqldBackupSettings;
+  /** `sqld.tenantDomain`: tenants at `<tenant>.<domain>`; `zoneId` is absent for a local (`*.localhost`) domain. */
+  tenantDomain?: TenantDomainPlan;
   /** Size caps and suspensions by tenant (sorted), applied by the namespaces Command. */
   tenantSettings: Record<string, NamespaceSettings>;
 }
@@ -104,15 +115,21 @@ export interface ManagedPlan extends PlanCommon {
 
 export type StackPlan = SelfHostedPlan | ManagedPlan;
 
+function tenantDomainPlan(config: SelfHostedConfig, domain: string, publicUrl: string): TenantDomainPlan {
+  const zoneId = config.sqld.tenantDomainZoneId ?? config.worker?.customDomain?.zoneId ?? config.worker?.route?.zoneId;
+  return { domain, ...(!isLocalTenantDomain(domain) && zoneId && { zoneId }), urlTemplate: tenantUrlTemplate(domain, publicUrl) };
+}
+
 function sqldPlan(config: SelfHostedConfig, namespaces: StackNamespaces): SqldPlan {
   const { fly, sqld, backups } = config;
+  const publicUrl = sqld.publicUrl ? normalizeOrigin(sqld.publicUrl) : `https://${fly.app}.fly.dev`;
   return {
     app: fly.app,
     org: fly.org,
     deploy: config.deploy.sqld,
     autoStop: sqld.autoStop,
     minMachinesRunning: sqld.minMachinesRunning,
-    publicUrl: sqld.publicUrl ? normalizeOrigin(sqld.publicUrl) : `https://${fly.app}.fly.dev`,
+    publicUrl,
     maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(namespaces.all.length),
     topology: planMachines(config.regions),
     ...(backups && {
@@ -125,6 +142,7 @@ function sqldPlan(config: SelfHostedConfig, namespaces: StackNamespaces): SqldPl
       },
     }),
     tenantSettings: tenantNamespaceSettings(config),
+    ...(sqld.tenantDomain && { tenantDomain: tenantDomainPlan(config, sqld.tenantDomain, publicUrl) }),
   };
 }
 

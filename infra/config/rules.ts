@@ -4,6 +4,7 @@ import { DEFAULT_APP_DEPLOY, NAMESPACE_PATTERN, type ConfigShape } from "./schem
 import { isVolumeDeployStrategy } from "../fly/contract";
 import type { StackNamespaces } from "./plan";
 import { tenantKeysMode } from "./tenant-keys";
+import { tenantDomainProblem, tenantDomainRuleProblems } from "./tenant-domain";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -76,11 +77,18 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     if (cfg.sqld.autoStop !== "off" && cfg.regions.length > 1) {
       add(["sqld", "autoStop"], `"${cfg.sqld.autoStop}" cannot be used with replica regions: replicas reach the primary over .internal DNS, which does not wake a stopped machine, so writes would fail; use "off"`);
     }
+    if (cfg.sqld.tenantDomain !== undefined && tenantDomainProblem(cfg.sqld.tenantDomain) === undefined) {
+      const zoneId = cfg.sqld.tenantDomainZoneId ?? cfg.worker?.customDomain?.zoneId ?? cfg.worker?.route?.zoneId;
+      for (const [path, message] of tenantDomainRuleProblems({ domain: cfg.sqld.tenantDomain, publicUrl: cfg.sqld.publicUrl, tenants: cfg.tenants, zoneId })) add(path, message);
+    } else if (cfg.sqld.tenantDomainZoneId !== undefined) {
+      add(["sqld", "tenantDomainZoneId"], "is set without sqld.tenantDomain; set both or remove it");
+    }
     if (!isVolumeDeployStrategy(cfg.deploy.sqld.strategy)) {
       add(["deploy", "sqld", "strategy"], `"${cfg.deploy.sqld.strategy}" cannot be used for sqld: its machines have volumes; use "rolling" or "immediate"`);
     }
   } else {
     if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
+    if (cfg.sqld.tenantDomain !== undefined) add(["sqld", "tenantDomain"], "applies to self-hosted sqld only: in managed mode each client connects to the Turso database URL; remove it");
   }
 
   // Every stack builds the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): another image or tag

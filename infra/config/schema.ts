@@ -7,6 +7,7 @@ import { DEFAULT_CONCURRENCY } from "../migrations/retries";
 import { TURSO_DEFAULT_GROUP, TURSO_DEFAULT_TOKEN_ROTATION } from "../turso/defaults";
 import { FLY_VM_SIZES } from "./fly-regions";
 import { backupEndpointProblem } from "./backup-endpoint";
+import { tenantDomainProblem } from "./tenant-domain";
 import { sqldPublicUrlProblem } from "./public-url";
 
 /**
@@ -114,6 +115,18 @@ function schemaFor(ctx: StackContext) {
         publicUrl: z
           .string()
           .refine((url) => sqldPublicUrlProblem(url) === undefined, { error: (issue) => sqldPublicUrlProblem(String(issue.input)) }).optional(),
+        /**
+         * Serve each tenant at `<tenant>.<tenantDomain>` (e.g. `db.example.com`): what embedded replicas, drizzle and
+         * the SDKs need, since they take the namespace from the host name. `pulumi up` adds Fly's certificate for
+         * `*.<tenantDomain>` and the DNS records in Cloudflare. A `*.localhost` domain is local only (the demo).
+         * @default none: tenants are reached through the gateway, or with the `x-namespace-bin` header
+         */
+        tenantDomain: z
+          .string()
+          .refine((d) => tenantDomainProblem(d) === undefined, { error: (issue) => tenantDomainProblem(String(issue.input)) })
+          .optional(),
+        /** Cloudflare zone id of `tenantDomain`. @default worker.customDomain.zoneId, else worker.route.zoneId */
+        tenantDomainZoneId: z.string().regex(/^[a-f0-9]{32}$/, "must be the 32-hex-digit Cloudflare zone id").optional(),
       })
       // Every setting has a default: a self-hosted stack may omit the block (the binary itself is not configurable).
       .prefault({}),
