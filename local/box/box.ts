@@ -27,6 +27,11 @@ export interface BoxOptions {
   flyStateDir: string;
   /** app → local port of its public edge (stands for https://<app>.fly.dev). */
   edges?: Record<string, number>;
+  /**
+   * app → `*.localhost` tenant domains (`sqld.tenantDomain`) its edge also serves at `<label>.<domain>`: local names
+   * have no certificate to route them by. @default {}
+   */
+  localTenantDomains?: Record<string, string[]>;
   /** Control API port. @default an ephemeral one */
   port?: number;
   /** The Cloudflare API token and workers.dev subdomains the fake API under /client/v4 accepts. */
@@ -60,6 +65,10 @@ function machineView(r: RunningMachine) {
 export async function startBox(o: BoxOptions): Promise<Box> {
   const root = resolve(o.root);
   const flyStateDir = resolve(o.flyStateDir);
+  for (const [app, domains] of Object.entries(o.localTenantDomains ?? {})) {
+    const publicDomain = domains.find((d) => !d.endsWith(".localhost"));
+    if (publicDomain) throw new Error(`localTenantDomains[${app}]: ${JSON.stringify(publicDomain)} is not a *.localhost domain; a public one is served through its certificate (fly certs add)`);
+  }
   mkdirSync(root, { recursive: true });
   mkdirSync(flyStateDir, { recursive: true });
   const boxFile = join(flyStateDir, "box.json");
@@ -125,7 +134,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   };
   try {
     for (const [app, port] of Object.entries(o.edges ?? {})) {
-      const edge = await startEdge(app, port, machines);
+      const edge = await startEdge(app, port, machines, { flyStateDir, localTenantDomains: o.localTenantDomains?.[app] });
       edges.push(edge);
       edgeUrls[app] = `http://127.0.0.1:${portOf(edge)}`;
     }
