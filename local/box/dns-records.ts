@@ -37,7 +37,7 @@ export interface DnsRecord {
 
 type ApiError = { code: number; message: string; error_chain?: { code: number; message: string }[] };
 
-const HOST = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9-_]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOST = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const ADDRESS_TYPES = new Set(["A", "AAAA"]);
 const RECORDS_PATH = /^\/zones\/([0-9a-f]{32})\/dns_records(?:\/([0-9a-f]{32}))?$/;
 
