@@ -5,6 +5,7 @@ import { mintServiceToken } from "../infra/auth/service-token";
 import type { ManagedPlan, SelfHostedPlan, StackConfig, StackSecrets } from "../infra/config";
 import { SqldCluster } from "../infra/sqld/cluster";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
+import { TenantDomain } from "../infra/sqld/tenant-domain";
 import { TursoDatabase } from "../infra/turso";
 
 /** What the rest of the stack needs to know about the database, whichever mode made it. */
@@ -56,6 +57,12 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
     // The rules require the S3 key pair whenever backups are on.
     backups: sqld.backups && secrets.backups && { ...sqld.backups, ...secrets.backups },
   });
+  // A public tenant domain (with its zone) gets a Fly certificate and Cloudflare DNS; a local `*.localhost` one has
+  // no zone and needs neither (the box routes it: local/box/README.md).
+  const tenantDomain = sqld.tenantDomain;
+  if (tenantDomain?.zoneId !== undefined) {
+    new TenantDomain("sqld-tenant-domain", { app: sqld.app, domain: tenantDomain.domain, zoneId: tenantDomain.zoneId, after: [cluster.publicIps] }, { parent: cluster });
+  }
   // Always in the program, even with no namespace: a protected resource that leaves the program makes `up`
   // fail ("marked for protection"), and removing tenants is the script's job (its keep/delete logic diffs the
   // previous stdout against NAMESPACES, whatever the list length). Shared namespaces (migrations.shared) are

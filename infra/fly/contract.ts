@@ -97,3 +97,9 @@ export interface ScaleScriptArgs {
 export interface IpScriptArgs {
   app: string;
 }
+
+export interface CertScriptArgs {
+  app: string;
+  /** The host name of the certificate, e.g. `*.db.example.com` (a wildcard is validated by DNS-01 only). */
+  hostname: string;
+}

@@ -9,3 +9,4 @@ export { deployScripts } from "./scripts/deploy";
 export { scaleScripts } from "./scripts/scale";
 export { ipScripts } from "./scripts/ips";
 export { primaryGuardScripts } from "./scripts/primary-guard";
+export { certScripts } from "./scripts/certs";

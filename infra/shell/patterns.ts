@@ -30,3 +30,10 @@ export const TURSO_EXPIRATION_PATTERN = /^(never|([1-9][0-9]{0,5}[smhdw])+)$/;
 
 /** Cloudflare account ids: 32 lowercase hex digits. */
 export const CLOUDFLARE_ACCOUNT_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/**
+ * A host name Fly can hold a certificate for (`fly certs add`): lowercase DNS labels, at least two, optionally
+ * behind one leading `*.` (a wildcard certificate, DNS-01 validated). infra/config/tenant-domain.ts checks the
+ * parts a user types with the same label rule.
+ */
+export const FLY_CERT_HOSTNAME_PATTERN = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

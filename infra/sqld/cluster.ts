@@ -74,6 +74,8 @@ export class SqldCluster extends pulumi.ComponentResource {
    * region topology (the Worker's PRIMARY_REGION) depends on it, so a refused primary move changes nothing anywhere.
    */
   readonly primaryGuard: pulumi.Resource;
+  /** The public IPs step: the app is deployed and reachable at `<app>.fly.dev` once it ran (a certificate needs it). */
+  readonly publicIps: pulumi.Resource;
 
   constructor(name: string, args: SqldClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:sqld:SqldCluster", name, {}, opts);
@@ -175,6 +177,7 @@ export class SqldCluster extends pulumi.ComponentResource {
     this.appName = pulumi.output(args.app);
     this.publicUrl = pulumi.output(args.publicUrl);
     this.privateUrl = pulumi.output(`http://primary.process.${args.app}.internal:${SQLD_HTTP_PORT}`);
+    this.publicIps = ips;
     this.ready = [...scales, ips];
     this.registerOutputs({ publicUrl: this.publicUrl, privateUrl: this.privateUrl, appName: this.appName });
   }

@@ -17,6 +17,7 @@ import { MachineSupervisor, type RunningMachine } from "./machines";
 import { BoxTurso, type BoxTursoOptions, type TursoView } from "./turso";
 import { WorkersHost } from "./workers";
 import { ZoneRouting } from "./zone-routing";
+import { DnsRecords } from "./dns-records";
 import { isProcessAlive } from "../pid";
 
 export interface BoxOptions {
@@ -26,6 +27,11 @@ export interface BoxOptions {
   flyStateDir: string;
   /** app → local port of its public edge (stands for https://<app>.fly.dev). */
   edges?: Record<string, number>;
+  /**
+   * app → `*.localhost` tenant domains (`sqld.tenantDomain`) its edge also serves at `<label>.<domain>`: local names
+   * have no certificate to route them by. @default {}
+   */
+  localTenantDomains?: Record<string, string[]>;
   /** Control API port. @default an ephemeral one */
   port?: number;
   /** The Cloudflare API token and workers.dev subdomains the fake API under /client/v4 accepts. */
@@ -43,6 +49,8 @@ export interface Box {
   machines: MachineSupervisor;
   /** Workers custom domains and routes as the Cloudflare API would hold them (zone-routing.ts). */
   zoneRouting: ZoneRouting;
+  /** DNS records as the Cloudflare API would hold them (dns-records.ts). */
+  dnsRecords: DnsRecords;
   /** The Turso double's groups and databases (running: its sqld and TLS front are up); throws without `turso`. */
   turso(): Promise<TursoView>;
   /** <root>/turso/ca.pem, the CA of the databases' TLS fronts (NODE_EXTRA_CA_CERTS); undefined without `turso`. */
@@ -57,6 +65,10 @@ function machineView(r: RunningMachine) {
 export async function startBox(o: BoxOptions): Promise<Box> {
   const root = resolve(o.root);
   const flyStateDir = resolve(o.flyStateDir);
+  for (const [app, domains] of Object.entries(o.localTenantDomains ?? {})) {
+    const publicDomain = domains.find((d) => !d.endsWith(".localhost"));
+    if (publicDomain) throw new Error(`localTenantDomains[${app}]: ${JSON.stringify(publicDomain)} is not a *.localhost domain; a public one is served through its certificate (fly certs add)`);
+  }
   mkdirSync(root, { recursive: true });
   mkdirSync(flyStateDir, { recursive: true });
   const boxFile = join(flyStateDir, "box.json");
@@ -67,6 +79,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   const machines = new MachineSupervisor({ root, flyStateDir });
   const workers = new WorkersHost();
   const zoneRouting = new ZoneRouting();
+  const dnsRecords = new DnsRecords();
   const cloudflare = o.cloudflare ? workersSubdomainHandler(o.cloudflare) : undefined;
   const turso = o.turso ? await BoxTurso.start(root, o.turso) : undefined;
 
@@ -80,6 +93,8 @@ export async function startBox(o: BoxOptions): Promise<Box> {
       const r = machines.running.get(machine[1]!);
       return r ? json(200, machineView(r)) : json(404, { error: `machine ${machine[1]} is not running in the box` });
     }
+    const cfPath = path.slice("/cf".length);
+    if (path.startsWith("/cf/") && DnsRecords.handles(cfPath)) return void dnsRecords.handle(req, res, cfPath).catch((e) => res.headersSent || json(500, { error: String(e) }));
     if (path.startsWith("/cf/")) return void zoneRouting.handle(req, res, path.slice("/cf".length)).catch((e) => res.headersSent || json(500, { error: String(e) }));
     if (path.startsWith("/workers/")) return void workers.handle(req, res, path).catch((e) => res.headersSent || json(500, { error: String(e) }));
     if (path.startsWith("/client/v4/")) {
@@ -119,7 +134,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   };
   try {
     for (const [app, port] of Object.entries(o.edges ?? {})) {
-      const edge = await startEdge(app, port, machines);
+      const edge = await startEdge(app, port, machines, { flyStateDir, localTenantDomains: o.localTenantDomains?.[app] });
       edges.push(edge);
       edgeUrls[app] = `http://127.0.0.1:${portOf(edge)}`;
     }
@@ -134,6 +149,7 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     edgeUrls,
     machines,
     zoneRouting,
+    dnsRecords,
     workerUrl: (account, script) => workers.url(account, script),
     turso: async () => {
       if (!turso) throw new Error("the box was started without `turso`");

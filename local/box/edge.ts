@@ -2,7 +2,9 @@
  * Fly's edge for one app on 127.0.0.1:<port>: plain HTTP reverse proxy to a ready machine's service port
  * (fly.toml [http_service] / [[services]] internal_port), streaming both bodies, Host passed through as Fly's proxy
  * does. Picks the machine as Fly's proxy would (local/doubles/fly-edge/routing.ts: nearest region, `fly-prefer-region`,
- * `fly-force-instance-id`). Not modelled: TLS termination and
+ * `fly-force-instance-id`), and only for a Host Fly would send to the app (local/doubles/fly-edge/hosts.ts: the box's
+ * loopback address, `<app>.fly.dev`, a host name one of the app's certificates covers, a local tenant domain's
+ * names); any other Host is refused with 404 before a machine sees it. Not modelled: TLS termination and
  * force_https (the edge is http://), auto_start_machines/auto_stop_machines (a stopped machine is not woken),
  * load balancing by concurrency.
  */
@@ -10,6 +12,8 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from "node:net";
 import { parse as parseToml } from "smol-toml";
 import { routeToMachine } from "../doubles/fly-edge/routing";
+import { servesHost } from "../doubles/fly-edge/hosts";
+import { readCertificateHosts } from "./fly-state";
 import type { MachineSupervisor, RunningMachine } from "./machines";
 
 interface ServiceSection {
@@ -55,8 +59,26 @@ function noMachine(res: ServerResponse, app: string): void {
   res.writeHead(502, { "content-type": "text/plain" }).end(`fly edge (box): no started machine of ${app} serves HTTP\n`);
 }
 
-export function startEdge(app: string, port: number, machines: MachineSupervisor): Promise<Server> {
+/**
+ * A Host that is not the app's. Upstream is silent on what Fly answers for a host no app holds (over HTTPS the TLS
+ * handshake has no certificate to offer); the box refuses it outright, the stricter reading: 404, and no machine of
+ * the app ever sees the request.
+ */
+function unknownHost(res: ServerResponse, app: string, host: string | undefined): void {
+  res.writeHead(404, { "content-type": "text/plain" }).end(`fly edge (box): ${JSON.stringify(host ?? "")} is not a host of ${app} (no certificate on the app covers it)\n`);
+}
+
+export interface EdgeOptions {
+  /** $FAKE_FLY_STATE: where the app's certificates are read (per request). */
+  flyStateDir: string;
+  /** `*.localhost` tenant domains served by this app (no certificate exists for them). @default [] */
+  localTenantDomains?: string[];
+}
+
+export function startEdge(app: string, port: number, machines: MachineSupervisor, o: EdgeOptions): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const hosts = { app, certificates: readCertificateHosts(o.flyStateDir, app), localTenantDomains: o.localTenantDomains };
+    if (!servesHost(hosts, req.headers.host)) return unknownHost(res, app, req.headers.host);
     const target = choose(machines, app, req);
     if (!target) return noMachine(res, app);
     const upstream = request(

@@ -88,6 +88,21 @@ export function readFlyPlatform(flyStateDir: string): FlyPlatformState | null {
   return { machines, volumeIds, primaryRegions };
 }
 
+/**
+ * Host names of the app's certificates (`fly certs add`, local/doubles/fake-fly/lib/certs.js), read per request by
+ * the edge so a certificate counts from the moment the fake holds it; [] while state.json is missing or replaced.
+ */
+export function readCertificateHosts(flyStateDir: string, app: string): string[] {
+  const file = join(flyStateDir, "state.json");
+  if (!existsSync(file)) return [];
+  try {
+    const state = JSON.parse(readFileSync(file, "utf8")) as { apps: Record<string, { certificates?: { hostname: string }[] }> };
+    return (state.apps[app]?.certificates ?? []).map((c) => c.hostname);
+  } catch {
+    return [];
+  }
+}
+
 /** The app's secret values as `fly secrets import` stored them (local/doubles/fake-fly/lib/secrets.js). */
 export function readSecretValues(flyStateDir: string, app: string): Record<string, string> {
   const file = join(flyStateDir, "secret-values.json");

@@ -34,6 +34,8 @@ export interface SpawnBoxOptions {
   root: string;
   flyStateDir: string;
   edges?: Record<string, number>;
+  /** app → `*.localhost` tenant domains its edge serves (box.ts BoxOptions.localTenantDomains). */
+  localTenantDomains?: Record<string, string[]>;
   cloudflare?: { token: string; subdomains: Record<string, string> };
   turso?: { token: string };
   /** Let the box outlive this process (its own session; stderr appended to this file). @default tied to this process */
@@ -44,6 +46,7 @@ export async function spawnBox(o: SpawnBoxOptions): Promise<SpawnedBox> {
   // node with tsx's loader (as the provider launchers do), so the pid is the box itself, not a tsx wrapper.
   const args = ["--import", resolve(ROOT, "node_modules/tsx/dist/loader.mjs"), resolve(__dirname, "cli.ts"), "--root", o.root, "--fly-state", o.flyStateDir];
   for (const [app, port] of Object.entries(o.edges ?? {})) args.push("--edge", `${app}=${port}`);
+  for (const [app, domains] of Object.entries(o.localTenantDomains ?? {})) for (const d of domains) args.push("--tenant-domain", `${app}=${d}`);
   if (o.cloudflare) {
     args.push("--cf-token", o.cloudflare.token);
     for (const [account, sub] of Object.entries(o.cloudflare.subdomains)) args.push("--cf-subdomain", `${account}=${sub}`);

@@ -18,6 +18,7 @@ export interface ResourceFacts {
 
 export const COMMAND = "command:local:Command";
 export const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
+export const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 
 /** `urn:pulumi:<stack>::<project>::<type chain>::<name>` → stack. Policies get no stack name otherwise. */
 export function stackOfUrn(urn: string): string | undefined {

@@ -7,6 +7,7 @@ import { sqldHardenedImage } from "./sqld-hardened-image";
 import { sqldJwtAuthRequired } from "./sqld-jwt-auth";
 import { sqldPrivatePortsNotPublic } from "./sqld-private-ports";
 import { workerSecretsAreSecretText } from "./worker-secrets";
+import { flyDnsOnly } from "./fly-dns-only";
 
 /**
  * Every policy of the pack, in one list that policy/index.ts hands to the PolicyPack and the tests run
@@ -22,4 +23,5 @@ export const allPolicies: (ResourceValidationPolicy | StackValidationPolicy)[] =
   noPlaintextSecretsInCommands,
   sqldHardenedImage,
   prodNeedsTwoRegions,
+  flyDnsOnly,
 ];

@@ -58,6 +58,11 @@ function commandStdout(name: string, inputs: Record<string, unknown>): string {
   const app = /(?:^|\s)-a '?([a-z0-9-]+)'?/.exec(script)?.[1] ?? "app";
   if (/-workers-dev-subdomain$/.test(name)) return JSON.stringify({ subdomain: `acct-${digest(script, 8)}` });
   if (/-ips$/.test(name)) return JSON.stringify({ hostname: `${app}.fly.dev` });
+  const host = /-cert$/.test(name) ? /(?:^|\n)hostname=\\?\*\.([a-z0-9.-]+)/.exec(script)?.[1] : undefined;
+  if (host) {
+    // infra/fly/scripts/cert-filter.ts `report`, with a target shaped like Fly's (and the fake flyctl's).
+    return JSON.stringify({ hostname: `*.${host}`, status: "pending_validation", acmeChallengeName: `_acme-challenge.${host}`, acmeChallengeTarget: `${host}.${digest(host, 4)}.flydns.net` });
+  }
   if (/-database$/.test(name)) {
     const db = /databases\/?'?([a-z0-9-]+)/.exec(script)?.[1] ?? name;
     return JSON.stringify({ hostname: `${db}-org.turso.io`, dbId: digest(name, 32), url: `libsql://${db}-org.turso.io` });

@@ -5,6 +5,7 @@
  * `fly machine stop`/`destroy`.
  */
 import { spawn } from "node:child_process";
+import { request } from "node:http";
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,6 +52,18 @@ async function flyProxy(fly: FakeFlyEnv, remotePort: number): Promise<{ port: nu
   return { port, close: () => new Promise<void>((resolve) => (proxy.on("exit", () => resolve()), proxy.kill("SIGTERM"))) };
 }
 
+/** One Hrana pipeline to the edge with this Host header (fetch may not set Host); no x-namespace-bin. */
+function pipelineAs(edgeUrl: string, host: string, token: string, sql: string): Promise<{ status: number; text: string }> {
+  const body = JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] });
+  return new Promise((done, fail) => {
+    const req = request(`${edgeUrl}/v2/pipeline`, { method: "POST", headers: { host, authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.on("data", (c) => (text += c)).on("end", () => done({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", fail).end(body);
+  });
+}
+
 describe("the box runs the dev stack's sqld machine", () => {
   let fly: FakeFlyEnv;
   let box: SpawnedBox;
@@ -68,7 +81,7 @@ describe("the box runs the dev stack's sqld machine", () => {
     fly = makeFakeFlyEnv();
     root = mkdtempSync(join(tmpdir(), "box-test-"));
     const edgePort = await freePort();
-    box = await spawnBox({ root, flyStateDir: fly.stateDir, edges: { [APP]: edgePort } });
+    box = await spawnBox({ root, flyStateDir: fly.stateDir, edges: { [APP]: edgePort }, localTenantDomains: { [APP]: ["db.localhost"] } });
     edge = `http://127.0.0.1:${edgePort}`;
     plan = await planStack("dev");
     keys = generateTestKeys();
@@ -112,6 +125,19 @@ describe("the box runs the dev stack's sqld machine", () => {
     await db.execute("CREATE TABLE t (v TEXT)");
     await db.execute("INSERT INTO t VALUES ('kept')");
     expect((await db.execute("SELECT v FROM t")).rows.map((r) => r.v)).toEqual(["kept"]);
+  });
+
+  it("the edge serves <tenant>.db.localhost with the Host unchanged, so sqld takes the namespace from it; other hosts 404", async () => {
+    const token = await scopedToken(keys.privateKeyPem, "acme", "rw");
+    const port = new URL(edge).port;
+    const acme = await pipelineAs(edge, `acme.db.localhost:${port}`, token, "SELECT v FROM t");
+    expect(acme.status, acme.text).toBe(200);
+    expect(JSON.parse(acme.text).results[0].response.result.rows).toEqual([[{ type: "text", value: "kept" }]]);
+    // Another first label is another namespace: acme's table is not there (and acme's token is not globex's).
+    expect((await pipelineAs(edge, `globex.db.localhost:${port}`, token, "SELECT v FROM t")).text).not.toContain("kept");
+    const unknown = await pipelineAs(edge, `acme.db.test:${port}`, token, "SELECT v FROM t");
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toMatch(/is not a host of acme-sqld-dev/);
   });
 
   it("the machine runs the hardened sqld through the image's entrypoint: uid 666, no capabilities, owning its volume", async () => {

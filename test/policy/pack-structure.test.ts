@@ -17,8 +17,8 @@ function files(dir: string): string[] {
 }
 
 describe("policy pack structure", () => {
-  it("has nine mandatory policies with unique names and descriptions", () => {
-    expect(allPolicies).toHaveLength(9);
+  it("has ten mandatory policies with unique names and descriptions", () => {
+    expect(allPolicies).toHaveLength(10);
     expect(new Set(allPolicies.map((p) => p.name)).size).toBe(allPolicies.length);
     for (const p of allPolicies) {
       expect(p.enforcementLevel, p.name).toBe("mandatory");

@@ -42,6 +42,9 @@ const EXPECTED: Record<string, Record<string, number>> = {
   "dev": {},
   "prod": {},
   "prod managed (Turso)": {},
+  "dev with a tenant domain": {},
+  "dev: tenant wildcard record proxied": { "fly-dns-only": 1 },
+  "dev: ACME challenge record proxied": { "fly-dns-only": 1 },
   "prod: sqld deploy --strategy bluegreen": { "no-bluegreen-or-canary-with-volumes": 1 },
   "prod: sqld deploy --strategy canary": { "no-bluegreen-or-canary-with-volumes": 1 },
   "prod: bluegreen API app without checks": { "bluegreen-needs-health-check": 1 },
@@ -66,6 +69,9 @@ const variants: Record<string, () => Plan> = {
   "dev": () => base.dev!,
   "prod": () => base.prod!,
   "prod managed (Turso)": () => base.managed!,
+  "dev with a tenant domain": () => base.tenantDomain!,
+  "dev: tenant wildcard record proxied": () => withInputs(base.tenantDomain!, "sqld-tenant-domain-wildcard", (i) => (i.proxied = true)),
+  "dev: ACME challenge record proxied": () => withInputs(base.tenantDomain!, "sqld-tenant-domain-acme-challenge", (i) => (i.proxied = true)),
   "prod: sqld deploy --strategy bluegreen": () =>
     withInputs(base.prod!, "sqld-deploy", (i) => (i.create = i.create.replace("strategy=rolling", "strategy=bluegreen"))),
   "prod: sqld deploy --strategy canary": () =>
@@ -110,6 +116,7 @@ describe("policy pack over the real program (violation matrix)", () => {
     base.dev = await planRevealed("dev");
     base.prod = await planRevealed("prod");
     base.managed = await planRevealed("prod", MANAGED);
+    base.tenantDomain = await planRevealed("dev", { sqld: { tenantDomain: "db.example.com", tenantDomainZoneId: "f".repeat(32) } });
     base.oneRegion = await planRevealed("prod", { regions: prodRegions.filter((r) => r.role === "primary") });
     base.unprotected = await planRevealed("prod", { dataProtection: { protect: false } });
     base.managedUnprotected = await planRevealed("prod", { ...MANAGED, dataProtection: { protect: false } });

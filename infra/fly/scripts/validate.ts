@@ -12,6 +12,7 @@ import {
   FLY_REGION_PATTERN,
   FLY_SECRET_NAME_PATTERN,
   FLY_VM_SIZE_PATTERN,
+  FLY_CERT_HOSTNAME_PATTERN,
   FLY_VOLUME_NAME_PATTERN,
   FLY_WAIT_TIMEOUT_PATTERN,
 } from "../../shell";
@@ -26,6 +27,10 @@ function check(field: string, value: unknown, pattern: RegExp, hint: string): vo
 
 export function checkAppName(field: string, value: unknown): void {
   check(field, value, FLY_APP_PATTERN, "3-63 lowercase letters, digits or dashes, not starting or ending with a dash");
+}
+
+export function checkCertHostname(field: string, value: unknown): void {
+  check(field, value, FLY_CERT_HOSTNAME_PATTERN, "a lowercase host name such as db.example.com, optionally *.db.example.com");
 }
 
 export function checkVolumeName(field: string, value: unknown): void {

@@ -18,7 +18,8 @@ export function devCloud(shared: Shared): LocalCloud {
 const a: Scenario = {
   id: "a dev-from-empty",
   async run(shared) {
-    const cloud = await localCloud("dev", [DEV_APP]);
+    // Scenario h syncs an embedded replica through the edge at <tenant>.db.localhost.
+    const cloud = await localCloud("dev", [DEV_APP], {}, { [DEV_APP]: ["db.localhost"] });
     shared.dev = cloud;
     shared.closers.push(() => cloud.close());
     const dev = repoStackConfig("dev");

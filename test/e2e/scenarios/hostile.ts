@@ -79,12 +79,12 @@ const h: Scenario = {
     facts.push("acme tokens refused on globex; ro write refused");
 
     // Per-tenant keys (on by default): an embedded replica of globex (npm libsql, real sync through the box's Fly
-    // edge, Host globex.db.test) refuses acme's endpoint token and syncs with globex's own.
+    // edge, Host globex.db.localhost: the box's edge serves only its app's hosts) refuses acme's endpoint token and syncs with globex's own.
     const edgePort = Number(new URL(sqld).port);
-    const stolen = await syncEmbeddedReplica({ namespace: "globex", port: edgePort, token: acmeRo, sql: "SELECT secret FROM vault" });
+    const stolen = await syncEmbeddedReplica({ namespace: "globex", domain: "db.localhost", port: edgePort, token: acmeRo, sql: "SELECT secret FROM vault" });
     assert.equal(stolen.ok, false, `acme's token synced globex: ${JSON.stringify(stolen)}`);
     assert.doesNotMatch(JSON.stringify(stolen), /globex-crown-jewels/);
-    const own = await syncEmbeddedReplica({ namespace: "globex", port: edgePort, token: await gatewayToken(url, key, "globex", "ro"), sql: "SELECT secret FROM vault" });
+    const own = await syncEmbeddedReplica({ namespace: "globex", domain: "db.localhost", port: edgePort, token: await gatewayToken(url, key, "globex", "ro"), sql: "SELECT secret FROM vault" });
     assert.deepEqual(own, { ok: true, rows: [["globex-crown-jewels"]] }, "globex's own token did not sync globex");
     facts.push("acme's token cannot sync globex as an embedded replica, globex's own can");
 

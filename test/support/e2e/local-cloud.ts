@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { makeFakeFlyEnv, type FakeFlyEnv } from "../../../local/doubles/fake-fly/harness";
 import { freePort } from "../../../local/sqld/process";
-import { startBox, type Box } from "../../../local/box/box";
+import { startBox, type Box, type BoxOptions } from "../../../local/box/box";
 import { Workspace } from "../../../local/workspace";
 
 export interface LocalCloud {
@@ -23,13 +23,16 @@ const CLOUDFLARE = { token: "e2e-cloudflare-token", subdomains: { "0123456789abc
 /** The only Turso Platform API token the box's Turso double accepts. */
 const TURSO_TOKEN = "e2e-turso-token";
 
-/** `apps`: the Fly apps whose public URL (sqld.publicUrl) the box serves. */
-export async function localCloud(label: string, apps: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<LocalCloud> {
+/**
+ * `apps`: the Fly apps whose public URL (sqld.publicUrl) the box serves; `localTenantDomains`: the `*.localhost`
+ * tenant domains their edges also serve (the box routes by Host like Fly's edge: local/box/README.md).
+ */
+export async function localCloud(label: string, apps: string[], extraEnv: NodeJS.ProcessEnv = {}, localTenantDomains: BoxOptions["localTenantDomains"] = {}): Promise<LocalCloud> {
   const fly = makeFakeFlyEnv();
   const edges: Record<string, number> = {};
   for (const app of apps) edges[app] = await freePort();
   // In this process: the engine runs asynchronously (runProcess), so the box keeps answering the fake fly's waits.
-  const box = await startBox({ root: path.join(fly.stateDir, "box"), flyStateDir: fly.stateDir, edges, cloudflare: CLOUDFLARE, turso: { token: TURSO_TOKEN } });
+  const box = await startBox({ root: path.join(fly.stateDir, "box"), flyStateDir: fly.stateDir, edges, localTenantDomains, cloudflare: CLOUDFLARE, turso: { token: TURSO_TOKEN } });
   const ws = Workspace.create(label, {
     FAKE_FLY_STATE: fly.stateDir,
     FLY_API_TOKEN: fly.env.FLY_API_TOKEN,

@@ -41,7 +41,7 @@ const commands = {
       if (!APP_NAME.test(name)) throw new FlyError(`Validation failed: Name ${JSON.stringify(name)} must only contain lowercase letters, numbers, and dashes`);
       if (!flags.org) throw new FlyError("org is required when not running interactively (--org)");
       if (state.apps[name]) throw new FlyError("Validation failed: Name has already been taken");
-      const app = { name, org: flags.org, createdAt: now(), version: 0, secrets: {}, volumes: [], machines: [], ips: [], sharedIpv4: null, deploys: [], config: null };
+      const app = { name, org: flags.org, createdAt: now(), version: 0, secrets: {}, volumes: [], machines: [], ips: [], sharedIpv4: null, certificates: [], deploys: [], config: null };
       state.apps[name] = app;
       if (flags.json) return out.json(appView(app));
       out.line(`New app created: ${name}`);

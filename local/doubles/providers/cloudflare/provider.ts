@@ -1,14 +1,15 @@
 /**
  * TEST DOUBLE of the Pulumi cloudflare provider 6.22.1 (@pulumi/cloudflare), not the real provider: WorkersScript,
- * WorkersScriptSubdomain, WorkersCustomDomain and WorkersRoute as cloudflare/terraform-provider-cloudflare v5.22.0
- * internal/services/{workers_script,workers_script_subdomain,workers_custom_domain,workers_route}/schema.go define
- * them. A WorkersScript is deployed to the local box (PUT $LIBSQL_BOX_URL/workers/{account}/{script}) instead of
+ * WorkersScriptSubdomain, WorkersCustomDomain, WorkersRoute and DnsRecord (./dns-record.ts) as
+ * cloudflare/terraform-provider-cloudflare v5.22.0 internal/services/{workers_script,workers_script_subdomain,
+ * workers_custom_domain,workers_route,dns_record}/schema.go define them. A WorkersScript is deployed to the local box (PUT $LIBSQL_BOX_URL/workers/{account}/{script}) instead of
  * Cloudflare. Runs in the real engine as `pulumi-resource-cloudflare`.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type * as provider from "@pulumi/pulumi/provider";
 import { changedKeys, containsUnknown, outputsWithSecrets, reveal, typeOfUrn, type Props } from "../wire";
+import { applyDnsRecord, checkDnsRecord, deleteDnsRecord, dnsRecordDefaults, DNS_RECORD_SCHEMA, DNS_RECORD_TYPE, readDnsRecord } from "./dns-record";
 
 const VERSION = "6.22.1";
 export const CF_TYPES = {
@@ -16,6 +17,7 @@ export const CF_TYPES = {
   subdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   customDomain: "cloudflare:index/workersCustomDomain:WorkersCustomDomain",
   route: "cloudflare:index/workersRoute:WorkersRoute",
+  dnsRecord: DNS_RECORD_TYPE,
 } as const;
 
 /**
@@ -39,6 +41,7 @@ const SCHEMAS: Record<string, Schema> = {
   // workers_route/schema.go: zone_id RequiresReplace; pattern required; pattern and script update in place
   // (resource.go `Update` → Workers.Routes.Update).
   [CF_TYPES.route]: { inputs: ["zoneId", "pattern", "script"], replace: ["zoneId"], required: ["zoneId", "pattern"] },
+  [CF_TYPES.dnsRecord]: DNS_RECORD_SCHEMA,
 };
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -140,6 +143,10 @@ async function apply(type: string, inputs: Props, existingId?: string): Promise<
     const route = await cfCall(existingId ? "PUT" : "POST", path, { pattern: v.pattern, script: v.script });
     return { id: String(route.id), outs: { ...inputs } };
   }
+  if (type === CF_TYPES.dnsRecord) {
+    const record = await applyDnsRecord(boxUrl(), v, existingId);
+    return { id: record.id, outs: { ...inputs, ...record.computed } };
+  }
   if (type === CF_TYPES.customDomain) {
     // resource.go Create → Workers.Domains.Update: PUT /accounts/{account}/workers/domains (attach by hostname).
     const domain = await cfCall("PUT", `/cf/accounts/${v.accountId}/workers/domains`, { hostname: v.hostname, service: v.service, zone_id: v.zoneId, environment: v.environment });
@@ -158,6 +165,10 @@ export const cloudflareProvider: provider.Provider = {
       .filter((k) => v[k] === undefined || v[k] === null)
       .map((k) => ({ property: k, reason: `Missing required argument: The argument "${snake(k)}" is required, but no definition was found.` }));
     if (type === CF_TYPES.script) failures.push(...checkScript(v, known));
+    if (type === CF_TYPES.dnsRecord) {
+      failures.push(...checkDnsRecord(v, known));
+      return { inputs: dnsRecordDefaults(news), failures };
+    }
     return { inputs: news, failures };
   },
   async diff(_id, urn, olds, news) {
@@ -176,14 +187,17 @@ export const cloudflareProvider: provider.Provider = {
     const [type] = schemaOf(urn);
     // A custom domain has no update (resource.go: "Update is not supported"): every attribute replaces or is computed.
     if (type === CF_TYPES.customDomain) throw new Error("Update is not supported for this resource (workers_custom_domain)");
-    return { outs: outputsWithSecrets(news, (await apply(type, news, type === CF_TYPES.route ? id : undefined)).outs, []) };
+    const inPlace = type === CF_TYPES.route || type === CF_TYPES.dnsRecord;
+    return { outs: outputsWithSecrets(news, (await apply(type, news, inPlace ? id : undefined)).outs, []) };
   },
-  async read(id, _urn, props) {
+  async read(id, urn, props) {
+    if (typeOfUrn(urn) === CF_TYPES.dnsRecord) return readDnsRecord(boxUrl(), id, props);
     return { id, props };
   },
   async delete(id, urn, props) {
     const [type] = schemaOf(urn);
     const v = reveal(props) as Props;
+    if (type === CF_TYPES.dnsRecord) return deleteDnsRecord(boxUrl(), id, v);
     // resource.go Delete: Workers.Domains.Delete(id) / Workers.Routes.Delete(id); a record already gone is fine.
     if (type === CF_TYPES.customDomain || type === CF_TYPES.route) {
       const path = type === CF_TYPES.customDomain ? `/cf/accounts/${v.accountId}/workers/domains/${id}` : `/cf/zones/${v.zoneId}/workers/routes/${id}`;
