@@ -25,6 +25,8 @@ export type ReplicaOutcome = ChildOutcome;
 export interface EmbeddedReplica {
   sync(): Promise<ReplicaOutcome>;
   execute(sql: string): Promise<ReplicaOutcome>;
+  /** libsql's own log lines so far (e.g. a refused sync's retries), without terminal colours. */
+  log(): string[];
   close(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ export async function openEmbeddedReplica(o: ReplicaTarget): Promise<EmbeddedRep
   return {
     sync: () => child.send({ op: "sync" }),
     execute: (sql) => child.send({ op: "execute", sql }),
+    // libsql colours its tracing lines (ANSI codes) even on a pipe; tests match the text.
+    log: () => child.log().map((line) => line.replace(/\x1b\[[0-9;]*m/g, "")),
     close: () => child.close(),
   };
 }

@@ -24,6 +24,8 @@ export interface HostsChild {
   close(): Promise<void>;
   /** The child's private folder (its script, hosts file, and whatever files it keeps). */
   dir: string;
+  /** What the client logged on stdout so far besides the answers (libsql's tracing lines: what a user sees). */
+  log(): string[];
 }
 
 /** Runs `source` (CommonJS) in a child that resolves each of `hosts` to 127.0.0.1, with `env` added. */
@@ -38,6 +40,7 @@ export function startHostsChild(o: { hosts: string[]; source: string; env: Recor
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const logged: string[] = [];
   let queue = Promise.resolve();
   const send = (command: Record<string, unknown>): Promise<ChildOutcome> => {
     const result = queue.then(async () => {
@@ -47,6 +50,7 @@ export function startHostsChild(o: { hosts: string[]; source: string; env: Recor
         const next = await answers.next();
         if (next.done) throw new Error(`client child ended: ${stderr.trim()}`);
         if (next.value.startsWith('{"ok"')) return JSON.parse(next.value) as ChildOutcome;
+        logged.push(next.value);
       }
     });
     queue = result.then(
@@ -58,6 +62,7 @@ export function startHostsChild(o: { hosts: string[]; source: string; env: Recor
   return {
     send,
     dir,
+    log: () => [...logged],
     async close() {
       child.stdin.end();
       await new Promise((done) => (child.exitCode !== null ? done(undefined) : child.once("exit", done)));

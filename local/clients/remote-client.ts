@@ -4,6 +4,7 @@
  * namespace from the host's first label, so the client runs in a child with its own name resolution
  * (hosts-child.ts).
  */
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { CHILD_PROTOCOL, NODE_MODULES, startHostsChild, type ChildOutcome } from "./hosts-child";
 
@@ -25,6 +26,16 @@ if (process.env.ORM === "drizzle") {
 }
 serve(handlers, () => client.close());
 `;
+
+/** Whether drizzle-orm is installed (a devDependency the clients matrix needs; see the README). */
+export function hasDrizzle(): boolean {
+  try {
+    createRequire(join(NODE_MODULES, "x.js")).resolve("drizzle-orm/libsql");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface RemoteClient {
   execute(sql: string): Promise<ChildOutcome>;
