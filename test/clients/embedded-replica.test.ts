@@ -4,37 +4,22 @@
  * sync, offline reads, a write forwarded to the primary and seen by a second replica, refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
-import { mintScopedToken } from "../../worker/jwt";
 import { openEmbeddedReplica } from "../../local/clients/embedded-replica";
-import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
-import { createNamespaces, executeRaw, firstResult, resultValues } from "../../local/sqld/tenant-client";
+import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
 
-let cluster: LocalSqldCluster;
-const TENANTS = ["acme", "globex"];
-
-const token = async (tenant: string, access: "ro" | "rw") =>
-  (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access, ttlSeconds: 600, nowSeconds: Math.floor(Date.now() / 1000) }, "per-tenant")).token;
-const port = () => Number(new URL(cluster.primary.httpUrl).port);
-const onPrimary = async (sql: string) => {
-  const reply = await executeRaw(cluster.primary.httpUrl, sql, { token: await token("acme", "rw"), namespace: "acme" });
-  expect(firstResult(reply)?.type, reply.text).toBe("ok");
-};
-
+let sqld: TenantSqld;
+const token = (tenant: string, access: "ro" | "rw") => sqld.token(tenant, access);
+const port = () => sqld.port;
+const onPrimary = (sql: string) => sqld.onPrimary("acme", sql);
 /** acme's rows on the primary, read with the stack's view (namespace header). */
-const onPrimaryRows = async () => {
-  const reply = await executeRaw(cluster.primary.httpUrl, "SELECT body FROM notes ORDER BY id", { token: await token("acme", "ro"), namespace: "acme" });
-  return resultValues(reply).map((r) => r[0]);
-};
+const onPrimaryRows = async () => (await onPrimary("SELECT body FROM notes ORDER BY id")).map((r) => r[0]);
 
 beforeAll(async () => {
-  cluster = await startStackSqld("dev", { tenants: TENANTS });
-  await createNamespaces(cluster, TENANTS);
-  await syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: TENANTS, perTenant: true });
+  sqld = await startTenantSqld(["acme", "globex"]);
   await onPrimary("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
   await onPrimary("INSERT INTO notes(body) VALUES ('first')");
 });
-afterAll(() => cluster?.close());
+afterAll(() => sqld?.close());
 
 describe("embedded replicas of acme on real sqld", () => {
   it("sync, incremental sync, a forwarded write seen by a second replica, offline reads", async () => {
@@ -52,10 +37,10 @@ describe("embedded replicas of acme on real sqld", () => {
       expect(await laptop.sync()).toMatchObject({ ok: true });
       expect(await laptop.execute("SELECT body FROM notes ORDER BY id")).toEqual({ ok: true, rows: [["first"], ["second"], ["from the phone"]] });
 
-      await cluster.primary.process.stop();
+      await sqld.cluster.primary.process.stop();
       expect(await laptop.execute("SELECT count(*) FROM notes")).toEqual({ ok: true, rows: [[3]] });
       expect((await laptop.sync()).ok).toBe(false);
-      await cluster.primary.process.start();
+      await sqld.cluster.primary.process.start();
     } finally {
       await phone.close();
       await laptop.close();

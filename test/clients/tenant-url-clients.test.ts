@@ -5,30 +5,18 @@
  * another tenant's token) are asserted with the message the user sees, and that nothing changed on the primary.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
-import { mintScopedToken } from "../../worker/jwt";
 import { replicaSyncUrl } from "../../local/clients/embedded-replica";
 import { hasDrizzle, openRemoteClient } from "../../local/clients/remote-client";
-import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
-import { createNamespaces, executeRaw, resultValues } from "../../local/sqld/tenant-client";
+import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
 
-let cluster: LocalSqldCluster;
-const TENANTS = ["acme", "globex"];
-
-const token = async (tenant: string, access: "ro" | "rw") =>
-  (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access, ttlSeconds: 600, nowSeconds: Math.floor(Date.now() / 1000) }, "per-tenant")).token;
-const port = () => Number(new URL(cluster.primary.httpUrl).port);
-const urlOf = (tenant: string) => replicaSyncUrl({ namespace: tenant, port: port() });
+let sqld: TenantSqld;
+const token = (tenant: string, access: "ro" | "rw") => sqld.token(tenant, access);
+const urlOf = (tenant: string) => replicaSyncUrl({ namespace: tenant, port: sqld.port });
 /** acme's rows as the primary holds them (the stack's view, through the namespace header). */
-const acmeOnPrimary = async () => {
-  const reply = await executeRaw(cluster.primary.httpUrl, "SELECT body FROM notes ORDER BY id", { token: await token("acme", "ro"), namespace: "acme" });
-  return resultValues(reply).map((r) => r[0]);
-};
+const acmeOnPrimary = async () => (await sqld.onPrimary("acme", "SELECT body FROM notes ORDER BY id")).map((r) => r[0]);
 
 beforeAll(async () => {
-  cluster = await startStackSqld("dev", { tenants: TENANTS });
-  await createNamespaces(cluster, TENANTS);
-  await syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: TENANTS, perTenant: true });
+  sqld = await startTenantSqld(["acme", "globex"]);
   const setup = openRemoteClient({ url: urlOf("acme"), token: await token("acme", "rw") });
   try {
     expect(await setup.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)")).toMatchObject({ ok: true });
@@ -37,7 +25,7 @@ beforeAll(async () => {
     await setup.close();
   }
 });
-afterAll(() => cluster?.close());
+afterAll(() => sqld?.close());
 
 describe("clients of acme at http://acme.db.test:<port>", () => {
   it("remote @libsql/client: reads and writes by host name; an ro token's write is refused, nothing changed", async () => {

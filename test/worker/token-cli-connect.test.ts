@@ -10,17 +10,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 import { openRemoteClient } from "../../local/clients/remote-client";
-import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
-import { createNamespaces } from "../../local/sqld/tenant-client";
+import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
 import { sdkVersion } from "../../local/engine";
 import { engineBin, REPO_ROOT } from "../../local/workspace";
 
-let cluster: LocalSqldCluster;
+let sqld: TenantSqld;
 let dir: string;
 let env: NodeJS.ProcessEnv;
-const port = () => Number(new URL(cluster.primary.httpUrl).port);
+const port = () => sqld.port;
 
 function pulumi(args: string[]) {
   const run = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8" });
@@ -49,9 +47,7 @@ function runTokenCli(args: string[]) {
 }
 
 beforeAll(async () => {
-  cluster = await startStackSqld("dev", { tenants: ["acme", "globex"] });
-  await createNamespaces(cluster, ["acme", "globex"]);
-  await syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: ["acme", "globex"], perTenant: true });
+  sqld = await startTenantSqld(["acme", "globex"]);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "token-cli-connect-"));
   fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
@@ -64,13 +60,13 @@ beforeAll(async () => {
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
   fs.mkdirSync(path.join(dir, "state"));
-  const common = { mode: "self-hosted", jwtPrivateKeyPem: cluster.keys.privateKeyPem, tenantKeys: "per-tenant", tenantKeyVersions: {}, databaseUrl: cluster.primary.httpUrl };
+  const common = { mode: "self-hosted", jwtPrivateKeyPem: sqld.cluster.keys.privateKeyPem, tenantKeys: "per-tenant", tenantKeyVersions: {}, databaseUrl: sqld.cluster.primary.httpUrl };
   importStack("zoned", { ...common, tenantUrlTemplate: `http://{tenant}.db.test:${port()}` });
   importStack("plain", common);
 }, 120_000);
 afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  await cluster?.close();
+  await sqld?.close();
 });
 
 describe.skipIf(!engineBin())("npm run token: where the token works", () => {
@@ -101,7 +97,7 @@ describe.skipIf(!engineBin())("npm run token: where the token works", () => {
     const run = runTokenCli(["--stack", "plain", "--tenant", "acme", "--access", "ro", "--json"]);
     expect(run.status, run.stderr).toBe(0);
     const reply = JSON.parse(run.stdout) as { token: string; url: string; namespaceHeader: Record<string, string>; note: string };
-    expect(reply).toMatchObject({ url: cluster.primary.httpUrl, namespaceHeader: { "x-namespace-bin": "YWNtZQ" }, note: expect.stringMatching(/sqld\.tenantDomain/) });
+    expect(reply).toMatchObject({ url: sqld.cluster.primary.httpUrl, namespaceHeader: { "x-namespace-bin": "YWNtZQ" }, note: expect.stringMatching(/sqld\.tenantDomain/) });
     const fetchWithHeader = (input: string | URL | Request, init?: RequestInit) => {
       const request = new Request(input, init);
       for (const [name, value] of Object.entries(reply.namespaceHeader)) request.headers.set(name, value);
@@ -111,12 +107,12 @@ describe.skipIf(!engineBin())("npm run token: where the token works", () => {
     expect((await db.execute("SELECT body FROM notes")).rows.map((r) => r.body)).toEqual(["cli"]);
     db.close();
     const plain = runTokenCli(["--stack", "plain", "--tenant", "acme", "--access", "ro"]);
-    expect(plain.stderr).toContain(`url: ${cluster.primary.httpUrl} with header x-namespace-bin: YWNtZQ (`);
+    expect(plain.stderr).toContain(`url: ${sqld.cluster.primary.httpUrl} with header x-namespace-bin: YWNtZQ (`);
   });
 
   it("--key-file: the url only from --url (a template or sqld's URL); a bad --url exits 2", () => {
     const keyFile = path.join(dir, "key.pem");
-    fs.writeFileSync(keyFile, cluster.keys.privateKeyPem, { mode: 0o600 });
+    fs.writeFileSync(keyFile, sqld.cluster.keys.privateKeyPem, { mode: 0o600 });
     const base = ["--tenant", "acme", "--access", "ro", "--key-file", keyFile];
     const templated = runTokenCli([...base, "--json", "--url", "libsql://{tenant}.db.example.com"]);
     expect(JSON.parse(templated.stdout)).toMatchObject({ url: "libsql://acme.db.example.com" });
