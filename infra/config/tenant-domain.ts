@@ -64,9 +64,6 @@ export function tenantDomainRuleProblems(o: {
   if (local && !loopbackOrigin) {
     out.push([["sqld", "tenantDomain"], `"${o.domain}" resolves to this machine only; use it with a loopback sqld.publicUrl (the local demo), or a domain you own`]);
   }
-  if (!local && loopbackOrigin) {
-    out.push([["sqld", "tenantDomain"], `"${o.domain}" is public but sqld.publicUrl is a loopback origin; use a *.localhost domain locally`]);
-  }
   if (!local && o.zoneId === undefined) {
     out.push([["sqld", "tenantDomainZoneId"], `is needed for tenantDomain "${o.domain}": the Cloudflare zone that holds it (or set worker.customDomain/route, whose zoneId is used)`]);
   }
