@@ -4,7 +4,6 @@
  * namespace from the host's first label, so the client runs in a child with its own name resolution
  * (hosts-child.ts).
  */
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { CHILD_PROTOCOL, NODE_MODULES, startHostsChild, type ChildOutcome } from "./hosts-child";
 
@@ -12,13 +11,16 @@ import { CHILD_PROTOCOL, NODE_MODULES, startHostsChild, type ChildOutcome } from
  * The child: `execute` {sql} on the client; with drizzle, `insertNote` {body} / `selectNotes` through drizzle's query
  * builder on `notes(id INTEGER PRIMARY KEY, body TEXT)`.
  */
+// Resolved here (a devDependency, pinned in package.json): the child runs from a temp folder.
+const DRIZZLE = { libsql: require.resolve("drizzle-orm/libsql"), sqliteCore: require.resolve("drizzle-orm/sqlite-core") };
+
 const CHILD = `${CHILD_PROTOCOL}
 const { createClient } = require(${JSON.stringify(join(NODE_MODULES, "@libsql/client"))});
 const client = createClient({ url: process.env.DB_URL, authToken: process.env.TOKEN });
 const handlers = { execute: async (cmd) => ({ rows: toRows(await client.execute(cmd.sql)) }) };
 if (process.env.ORM === "drizzle") {
-  const { drizzle } = require(${JSON.stringify(join(NODE_MODULES, "drizzle-orm/libsql"))});
-  const { sqliteTable, integer, text } = require(${JSON.stringify(join(NODE_MODULES, "drizzle-orm/sqlite-core"))});
+  const { drizzle } = require(${JSON.stringify(DRIZZLE.libsql)});
+  const { sqliteTable, integer, text } = require(${JSON.stringify(DRIZZLE.sqliteCore)});
   const notes = sqliteTable("notes", { id: integer("id").primaryKey(), body: text("body") });
   const db = drizzle({ client });
   handlers.insertNote = async (cmd) => { await db.insert(notes).values({ body: cmd.body }); return {}; };
@@ -26,16 +28,6 @@ if (process.env.ORM === "drizzle") {
 }
 serve(handlers, () => client.close());
 `;
-
-/** Whether drizzle-orm is installed (a devDependency the clients matrix needs; see the README). */
-export function hasDrizzle(): boolean {
-  try {
-    createRequire(join(NODE_MODULES, "x.js")).resolve("drizzle-orm/libsql");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface RemoteClient {
   execute(sql: string): Promise<ChildOutcome>;
