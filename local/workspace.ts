@@ -9,17 +9,15 @@ import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { runProcess, type ProcessResult } from "./run-process";
 import { FAKE_FLY_DIR } from "./doubles/fake-fly/harness";
+import { engineBin, sdkVersion } from "./engine";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 const PROVIDER_BIN = path.join(REPO_ROOT, "local/doubles/providers/bin");
 /** What the program reads at run time: sources, config, the worker bundle's entry, the policy pack. */
 const PROJECT_ENTRIES = ["Pulumi.yaml", "package.json", "tsconfig.json", "infra", "stacks", "worker", "scripts", "policy", "examples"];
 
-/** The engine's folder: $PULUMI_ENGINE_BIN, else the repo's .engine/bin (scripts/build-engine.sh), else null. */
-export function engineBin(): string | null {
-  const candidates = [process.env.PULUMI_ENGINE_BIN, path.join(REPO_ROOT, ".engine/bin")].filter((d): d is string => !!d);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, "pulumi"))) ?? null;
-}
+/** The engine's folder: $PULUMI_ENGINE_BIN, the repo's .engine/bin, or a `pulumi` on PATH of the SDK's version. */
+export { engineBin } from "./engine";
 
 /** A repo stack file: `Pulumi.<stack>.yaml` for a stack name, or a .yaml path in the repo. */
 function repoStackFile(stack: string): string {
@@ -88,7 +86,7 @@ export class Workspace {
   /** The folders, the repo's node_modules and the engine's environment, without a program yet. */
   private static empty(label: string, extraEnv: NodeJS.ProcessEnv, fixedRoot?: string): Workspace {
     const bin = engineBin();
-    if (!bin) throw new Error("no Pulumi engine: run scripts/build-engine.sh (or set PULUMI_ENGINE_BIN)");
+    if (!bin) throw new Error(`no Pulumi engine: put a Pulumi CLI ${sdkVersion()} on PATH, or run scripts/build-engine.sh (or set PULUMI_ENGINE_BIN)`);
     const root = fixedRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${label}-`));
     const env: NodeJS.ProcessEnv = {
       ...process.env,

@@ -16,6 +16,11 @@ export interface StackOutputs {
   tenantKeys: string;
   /** Tenants whose key is not at version 1 (`npm run token` reads it). */
   tenantKeyVersions: Record<string, number>;
+  /**
+   * Self-hosted with `sqld.tenantDomain`: a tenant's URL, `{tenant}` for its name (`npm run token` reads it).
+   * Absent without a tenant domain: clients then use `databaseUrl` with the `x-namespace-bin` header.
+   */
+  tenantUrlTemplate?: string;
   /** Signing key for `npm run token` (secret). */
   jwtPrivateKeyPem: pulumi.Output<string>;
   [key: string]: unknown;
@@ -33,6 +38,7 @@ function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: St
     tenantKeys: plan.tenantKeys.mode,
     tenantKeyVersions: plan.tenantKeys.versions,
     primaryRegion: plan.mode === "self-hosted" ? plan.sqld.topology.primary.code : undefined,
+    tenantUrlTemplate: plan.mode === "self-hosted" ? plan.sqld.tenantDomain?.urlTemplate : undefined,
     dbToken: db.workerToken,
     dbReadToken: db.workerReadToken,
     tenants: [...plan.namespaces.tenants],
@@ -100,6 +106,7 @@ export function defineStack(): StackOutputs {
     tenantKeyVersions: plan.tenantKeys.versions,
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
     ...(selfHosted && { sqldPrivateUrl: db.serviceUrl }),
+    ...(plan.mode === "self-hosted" && plan.sqld.tenantDomain && { tenantUrlTemplate: plan.sqld.tenantDomain.urlTemplate }),
     ...(worker && {
       gatewayScriptName: worker.scriptName,
       gatewayApiKey: worker.gatewayApiKey,

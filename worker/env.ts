@@ -1,5 +1,6 @@
 /** The Worker's bindings, and their validation into a config the routes can trust. */
 import { isValidTenant, TENANT_PATTERN } from "./claims";
+import { urlTemplateProblem } from "./connect";
 import { HttpError } from "./http";
 import type { SigningMode } from "./jwt";
 import type { DbMode } from "./modes";
@@ -47,6 +48,12 @@ export interface Env {
    * reach the primary (needed with per-tenant keys and replica regions). plain_text. @default unset (no header)
    */
   PRIMARY_REGION?: string;
+  /**
+   * Self-hosted with `sqld.tenantDomain`: where a tenant connects, `{tenant}` replaced by its name (e.g.
+   * `libsql://{tenant}.db.example.com`), returned as `url` by the token route. plain_text. @default unset (the token
+   * route answers DB_URL plus the `x-namespace-bin` header to send)
+   */
+  TENANT_URL_TEMPLATE?: string;
 }
 
 export type GatewayConfig =
@@ -59,6 +66,8 @@ export type GatewayConfig =
       /** Key version per tenant (1 when absent). */
       keyVersions: ReadonlyMap<string, number>;
       primaryRegion?: string;
+      /** TENANT_URL_TEMPLATE, when tenants have their own host names. */
+      tenantUrlTemplate?: string;
       tenants: ReadonlySet<string>;
     }
   | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string; dbReadToken?: string; tenants: ReadonlySet<string> };
@@ -101,6 +110,14 @@ function primaryRegion(env: Env): string | undefined {
   return value;
 }
 
+function tenantUrlTemplate(env: Env): string | undefined {
+  const value = env.TENANT_URL_TEMPLATE?.trim();
+  if (!value) return undefined;
+  const problem = urlTemplateProblem(value);
+  if (problem) throw misconfigured(`TENANT_URL_TEMPLATE ${problem}`);
+  return value;
+}
+
 function keyVersions(env: Env): ReadonlyMap<string, number> {
   const value = env.TENANT_KEY_VERSIONS ?? {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw misconfigured("binding TENANT_KEY_VERSIONS must be a json binding holding an object of tenant → version");
@@ -133,7 +150,7 @@ function validate(env: Env): GatewayConfig {
   if (mode === "self-hosted") {
     const signing = env.TENANT_KEYS ?? "shared";
     if (signing !== "shared" && signing !== "per-tenant") throw misconfigured(`TENANT_KEYS must be "per-tenant" or "shared", got ${JSON.stringify(signing)}`);
-    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, keyVersions: keyVersions(env), primaryRegion: primaryRegion(env), tenants: allowedTenants(env) };
+    return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, keyVersions: keyVersions(env), primaryRegion: primaryRegion(env), tenantUrlTemplate: tenantUrlTemplate(env), tenants: allowedTenants(env) };
   }
   if (mode === "managed") {
     // A Turso database has no namespaces: its one tenant is "default", whatever TENANTS says.

@@ -2,14 +2,15 @@
  * libsql-stack edge gateway (Cloudflare Worker, ES module).
  *
  *   GET  /health                      → {"ok":true}
- *   POST /v1/tenants/:tenant/token    {access:"ro"|"rw", ttlSeconds?}            → {token, expiresAt}
+ *   POST /v1/tenants/:tenant/token    {access:"ro"|"rw", ttlSeconds?}            → {token, expiresAt, url, namespaceHeader?, note?}
  *   POST /v1/tenants/:tenant/query    {statements:[{sql,args?}], mode?}          → {results:[…]}
  *
  * Tenant routes need `Authorization: Bearer <GATEWAY_API_KEY>`. Errors are `{error, code?}` JSON: 4xx for the
  * caller's mistakes (including SQL errors), 502/503 when the database fails, 500 only for a broken deploy.
  * Only tenants in TENANTS are reachable; any other name, and a tenant whose namespace is missing, get the same
  * 404 TENANT_NOT_FOUND. mode "read" queries with a read-only token: a write is 403 READ_ONLY.
- * In managed mode (Turso) the only tenant is "default" and tokens cannot be minted. See env.ts for bindings.
+ * `url` is the tenant's own URL (TENANT_URL_TEMPLATE); without one, DB_URL plus the `namespaceHeader` to send
+ * (connect.ts). In managed mode (Turso) the only tenant is "default" and tokens cannot be minted. See env.ts for bindings.
  */
 import type { Env } from "./env";
 import { errorResponse, HttpError } from "./http";

@@ -1,6 +1,7 @@
 /** Route handlers. Each gets a validated config and returns a Response or throws an HttpError. */
 import { requireApiKey } from "./api-key";
 import type { Access } from "./claims";
+import { tenantConnection } from "./connect";
 import { runStatements, type DbTarget } from "./db";
 import { tenantNotFound } from "./db-errors";
 import { loadConfig, misconfigured, type Env, type GatewayConfig } from "./env";
@@ -49,9 +50,11 @@ export async function handleMintToken(request: Request, env: Env, rawTenant: str
     ttlSeconds: body.ttlSeconds,
     nowSeconds: Math.floor(Date.now() / 1000),
   }, config.signing, config.keyVersions.get(tenant) ?? 1);
+  // The token comes with where to use it: the tenant's own URL, or sqld's URL and the header naming the namespace.
+  const connection = tenantConnection(tenant, { urlTemplate: config.tenantUrlTemplate, dbUrl: config.dbUrl });
   return jsonResponse(
     200,
-    { token: minted.token, expiresAt: new Date(minted.exp * 1000).toISOString() },
+    { token: minted.token, expiresAt: new Date(minted.exp * 1000).toISOString(), ...connection },
     signatureHeader(),
   );
 }

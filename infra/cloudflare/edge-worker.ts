@@ -45,6 +45,13 @@ interface EdgeWorkerSettings {
   primaryRegion?: string;
   /** Per-tenant keys: versions other than 1 (auth.tenantKeyVersions), the `TENANT_KEY_VERSIONS` json binding. @default {} */
   tenantKeyVersions?: Record<string, number>;
+  /**
+   * Self-hosted with `sqld.tenantDomain`: where a tenant connects, `{tenant}` for its name (the plan's
+   * `sqld.tenantDomain.urlTemplate`, e.g. `libsql://{tenant}.db.example.com`). The `TENANT_URL_TEMPLATE` binding: the
+   * token route returns the tenant's URL with its token. @default unset (the token route returns `dbUrl` and the
+   * `x-namespace-bin` header to send)
+   */
+  tenantUrlTemplate?: string;
   /** Managed mode: the Turso database token (secret). */
   dbToken?: pulumi.Input<string>;
   /** Managed mode: a read-only Turso token for `mode: "read"` queries (secret). Without it read queries answer 500. */
@@ -90,6 +97,7 @@ export class EdgeWorker extends pulumi.ComponentResource {
       { name: "DB_MODE", type: "plain_text", text: args.dbMode },
       { name: "TENANT_KEYS", type: "plain_text", text: args.tenantKeys ?? "shared" },
       ...(args.primaryRegion ? [{ name: "PRIMARY_REGION", type: "plain_text", text: args.primaryRegion } satisfies Binding] : []),
+      ...(args.tenantUrlTemplate ? [{ name: "TENANT_URL_TEMPLATE", type: "plain_text", text: args.tenantUrlTemplate } satisfies Binding] : []),
       secretText("JWT_PRIVATE_KEY", args.jwtPrivateKey),
       secretText("GATEWAY_API_KEY", this.gatewayApiKey),
     ];

@@ -48,8 +48,8 @@ export function tenantUrlTemplate(domain: string, publicUrl: string): string {
   return `${origin.protocol}//{tenant}.${domain}${origin.port ? `:${origin.port}` : ""}`;
 }
 
-/** The URL of `tenant` from a template made by tenantUrlTemplate. */
-export const tenantUrl = (template: string, tenant: string) => template.replace("{tenant}", tenant);
+/** The URL of `tenant` from a template made by tenantUrlTemplate: the Worker's own function, so both agree. */
+export { tenantUrl } from "../../worker/connect";
 
 /** Cross-field rules of the tenant domain, as [key below libsql-stack:, message] pairs. */
 export function tenantDomainRuleProblems(o: {

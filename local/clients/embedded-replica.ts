@@ -1,45 +1,32 @@
 /**
  * A real embedded replica (@libsql/client `file:` + `syncUrl`, npm `libsql`) syncing from a real sqld, as a phone
  * or server would. libsql picks the namespace from the first label of the sync URL's host
- * (`<namespace>.<domain>`), so the replica runs in a child process with its own /etc/hosts: tests run as root
- * here, and `unshare -m` + a bind mount gives that one process a private name resolution (nothing else changes).
+ * (`<namespace>.<domain>`), so the replica runs in a child with its own name resolution (hosts-child.ts).
  * The child keeps its local file between commands, so a test can sync, stop the server, read offline, sync again.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { CHILD_PROTOCOL, NODE_MODULES, startHostsChild, type ChildOutcome } from "./hosts-child";
 
-const ROOT = resolve(__dirname, "../..");
-
-/** The child: one JSON command per stdin line ({op: "sync"} | {op: "execute", sql}), one JSON answer per line. */
-const CHILD = `
-const { createClient } = require(${JSON.stringify(join(ROOT, "node_modules/@libsql/client"))});
-const client = createClient({ url: "file:" + process.env.REPLICA_FILE, syncUrl: process.env.SYNC_URL, authToken: process.env.TOKEN });
-const lines = require("node:readline").createInterface({ input: process.stdin });
-lines.on("line", async (line) => {
-  const cmd = JSON.parse(line);
-  try {
-    if (cmd.op === "sync") {
-      const r = await client.sync();
-      console.log(JSON.stringify({ ok: true, frames: r ? r.frames_synced : undefined }));
-    } else {
-      const rs = await client.execute(cmd.sql);
-      console.log(JSON.stringify({ ok: true, rows: rs.rows.map((r) => Object.values(r).map((v) => typeof v === "bigint" ? Number(v) : v)) }));
-    }
-  } catch (e) {
-    console.log(JSON.stringify({ ok: false, error: String((e && e.message) || e) }));
-  }
-});
-lines.on("close", () => client.close());
+/** The child: the replica (its file in the child's folder, removed with it), and {op: "sync"} | {op: "execute", sql}. */
+const CHILD = `${CHILD_PROTOCOL}
+const { createClient } = require(${JSON.stringify(join(NODE_MODULES, "@libsql/client"))});
+const client = createClient({ url: "file:" + require("node:path").join(__dirname, "replica.db"), syncUrl: process.env.SYNC_URL, authToken: process.env.TOKEN });
+serve({
+  sync: async () => {
+    const r = await client.sync();
+    return { frames: r ? r.frames_synced : undefined };
+  },
+  execute: async (cmd) => ({ rows: toRows(await client.execute(cmd.sql)) }),
+}, () => client.close());
 `;
 
-export type ReplicaOutcome = { ok: true; rows?: unknown[][]; frames?: number } | { ok: false; error: string };
+export type ReplicaOutcome = ChildOutcome;
 
 export interface EmbeddedReplica {
   sync(): Promise<ReplicaOutcome>;
   execute(sql: string): Promise<ReplicaOutcome>;
+  /** libsql's own log lines so far (e.g. a refused sync's retries), without terminal colours. */
+  log(): string[];
   close(): Promise<void>;
 }
 
@@ -57,41 +44,14 @@ export const replicaSyncUrl = (t: Pick<ReplicaTarget, "namespace" | "port" | "do
 
 /** An embedded replica of `namespace` on 127.0.0.1:`port`, with `token`. */
 export async function openEmbeddedReplica(o: ReplicaTarget): Promise<EmbeddedReplica> {
-  const dir = mkdtempSync(join(tmpdir(), "embedded-replica-"));
-  const host = new URL(replicaSyncUrl(o)).hostname;
-  writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n127.0.0.1 ${host}\n`);
-  writeFileSync(join(dir, "child.cjs"), CHILD);
-  const env = { ...process.env, REPLICA_FILE: join(dir, "replica.db"), SYNC_URL: replicaSyncUrl(o), TOKEN: o.token };
-  const script = `mount --bind "$1/hosts" /etc/hosts && exec "$2" "$1/child.cjs"`;
-  const child: ChildProcessWithoutNullStreams = spawn("unshare", ["-m", "sh", "-c", script, "sh", dir, process.execPath], { env });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  let queue = Promise.resolve();
-  const send = (command: unknown): Promise<ReplicaOutcome> => {
-    const result = queue.then(async () => {
-      child.stdin.write(`${JSON.stringify(command)}\n`);
-      // libsql's own log lines (tracing, on a failed sync) share stdout: an answer is the line that starts with {"ok".
-      for (;;) {
-        const next = await answers.next();
-        if (next.done) throw new Error(`embedded replica child ended: ${stderr.trim()}`);
-        if (next.value.startsWith('{"ok"')) return JSON.parse(next.value) as ReplicaOutcome;
-      }
-    });
-    queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  };
+  const syncUrl = replicaSyncUrl(o);
+  const child = startHostsChild({ hosts: [new URL(syncUrl).hostname], source: CHILD, env: { SYNC_URL: syncUrl, TOKEN: o.token } });
   return {
-    sync: () => send({ op: "sync" }),
-    execute: (sql) => send({ op: "execute", sql }),
-    async close() {
-      child.stdin.end();
-      await new Promise((done) => (child.exitCode !== null ? done(undefined) : child.once("exit", done)));
-      rmSync(dir, { recursive: true, force: true });
-    },
+    sync: () => child.send({ op: "sync" }),
+    execute: (sql) => child.send({ op: "execute", sql }),
+    // libsql colours its tracing lines (ANSI codes) even on a pipe; tests match the text.
+    log: () => child.log().map((line) => line.replace(/\x1b\[[0-9;]*m/g, "")),
+    close: () => child.close(),
   };
 }
 

@@ -71,3 +71,10 @@ export async function executeRaw(url: string, sql: string, options: { token?: st
 export function firstResult(reply: PipelineReply): { type: string; error?: { message: string; code: string } } | undefined {
   return (reply.body as { results?: { type: string; error?: { message: string; code: string } }[] }).results?.[0];
 }
+
+/** The column values of the first result's rows (Hrana cells' `value`, null for NULL), or a thrown error naming sqld's answer. */
+export function resultValues(reply: PipelineReply): (string | null)[][] {
+  const first = firstResult(reply) as { type: string; response?: { result: { rows: { value?: string }[][] } } } | undefined;
+  if (first?.type !== "ok" || !first.response) throw new Error(`sqld answered ${reply.status}: ${reply.text}`);
+  return first.response.result.rows.map((row) => row.map((cell) => cell.value ?? null));
+}

@@ -4,31 +4,22 @@
  * sync, offline reads, a write forwarded to the primary and seen by a second replica, refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
-import { mintScopedToken } from "../../worker/jwt";
 import { openEmbeddedReplica } from "../../local/clients/embedded-replica";
-import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster";
-import { createNamespaces, executeRaw, firstResult } from "../../local/sqld/tenant-client";
+import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
 
-let cluster: LocalSqldCluster;
-const TENANTS = ["acme", "globex"];
-
-const token = async (tenant: string, access: "ro" | "rw") =>
-  (await mintScopedToken(cluster.keys.privateKeyPem, { tenant, access, ttlSeconds: 600, nowSeconds: Math.floor(Date.now() / 1000) }, "per-tenant")).token;
-const port = () => Number(new URL(cluster.primary.httpUrl).port);
-const onPrimary = async (sql: string) => {
-  const reply = await executeRaw(cluster.primary.httpUrl, sql, { token: await token("acme", "rw"), namespace: "acme" });
-  expect(firstResult(reply)?.type, reply.text).toBe("ok");
-};
+let sqld: TenantSqld;
+const token = (tenant: string, access: "ro" | "rw") => sqld.token(tenant, access);
+const port = () => sqld.port;
+const onPrimary = (sql: string) => sqld.onPrimary("acme", sql);
+/** acme's rows on the primary, read with the stack's view (namespace header). */
+const onPrimaryRows = async () => (await onPrimary("SELECT body FROM notes ORDER BY id")).map((r) => r[0]);
 
 beforeAll(async () => {
-  cluster = await startStackSqld("dev", { tenants: TENANTS });
-  await createNamespaces(cluster, TENANTS);
-  await syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: TENANTS, perTenant: true });
+  sqld = await startTenantSqld(["acme", "globex"]);
   await onPrimary("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
   await onPrimary("INSERT INTO notes(body) VALUES ('first')");
 });
-afterAll(() => cluster?.close());
+afterAll(() => sqld?.close());
 
 describe("embedded replicas of acme on real sqld", () => {
   it("sync, incremental sync, a forwarded write seen by a second replica, offline reads", async () => {
@@ -46,32 +37,42 @@ describe("embedded replicas of acme on real sqld", () => {
       expect(await laptop.sync()).toMatchObject({ ok: true });
       expect(await laptop.execute("SELECT body FROM notes ORDER BY id")).toEqual({ ok: true, rows: [["first"], ["second"], ["from the phone"]] });
 
-      await cluster.primary.process.stop();
+      await sqld.cluster.primary.process.stop();
       expect(await laptop.execute("SELECT count(*) FROM notes")).toEqual({ ok: true, rows: [[3]] });
       expect((await laptop.sync()).ok).toBe(false);
-      await cluster.primary.process.start();
+      await sqld.cluster.primary.process.start();
     } finally {
       await phone.close();
       await laptop.close();
     }
   });
 
-  it("an ro token syncs but cannot write; globex's token cannot sync acme", async () => {
+  it("an ro token syncs but its write is refused with sqld's reason; nothing changed on the primary", async () => {
+    const before = await onPrimaryRows();
     const reader = await openEmbeddedReplica({ namespace: "acme", port: port(), token: await token("acme", "ro") });
     try {
       expect(await reader.sync()).toMatchObject({ ok: true });
+      // npm libsql 0.5.29 delegates the write to the primary over gRPC; sqld's refusal comes back whole (then
+      // response metadata with a date, and a stack trace).
       const write = await reader.execute("INSERT INTO notes(body) VALUES ('ro')");
       expect(write.ok).toBe(false);
-      expect(JSON.stringify(write)).toMatch(/Write permission|forbidden|Authorization/i);
+      expect(write.ok || write.error).toMatch(
+        /^WriteDelegation\(status: PermissionDenied, message: "Authorization forbidden: Current session doesn't not have Write permission to namespace acme", /,
+      );
     } finally {
       await reader.close();
     }
+    expect(await onPrimaryRows()).toEqual(before);
+  });
+
+  it("globex's token cannot sync acme: the error and log lines a user sees, and none of acme's rows", async () => {
     const thief = await openEmbeddedReplica({ namespace: "acme", port: port(), token: await token("globex", "rw") });
     try {
-      const stolen = await thief.sync();
-      expect(stolen.ok).toBe(false);
-      // npm libsql 0.5.29 retries a refused handshake (sqld: gRPC Unauthenticated) and then reports only this.
-      expect(stolen).toEqual({ ok: false, error: "Replication(PrimaryHandshakeTimeout)" });
+      // npm libsql 0.5.29 retries the refused handshake once a second (sqld: gRPC UNAUTHENTICATED, code 16; with
+      // RUST_LOG=warn libsql also logs sqld's "AuthError: The JWT is invalid"), logs each failure, then throws this.
+      expect(await thief.sync()).toEqual({ ok: false, error: "Replication(PrimaryHandshakeTimeout)" });
+      const refusals = thief.log().filter((line) => /ERROR tower_http::trace::on_failure: response failed classification=Code: 16 latency=\d+ ms$/.test(line));
+      expect(refusals, thief.log().join("\n")).toHaveLength(3);
       expect(JSON.stringify(await thief.execute("SELECT * FROM notes"))).not.toContain("first");
     } finally {
       await thief.close();

@@ -39,6 +39,15 @@ describe("EdgeWorker in the dev plan", () => {
       { name: "TENANTS", type: "json", json: JSON.stringify(["acme", "globex"]) },
     ]);
     expect(plan.outputs.gatewayApiKey).toBe("[secret]");
+    // No sqld.tenantDomain in dev: no tenant URL to hand out (the token route then answers DB_URL + the header).
+    expect(plan.outputs).not.toHaveProperty("tenantUrlTemplate");
+  });
+
+  it("with sqld.tenantDomain, binds TENANT_URL_TEMPLATE and outputs it (the token route and `npm run token` use it)", async () => {
+    const zoned = await planStack("dev", { sqld: { tenantDomain: "db.acme.dev", tenantDomainZoneId: "f".repeat(32) } });
+    const bindings = byName(zoned, "gateway-script").inputs.bindings as Binding[];
+    expect(bindings.find((b) => b.name === "TENANT_URL_TEMPLATE")).toEqual({ name: "TENANT_URL_TEMPLATE", type: "plain_text", text: "libsql://{tenant}.db.acme.dev" });
+    expect(zoned.outputs.tenantUrlTemplate).toBe("libsql://{tenant}.db.acme.dev");
   });
 
   it("builds the same bundle twice (deterministic, so no spurious update)", async () => {

@@ -1,8 +1,8 @@
 // Tokens minted by the Worker (in workerd) are accepted by real sqld (dev stack's fly.toml) for their tenant only.
-import { LibsqlError } from "@libsql/client";
+import { createClient, LibsqlError } from "@libsql/client";
 import { decodeProtectedHeader, importSPKI, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { namespaceClient } from "../../local/sqld/tenant-client";
+import { executeRaw, namespaceClient } from "../../local/sqld/tenant-client";
 import { startGateway, type GatewayHarness } from "../../local/gateway-harness";
 
 let gw: GatewayHarness;
@@ -15,7 +15,7 @@ afterAll(() => gw?.close());
 async function mint(tenant: string, body: Record<string, unknown>) {
   const reply = await gw.call("POST", `/v1/tenants/${tenant}/token`, { body });
   expect(reply.status, JSON.stringify(reply.json)).toBe(200);
-  return reply.json as { token: string; expiresAt: string };
+  return reply.json as { token: string; expiresAt: string; url: string; namespaceHeader?: Record<string, string>; note?: string };
 }
 
 /** The HTTP status sqld answered with, from the client's error. */
@@ -76,6 +76,35 @@ describe("gateway: POST /v1/tenants/:tenant/token", () => {
     expect(error).toBeInstanceOf(LibsqlError);
     expect(upstreamStatus(error)).toBe(404);
     db.close();
+  });
+
+  it("without TENANT_URL_TEMPLATE, says where the token works: DB_URL plus the x-namespace-bin header to send", async () => {
+    const reply = await mint("tenant-a", { access: "rw" });
+    expect(Object.keys(reply).sort()).toEqual(["expiresAt", "namespaceHeader", "note", "token", "url"]);
+    expect(reply.url).toBe(gw.dbUrl);
+    // sqld reads the header as base64 without padding (libsql-server try_namespace_from_metadata).
+    expect(reply.namespaceHeader).toEqual({ "x-namespace-bin": Buffer.from("tenant-a").toString("base64").replace(/=+$/, "") });
+    expect(reply.note).toMatch(/namespaceHeader.*sqld\.tenantDomain/);
+  });
+
+  it("the returned url + headers + token work as given with a stock @libsql/client; without the header sqld picks another namespace", async () => {
+    const reply = await mint("tenant-a", { access: "ro" });
+    const withHeaders = (input: string | URL | Request, init?: RequestInit) => {
+      const request = new Request(input, init);
+      for (const [name, value] of Object.entries(reply.namespaceHeader!)) request.headers.set(name, value);
+      return fetch(request);
+    };
+    const db = createClient({ url: reply.url, authToken: reply.token, fetch: withHeaders });
+    expect((await db.execute("SELECT body FROM notes")).rows.map((r) => r.body)).toEqual(["hello"]);
+    db.close();
+    // The host of DB_URL (127.0.0.1) names no tenant: sqld takes its first label, "127".
+    const bare = createClient({ url: reply.url, authToken: reply.token });
+    const error = await bare.execute("SELECT 1").catch((e: unknown) => e);
+    expect(upstreamStatus(error)).toBe(404);
+    expect((error as Error).message).toBe("SERVER_ERROR: Server returned HTTP status 404"); // what the user sees
+    bare.close();
+    const raw = await executeRaw(reply.url, "SELECT 1", { token: reply.token });
+    expect([raw.status, raw.text]).toEqual([404, expect.stringContaining("Namespace `127` doesn't exist")]);
   });
 
   it("reports how many tokens it signed in x-gateway-signatures", async () => {
