@@ -13,7 +13,11 @@ import { createInterface } from "node:readline";
 
 const ROOT = resolve(__dirname, "../..");
 
-/** The child: one JSON command per stdin line ({op: "sync"} | {op: "execute", sql}), one JSON answer per line. */
+/**
+ * The child: one JSON command per stdin line, one JSON answer per line. Ops: {op: "sync"}, {op: "execute", sql},
+ * {op: "time", sql, args: [[...], ...]} (runs sql once per args list, one after another, and answers the duration
+ * of each in ms measured in the child: a local read takes microseconds, less than one JSON line round trip).
+ */
 const CHILD = `
 const { createClient } = require(${JSON.stringify(join(ROOT, "node_modules/@libsql/client"))});
 const client = createClient({ url: "file:" + process.env.REPLICA_FILE, syncUrl: process.env.SYNC_URL, authToken: process.env.TOKEN });
@@ -24,6 +28,14 @@ lines.on("line", async (line) => {
     if (cmd.op === "sync") {
       const r = await client.sync();
       console.log(JSON.stringify({ ok: true, frames: r ? r.frames_synced : undefined }));
+    } else if (cmd.op === "time") {
+      const ms = [];
+      for (const args of cmd.args) {
+        const t0 = performance.now();
+        await client.execute({ sql: cmd.sql, args });
+        ms.push(performance.now() - t0);
+      }
+      console.log(JSON.stringify({ ok: true, ms }));
     } else {
       const rs = await client.execute(cmd.sql);
       console.log(JSON.stringify({ ok: true, rows: rs.rows.map((r) => Object.values(r).map((v) => typeof v === "bigint" ? Number(v) : v)) }));
@@ -35,11 +47,13 @@ lines.on("line", async (line) => {
 lines.on("close", () => client.close());
 `;
 
-export type ReplicaOutcome = { ok: true; rows?: unknown[][]; frames?: number } | { ok: false; error: string };
+export type ReplicaOutcome = { ok: true; rows?: unknown[][]; frames?: number; ms?: number[] } | { ok: false; error: string };
 
 export interface EmbeddedReplica {
   sync(): Promise<ReplicaOutcome>;
   execute(sql: string): Promise<ReplicaOutcome>;
+  /** Runs `sql` once per entry of `args` inside the child; `ms` holds each statement's duration there (benchmarks). */
+  time(sql: string, args: (string | number)[][]): Promise<ReplicaOutcome>;
   close(): Promise<void>;
 }
 
@@ -87,6 +101,7 @@ export async function openEmbeddedReplica(o: ReplicaTarget): Promise<EmbeddedRep
   return {
     sync: () => send({ op: "sync" }),
     execute: (sql) => send({ op: "execute", sql }),
+    time: (sql, args) => send({ op: "time", sql, args }),
     async close() {
       child.stdin.end();
       await new Promise((done) => (child.exitCode !== null ? done(undefined) : child.once("exit", done)));
