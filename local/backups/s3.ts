@@ -16,6 +16,8 @@ export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3R
 export interface LocalS3 {
   endpoint: string;
   bucket: string;
+  /** Where s3rver keeps the bucket's objects as files (`<directory>/<bucket>/<key>._S3rver_object`): to inspect what was uploaded. */
+  directory: string;
   /** Object writes (PUT/POST) the server has answered so far: what an S3 bill counts as class A requests. */
   writes(): number;
   /** Bytes the bucket's files take on disk (objects plus s3rver's small metadata files). */
@@ -42,6 +44,7 @@ export async function startLocalS3(bucket = "sqld-backups"): Promise<LocalS3> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
+    directory,
     writes: () => writes,
     storedBytes: () => sizeOf(directory),
     async close() {

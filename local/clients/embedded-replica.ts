@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { CHILD_PROTOCOL, NODE_MODULES, startHostsChild, type ChildOutcome } from "./hosts-child";
 
-/** The child: the replica (its file in the child's folder, removed with it), and {op: "sync"} | {op: "execute", sql}. */
+/** The child: the replica (its file in the child's folder, removed with it), and {op: "sync"} | {op: "execute", sql} | {op: "time", sql, args}. */
 const CHILD = `${CHILD_PROTOCOL}
 const { createClient } = require(${JSON.stringify(join(NODE_MODULES, "@libsql/client"))});
 const client = createClient({ url: "file:" + require("node:path").join(__dirname, "replica.db"), syncUrl: process.env.SYNC_URL, authToken: process.env.TOKEN });
@@ -17,16 +17,29 @@ serve({
     return { frames: r ? r.frames_synced : undefined };
   },
   execute: async (cmd) => ({ rows: toRows(await client.execute(cmd.sql)) }),
+  // Runs sql once per args list and answers each duration measured here: a local read takes microseconds, less
+  // than one JSON line round trip (bench/replicas.ts).
+  time: async (cmd) => {
+    const ms = [];
+    for (const args of cmd.args) {
+      const t0 = performance.now();
+      await client.execute({ sql: cmd.sql, args });
+      ms.push(performance.now() - t0);
+    }
+    return { ms };
+  },
 }, () => client.close());
 `;
 
-export type ReplicaOutcome = ChildOutcome;
+export type ReplicaOutcome = ChildOutcome & { ms?: number[] };
 
 export interface EmbeddedReplica {
   sync(): Promise<ReplicaOutcome>;
   execute(sql: string): Promise<ReplicaOutcome>;
   /** libsql's own log lines so far (e.g. a refused sync's retries), without terminal colours. */
   log(): string[];
+  /** Runs `sql` once per entry of `args` inside the child; `ms` holds each statement's duration there (benchmarks). */
+  time(sql: string, args: (string | number)[][]): Promise<ReplicaOutcome>;
   close(): Promise<void>;
 }
 
@@ -49,6 +62,7 @@ export async function openEmbeddedReplica(o: ReplicaTarget): Promise<EmbeddedRep
   return {
     sync: () => child.send({ op: "sync" }),
     execute: (sql) => child.send({ op: "execute", sql }),
+    time: (sql, args) => child.send({ op: "time", sql, args }),
     // libsql colours its tracing lines (ANSI codes) even on a pipe; tests match the text.
     log: () => child.log().map((line) => line.replace(/\x1b\[[0-9;]*m/g, "")),
     close: () => child.close(),

@@ -28,6 +28,9 @@ describe("embedded replicas of acme on real sqld", () => {
     try {
       expect(await phone.sync()).toMatchObject({ ok: true });
       expect(await phone.execute("SELECT body FROM notes ORDER BY id")).toEqual({ ok: true, rows: [["first"]] });
+      const timed = await phone.time("SELECT body FROM notes WHERE id = ?", [[1], [2], [1]]);
+      expect(timed).toMatchObject({ ok: true, ms: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+      expect(await phone.time("SELECT nope FROM notes WHERE id = ?", [[1]])).toMatchObject({ ok: false, error: expect.stringMatching(/no such column/) });
 
       await onPrimary("INSERT INTO notes(body) VALUES ('second')");
       expect(await phone.sync()).toMatchObject({ ok: true });
