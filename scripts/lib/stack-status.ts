@@ -69,15 +69,30 @@ export interface TenantStatus {
   replicas: ReplicaLag[];
   /** null when the stack has no migrations. */
   migrations: { applied: string[]; pending: string[]; error?: string } | null;
+  /** Bottomless on the primary (null without backups, or before sqld's backup of the namespace started). */
+  backup: TenantBackup | null;
   /** Why the primary's stats could not be read (e.g. the namespace does not exist). */
   error?: string;
+}
+
+export interface TenantBackup {
+  /** `bottomless_local_last_frame_no`: the newest frame in the primary's WAL. */
+  localFrame: number;
+  /** `bottomless_s3_processing_frame_no`: the newest frame handed to the S3 upload. */
+  uploadedFrame: number;
+  /** Frames written but not yet handed to S3 (what a crash that also loses the volume would lose). */
+  pendingFrames: number;
 }
 
 export interface BackupStatus {
   configured: boolean;
   bucket?: string;
-  /** Seconds since the newest upload; null when it cannot be known (see `note`). */
-  lastUploadAgeSeconds: number | null;
+  /** The bottomless database id: S3 keys `ns-<id>:<tenant>` and `<id>-metastore`. */
+  databaseId?: string;
+  /** The namespace list's backup (`--backup-meta-store`), like a tenant's. */
+  metaStore?: TenantBackup | null;
+  /** Seconds since the newest upload: always null with sqld 0.24.32, which does not expose it (see `note`). */
+  lastUploadAgeSeconds: null;
   note?: string;
 }
 
@@ -141,8 +156,29 @@ export interface RawStatus {
   primaryAfter: ReadonlyMap<string, StatsRead>;
   volumes: readonly FlyVolume[];
   migrations: Readonly<Record<string, { applied: string[]; pending: string[]; error?: string }>> | null;
-  backups: BackupStatus;
+  /** What the plan says about backups; the collector adds nothing else (see backupOf for what the metrics give). */
+  backups: Pick<BackupStatus, "configured" | "bucket" | "databaseId">;
 }
+
+/** sqld 0.24.32 labels its bottomless series `db_name="ns-<databaseId>:<tenant>"` and `"<databaseId>-metastore"`. */
+export const backupDbName = (databaseId: string, tenant: string) => `ns-${databaseId}:${tenant}`;
+export const metaStoreDbName = (databaseId: string) => `${databaseId}-metastore`;
+
+/** A bottomless database's upload progress from the primary's metrics; null when sqld has no series for it. */
+export function backupOf(samples: readonly Sample[], dbName: string): TenantBackup | null {
+  const gauge = (name: string) => samples.find((s) => s.name === name && s.labels.db_name === dbName)?.value;
+  const localFrame = gauge("bottomless_local_last_frame_no");
+  const uploadedFrame = gauge("bottomless_s3_processing_frame_no");
+  if (localFrame === undefined || uploadedFrame === undefined) return null;
+  return { localFrame, uploadedFrame, pendingFrames: Math.max(0, localFrame - uploadedFrame) };
+}
+
+/**
+ * sqld exposes upload progress as frame numbers and counters only (no time of the last upload, observed), so the
+ * age stays unknown and says why; the frames not yet uploaded are the honest measure of what a backup lacks.
+ */
+const BACKUP_AGE_NOTE =
+  "sqld 0.24.32 exposes no upload time (its bottomless_* metrics are frame numbers and counters); see each tenant's frames not yet uploaded, or list the bucket with bottomless-cli ls";
 
 export function lagFrames(primaryFrame: number | null, replicaFrame: number | null): number | null {
   if (primaryFrame === null || replicaFrame === null) return null;
@@ -166,6 +202,7 @@ export function volumeStatus(v: FlyVolume): VolumeStatus {
 const statsOf = (read: StatsRead | undefined) => (read && "stats" in read ? read.stats : null);
 
 function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMetrics: readonly Sample[], replicas: readonly MachineRead[]): TenantStatus {
+  const databaseId = raw.backups.databaseId;
   const before = statsOf(raw.primaryBefore.get(tenant));
   const after = statsOf(raw.primaryAfter.get(tenant));
   const read = raw.primaryAfter.get(tenant);
@@ -182,6 +219,7 @@ function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMe
       return { machineId: m.id, region: m.region, frame, lagFrames: lagFrames(primaryFrame, frame) };
     }),
     migrations: raw.migrations === null ? null : (raw.migrations[tenant] ?? { applied: [], pending: [], error: "not in the migration status" }),
+    backup: raw.backups.configured && databaseId ? backupOf(primaryMetrics, backupDbName(databaseId, tenant)) : null,
     ...(read && "error" in read && { error: read.error }),
   };
 }
@@ -215,6 +253,12 @@ export function healthProblems(status: Omit<StackStatus, "healthy" | "problems">
   return problems;
 }
 
+function backupStatus(raw: RawStatus, primaryMetrics: readonly Sample[]): BackupStatus {
+  const { configured, bucket, databaseId } = raw.backups;
+  if (!configured || !databaseId) return { configured: false, lastUploadAgeSeconds: null };
+  return { configured, bucket, databaseId, metaStore: backupOf(primaryMetrics, metaStoreDbName(databaseId)), lastUploadAgeSeconds: null, note: BACKUP_AGE_NOTE };
+}
+
 export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
   const machines: MachineStatus[] = raw.machines.map((m) => ({
     id: m.id,
@@ -235,7 +279,7 @@ export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
     machines,
     volumes: raw.volumes.map(volumeStatus),
     tenants: raw.tenants.map((name) => tenantStatus(raw, name, t.sampleSeconds, primary?.metrics ?? [], replicas)),
-    backups: raw.backups,
+    backups: backupStatus(raw, primary?.metrics ?? []),
   };
   const problems = healthProblems(partial, raw.autoStop, t);
   return { ...partial, healthy: problems.length === 0, problems };

@@ -20,12 +20,6 @@ export function formatBytes(bytes: number | null): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-function formatAge(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds / 3600)} h`;
-}
-
 const lagText = (t: StackStatus["tenants"][number]) =>
   t.replicas.length === 0 ? "-" : t.replicas.map((r) => `${r.region} ${r.lagFrames === null ? "?" : r.lagFrames}`).join(", ");
 
@@ -50,14 +44,26 @@ export function formatStatusScreen(s: StackStatus): string {
   out.push(
     `TENANTS (size: sqld's measure, refreshed every 60 s; writes: rows/s over ${s.sampleSeconds} s; lag: frames behind the primary, ? = not loaded there)`,
     ...table(
-      ["TENANT", "SIZE", "WRITES/S", "FRAME", "REPLICA LAG", "MIGRATIONS"],
-      s.tenants.map((t) => [t.name, formatBytes(t.sizeBytes), t.writesPerSecond === null ? "?" : String(t.writesPerSecond), t.primaryFrame === null ? "?" : String(t.primaryFrame), lagText(t), migrationText(t.migrations)]),
+      ["TENANT", "SIZE", "WRITES/S", "FRAME", "REPLICA LAG", "NOT BACKED UP", "MIGRATIONS"],
+      s.tenants.map((t) => [
+        t.name,
+        formatBytes(t.sizeBytes),
+        t.writesPerSecond === null ? "?" : String(t.writesPerSecond),
+        t.primaryFrame === null ? "?" : String(t.primaryFrame),
+        lagText(t),
+        !s.backups.configured ? "-" : t.backup === null ? "?" : `${t.backup.pendingFrames} frames`,
+        migrationText(t.migrations),
+      ]),
     ),
     "",
   );
   const b = s.backups;
-  const backup = !b.configured ? "off (no backups config)" : b.lastUploadAgeSeconds !== null ? `last upload ${formatAge(b.lastUploadAgeSeconds)} ago` : `last upload unknown: ${b.note ?? ""}`;
-  out.push(`BACKUPS  ${backup}${b.bucket ? ` (bucket ${b.bucket})` : ""}`);
+  if (!b.configured) out.push("BACKUPS  off (no backups config)");
+  else {
+    const meta = b.metaStore ? `${b.metaStore.pendingFrames} frames not backed up` : "no metrics yet";
+    const age = `last upload time unknown: ${b.note ?? ""}`;
+    out.push(`BACKUPS  bucket ${b.bucket ?? "?"}, database id ${b.databaseId ?? "?"}; namespace list: ${meta}`, `         ${age}`);
+  }
   if (s.problems.length > 0) out.push("", "PROBLEMS", ...s.problems.map((p) => `- ${p}`));
   return `${out.join("\n")}\n`;
 }
