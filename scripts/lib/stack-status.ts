@@ -201,13 +201,14 @@ export function volumeStatus(v: FlyVolume): VolumeStatus {
 
 const statsOf = (read: StatsRead | undefined) => (read && "stats" in read ? read.stats : null);
 
-function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMetrics: readonly Sample[], replicas: readonly MachineRead[]): TenantStatus {
+/** `primaryMetrics` null: no primary answered, so its frame (and every lag) is unknown, whatever stats say. */
+function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMetrics: readonly Sample[] | null, replicas: readonly MachineRead[]): TenantStatus {
   const databaseId = raw.backups.databaseId;
   const before = statsOf(raw.primaryBefore.get(tenant));
   const after = statsOf(raw.primaryAfter.get(tenant));
   const read = raw.primaryAfter.get(tenant);
-  const gauge = byNamespace(primaryMetrics, FRAME_GAUGE).get(tenant);
-  const primaryFrame = after === null ? null : Math.max(after.replication_index, gauge ?? 0);
+  const gauge = primaryMetrics && byNamespace(primaryMetrics, FRAME_GAUGE).get(tenant);
+  const primaryFrame = after === null || primaryMetrics === null ? null : Math.max(after.replication_index, gauge ?? 0);
   return {
     name: tenant,
     sizeBytes: after?.storage_bytes_used ?? null,
@@ -219,7 +220,7 @@ function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMe
       return { machineId: m.id, region: m.region, frame, lagFrames: lagFrames(primaryFrame, frame) };
     }),
     migrations: raw.migrations === null ? null : (raw.migrations[tenant] ?? { applied: [], pending: [], error: "not in the migration status" }),
-    backup: raw.backups.configured && databaseId ? backupOf(primaryMetrics, backupDbName(databaseId, tenant)) : null,
+    backup: raw.backups.configured && databaseId && primaryMetrics ? backupOf(primaryMetrics, backupDbName(databaseId, tenant)) : null,
     ...(read && "error" in read && { error: read.error }),
   };
 }
@@ -278,7 +279,7 @@ export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
     sampleSeconds: t.sampleSeconds,
     machines,
     volumes: raw.volumes.map(volumeStatus),
-    tenants: raw.tenants.map((name) => tenantStatus(raw, name, t.sampleSeconds, primary?.metrics ?? [], replicas)),
+    tenants: raw.tenants.map((name) => tenantStatus(raw, name, t.sampleSeconds, primary?.metrics ?? null, replicas)),
     backups: backupStatus(raw, primary?.metrics ?? []),
   };
   const problems = healthProblems(partial, raw.autoStop, t);
