@@ -12,6 +12,7 @@ import { Workspace, REPO_ROOT, engineBin, repoStackConfig } from "../local/works
 import { freePort } from "../local/sqld/process";
 import { spawnBox } from "../local/box/spawn-box";
 import { isProcessAlive } from "../local/pid";
+import { runProcess } from "../local/run-process";
 
 const DEMO = path.join(REPO_ROOT, ".demo");
 const APP = "acme-sqld-demo";
@@ -56,6 +57,15 @@ Try a query (tenant "acme"; "globex" is another namespace, "other" is not a tena
     -d '{"statements":[{"sql":"create table if not exists notes (body text)"},{"sql":"insert into notes values (?)","args":["hello"]},{"sql":"select * from notes"}],"mode":"write"}'
 
 Remove everything: npm run demo -- --down`);
+  await showStatus(ws);
+}
+
+/** `npm run status` as an operator would run it in the demo's project (a few seconds: one sample of 1 s). */
+async function showStatus(ws: Workspace): Promise<void> {
+  console.log(`\ndemo: npm run status -- --stack ${STACK}\n`);
+  const status = await runProcess("npm", ["run", "-s", "status", "--", "--stack", STACK, "--sample", "1"], { env: ws.env, cwd: ws.dir });
+  process.stdout.write(status.stdout);
+  if (status.code !== 0) console.log(`demo: status exited ${status.code}${status.stderr ? `: ${status.stderr.trim()}` : ""}`);
 }
 
 function ensureEngine(): void {

@@ -7,13 +7,12 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { readMigrationDir, type MigrationFile } from "../../infra/migrations/files";
 import type { MigrationTarget } from "../../infra/migrations/migrator";
 import type { PlannedMigrations } from "../../infra/migrations/command";
 import { MANAGED_DATABASE, type MigrationSet } from "../../infra/migrations/sets";
 import { TENANT_PATTERN } from "../../worker/claims";
-import { loadSigningKey, UsageError } from "./mint-token";
+import { loadSigningKey, parseCliFlags, UsageError, type CliFlags } from "./mint-token";
 import type { MigratorOptions } from "../../infra/migrations/migrator";
 import { migratorToken } from "../../infra/migrations/token";
 import { FLY_PREFER_REGION } from "../../worker/db";
@@ -100,7 +99,7 @@ function pulumiOutput(stack: string, name: string, secret: boolean, env: NodeJS.
   return result.stdout.trim();
 }
 
-function jobFromStack(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): MigrateJob {
+function jobFromStack(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
   const stack = String(v.stack);
   if (!/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`invalid --stack ${JSON.stringify(stack)}`);
   const plan = readStackPlan(stack, (v.config as string | undefined) ?? `Pulumi.${stack}.yaml`);
@@ -125,7 +124,7 @@ function jobFromStack(v: Record<string, string | boolean | undefined>, env: Node
   };
 }
 
-function jobFromUrl(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): MigrateJob {
+function jobFromUrl(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
   const url = String(v.url);
   if (!/^(https?|libsql|wss?):\/\//.test(url)) throw new UsageError(`invalid --url ${JSON.stringify(url)}: http(s)://, libsql:// or ws(s)://`);
   const dir = v.dir as string | undefined;
@@ -159,29 +158,19 @@ function jobFromUrl(v: Record<string, string | boolean | undefined>, env: NodeJS
 }
 
 export function parseMigrateArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MigrateJob {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "from-env": { type: "boolean" },
-        stack: { type: "string" },
-        config: { type: "string" },
-        tenant: { type: "string" },
-        url: { type: "string" },
-        "key-file": { type: "string" },
-        "auth-token": { type: "string" },
-        tenants: { type: "string" },
-        dir: { type: "string" },
-        status: { type: "boolean" },
-        concurrency: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseCliFlags(argv, {
+    "from-env": { type: "boolean" },
+    stack: { type: "string" },
+    config: { type: "string" },
+    tenant: { type: "string" },
+    url: { type: "string" },
+    "key-file": { type: "string" },
+    "auth-token": { type: "string" },
+    tenants: { type: "string" },
+    dir: { type: "string" },
+    status: { type: "boolean" },
+    concurrency: { type: "string" },
+  });
   const modes = ["from-env", "stack", "url"].filter((m) => values[m] !== undefined);
   if (modes.length !== 1) throw new UsageError("pass exactly one of --stack and --url");
   if (values["from-env"]) return jobFromEnv(env);

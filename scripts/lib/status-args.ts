@@ -1,6 +1,5 @@
 /** `npm run status` arguments. */
-import { parseArgs } from "node:util";
-import { UsageError } from "./mint-token";
+import { parseCliFlags, UsageError } from "./mint-token";
 import { DEFAULT_THRESHOLDS, type StatusThresholds } from "./stack-status";
 
 export const STATUS_USAGE = `usage: npm run -s status -- --stack <name> [--config <Pulumi.<x>.yaml>] [--json] [--sample <s>] [--max-lag <frames>] [--max-volume-fill <percent>]
@@ -26,24 +25,14 @@ function numberArg(name: string, text: string | undefined, fallback: number, ok:
 }
 
 export function parseStatusArgs(argv: string[]): StatusArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        config: { type: "string" },
-        json: { type: "boolean" },
-        sample: { type: "string" },
-        "max-lag": { type: "string" },
-        "max-volume-fill": { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseCliFlags(argv, {
+    stack: { type: "string" },
+    config: { type: "string" },
+    json: { type: "boolean" },
+    sample: { type: "string" },
+    "max-lag": { type: "string" },
+    "max-volume-fill": { type: "string" },
+  });
   const stack = values.stack as string | undefined;
   if (stack === undefined) throw new UsageError("--stack is required");
   if (!/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`invalid --stack ${JSON.stringify(stack)}`);
