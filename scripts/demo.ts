@@ -13,6 +13,7 @@ import { findEngine, sdkVersion } from "../local/engine";
 import { freePort } from "../local/sqld/process";
 import { spawnBox } from "../local/box/spawn-box";
 import { isProcessAlive } from "../local/pid";
+import { runProcess } from "../local/run-process";
 
 const DEMO = path.join(REPO_ROOT, ".demo");
 const APP = "acme-sqld-demo";
@@ -62,6 +63,15 @@ Try a query (tenant "acme"; "globex" is another namespace, "other" is not a tena
 ${replicaSnippet(acme, path.relative(process.cwd(), envFile))}
 
 Remove everything: npm run demo -- --down`);
+  await showStatus(ws);
+}
+
+/** `npm run status` as an operator would run it in the demo's project (a few seconds: one sample of 1 s). */
+async function showStatus(ws: Workspace): Promise<void> {
+  console.log(`\ndemo: npm run status -- --stack ${STACK}\n`);
+  const status = await runProcess("npm", ["run", "-s", "status", "--", "--stack", STACK, "--sample", "1"], { env: ws.env, cwd: ws.dir });
+  process.stdout.write(status.stdout);
+  if (status.code !== 0) console.log(`demo: status exited ${status.code}${status.stderr ? `: ${status.stderr.trim()}` : ""}`);
 }
 
 /** Asks the deployed Worker for a token of acme, as an app's backend would, and keeps only the URL it answers. */

@@ -6,36 +6,9 @@
  * managed database), 2 bad arguments or migration files, 3 tenant namespaces failed on their own and stay behind
  * (--from-env exits 0 for that: the deploy goes on, see infra/migrations/tracked-run.ts).
  */
-import { migrate, migrationStatus, type MigratorOptions } from "../infra/migrations/migrator";
-import { migratorToken } from "../infra/migrations/token";
-import { FLY_PREFER_REGION } from "../worker/db";
-import { MIGRATE_USAGE, parseMigrateArgs, UsageError, type MigrateJob } from "./lib/migrate-cli";
+import { migrate, migrationStatus } from "../infra/migrations/migrator";
+import { MIGRATE_USAGE, migratorOptions as options, parseMigrateArgs, UsageError, type MigrateJob } from "./lib/migrate-cli";
 import { failureLines, progressLine, resultLine, stoppedLine } from "./lib/migrate-output";
-
-/**
- * With the primary's region known, every request carries `fly-prefer-region` so Fly's proxy delivers it to the
- * primary: sqld 0.24.32 cannot forward a replica's Hrana write for a namespace with its own signing key.
- */
-function preferPrimary(region: string | undefined): MigratorOptions["fetch"] {
-  if (region === undefined) return undefined;
-  return (input, init) => {
-    const request = new Request(input, init);
-    request.headers.set(FLY_PREFER_REGION, region);
-    return fetch(request);
-  };
-}
-
-function options(job: MigrateJob): MigratorOptions {
-  const pem = job.signingKeyPem;
-  return {
-    fetch: preferPrimary(job.primaryRegion),
-    url: job.url,
-    namespaceHeader: job.namespaceHeader,
-    concurrency: job.concurrency,
-    // Self-hosted: a 10-minute token for exactly one namespace (tenant, shared, or the stack's ledger/canary).
-    authToken: pem ? async (namespace, access) => migratorToken(pem, namespace, access) : async () => job.authToken,
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {

@@ -9,7 +9,8 @@
  */
 import { parseArgs } from "node:util";
 import type { NamespaceSettings } from "../infra/config/tenant-settings";
-import { syncTenantNamespaceConfigs, type AdminEndpoint } from "./lib/tenant-namespace-config";
+import type { AdminEndpoint } from "./lib/sqld-admin";
+import { syncTenantNamespaceConfigs } from "./lib/tenant-namespace-config";
 
 function required(name: string): string {
   const value = process.env[name];

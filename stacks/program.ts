@@ -105,7 +105,8 @@ export function defineStack(): StackOutputs {
     tenantKeys: plan.tenantKeys.mode,
     tenantKeyVersions: plan.tenantKeys.versions,
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
-    ...(selfHosted && { sqldPrivateUrl: db.serviceUrl }),
+    // The admin key (a secret, as in state) lets `npm run status` read sqld's admin API through `fly proxy`.
+    ...(selfHosted && { sqldPrivateUrl: db.serviceUrl, sqldAdminKey: keys.adminKey }),
     ...(plan.mode === "self-hosted" && plan.sqld.tenantDomain && { tenantUrlTemplate: plan.sqld.tenantDomain.urlTemplate }),
     ...(worker && {
       gatewayScriptName: worker.scriptName,

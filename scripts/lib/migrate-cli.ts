@@ -7,15 +7,16 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { parseStackConfig, PROJECT } from "../../infra/config/parse";
 import { readMigrationDir, type MigrationFile } from "../../infra/migrations/files";
 import type { MigrationTarget } from "../../infra/migrations/migrator";
 import type { PlannedMigrations } from "../../infra/migrations/command";
 import { MANAGED_DATABASE, type MigrationSet } from "../../infra/migrations/sets";
 import { TENANT_PATTERN } from "../../worker/claims";
-import { loadSigningKey, UsageError } from "./mint-token";
-import { readStackConfigFile } from "./stack-config-file";
+import { loadSigningKey, parseCliFlags, UsageError, type CliFlags } from "./mint-token";
+import type { MigratorOptions } from "../../infra/migrations/migrator";
+import { migratorToken } from "../../infra/migrations/token";
+import { FLY_PREFER_REGION } from "../../worker/db";
+import { readStackPlan } from "./stack-config-file";
 
 export { UsageError } from "./mint-token";
 
@@ -57,7 +58,7 @@ function concurrencyArg(text: string | undefined): number | undefined {
 }
 
 /** `migrations.shared[i]` namespaces are stack-owned (no tenant token reaches them); the rest are tenants. */
-const targetsOf = (sets: readonly { key: string; namespaces: string[]; files: MigrationFile[] }[]): MigrationTarget[] =>
+export const targetsOf = (sets: readonly { key: string; namespaces: string[]; files: MigrationFile[] }[]): MigrationTarget[] =>
   sets.flatMap((s) => s.namespaces.map((namespace) => ({ namespace, files: s.files, set: s.key, owner: s.key.startsWith("migrations.shared") ? ("stack" as const) : ("tenant" as const) })));
 
 /** --from-env: the files on disk must be the ones the plan hashed, or the run is refused before touching anything. */
@@ -98,21 +99,10 @@ function pulumiOutput(stack: string, name: string, secret: boolean, env: NodeJS.
   return result.stdout.trim();
 }
 
-function jobFromStack(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): MigrateJob {
+function jobFromStack(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
   const stack = String(v.stack);
   if (!/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`invalid --stack ${JSON.stringify(stack)}`);
-  const path = (v.config as string | undefined) ?? `Pulumi.${stack}.yaml`;
-  let file;
-  try {
-    file = readStackConfigFile(path);
-  } catch (error) {
-    throw new UsageError(`cannot read stack config ${path}: ${(error as Error).message}`);
-  }
-  const prefix = `${PROJECT}:`;
-  const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, value]) => [k.slice(prefix.length), value]));
-  const parsed = parseStackConfig(raw, { stack });
-  if (!parsed.ok) throw new UsageError(parsed.problems.join("\n"));
-  const { plan } = parsed;
+  const plan = readStackPlan(stack, (v.config as string | undefined) ?? `Pulumi.${stack}.yaml`);
   let sets: MigrationSet[] = plan.migrations.sets;
   const tenant = v.tenant as string | undefined;
   if (tenant !== undefined) {
@@ -134,7 +124,7 @@ function jobFromStack(v: Record<string, string | boolean | undefined>, env: Node
   };
 }
 
-function jobFromUrl(v: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): MigrateJob {
+function jobFromUrl(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
   const url = String(v.url);
   if (!/^(https?|libsql|wss?):\/\//.test(url)) throw new UsageError(`invalid --url ${JSON.stringify(url)}: http(s)://, libsql:// or ws(s)://`);
   const dir = v.dir as string | undefined;
@@ -168,31 +158,47 @@ function jobFromUrl(v: Record<string, string | boolean | undefined>, env: NodeJS
 }
 
 export function parseMigrateArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MigrateJob {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "from-env": { type: "boolean" },
-        stack: { type: "string" },
-        config: { type: "string" },
-        tenant: { type: "string" },
-        url: { type: "string" },
-        "key-file": { type: "string" },
-        "auth-token": { type: "string" },
-        tenants: { type: "string" },
-        dir: { type: "string" },
-        status: { type: "boolean" },
-        concurrency: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseCliFlags(argv, {
+    "from-env": { type: "boolean" },
+    stack: { type: "string" },
+    config: { type: "string" },
+    tenant: { type: "string" },
+    url: { type: "string" },
+    "key-file": { type: "string" },
+    "auth-token": { type: "string" },
+    tenants: { type: "string" },
+    dir: { type: "string" },
+    status: { type: "boolean" },
+    concurrency: { type: "string" },
+  });
   const modes = ["from-env", "stack", "url"].filter((m) => values[m] !== undefined);
   if (modes.length !== 1) throw new UsageError("pass exactly one of --stack and --url");
   if (values["from-env"]) return jobFromEnv(env);
   return values.stack !== undefined ? jobFromStack(values, env) : jobFromUrl(values, env);
+}
+
+/**
+ * With the primary's region known, every request carries `fly-prefer-region` so Fly's proxy delivers it to the
+ * primary: sqld 0.24.32 cannot forward a replica's Hrana write for a namespace with its own signing key.
+ */
+function preferPrimary(region: string | undefined): MigratorOptions["fetch"] {
+  if (region === undefined) return undefined;
+  return (input, init) => {
+    const request = new Request(input, init);
+    request.headers.set(FLY_PREFER_REGION, region);
+    return fetch(request);
+  };
+}
+
+/** How the migrator reaches the job's database (`npm run migrate`, and `npm run status` for `--status`). */
+export function migratorOptions(job: MigrateJob): MigratorOptions {
+  const pem = job.signingKeyPem;
+  return {
+    fetch: preferPrimary(job.primaryRegion),
+    url: job.url,
+    namespaceHeader: job.namespaceHeader,
+    concurrency: job.concurrency,
+    // Self-hosted: a 10-minute token for exactly one namespace (tenant, shared, or the stack's ledger/canary).
+    authToken: pem ? async (namespace, access) => migratorToken(pem, namespace, access) : async () => job.authToken,
+  };
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAccess, isValidTenant, TENANT_PATTERN, TOKEN_TTL_SECONDS, ttlProblem, type Access } from "../../worker/claims";
 import { tenantConnection, urlTemplateProblem, type TenantConnection } from "../../worker/connect";
 import { mintScopedToken, type MintedToken, type SigningMode } from "../../worker/jwt";
@@ -15,6 +15,18 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/** The CLIs' flag values: strings and booleans by flag name. */
+export type CliFlags = Record<string, string | boolean | undefined>;
+
+/** Strict flags, no positionals (node:util parseArgs); an unknown or malformed flag is a UsageError naming it. */
+export function parseCliFlags(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): CliFlags {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as CliFlags;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -46,27 +58,17 @@ export interface TokenCliArgs {
 }
 
 export function parseTokenArgs(argv: string[]): TokenCliArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        tenant: { type: "string" },
-        access: { type: "string" },
-        ttl: { type: "string" },
-        "key-file": { type: "string" },
-        "tenant-keys": { type: "string" },
-        "key-version": { type: "string" },
-        json: { type: "boolean" },
-        url: { type: "string" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseCliFlags(argv, {
+    stack: { type: "string" },
+    tenant: { type: "string" },
+    access: { type: "string" },
+    ttl: { type: "string" },
+    "key-file": { type: "string" },
+    "tenant-keys": { type: "string" },
+    "key-version": { type: "string" },
+    json: { type: "boolean" },
+    url: { type: "string" },
+  });
   const tenant = values.tenant as string | undefined;
   if (tenant === undefined) throw new UsageError("--tenant is required");
   if (!isValidTenant(tenant)) throw new UsageError(`invalid --tenant ${JSON.stringify(tenant)}: must match ${TENANT_PATTERN.source}`);

@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { parseStackConfig, PROJECT } from "../../infra/config/parse";
+import type { StackPlan } from "../../infra/config/plan";
+import { UsageError } from "./mint-token";
 
 export interface StackConfigFile {
   /** Full keys → strings, the way the Pulumi engine hands config to a program (objects as JSON text). */
@@ -22,4 +25,19 @@ export function readStackConfigFile(path: string): StackConfigFile {
     }
   }
   return { config, secretKeys };
+}
+
+/** A stack's resolved plan from its Pulumi.<stack>.yaml, offline (secrets are placeholders); a bad file is a UsageError. */
+export function readStackPlan(stack: string, path: string): StackPlan {
+  let file;
+  try {
+    file = readStackConfigFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read stack config ${path}: ${(error as Error).message}`);
+  }
+  const prefix = `${PROJECT}:`;
+  const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith(prefix)).map(([k, value]) => [k.slice(prefix.length), value]));
+  const parsed = parseStackConfig(raw, { stack });
+  if (!parsed.ok) throw new UsageError(parsed.problems.join("\n"));
+  return parsed.plan;
 }

@@ -10,11 +10,11 @@
  * The POST replaces the whole config (a partial body is 422, observed on sqld 0.24.32), so every other field goes
  * back as read. Idempotent: a namespace already right is not written.
  */
-import { request as httpRequest } from "node:http";
 import { deriveTenantKey, ed25519Seed, pkcs8PemFromSeed } from "../../worker/tenant-keys";
 import { mapBounded } from "../../infra/migrations/migrator";
 import type { NamespaceSettings } from "../../infra/config/tenant-settings";
 import { isUnlimited, UNLIMITED_DB_SIZE } from "./sqld-sizes";
+import { adminRequest as admin, type AdminEndpoint } from "./sqld-admin";
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410 §4), followed by the 32 raw bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -38,34 +38,6 @@ async function stackPublicKey(stackKeyPem: string): Promise<string> {
 export async function wantedJwtKey(stackKeyPem: string, tenant: string, version?: number, previousStackKeyPem?: string): Promise<string> {
   const keysOf = async (pem: string) => publicKeyPem((await deriveTenantKey(pem, tenant, version)).publicKey) + publicKeyPem(await stackPublicKey(pem));
   return (await keysOf(stackKeyPem)) + (previousStackKeyPem === undefined ? "" : await keysOf(previousStackKeyPem));
-}
-
-/** Where sqld's admin API listens: a unix socket (the deploy's `fly proxy`) or an http URL (tests, local runs). */
-export type AdminEndpoint = { socketPath: string } | { url: string };
-
-interface AdminReply {
-  status: number;
-  text: string;
-}
-
-function admin(endpoint: AdminEndpoint, key: string, method: string, path: string, body?: string): Promise<AdminReply> {
-  const headers: Record<string, string> = { authorization: `Basic ${key}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const target = "socketPath" in endpoint ? { socketPath: endpoint.socketPath, path } : { ...urlParts(endpoint.url), path };
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ ...target, method, headers, timeout: 30_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d)).on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within 30 s`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function urlParts(url: string): { host: string; port: number } {
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port || 80) };
 }
 
 /** One line for an error message: sqld's text, cut (pulumi-command hangs on a log line of 64 KiB or more). */

@@ -20,6 +20,8 @@ describe("plan CLI (public interface, see DESIGN.md)", () => {
     expect(doc).toMatchObject({ project: "libsql-stack", stack: "dev", mode: "self-hosted" });
     expect(Object.keys(doc.resources[0])).toEqual(["type", "name", "parent", "custom", "inputs", "protect", "retainOnDelete", "dependsOn"]);
     expect(doc.outputs.jwtPrivateKeyPem).toBe("[secret]");
+    // npm run status reads the admin key from the outputs: it must stay a secret there.
+    expect(doc.outputs.sqldAdminKey).toBe("[secret]");
   });
 
   it("exits 2 with one key-naming line per problem and no stack trace", () => {

@@ -1,0 +1,287 @@
+/**
+ * `npm run status`: the documented `--json` shape (README "Operate") and the pure rules that derive it from what
+ * the status collector read (scripts/lib/status-collect.ts). No I/O here, so every rule is tested without processes.
+ *
+ * Sources (sqld 0.24.32, observed on the binary, see README "Operate"):
+ * - a tenant's size: the primary's `GET /v1/namespaces/<ns>/stats` `storage_bytes_used`, which sqld's storage
+ *   monitor sets to (page_count - freelist_count) × 4096 one second after the namespace loads and then every 60 s
+ *   (libsql-server namespace/configurator/helpers.rs `run_storage_monitor`): it can trail the latest writes by a minute;
+ * - write rate: the growth of that route's `rows_written_count` between two reads `sampleSeconds` apart;
+ * - replica lag: the primary's frame number for the namespace (stats `replication_index`, or the
+ *   `libsql_server_current_frame_no{namespace}` gauge of its `/metrics` when higher) minus that gauge on the
+ *   replica. A replica's own stats `replication_index` does not follow replication (1 while the gauge said 6,
+ *   observed), so it is not used. A replica that has not loaded the namespace since it started has no gauge:
+ *   its lag is unknown (null), not a problem; it catches up when the namespace is first used there.
+ */
+import type { Sample } from "./prometheus-text";
+import { byNamespace } from "./prometheus-text";
+
+export const FRAME_GAUGE = "libsql_server_current_frame_no";
+
+export interface StatusThresholds {
+  /** A replica this many frames (WAL pages) behind the primary on a namespace is unhealthy. */
+  maxLagFrames: number;
+  /** A volume at least this full (percent) is unhealthy, when Fly reports its blocks. */
+  maxVolumeFillPercent: number;
+  /** Seconds between the two stats reads the write rate comes from. */
+  sampleSeconds: number;
+}
+
+export const DEFAULT_THRESHOLDS: StatusThresholds = { maxLagFrames: 100, maxVolumeFillPercent: 90, sampleSeconds: 2 };
+
+export interface MachineStatus {
+  id: string;
+  region: string;
+  /** Fly process group: `primary` or `replica`. */
+  group: string;
+  /** Fly machine state (`started`, `stopped`, `suspended`, …). */
+  state: string;
+  /** `ok`, `unreachable` (started but its admin API did not answer), or `not-checked` (not started). */
+  adminApi: "ok" | "unreachable" | "not-checked";
+  error?: string;
+}
+
+export interface VolumeStatus {
+  id: string;
+  name: string;
+  region: string;
+  sizeGb: number;
+  attachedMachineId: string | null;
+  /** From the Machines API's block counts when `fly volumes list --json` carries them; null otherwise. */
+  usedBytes: number | null;
+  fillPercent: number | null;
+}
+
+export interface ReplicaLag {
+  machineId: string;
+  region: string;
+  /** The replica's frame number for the namespace; null when it has not loaded it since it started. */
+  frame: number | null;
+  lagFrames: number | null;
+}
+
+export interface TenantStatus {
+  name: string;
+  sizeBytes: number | null;
+  rowsWritten: number | null;
+  writesPerSecond: number | null;
+  primaryFrame: number | null;
+  replicas: ReplicaLag[];
+  /** null when the stack has no migrations. */
+  migrations: { applied: string[]; pending: string[]; error?: string } | null;
+  /** Bottomless on the primary (null without backups, or before sqld's backup of the namespace started). */
+  backup: TenantBackup | null;
+  /** Why the primary's stats could not be read (e.g. the namespace does not exist). */
+  error?: string;
+}
+
+export interface TenantBackup {
+  /** `bottomless_local_last_frame_no`: the newest frame in the primary's WAL. */
+  localFrame: number;
+  /** `bottomless_s3_processing_frame_no`: the newest frame handed to the S3 upload. */
+  uploadedFrame: number;
+  /** Frames written but not yet handed to S3 (what a crash that also loses the volume would lose). */
+  pendingFrames: number;
+}
+
+export interface BackupStatus {
+  configured: boolean;
+  bucket?: string;
+  /** The bottomless database id: S3 keys `ns-<id>:<tenant>` and `<id>-metastore`. */
+  databaseId?: string;
+  /** The namespace list's backup (`--backup-meta-store`), like a tenant's. */
+  metaStore?: TenantBackup | null;
+  /** Seconds since the newest upload: always null with sqld 0.24.32, which does not expose it (see `note`). */
+  lastUploadAgeSeconds: null;
+  note?: string;
+}
+
+export interface StackStatus {
+  /** Bumped only when a field changes meaning or goes away. */
+  version: 1;
+  stack: string;
+  app: string;
+  checkedAt: string;
+  sampleSeconds: number;
+  healthy: boolean;
+  /** One line per unhealthy finding; empty when healthy. */
+  problems: string[];
+  machines: MachineStatus[];
+  volumes: VolumeStatus[];
+  tenants: TenantStatus[];
+  backups: BackupStatus;
+}
+
+/** The fields of sqld's `GET /v1/namespaces/<ns>/stats` used here. */
+export interface NamespaceStats {
+  rows_written_count: number;
+  storage_bytes_used: number;
+  replication_index: number;
+}
+
+/** A stats read: the stats, or why there are none. */
+export type StatsRead = { stats: NamespaceStats } | { error: string };
+
+/** `fly volumes list --json` (fly-go Volume); the block counts are the Machines API's and may be absent. */
+export interface FlyVolume {
+  id: string;
+  name: string;
+  region: string;
+  size_gb: number;
+  attached_machine_id?: string | null;
+  block_size?: number;
+  blocks?: number;
+  blocks_free?: number;
+}
+
+export interface MachineRead {
+  id: string;
+  region: string;
+  group: string;
+  state: string;
+  /** Set for a started machine whose admin API answered. */
+  metrics?: Sample[];
+  error?: string;
+}
+
+export interface RawStatus {
+  stack: string;
+  app: string;
+  checkedAt: string;
+  autoStop: string;
+  tenants: readonly string[];
+  machines: readonly MachineRead[];
+  /** The primary's stats per tenant, read twice `sampleSeconds` apart. */
+  primaryBefore: ReadonlyMap<string, StatsRead>;
+  primaryAfter: ReadonlyMap<string, StatsRead>;
+  volumes: readonly FlyVolume[];
+  migrations: Readonly<Record<string, { applied: string[]; pending: string[]; error?: string }>> | null;
+  /** What the plan says about backups; the collector adds nothing else (see backupOf for what the metrics give). */
+  backups: Pick<BackupStatus, "configured" | "bucket" | "databaseId">;
+}
+
+/** sqld 0.24.32 labels its bottomless series `db_name="ns-<databaseId>:<tenant>"` and `"<databaseId>-metastore"`. */
+export const backupDbName = (databaseId: string, tenant: string) => `ns-${databaseId}:${tenant}`;
+export const metaStoreDbName = (databaseId: string) => `${databaseId}-metastore`;
+
+/** A bottomless database's upload progress from the primary's metrics; null when sqld has no series for it. */
+export function backupOf(samples: readonly Sample[], dbName: string): TenantBackup | null {
+  const gauge = (name: string) => samples.find((s) => s.name === name && s.labels.db_name === dbName)?.value;
+  const localFrame = gauge("bottomless_local_last_frame_no");
+  const uploadedFrame = gauge("bottomless_s3_processing_frame_no");
+  if (localFrame === undefined || uploadedFrame === undefined) return null;
+  return { localFrame, uploadedFrame, pendingFrames: Math.max(0, localFrame - uploadedFrame) };
+}
+
+/**
+ * sqld exposes upload progress as frame numbers and counters only (no time of the last upload, observed), so the
+ * age stays unknown and says why; the frames not yet uploaded are the honest measure of what a backup lacks.
+ */
+const BACKUP_AGE_NOTE =
+  "sqld 0.24.32 exposes no upload time (its bottomless_* metrics are frame numbers and counters); see each tenant's frames not yet uploaded, or list the bucket with bottomless-cli ls";
+
+export function lagFrames(primaryFrame: number | null, replicaFrame: number | null): number | null {
+  if (primaryFrame === null || replicaFrame === null) return null;
+  // A replica read after the primary can be ahead of that read: it is then caught up, not negative.
+  return Math.max(0, primaryFrame - replicaFrame);
+}
+
+/** Rows written per second between two reads; null when either is missing or the counter went back (a restart). */
+export function writesPerSecond(before: number | null, after: number | null, seconds: number): number | null {
+  if (before === null || after === null || after < before || seconds <= 0) return null;
+  return Math.round(((after - before) / seconds) * 10) / 10;
+}
+
+export function volumeStatus(v: FlyVolume): VolumeStatus {
+  const known = v.blocks !== undefined && v.block_size !== undefined && v.blocks_free !== undefined && v.blocks > 0;
+  const usedBytes = known ? (v.blocks! - v.blocks_free!) * v.block_size! : null;
+  const fillPercent = known ? Math.round(((v.blocks! - v.blocks_free!) / v.blocks!) * 1000) / 10 : null;
+  return { id: v.id, name: v.name, region: v.region, sizeGb: v.size_gb, attachedMachineId: v.attached_machine_id ?? null, usedBytes, fillPercent };
+}
+
+const statsOf = (read: StatsRead | undefined) => (read && "stats" in read ? read.stats : null);
+
+/** `primaryMetrics` null: no primary answered, so its frame (and every lag) is unknown, whatever stats say. */
+function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMetrics: readonly Sample[] | null, replicas: readonly MachineRead[]): TenantStatus {
+  const databaseId = raw.backups.databaseId;
+  const before = statsOf(raw.primaryBefore.get(tenant));
+  const after = statsOf(raw.primaryAfter.get(tenant));
+  const read = raw.primaryAfter.get(tenant);
+  const gauge = primaryMetrics && byNamespace(primaryMetrics, FRAME_GAUGE).get(tenant);
+  const primaryFrame = after === null || primaryMetrics === null ? null : Math.max(after.replication_index, gauge ?? 0);
+  return {
+    name: tenant,
+    sizeBytes: after?.storage_bytes_used ?? null,
+    rowsWritten: after?.rows_written_count ?? null,
+    writesPerSecond: writesPerSecond(before?.rows_written_count ?? null, after?.rows_written_count ?? null, seconds),
+    primaryFrame,
+    replicas: replicas.map((m) => {
+      const frame = m.metrics ? (byNamespace(m.metrics, FRAME_GAUGE).get(tenant) ?? null) : null;
+      return { machineId: m.id, region: m.region, frame, lagFrames: lagFrames(primaryFrame, frame) };
+    }),
+    migrations: raw.migrations === null ? null : (raw.migrations[tenant] ?? { applied: [], pending: [], error: "not in the migration status" }),
+    backup: raw.backups.configured && databaseId && primaryMetrics ? backupOf(primaryMetrics, backupDbName(databaseId, tenant)) : null,
+    ...(read && "error" in read && { error: read.error }),
+  };
+}
+
+const IDLE_STATES = new Set(["stopped", "suspended"]);
+
+/** Every unhealthy finding, one line each, saying what to look at. */
+export function healthProblems(status: Omit<StackStatus, "healthy" | "problems">, autoStop: string, t: StatusThresholds): string[] {
+  const problems: string[] = [];
+  const primaries = status.machines.filter((m) => m.group === "primary");
+  if (primaries.length === 0) problems.push(`no primary machine in app ${status.app}: run pulumi up --stack ${status.stack}`);
+  if (primaries.length > 1) problems.push(`${primaries.length} primary machines (${primaries.map((m) => m.id).join(", ")}): exactly one may run`);
+  for (const m of status.machines) {
+    const where = `${m.group} machine ${m.id} (${m.region})`;
+    // With auto stop on (dev), Fly stops idle machines and starts them on the next request: that is not a fault.
+    if (m.state !== "started" && !(autoStop !== "off" && IDLE_STATES.has(m.state))) problems.push(`${where} is ${m.state}, not started (fly machine start ${m.id} -a ${status.app})`);
+    if (m.adminApi === "unreachable") problems.push(`${where}: admin API unreachable: ${m.error ?? "no answer"}`);
+  }
+  for (const tenant of status.tenants) {
+    if (tenant.error) problems.push(`tenant ${tenant.name}: ${tenant.error}`);
+    for (const r of tenant.replicas) {
+      if (r.lagFrames !== null && r.lagFrames > t.maxLagFrames) problems.push(`tenant ${tenant.name}: replica ${r.machineId} (${r.region}) is ${r.lagFrames} frames behind the primary (limit ${t.maxLagFrames})`);
+    }
+    const m = tenant.migrations;
+    if (m?.error) problems.push(`tenant ${tenant.name}: migrations: ${m.error}`);
+    else if (m && m.pending.length > 0) problems.push(`tenant ${tenant.name}: ${m.pending.length} migration(s) pending (${m.pending.join(", ")}): npm run migrate -- --stack ${status.stack} --tenant ${tenant.name}`);
+  }
+  for (const v of status.volumes) {
+    if (v.fillPercent !== null && v.fillPercent >= t.maxVolumeFillPercent) problems.push(`volume ${v.id} (${v.region}) is ${v.fillPercent}% full (limit ${t.maxVolumeFillPercent}%): fly volumes extend ${v.id} -a ${status.app}`);
+  }
+  return problems;
+}
+
+function backupStatus(raw: RawStatus, primaryMetrics: readonly Sample[]): BackupStatus {
+  const { configured, bucket, databaseId } = raw.backups;
+  if (!configured || !databaseId) return { configured: false, lastUploadAgeSeconds: null };
+  return { configured, bucket, databaseId, metaStore: backupOf(primaryMetrics, metaStoreDbName(databaseId)), lastUploadAgeSeconds: null, note: BACKUP_AGE_NOTE };
+}
+
+export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
+  const machines: MachineStatus[] = raw.machines.map((m) => ({
+    id: m.id,
+    region: m.region,
+    group: m.group,
+    state: m.state,
+    adminApi: m.state !== "started" ? "not-checked" : m.metrics ? "ok" : "unreachable",
+    ...(m.error && { error: m.error }),
+  }));
+  const primary = raw.machines.find((m) => m.group === "primary" && m.metrics);
+  const replicas = raw.machines.filter((m) => m.group !== "primary" && m.state === "started");
+  const partial = {
+    version: 1 as const,
+    stack: raw.stack,
+    app: raw.app,
+    checkedAt: raw.checkedAt,
+    sampleSeconds: t.sampleSeconds,
+    machines,
+    volumes: raw.volumes.map(volumeStatus),
+    tenants: raw.tenants.map((name) => tenantStatus(raw, name, t.sampleSeconds, primary?.metrics ?? null, replicas)),
+    backups: backupStatus(raw, primary?.metrics ?? []),
+  };
+  const problems = healthProblems(partial, raw.autoStop, t);
+  return { ...partial, healthy: problems.length === 0, problems };
+}

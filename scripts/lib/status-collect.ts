@@ -1,0 +1,153 @@
+/**
+ * Reads a deployed self-hosted stack for `npm run status`: the machines and volumes from flyctl, every started
+ * machine's admin API through its own `fly proxy` session (`<machine id>.vm.<app>.internal`, a unix socket in a
+ * private dir, the admin key only in an HTTP header), and the migration ledger with the migrator's own library.
+ * The pure rules that turn this into the status are in stack-status.ts.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { SelfHostedPlan } from "../../infra/config/plan";
+import { mapBounded, migrationStatus } from "../../infra/migrations/migrator";
+import { SQLD_ADMIN_PORT } from "../../infra/sqld/files";
+import { openFlyProxy, type FlyProxy } from "./fly-proxy";
+import { migratorOptions, targetsOf } from "./migrate-cli";
+import { parsePrometheusText } from "./prometheus-text";
+import { adminRequest } from "./sqld-admin";
+import type { FlyVolume, MachineRead, NamespaceStats, RawStatus, StatsRead } from "./stack-status";
+
+const run = promisify(execFile);
+
+/** What the collector needs from `pulumi stack output --json --show-secrets`. */
+export interface StatusOutputs {
+  sqldAdminKey: string;
+  jwtPrivateKeyPem: string;
+  databaseUrl: string;
+}
+
+export interface CollectOptions {
+  stack: string;
+  plan: SelfHostedPlan;
+  outputs: StatusOutputs;
+  sampleSeconds: number;
+  env?: NodeJS.ProcessEnv;
+  /** How long one `fly proxy` may take to listen. @default what flyctl itself may take (9 minutes) */
+  proxyWaitMs?: number;
+}
+
+interface FlyMachine {
+  id: string;
+  region: string;
+  state: string;
+  config?: { metadata?: { fly_process_group?: string } };
+}
+
+async function flyJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  try {
+    const { stdout } = await run("fly", [...args, "--json"], { env, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as T;
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`fly ${args.join(" ")} failed: ${(e.stderr || e.message).trim().slice(0, 500)} (is flyctl on PATH and FLY_API_TOKEN set?)`);
+  }
+}
+
+const excerpt = (text: string) => text.replace(/\s+/g, " ").slice(0, 200);
+
+async function readStats(proxy: FlyProxy, key: string, tenant: string, stack: string): Promise<StatsRead> {
+  try {
+    const reply = await adminRequest(proxy, key, "GET", `/v1/namespaces/${tenant}/stats`);
+    if (reply.status === 200) return { stats: JSON.parse(reply.text) as NamespaceStats };
+    if (reply.status === 404) return { error: `no namespace on the primary (HTTP 404): pulumi up --stack ${stack} creates it` };
+    if (reply.status === 401) return { error: "the primary refused the admin key (HTTP 401): is sqldAdminKey the stack's current key?" };
+    return { error: `stats: HTTP ${reply.status} ${excerpt(reply.text)}` };
+  } catch (error) {
+    return { error: `stats: ${(error as Error).message}` };
+  }
+}
+
+async function readMetrics(proxy: FlyProxy, key: string): Promise<MachineRead["metrics"]> {
+  const reply = await adminRequest(proxy, key, "GET", "/metrics");
+  if (reply.status === 401) throw new Error("the admin API refused the admin key (HTTP 401): is sqldAdminKey the stack's current key?");
+  if (reply.status !== 200) throw new Error(`GET /metrics: HTTP ${reply.status} ${excerpt(reply.text)}`);
+  return parsePrometheusText(reply.text);
+}
+
+const statsOfAll = async (proxy: FlyProxy, key: string, tenants: readonly string[], stack: string) =>
+  new Map(await mapBounded([...tenants], 8, async (t) => [t, await readStats(proxy, key, t, stack)] as const));
+
+async function migrations(o: CollectOptions): Promise<RawStatus["migrations"]> {
+  const tenants = new Set(o.plan.namespaces.tenants);
+  const targets = targetsOf(o.plan.migrations.sets).filter((t) => tenants.has(t.namespace));
+  if (targets.length === 0) return null;
+  const job = {
+    url: o.outputs.databaseUrl,
+    targets,
+    namespaceHeader: true,
+    concurrency: o.plan.migrations.concurrency,
+    status: true,
+    signingKeyPem: o.outputs.jwtPrivateKeyPem,
+    primaryRegion: o.plan.sqld.topology.primary.code,
+  };
+  // Read-only: the ledger through a read-only token, as `npm run migrate -- --status` does.
+  try {
+    return await migrationStatus(targets, { ...migratorOptions(job), attempts: 2 });
+  } catch (error) {
+    const reason = `the migration ledger could not be read: ${(error as Error).message}`;
+    return Object.fromEntries(targets.map((t) => [t.namespace, { applied: [], pending: [], error: reason }]));
+  }
+}
+
+export async function collectStatus(o: CollectOptions): Promise<RawStatus> {
+  const env = o.env ?? process.env;
+  const app = o.plan.sqld.app;
+  const key = o.outputs.sqldAdminKey;
+  const tenants = o.plan.namespaces.tenants;
+  const [machines, volumes] = await Promise.all([flyJson<FlyMachine[]>(["machines", "list", "-a", app], env), flyJson<FlyVolume[]>(["volumes", "list", "-a", app], env)]);
+  const reads: MachineRead[] = machines.map((m) => ({ id: m.id, region: m.region, group: m.config?.metadata?.fly_process_group ?? "?", state: m.state }));
+  const started = reads.filter((m) => m.state === "started");
+  const proxies = new Map<string, FlyProxy>();
+  try {
+    await Promise.all(
+      started.map(async (m) => {
+        try {
+          proxies.set(m.id, await openFlyProxy({ app, host: `${m.id}.vm.${app}.internal`, remotePort: SQLD_ADMIN_PORT, env, bindWaitMs: o.proxyWaitMs }));
+        } catch (error) {
+          m.error = (error as Error).message;
+        }
+      }),
+    );
+    const primary = started.find((m) => m.group === "primary" && proxies.has(m.id));
+    const primaryProxy = primary && proxies.get(primary.id)!;
+    const primaryBefore = primaryProxy ? await statsOfAll(primaryProxy, key, tenants, o.stack) : new Map<string, StatsRead>();
+    await new Promise((r) => setTimeout(r, o.sampleSeconds * 1000));
+    const primaryAfter = primaryProxy ? await statsOfAll(primaryProxy, key, tenants, o.stack) : new Map<string, StatsRead>();
+    // The primary's metrics first, then the replicas': a replica read later can only look less behind, never more.
+    const ordered = [...started].sort((a, b) => Number(b === primary) - Number(a === primary));
+    for (const m of ordered) {
+      const proxy = proxies.get(m.id);
+      if (!proxy) continue;
+      try {
+        m.metrics = await readMetrics(proxy, key);
+      } catch (error) {
+        m.error = (error as Error).message;
+      }
+    }
+    const noPrimary = (t: string) => [t, { error: "the primary's admin API could not be read" }] as const;
+    const backups = o.plan.sqld.backups;
+    return {
+      stack: o.stack,
+      app,
+      checkedAt: new Date().toISOString(),
+      autoStop: o.plan.sqld.autoStop,
+      tenants,
+      machines: reads,
+      primaryBefore,
+      primaryAfter: primaryProxy ? primaryAfter : new Map(tenants.map(noPrimary)),
+      volumes,
+      migrations: await migrations(o),
+      backups: backups ? { configured: true, bucket: backups.bucket, databaseId: backups.databaseId } : { configured: false },
+    };
+  } finally {
+    await Promise.all([...proxies.values()].map((p) => p.close()));
+  }
+}
