@@ -8,6 +8,7 @@
 import * as assert from "node:assert/strict";
 import type { Scenario } from "../scenario";
 import { edgeUrl, workerUrl } from "../../support/e2e/local-cloud";
+import { gatewayTokenAnswer } from "../../support/e2e/gateway";
 import { openEmbeddedReplica } from "../../../local/clients/embedded-replica";
 import { repoStackConfig } from "../../../local/workspace";
 import { devCloud, DEV_APP } from "./dev";
@@ -15,16 +16,7 @@ import { devCloud, DEV_APP } from "./dev";
 const DOMAIN = "db.acme-e2e.example";
 const ZONE = "fedcba9876543210fedcba9876543210";
 
-async function tokenWithUrl(gateway: string, apiKey: string, tenant: string): Promise<{ token: string; url: string }> {
-  const response = await fetch(`${gateway}/v1/tenants/${tenant}/token`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ access: "rw", ttlSeconds: 300 }),
-  });
-  const body = (await response.json()) as { token?: string; url?: string };
-  assert.equal(response.status, 200, JSON.stringify(body));
-  return { token: body.token!, url: body.url! };
-}
+const tokenWithUrl = (gateway: string, apiKey: string, tenant: string) => gatewayTokenAnswer(gateway, apiKey, tenant, "rw");
 
 const t: Scenario = {
   id: "t sync-clients",

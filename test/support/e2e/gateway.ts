@@ -20,14 +20,19 @@ export async function gatewayQuery(
   return { status: response.status, body: (await response.json()) as GatewayAnswer["body"] };
 }
 
-/** A tenant token from the deployed gateway's token endpoint, as a phone app or service gets one. */
-export async function gatewayToken(url: string, apiKey: string, tenant: string, access: "ro" | "rw"): Promise<string> {
+/** The deployed gateway's token endpoint answer (`{token, expiresAt, url}`), as a phone app or service gets it. */
+export async function gatewayTokenAnswer(url: string, apiKey: string, tenant: string, access: "ro" | "rw"): Promise<{ token: string; url: string }> {
   const response = await fetch(`${url}/v1/tenants/${tenant}/token`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
     body: JSON.stringify({ access, ttlSeconds: 300 }),
   });
-  const body = (await response.json()) as { token?: string };
-  if (response.status !== 200 || !body.token) throw new Error(`token for ${tenant}: ${response.status} ${JSON.stringify(body)}`);
-  return body.token;
+  const body = (await response.json()) as { token?: string; url?: string };
+  if (response.status !== 200 || !body.token || !body.url) throw new Error(`token for ${tenant}: ${response.status} ${JSON.stringify(body)}`);
+  return { token: body.token, url: body.url };
+}
+
+/** A tenant token from the deployed gateway's token endpoint. */
+export async function gatewayToken(url: string, apiKey: string, tenant: string, access: "ro" | "rw"): Promise<string> {
+  return (await gatewayTokenAnswer(url, apiKey, tenant, access)).token;
 }
