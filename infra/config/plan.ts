@@ -11,7 +11,7 @@ import { planMachines, type MachinePlan } from "../sqld/topology";
 import { normalizeOrigin } from "./public-url";
 import { DEFAULT_APP_DEPLOY, type ConfigShape, type TursoConfig, type WorkerConfig } from "./schema";
 import type { SelfHostedConfig, StackConfig } from "./stack-config";
-import { isLocalTenantDomain, tenantUrlTemplate } from "./tenant-domain";
+import { isLocalTenantDomain, tenantDomainZoneId, tenantUrlTemplate } from "./tenant-domain";
 import { tenantKeysMode, tenantKeyVersions, type TenantKeysMode } from "./tenant-keys";
 import { tenantNamespaceSettings, type NamespaceSettings } from "./tenant-settings";
 
@@ -116,7 +116,7 @@ export interface ManagedPlan extends PlanCommon {
 export type StackPlan = SelfHostedPlan | ManagedPlan;
 
 function tenantDomainPlan(config: SelfHostedConfig, domain: string, publicUrl: string): TenantDomainPlan {
-  const zoneId = config.sqld.tenantDomainZoneId ?? config.worker?.customDomain?.zoneId ?? config.worker?.route?.zoneId;
+  const zoneId = tenantDomainZoneId(config);
   return { domain, ...(!isLocalTenantDomain(domain) && zoneId && { zoneId }), urlTemplate: tenantUrlTemplate(domain, publicUrl) };
 }
 

@@ -4,7 +4,7 @@ import { DEFAULT_APP_DEPLOY, NAMESPACE_PATTERN, type ConfigShape } from "./schem
 import { isVolumeDeployStrategy } from "../fly/contract";
 import type { StackNamespaces } from "./plan";
 import { tenantKeysMode } from "./tenant-keys";
-import { tenantDomainProblem, tenantDomainRuleProblems } from "./tenant-domain";
+import { tenantDomainProblem, tenantDomainRuleProblems, tenantDomainZoneId } from "./tenant-domain";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -78,7 +78,7 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
       add(["sqld", "autoStop"], `"${cfg.sqld.autoStop}" cannot be used with replica regions: replicas reach the primary over .internal DNS, which does not wake a stopped machine, so writes would fail; use "off"`);
     }
     if (cfg.sqld.tenantDomain !== undefined && tenantDomainProblem(cfg.sqld.tenantDomain) === undefined) {
-      const zoneId = cfg.sqld.tenantDomainZoneId ?? cfg.worker?.customDomain?.zoneId ?? cfg.worker?.route?.zoneId;
+      const zoneId = tenantDomainZoneId(cfg);
       for (const [path, message] of tenantDomainRuleProblems({ domain: cfg.sqld.tenantDomain, publicUrl: cfg.sqld.publicUrl, tenants: cfg.tenants, zoneId })) add(path, message);
     } else if (cfg.sqld.tenantDomainZoneId !== undefined) {
       add(["sqld", "tenantDomainZoneId"], "is set without sqld.tenantDomain; set both or remove it");

@@ -4,6 +4,7 @@
  * `namespace_from_host`), and so do the embedded-replica and remote SDKs: a per-tenant host name is what lets a
  * client that cannot set `x-namespace-bin` reach its tenant.
  */
+import { TENANT_PLACEHOLDER } from "../../worker/connect";
 import { LOOPBACK_HOSTS } from "./public-url";
 
 /** A lowercase DNS label (RFC 1035 §2.3.1 with digits first allowed, RFC 1123): no leading or trailing dash. */
@@ -44,8 +45,16 @@ export function tenantHostProblem(tenant: string, domain: string): string | unde
  */
 export function tenantUrlTemplate(domain: string, publicUrl: string): string {
   const origin = new URL(publicUrl);
-  if (origin.protocol === "https:") return `libsql://{tenant}.${domain}${origin.port ? `:${origin.port}` : ""}`;
-  return `${origin.protocol}//{tenant}.${domain}${origin.port ? `:${origin.port}` : ""}`;
+  const scheme = origin.protocol === "https:" ? "libsql:" : origin.protocol;
+  return `${scheme}//${TENANT_PLACEHOLDER}.${domain}${origin.port ? `:${origin.port}` : ""}`;
+}
+
+/** The Cloudflare zone of the tenant domain: `sqld.tenantDomainZoneId`, else the Worker's custom domain or route zone. */
+export function tenantDomainZoneId(cfg: {
+  sqld: { tenantDomainZoneId?: string };
+  worker?: { customDomain?: { zoneId: string }; route?: { zoneId: string } };
+}): string | undefined {
+  return cfg.sqld.tenantDomainZoneId ?? cfg.worker?.customDomain?.zoneId ?? cfg.worker?.route?.zoneId;
 }
 
 /** The URL of `tenant` from a template made by tenantUrlTemplate: the Worker's own function, so both agree. */
