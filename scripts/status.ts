@@ -10,7 +10,7 @@ import { buildStatus } from "./lib/stack-status";
 import { formatStatusScreen } from "./lib/status-screen";
 import { parseStatusArgs, STATUS_USAGE } from "./lib/status-args";
 import { readStackPlan } from "./lib/stack-config-file";
-import { UsageError } from "./lib/mint-token";
+import { UsageError } from "./lib/cli-flags";
 
 function stackOutputs(stack: string): StatusOutputs {
   const result = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" });

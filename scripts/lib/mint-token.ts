@@ -5,30 +5,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAccess, isValidTenant, TENANT_PATTERN, TOKEN_TTL_SECONDS, ttlProblem, type Access } from "../../worker/claims";
 import { tenantConnection, urlTemplateProblem, type TenantConnection } from "../../worker/connect";
+import { parseCliFlags, UsageError } from "./cli-flags";
+
+export { UsageError } from "./cli-flags";
 import { mintScopedToken, type MintedToken, type SigningMode } from "../../worker/jwt";
-
-/** A mistake in how the command was called or configured: the CLI prints it and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** The CLIs' flag values: strings and booleans by flag name. */
-export type CliFlags = Record<string, string | boolean | undefined>;
-
-/** Strict flags, no positionals (node:util parseArgs); an unknown or malformed flag is a UsageError naming it. */
-export function parseCliFlags(argv: string[], options: NonNullable<ParseArgsConfig["options"]>): CliFlags {
-  try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as CliFlags;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
 
 export const TOKEN_USAGE = `usage: npm run -s token -- --stack <stack> --tenant <name> --access ro|rw [--ttl <seconds>] [--json] [--key-file <pem>] [--url <url>] [--tenant-keys per-tenant|shared] [--key-version <n>]
   --stack     Pulumi stack whose jwtPrivateKeyPem output signs the token (not needed with --key-file)

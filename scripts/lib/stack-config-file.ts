@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { parseStackConfig, PROJECT } from "../../infra/config/parse";
 import type { StackPlan } from "../../infra/config/plan";
-import { UsageError } from "./mint-token";
+import { UsageError } from "./cli-flags";
 
 export interface StackConfigFile {
   /** Full keys → strings, the way the Pulumi engine hands config to a program (objects as JSON text). */

@@ -1,5 +1,5 @@
 /** `npm run status` arguments. */
-import { parseCliFlags, UsageError } from "./mint-token";
+import { parseCliFlags, UsageError } from "./cli-flags";
 import { DEFAULT_THRESHOLDS, type StatusThresholds } from "./stack-status";
 
 export const STATUS_USAGE = `usage: npm run -s status -- --stack <name> [--config <Pulumi.<x>.yaml>] [--json] [--sample <s>] [--max-lag <frames>] [--max-volume-fill <percent>]
