@@ -94,6 +94,8 @@ function cpuTable(cpu: CpuReport): string {
         "sqld via gateway": ms(r.gatewaySqldMs),
         "sqld direct": ms(r.directSqldMs),
         "sqld ratio": r.sqldRatio === undefined ? "-" : r.sqldRatio.toFixed(2),
+        "sqld direct, gateway's pace": ms(r.pacedDirectSqldMs),
+        "ratio at same pace": r.pacedSqldRatio === undefined ? "-" : r.pacedSqldRatio.toFixed(2),
       })),
     ),
   ];
