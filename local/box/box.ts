@@ -6,7 +6,7 @@
  *    the program curls is served under <box>/client/v4 (local/doubles/fake-cloudflare-api);
  *  - managed mode: the Turso Platform API double under <box>/turso, each database a real sqld behind TLS (turso.ts);
  *  - <flyStateDir>/box.json {"pid","url"} tells the fake fly a box is attached, so `fly deploy` waits for machines.
- * Control API (127.0.0.1): GET /health, GET /fly/machines[/<id>], /workers/{account}/{script}, /client/v4/…, /turso/v1/….
+ * Control API (127.0.0.1): GET /health, GET /fly/machines[/<id>], POST /fly/machines/<id>/exec, /workers/{account}/{script}, /client/v4/…, /turso/v1/….
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -19,6 +19,8 @@ import { WorkersHost } from "./workers";
 import { ZoneRouting } from "./zone-routing";
 import { DnsRecords } from "./dns-records";
 import { isProcessAlive } from "../pid";
+import { runBoxExec } from "./machine-exec";
+import { readJsonObject } from "./request-body";
 
 export interface BoxOptions {
   /** Where the box keeps volumes, machine files and logs (<root>/logs/<machine id>.log). */
@@ -88,6 +90,14 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     if (path === "/health") return json(200, { ok: true });
     if (path === "/fly/machines") return json(200, [...machines.running.values()].map(machineView));
+    const exec = /^\/fly\/machines\/([0-9a-f]+)\/exec$/.exec(path);
+    if (exec && req.method === "POST") {
+      const r = machines.running.get(exec[1]!);
+      if (!r || r.status !== "ready") return json(409, { error: `machine ${exec[1]} is not running in the box` });
+      return void readJsonObject(req)
+        .then((body) => runBoxExec({ cmd: String(body.cmd ?? ""), timeout: typeof body.timeout === "number" ? body.timeout : undefined }, r.wanted.mounts, join(root, "volumes")))
+        .then((result) => json(200, result), (e: unknown) => json(400, { error: String(e) }));
+    }
     const machine = /^\/fly\/machines\/([0-9a-f]+)$/.exec(path);
     if (machine) {
       const r = machines.running.get(machine[1]!);

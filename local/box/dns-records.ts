@@ -16,6 +16,7 @@
  * The double's own limits, stricter than the API: names must be fully qualified (the API would append the zone
  * name, which the box does not know) and only A, AAAA and CNAME records are held.
  */
+import { readJsonObject } from "./request-body";
 import { randomBytes } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -41,11 +42,6 @@ const HOST = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:
 const ADDRESS_TYPES = new Set(["A", "AAAA"]);
 const RECORDS_PATH = /^\/zones\/([0-9a-f]{32})\/dns_records(?:\/([0-9a-f]{32}))?$/;
 
-async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
-}
 
 /** Why the API would refuse `b` as a record, or undefined. */
 function recordProblem(b: Record<string, unknown>): ApiError | undefined {
@@ -100,7 +96,7 @@ export class DnsRecords {
       return send(200, { id: existing.id });
     }
     if (!((req.method === "POST" && !id) || (req.method === "PUT" && existing))) return send(405, null, [{ code: 10000, message: `${req.method} is not allowed on ${path}` }]);
-    const b = await body(req);
+    const b = await readJsonObject(req);
     const problem = recordProblem(b);
     if (problem) return send(400, null, [problem]);
     const now = new Date().toISOString();

@@ -8,6 +8,7 @@
  * A re-PUT replaces code and bindings in place (Miniflare setOptions) and keeps the port, so the URL is stable.
  * Validation is strict: anything outside this contract is a 400 naming the field, never silently ignored.
  */
+import { readBody } from "./request-body";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 
@@ -119,11 +120,3 @@ export class WorkersHost {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}

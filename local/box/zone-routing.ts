@@ -9,17 +9,13 @@
  *   code 10020), `Routes.Update` = PUT …/routes/{id}, `Routes.Delete` = DELETE …/routes/{id};
  * - GET of both lists, for tests and e2e checks.
  */
+import { readJsonObject } from "./request-body";
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 export interface WorkerDomain { id: string; accountId: string; hostname: string; service: string; zoneId?: string }
 export interface WorkerRoute { id: string; zoneId: string; pattern: string; script?: string }
 
-async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
-}
 
 export class ZoneRouting {
   readonly domains = new Map<string, WorkerDomain>();
@@ -35,7 +31,7 @@ export class ZoneRouting {
       const [, accountId, id] = m;
       if (req.method === "GET" && !id) return send(200, [...this.domains.values()].filter((d) => d.accountId === accountId));
       if (req.method === "PUT" && !id) {
-        const b = await body(req);
+        const b = await readJsonObject(req);
         const hostname = String(b.hostname ?? "");
         const service = String(b.service ?? "");
         if (!hostname || !service) return send(400, null, [{ code: 100021, message: "hostname and service are required" }]);
@@ -50,7 +46,7 @@ export class ZoneRouting {
       const [, zoneId, id] = m;
       if (req.method === "GET" && !id) return send(200, [...this.routes.values()].filter((r) => r.zoneId === zoneId));
       if ((req.method === "POST" && !id) || (req.method === "PUT" && id)) {
-        const b = await body(req);
+        const b = await readJsonObject(req);
         const pattern = String(b.pattern ?? "");
         const clash = [...this.routes.values()].find((r) => r.zoneId === zoneId && r.pattern === pattern && r.id !== id);
         if (clash) return send(409, null, [{ code: 10020, message: "A route with the same pattern already exists" }]);

@@ -21,7 +21,7 @@ export const FRAME_GAUGE = "libsql_server_current_frame_no";
 export interface StatusThresholds {
   /** A replica this many frames (WAL pages) behind the primary on a namespace is unhealthy. */
   maxLagFrames: number;
-  /** A volume at least this full (percent) is unhealthy, when Fly reports its blocks. */
+  /** A volume at least this full (percent, df's Capacity) is unhealthy. */
   maxVolumeFillPercent: number;
   /** Seconds between the two stats reads the write rate comes from. */
   sampleSeconds: number;
@@ -47,9 +47,11 @@ export interface VolumeStatus {
   region: string;
   sizeGb: number;
   attachedMachineId: string | null;
-  /** From the Machines API's block counts when `fly volumes list --json` carries them; null otherwise. */
+  /** From `df` on the attached machine (`fly machine exec`); null when it could not be read (see `usageError`). */
   usedBytes: number | null;
+  /** Used / (used + available), as df's Capacity column computes it (the filesystem's reserved blocks excluded). */
   fillPercent: number | null;
+  usageError?: string;
 }
 
 export interface ReplicaLag {
@@ -122,16 +124,32 @@ export interface NamespaceStats {
 /** A stats read: the stats, or why there are none. */
 export type StatsRead = { stats: NamespaceStats } | { error: string };
 
-/** `fly volumes list --json` (fly-go Volume); the block counts are the Machines API's and may be absent. */
+/**
+ * `fly volumes list --json` (fly-go volume_types.go `Volume`): size and attachment, no usage. How full a volume is
+ * comes from `df` on its machine (DiskUsage).
+ */
 export interface FlyVolume {
   id: string;
   name: string;
   region: string;
   size_gb: number;
   attached_machine_id?: string | null;
-  block_size?: number;
-  blocks?: number;
-  blocks_free?: number;
+}
+
+/** A filesystem's figures from `df -Pk <mount>` on a machine, in bytes. */
+export interface DiskUsage {
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+}
+
+/** POSIX `df -P -k` output (header, then one line per filesystem): the figures of its last line, or why not. */
+export function parseDfPortable(stdout: string): DiskUsage | { error: string } {
+  const lines = stdout.trim().split("\n");
+  const row = /^\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+\S.*$/.exec(lines.at(-1)?.trim() ?? "");
+  if (lines.length < 2 || !/^Filesystem\s+1024-blocks/.test(lines[0]!) || !row) return { error: `unexpected df output: ${JSON.stringify(stdout.slice(0, 200))}` };
+  const [size, used, available] = [row[1], row[2], row[3]].map((v) => Number(v) * 1024) as [number, number, number];
+  return { sizeBytes: size, usedBytes: used, availableBytes: available };
 }
 
 export interface MachineRead {
@@ -155,6 +173,8 @@ export interface RawStatus {
   primaryBefore: ReadonlyMap<string, StatsRead>;
   primaryAfter: ReadonlyMap<string, StatsRead>;
   volumes: readonly FlyVolume[];
+  /** `df` of the volume mount per started machine id (a machine holds at most one volume: one mount per group). */
+  volumeUsage: ReadonlyMap<string, DiskUsage | { error: string }>;
   migrations: Readonly<Record<string, { applied: string[]; pending: string[]; error?: string }>> | null;
   /** What the plan says about backups; the collector adds nothing else (see backupOf for what the metrics give). */
   backups: Pick<BackupStatus, "configured" | "bucket" | "databaseId">;
@@ -192,11 +212,13 @@ export function writesPerSecond(before: number | null, after: number | null, sec
   return Math.round(((after - before) / seconds) * 10) / 10;
 }
 
-export function volumeStatus(v: FlyVolume): VolumeStatus {
-  const known = v.blocks !== undefined && v.block_size !== undefined && v.blocks_free !== undefined && v.blocks > 0;
-  const usedBytes = known ? (v.blocks! - v.blocks_free!) * v.block_size! : null;
-  const fillPercent = known ? Math.round(((v.blocks! - v.blocks_free!) / v.blocks!) * 1000) / 10 : null;
-  return { id: v.id, name: v.name, region: v.region, sizeGb: v.size_gb, attachedMachineId: v.attached_machine_id ?? null, usedBytes, fillPercent };
+export function volumeStatus(v: FlyVolume, usage: DiskUsage | { error: string } | undefined): VolumeStatus {
+  const base = { id: v.id, name: v.name, region: v.region, sizeGb: v.size_gb, attachedMachineId: v.attached_machine_id ?? null };
+  if (usage === undefined) return { ...base, usedBytes: null, fillPercent: null, usageError: v.attached_machine_id ? "its machine is not started" : "not attached to a machine" };
+  if ("error" in usage) return { ...base, usedBytes: null, fillPercent: null, usageError: usage.error };
+  const usable = usage.usedBytes + usage.availableBytes;
+  const fillPercent = usable > 0 ? Math.round((usage.usedBytes / usable) * 1000) / 10 : null;
+  return { ...base, usedBytes: usage.usedBytes, fillPercent };
 }
 
 const statsOf = (read: StatsRead | undefined) => (read && "stats" in read ? read.stats : null);
@@ -278,7 +300,7 @@ export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
     checkedAt: raw.checkedAt,
     sampleSeconds: t.sampleSeconds,
     machines,
-    volumes: raw.volumes.map(volumeStatus),
+    volumes: raw.volumes.map((v) => volumeStatus(v, v.attached_machine_id ? raw.volumeUsage.get(v.attached_machine_id) : undefined)),
     tenants: raw.tenants.map((name) => tenantStatus(raw, name, t.sampleSeconds, primary?.metrics ?? null, replicas)),
     backups: backupStatus(raw, primary?.metrics ?? []),
   };

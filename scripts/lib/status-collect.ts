@@ -8,12 +8,12 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { SelfHostedPlan } from "../../infra/config/plan";
 import { mapBounded, migrationStatus } from "../../infra/migrations/migrator";
-import { SQLD_ADMIN_PORT } from "../../infra/sqld/files";
+import { SQLD_ADMIN_PORT, SQLD_DATA_DIR } from "../../infra/sqld/files";
 import { openFlyProxy, type FlyProxy } from "./fly-proxy";
 import { migratorOptions, targetsOf } from "./migrate-cli";
 import { parsePrometheusText } from "./prometheus-text";
 import { adminRequest } from "./sqld-admin";
-import type { FlyVolume, MachineRead, NamespaceStats, RawStatus, StatsRead } from "./stack-status";
+import { parseDfPortable, type DiskUsage, type FlyVolume, type MachineRead, type NamespaceStats, type RawStatus, type StatsRead } from "./stack-status";
 
 const run = promisify(execFile);
 
@@ -48,6 +48,21 @@ async function flyJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`fly ${args.join(" ")} failed: ${(e.stderr || e.message).trim().slice(0, 500)} (is flyctl on PATH and FLY_API_TOKEN set?)`);
+  }
+}
+
+/**
+ * How full the volume mounted at SQLD_DATA_DIR is, from `df -Pk` run on the machine (`fly machine exec`, flyctl
+ * internal/command/machine/exec.go): fly-go's Volume carries no usage. The JSON answer is fly-go
+ * MachineExecResponse, whose fields are all omitempty (no `exit_code` means 0).
+ */
+async function volumeUsageOf(app: string, machineId: string, env: NodeJS.ProcessEnv): Promise<DiskUsage | { error: string }> {
+  try {
+    const reply = await flyJson<{ exit_code?: number; stdout?: string; stderr?: string }>(["machine", "exec", machineId, `df -Pk ${SQLD_DATA_DIR}`, "-a", app, "--timeout", "20"], env);
+    if (reply.exit_code) return { error: `df exited ${reply.exit_code}: ${excerpt(reply.stderr ?? "")}` };
+    return parseDfPortable(reply.stdout ?? "");
+  } catch (error) {
+    return { error: (error as Error).message };
   }
 }
 
@@ -132,6 +147,8 @@ export async function collectStatus(o: CollectOptions): Promise<RawStatus> {
         m.error = (error as Error).message;
       }
     }
+    const attached = new Set(volumes.map((v) => v.attached_machine_id).filter((id): id is string => typeof id === "string"));
+    const volumeUsage = new Map(await mapBounded(started.filter((m) => attached.has(m.id)), 4, async (m) => [m.id, await volumeUsageOf(app, m.id, env)] as const));
     const noPrimary = (t: string) => [t, { error: "the primary's admin API could not be read" }] as const;
     const backups = o.plan.sqld.backups;
     return {
@@ -144,6 +161,7 @@ export async function collectStatus(o: CollectOptions): Promise<RawStatus> {
       primaryBefore,
       primaryAfter: primaryProxy ? primaryAfter : new Map(tenants.map(noPrimary)),
       volumes,
+      volumeUsage,
       migrations: await migrations(o),
       backups: backups ? { configured: true, bucket: backups.bucket, databaseId: backups.databaseId } : { configured: false },
     };

@@ -37,7 +37,7 @@ export function formatStatusScreen(s: StackStatus): string {
     "VOLUMES",
     ...table(
       ["REGION", "SIZE", "USED", "ATTACHED TO", "ID"],
-      [...s.volumes].sort((a, b) => a.region.localeCompare(b.region)).map((v) => [v.region, `${v.sizeGb} GB`, v.fillPercent === null ? "? (Fly gave no block counts)" : `${formatBytes(v.usedBytes)} (${v.fillPercent}%)`, v.attachedMachineId ?? "-", v.id]),
+      [...s.volumes].sort((a, b) => a.region.localeCompare(b.region)).map((v) => [v.region, `${v.sizeGb} GB`, v.fillPercent === null ? `? (${v.usageError ?? "unknown"})` : `${formatBytes(v.usedBytes)} (${v.fillPercent}%)`, v.attachedMachineId ?? "-", v.id]),
     ),
     "",
   );

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parsePrometheusText } from "../../scripts/lib/prometheus-text";
-import { buildStatus, DEFAULT_THRESHOLDS, lagFrames, volumeStatus, writesPerSecond, type MachineRead, type RawStatus, type StatsRead } from "../../scripts/lib/stack-status";
+import { buildStatus, DEFAULT_THRESHOLDS, lagFrames, parseDfPortable, volumeStatus, writesPerSecond, type MachineRead, type RawStatus, type StatsRead } from "../../scripts/lib/stack-status";
 import { formatStatusScreen } from "../../scripts/lib/status-screen";
 
 const stats = (rows: number, frame: number, size = 8192): StatsRead => ({ stats: { rows_written_count: rows, storage_bytes_used: size, replication_index: frame } });
@@ -35,6 +35,7 @@ function raw(over: Partial<RawStatus> = {}, replicaMetrics = 'libsql_server_curr
     primaryBefore: new Map([["acme", stats(100, 30)], ["globex", stats(5, 2)]]),
     primaryAfter: new Map([["acme", stats(150, 36)], ["globex", stats(5, 2)]]),
     volumes: [{ id: "vol_1", name: "sqld_data", region: "ams", size_gb: 20, attached_machine_id: "p1" }],
+    volumeUsage: new Map([["p1", { sizeBytes: 20e9, usedBytes: 1e9, availableBytes: 18e9 }]]),
     migrations: { acme: { applied: ["0001_a.sql"], pending: [] }, globex: { applied: ["0001_a.sql"], pending: [] } },
     backups: { configured: true, bucket: "b", databaseId: "acme-sqld-prod" },
     ...over,
@@ -56,10 +57,21 @@ describe("status derivations", () => {
     expect(writesPerSecond(null, 100, 2)).toBeNull();
   });
 
-  it("volume fill comes from Fly's block counts when present, else it is unknown", () => {
-    const v = { id: "v", name: "sqld_data", region: "ams", size_gb: 1 };
-    expect(volumeStatus({ ...v, blocks: 1000, blocks_free: 250, block_size: 4096 })).toMatchObject({ usedBytes: 750 * 4096, fillPercent: 75 });
-    expect(volumeStatus(v)).toMatchObject({ sizeGb: 1, usedBytes: null, fillPercent: null, attachedMachineId: null });
+  it("df -Pk output gives the filesystem's bytes; anything else is named as unexpected", () => {
+    const df = "Filesystem     1024-blocks    Used Available Capacity Mounted on\n/dev/vdb           1011672  252918    706338      27% /var/lib/sqld\n";
+    expect(parseDfPortable(df)).toEqual({ sizeBytes: 1011672 * 1024, usedBytes: 252918 * 1024, availableBytes: 706338 * 1024 });
+    expect(parseDfPortable("df: /var/lib/sqld: No such file or directory\n")).toEqual({ error: expect.stringContaining("unexpected df output") });
+    // GNU df without -P can wrap a long device name onto its own line: refused, not misread.
+    expect(parseDfPortable("Filesystem 1K-blocks Used Available Use% Mounted on\n/dev/mapper/very-long\n 10 5 5 50% /x\n")).toEqual({ error: expect.any(String) });
+  });
+
+  it("volume fill is df's used / (used + available); unknown with the reason when df was not read", () => {
+    const v = { id: "v", name: "sqld_data", region: "ams", size_gb: 1, attached_machine_id: "m1" };
+    // 50 of 100 blocks used, 45 available (5 reserved for root): df's Capacity says 53%.
+    expect(volumeStatus(v, { sizeBytes: 100, usedBytes: 50, availableBytes: 45 })).toMatchObject({ usedBytes: 50, fillPercent: 52.6 });
+    expect(volumeStatus(v, { error: "could not exec command on machine m1: boom" })).toMatchObject({ usedBytes: null, fillPercent: null, usageError: expect.stringContaining("boom") });
+    expect(volumeStatus({ ...v, attached_machine_id: null }, undefined)).toMatchObject({ fillPercent: null, usageError: "not attached to a machine", attachedMachineId: null });
+    expect(volumeStatus(v, undefined)).toMatchObject({ fillPercent: null, usageError: "its machine is not started" });
   });
 
   it("per tenant: the primary frame is the higher of stats and gauge, lag per replica, backup frames not uploaded", () => {
@@ -108,7 +120,8 @@ describe("status derivations", () => {
         machines: [r.machines[1]!],
         primaryAfter: new Map([["acme", stats(150, 36)], ["globex", { error: "no namespace on the primary (HTTP 404)" }]]),
         migrations: { acme: { applied: ["0001_a.sql"], pending: ["0002_b.sql"] }, globex: { applied: [], pending: [], error: "ledger unreachable" } },
-        volumes: [{ id: "vol_1", name: "sqld_data", region: "ams", size_gb: 1, blocks: 100, blocks_free: 5, block_size: 4096 }],
+        volumes: [{ id: "vol_1", name: "sqld_data", region: "ams", size_gb: 1, attached_machine_id: "p1" }],
+        volumeUsage: new Map([["p1", { sizeBytes: 1e9, usedBytes: 95e7, availableBytes: 5e7 }]]),
       },
       DEFAULT_THRESHOLDS,
     );
@@ -129,7 +142,7 @@ describe("status derivations", () => {
     const screen = formatStatusScreen(buildStatus({ ...r, machines: [...r.machines, { id: "r2", region: "sin", group: "replica", state: "stopped" }] }, DEFAULT_THRESHOLDS));
     expect(screen).toMatch(/^stack prod · app acme-sqld-prod · 2026-12-06T00:00:00.000Z · UNHEALTHY\n/);
     expect(screen).toMatch(/^sin\s+replica\s+stopped\s+not-checked\s+r2$/m);
-    expect(screen).toMatch(/^ams\s+20 GB\s+\? \(Fly gave no block counts\)\s+p1\s+vol_1$/m);
+    expect(screen).toMatch(/^ams\s+20 GB\s+953\.7 MiB \(5\.3%\)\s+p1\s+vol_1$/m);
     expect(screen).toMatch(/^acme\s+8\.0 KiB\s+25\s+40\s+iad 2\s+5 frames\s+1 applied$/m);
     expect(screen).toMatch(/^globex\s+8\.0 KiB\s+0\s+2\s+iad \?\s+\?\s+1 applied$/m);
     expect(screen).toMatch(/^BACKUPS  bucket b, database id acme-sqld-prod; namespace list: 0 frames not backed up$/m);

@@ -4,6 +4,7 @@
  * collector's own `fly proxy` sessions (`<machine id>.vm.<app>.internal`, unix sockets). Tenants are written
  * through the app's edge (the primary) and read through each replica, then the status must show what happened.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ import { makeTestReplicationTls } from "../../local/sqld/tls";
 import { openFlyProxy } from "../../scripts/lib/fly-proxy";
 import { adminRequest } from "../../scripts/lib/sqld-admin";
 import { readStackPlan } from "../../scripts/lib/stack-config-file";
-import { buildStatus, DEFAULT_THRESHOLDS, type StackStatus } from "../../scripts/lib/stack-status";
+import { buildStatus, DEFAULT_THRESHOLDS, parseDfPortable, type StackStatus } from "../../scripts/lib/stack-status";
 import { collectStatus } from "../../scripts/lib/status-collect";
 import { deployOnFakeFly, fakeMachines } from "../support/sqld/fake-fly-app";
 
@@ -102,6 +103,15 @@ describe("npm run status's collector on Fly in a box (real sqld, prod topology)"
     }
     expect(s.machines.map((m) => `${m.group}@${m.region}:${m.state}:${m.adminApi}`).sort()).toEqual(["primary@ams:started:ok", "replica@iad:started:ok", "replica@sin:started:ok"]);
     expect(s.volumes.map((v) => [v.region, v.sizeGb, v.attachedMachineId !== null])).toEqual(expect.arrayContaining([["ams", 20, true], ["iad", 20, true], ["sin", 20, true]]));
+    // Fill from df on each machine (fly machine exec → the box runs df on the volume's directory): the figures of
+    // the filesystem that really holds the volumes here, compared with df run directly on it.
+    const host = parseDfPortable(execFileSync("df", ["-Pk", join(root, "volumes")], { encoding: "utf8" }));
+    if ("error" in host) throw new Error(host.error);
+    const hostFill = (host.usedBytes / (host.usedBytes + host.availableBytes)) * 100;
+    for (const v of s.volumes) {
+      expect(v.usageError, v.id).toBeUndefined();
+      expect(Math.abs(v.fillPercent! - hostFill), `${v.id}: ${v.fillPercent}% vs ${hostFill}%`).toBeLessThan(1);
+    }
     const acme = s.tenants.find((t) => t.name === "acme")!;
     const globex = s.tenants.find((t) => t.name === "globex")!;
     expect(acme.writesPerSecond).toBeGreaterThan(0);
@@ -126,5 +136,9 @@ describe("npm run status's collector on Fly in a box (real sqld, prod topology)"
     expect(s.healthy).toBe(false);
     expect(s.machines.find((m) => m.id === replica.id)).toMatchObject({ state: "stopped", adminApi: "not-checked" });
     expect(s.problems).toEqual([`replica machine ${replica.id} (sin) is stopped, not started (fly machine start ${replica.id} -a ${APP})`]);
+    // The stopped machine's volume is not read (flyctl's exec needs a started machine); the others still are.
+    const volumes = new Map(s.volumes.map((v) => [v.attachedMachineId, v]));
+    expect(volumes.get(replica.id)).toMatchObject({ fillPercent: null, usageError: "its machine is not started" });
+    expect([...volumes.values()].filter((v) => v.fillPercent !== null)).toHaveLength(2);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 // TEST DOUBLE of flyctl (not the real CLI): machines and how deploy/scale create them (see deploy.js, scale.js).
 "use strict";
-const { FlyError } = require("./errors");
+const { FlyError, UsageError } = require("./errors");
+const { attachedBox } = require("./box");
 const { newMachineId, hex4, now, reloadState, requireApp } = require("./state");
 const { acquireLeases } = require("./leases");
 
@@ -136,6 +137,54 @@ commands["machine destroy"] = {
     }
   },
 };
+/**
+ * internal/command/machine/exec.go runMachineExec: `fly machine exec <id> <command> -a <app> [--timeout N] [--json]`
+ * (cobra.RangeArgs(1, 2); the command is ONE string, fly-go MachineExecRequest.Cmd). flaps Exec's answer is
+ * fly-go MachineExecResponse {exit_code, stdout, stderr}, every field `omitempty` (a 0 exit code is absent from
+ * the JSON). Without --json flyctl prints "Exit code: N" when N != 0, then stdout, stderr to stderr, and exits 0
+ * whatever the command's exit code was. A failed API call is "could not exec command on machine <id>: <err>".
+ * The double runs the command through the attached box (local/box), which runs only `df` (what `npm run status`
+ * needs) with the machine's mounts mapped to their volume directories; without a box there is nothing to run on.
+ */
+commands["machine exec"] = {
+  flags: { ...machineFlags, timeout: { type: "string" }, container: { type: "string" }, "no-container": { type: "bool" }, json: { type: "bool", short: "j" } },
+  async run({ state, flags, positionals, out }) {
+    if (positionals.length < 1 || positionals.length > 2) throw new UsageError(`accepts between 1 and 2 arg(s), received ${positionals.length}`);
+    if (positionals.length === 1) throw new FlyError("a machine ID must be given when not running interactively");
+    if (flags.container && flags["no-container"]) throw new FlyError("--container and --no-container are mutually exclusive");
+    const [id, cmd] = positionals;
+    const app = requireApp(state, flags.app);
+    const machine = app.machines.find((m) => m.id === id) ?? machineGone(id, app);
+    const fail = (why) => new FlyError(`could not exec command on machine ${machine.id}: ${why}`);
+    if (machine.state !== "started") throw fail(`machine is ${machine.state}, not started`);
+    const box = attachedBox();
+    if (!box) throw fail("no local box runs this machine (the double needs one to run commands)");
+    let reply;
+    try {
+      const response = await fetch(`${box.url}/fly/machines/${machine.id}/exec`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ cmd, timeout: flags.timeout === undefined ? undefined : Number(flags.timeout) }),
+        signal: AbortSignal.timeout(60_000),
+      });
+      reply = await response.json();
+      if (response.status !== 200) throw new Error(reply.error ?? `box answered ${response.status}`);
+    } catch (error) {
+      throw fail(error.message);
+    }
+    const result = {};
+    if (reply.exit_code) result.exit_code = reply.exit_code;
+    if (reply.stdout) result.stdout = reply.stdout;
+    if (reply.stderr) result.stderr = reply.stderr;
+    if (flags.json) return out.json(result);
+    if (result.exit_code) out.line(`Exit code: ${result.exit_code}`);
+    if (result.stdout) out.line(result.stdout.replace(/\n$/, ""));
+    if (result.stderr) process.stderr.write(result.stderr);
+  },
+};
+commands["machines exec"] = commands["machine exec"];
+commands["m exec"] = commands["machine exec"];
+
 // internal/command/machine/machine.go: `machine` has the aliases `machines` and `m`; destroy.go: `remove`, `rm`.
 for (const verb of ["stop", "start", "destroy"]) {
   for (const alias of ["machines", "m"]) commands[`${alias} ${verb}`] = commands[`machine ${verb}`];
