@@ -1,7 +1,9 @@
 /**
  * An S3-compatible server from npm (s3rver) on 127.0.0.1 for bottomless backups, in this process, storing in a
- * temp dir. s3rver checks request signatures (AWS SigV4) against its one built-in key pair, so sqld must be
- * given exactly these credentials: a wrong secret is refused as it would be by S3.
+ * temp dir. s3rver knows one built-in access key id and refuses any other (InvalidAccessKeyId), but it does NOT
+ * verify SigV4 signatures (s3rver 3.7.1 lib/middleware/authentication.js: "Signature version 4 calculation is
+ * unimplemented"): a wrong secret with the right key id is accepted here, unlike on S3. Tests of a wrong secret
+ * therefore prove nothing on s3rver; use a wrong key id.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

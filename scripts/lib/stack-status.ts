@@ -15,6 +15,7 @@
  */
 import type { Sample } from "./prometheus-text";
 import { byNamespace } from "./prometheus-text";
+import { backupDbName, backupOf, backupProblems, backupStatus, type BackupStatus, type RawBackups, type TenantBackup } from "./status-backups";
 
 export const FRAME_GAUGE = "libsql_server_current_frame_no";
 
@@ -25,9 +26,11 @@ export interface StatusThresholds {
   maxVolumeFillPercent: number;
   /** Seconds between the two stats reads the write rate comes from. */
   sampleSeconds: number;
+  /** A database with frames waiting for S3 whose last upload is older than this (seconds) is unhealthy. */
+  maxBackupAgeSeconds: number;
 }
 
-export const DEFAULT_THRESHOLDS: StatusThresholds = { maxLagFrames: 100, maxVolumeFillPercent: 90, sampleSeconds: 2 };
+export const DEFAULT_THRESHOLDS: StatusThresholds = { maxLagFrames: 100, maxVolumeFillPercent: 90, sampleSeconds: 2, maxBackupAgeSeconds: 600 };
 
 export interface MachineStatus {
   id: string;
@@ -77,26 +80,6 @@ export interface TenantStatus {
   error?: string;
 }
 
-export interface TenantBackup {
-  /** `bottomless_local_last_frame_no`: the newest frame in the primary's WAL. */
-  localFrame: number;
-  /** `bottomless_s3_processing_frame_no`: the newest frame handed to the S3 upload. */
-  uploadedFrame: number;
-  /** Frames written but not yet handed to S3 (what a crash that also loses the volume would lose). */
-  pendingFrames: number;
-}
-
-export interface BackupStatus {
-  configured: boolean;
-  bucket?: string;
-  /** The bottomless database id: S3 keys `ns-<id>:<tenant>` and `<id>-metastore`. */
-  databaseId?: string;
-  /** The namespace list's backup (`--backup-meta-store`), like a tenant's. */
-  metaStore?: TenantBackup | null;
-  /** Seconds since the newest upload: always null with sqld 0.24.32, which does not expose it (see `note`). */
-  lastUploadAgeSeconds: null;
-  note?: string;
-}
 
 export interface StackStatus {
   /** Bumped only when a field changes meaning or goes away. */
@@ -176,29 +159,9 @@ export interface RawStatus {
   /** `df` of the volume mount per started machine id (a machine holds at most one volume: one mount per group). */
   volumeUsage: ReadonlyMap<string, DiskUsage | { error: string }>;
   migrations: Readonly<Record<string, { applied: string[]; pending: string[]; error?: string }>> | null;
-  /** What the plan says about backups; the collector adds nothing else (see backupOf for what the metrics give). */
-  backups: Pick<BackupStatus, "configured" | "bucket" | "databaseId">;
+  /** What the plan says about backups, and what the bucket says per bottomless database (status-backups.ts). */
+  backups: RawBackups;
 }
-
-/** sqld 0.24.32 labels its bottomless series `db_name="ns-<databaseId>:<tenant>"` and `"<databaseId>-metastore"`. */
-export const backupDbName = (databaseId: string, tenant: string) => `ns-${databaseId}:${tenant}`;
-export const metaStoreDbName = (databaseId: string) => `${databaseId}-metastore`;
-
-/** A bottomless database's upload progress from the primary's metrics; null when sqld has no series for it. */
-export function backupOf(samples: readonly Sample[], dbName: string): TenantBackup | null {
-  const gauge = (name: string) => samples.find((s) => s.name === name && s.labels.db_name === dbName)?.value;
-  const localFrame = gauge("bottomless_local_last_frame_no");
-  const uploadedFrame = gauge("bottomless_s3_processing_frame_no");
-  if (localFrame === undefined || uploadedFrame === undefined) return null;
-  return { localFrame, uploadedFrame, pendingFrames: Math.max(0, localFrame - uploadedFrame) };
-}
-
-/**
- * sqld exposes upload progress as frame numbers and counters only (no time of the last upload, observed), so the
- * age stays unknown and says why; the frames not yet uploaded are the honest measure of what a backup lacks.
- */
-const BACKUP_AGE_NOTE =
-  "sqld 0.24.32 exposes no upload time (its bottomless_* metrics are frame numbers and counters); see each tenant's frames not yet uploaded, or list the bucket with bottomless-cli ls";
 
 export function lagFrames(primaryFrame: number | null, replicaFrame: number | null): number | null {
   if (primaryFrame === null || replicaFrame === null) return null;
@@ -242,7 +205,7 @@ function tenantStatus(raw: RawStatus, tenant: string, seconds: number, primaryMe
       return { machineId: m.id, region: m.region, frame, lagFrames: lagFrames(primaryFrame, frame) };
     }),
     migrations: raw.migrations === null ? null : (raw.migrations[tenant] ?? { applied: [], pending: [], error: "not in the migration status" }),
-    backup: raw.backups.configured && databaseId && primaryMetrics ? backupOf(primaryMetrics, backupDbName(databaseId, tenant)) : null,
+    backup: raw.backups.configured && databaseId ? backupOf(primaryMetrics ?? [], backupDbName(databaseId, tenant), raw.backups.uploads?.get(backupDbName(databaseId, tenant)), raw.checkedAt) : null,
     ...(read && "error" in read && { error: read.error }),
   };
 }
@@ -269,17 +232,13 @@ export function healthProblems(status: Omit<StackStatus, "healthy" | "problems">
     const m = tenant.migrations;
     if (m?.error) problems.push(`tenant ${tenant.name}: migrations: ${m.error}`);
     else if (m && m.pending.length > 0) problems.push(`tenant ${tenant.name}: ${m.pending.length} migration(s) pending (${m.pending.join(", ")}): npm run migrate -- --stack ${status.stack} --tenant ${tenant.name}`);
+    problems.push(...backupProblems(`tenant ${tenant.name}`, tenant.backup, t.maxBackupAgeSeconds));
   }
+  problems.push(...backupProblems("namespace list", status.backups.metaStore ?? null, t.maxBackupAgeSeconds));
   for (const v of status.volumes) {
     if (v.fillPercent !== null && v.fillPercent >= t.maxVolumeFillPercent) problems.push(`volume ${v.id} (${v.region}) is ${v.fillPercent}% full (limit ${t.maxVolumeFillPercent}%): fly volumes extend ${v.id} -a ${status.app}`);
   }
   return problems;
-}
-
-function backupStatus(raw: RawStatus, primaryMetrics: readonly Sample[]): BackupStatus {
-  const { configured, bucket, databaseId } = raw.backups;
-  if (!configured || !databaseId) return { configured: false, lastUploadAgeSeconds: null };
-  return { configured, bucket, databaseId, metaStore: backupOf(primaryMetrics, metaStoreDbName(databaseId)), lastUploadAgeSeconds: null, note: BACKUP_AGE_NOTE };
 }
 
 export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
@@ -302,8 +261,8 @@ export function buildStatus(raw: RawStatus, t: StatusThresholds): StackStatus {
     machines,
     volumes: raw.volumes.map((v) => volumeStatus(v, v.attached_machine_id ? raw.volumeUsage.get(v.attached_machine_id) : undefined)),
     tenants: raw.tenants.map((name) => tenantStatus(raw, name, t.sampleSeconds, primary?.metrics ?? null, replicas)),
-    backups: backupStatus(raw, primary?.metrics ?? []),
   };
-  const problems = healthProblems(partial, raw.autoStop, t);
-  return { ...partial, healthy: problems.length === 0, problems };
+  const withBackups = { ...partial, backups: backupStatus(raw.backups, primary?.metrics ?? [], partial.tenants.map((x) => x.backup), raw.checkedAt) };
+  const problems = healthProblems(withBackups, raw.autoStop, t);
+  return { ...withBackups, healthy: problems.length === 0, problems };
 }

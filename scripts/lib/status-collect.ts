@@ -13,6 +13,8 @@ import { openFlyProxy, type FlyProxy } from "./fly-proxy";
 import { migratorOptions, targetsOf } from "./migrate-cli";
 import { parsePrometheusText } from "./prometheus-text";
 import { adminRequest } from "./sqld-admin";
+import { lastUploadOf } from "./backup-age";
+import { backupDbName, metaStoreDbName, type RawBackups, type UploadRead } from "./status-backups";
 import { parseDfPortable, type DiskUsage, type FlyVolume, type MachineRead, type NamespaceStats, type RawStatus, type StatsRead } from "./stack-status";
 
 const run = promisify(execFile);
@@ -32,6 +34,8 @@ export interface CollectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long one `fly proxy` may take to listen. @default what flyctl itself may take (9 minutes) */
   proxyWaitMs?: number;
+  /** Credentials to list the backup bucket (the stack's backupAccessKeyId/backupSecretAccessKey); without them the last upload times stay unknown. */
+  backupCredentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 interface FlyMachine {
@@ -112,6 +116,18 @@ async function migrations(o: CollectOptions): Promise<RawStatus["migrations"]> {
   }
 }
 
+/** The plan's backup settings, and each database's last upload from the bucket when credentials are given. */
+async function readBackups(o: CollectOptions): Promise<RawBackups> {
+  const b = o.plan.sqld.backups;
+  if (!b) return { configured: false };
+  const raw: RawBackups = { configured: true, bucket: b.bucket, databaseId: b.databaseId };
+  if (!o.backupCredentials) return raw;
+  const access = { endpoint: b.endpoint, bucket: b.bucket, region: b.region, ...o.backupCredentials };
+  const names = [metaStoreDbName(b.databaseId), ...o.plan.namespaces.tenants.map((t) => backupDbName(b.databaseId, t))];
+  const read = async (name: string): Promise<UploadRead> => lastUploadOf(access, name).catch((error: Error) => ({ error: error.message }));
+  return { ...raw, uploads: new Map(await mapBounded(names, 4, async (name) => [name, await read(name)] as const)) };
+}
+
 export async function collectStatus(o: CollectOptions): Promise<RawStatus> {
   const env = o.env ?? process.env;
   const app = o.plan.sqld.app;
@@ -150,7 +166,7 @@ export async function collectStatus(o: CollectOptions): Promise<RawStatus> {
     const attached = new Set(volumes.map((v) => v.attached_machine_id).filter((id): id is string => typeof id === "string"));
     const volumeUsage = new Map(await mapBounded(started.filter((m) => attached.has(m.id)), 4, async (m) => [m.id, await volumeUsageOf(app, m.id, env)] as const));
     const noPrimary = (t: string) => [t, { error: "the primary's admin API could not be read" }] as const;
-    const backups = o.plan.sqld.backups;
+    const backups = await readBackups(o);
     return {
       stack: o.stack,
       app,
@@ -163,7 +179,7 @@ export async function collectStatus(o: CollectOptions): Promise<RawStatus> {
       volumes,
       volumeUsage,
       migrations: await migrations(o),
-      backups: backups ? { configured: true, bucket: backups.bucket, databaseId: backups.databaseId } : { configured: false },
+      backups,
     };
   } finally {
     await Promise.all([...proxies.values()].map((p) => p.close()));

@@ -81,8 +81,9 @@ describe("status derivations", () => {
     expect(acme.primaryFrame).toBe(40);
     expect(acme.replicas).toEqual([{ machineId: "r1", region: "iad", frame: 38, lagFrames: 2 }]);
     expect(acme.writesPerSecond).toBe(25);
-    expect(acme.backup).toEqual({ localFrame: 40, uploadedFrame: 35, pendingFrames: 5 });
-    expect(s.backups).toMatchObject({ configured: true, metaStore: { pendingFrames: 0 }, lastUploadAgeSeconds: null });
+    // No bucket read (no credentials): frames from the metrics, upload times unknown, and the note says why.
+    expect(acme.backup).toEqual({ localFrame: 40, uploadedFrame: 35, pendingFrames: 5, lastUploadAt: null, lastUploadAgeSeconds: null });
+    expect(s.backups).toMatchObject({ configured: true, metaStore: { pendingFrames: 0 }, lastUploadAgeSeconds: null, note: expect.stringContaining("no backup credentials") });
     const globex = s.tenants.find((t) => t.name === "globex")!;
     // The replica never loaded globex since it started: unknown lag, not a problem.
     expect(globex.replicas[0]).toMatchObject({ frame: null, lagFrames: null });
@@ -137,15 +138,41 @@ describe("status derivations", () => {
     expect(s.tenants[0]!.replicas[0]!.lagFrames).toBeNull();
   });
 
+  it("last uploads from the bucket: ages from the check time, the newest for the stack; stalled or unreadable backups are named", () => {
+    const checkedAt = "2026-12-06T00:00:00.000Z";
+    const ago = (s: number) => ({ at: new Date(Date.parse(checkedAt) - s * 1000).toISOString(), generation: "g", objects: 3 });
+    const uploads = new Map<string, unknown>([
+      ["acme-sqld-prod-metastore", ago(30)],
+      ["ns-acme-sqld-prod:acme", ago(900)], // 5 frames pending (metrics) and 900 s > 600: stalled
+      ["ns-acme-sqld-prod:globex", null], // nothing in the bucket, no metrics: no backup to speak of
+    ]);
+    const base = raw();
+    const s = buildStatus({ ...base, backups: { ...base.backups, uploads } as RawStatus["backups"] }, DEFAULT_THRESHOLDS);
+    const acme = s.tenants.find((t) => t.name === "acme")!;
+    expect(acme.backup).toMatchObject({ pendingFrames: 5, lastUploadAgeSeconds: 900, lastUploadAt: ago(900).at });
+    expect(s.tenants.find((t) => t.name === "globex")!.backup).toBeNull();
+    expect(s.backups).toMatchObject({ lastUploadAgeSeconds: 30, metaStore: { pendingFrames: 0, lastUploadAgeSeconds: 30 } });
+    expect(s.backups.note).toBeUndefined();
+    expect(s.problems).toEqual([expect.stringMatching(/^tenant acme: 5 frames wait for S3 and the last upload was 900 s ago \(limit 600 s\)/)]);
+    // The same age with nothing pending is an idle tenant, not a fault; a higher limit clears it too.
+    expect(buildStatus({ ...base, backups: { ...base.backups, uploads } as RawStatus["backups"] }, { ...DEFAULT_THRESHOLDS, maxBackupAgeSeconds: 900 }).problems).toEqual([]);
+    const unreadable = new Map<string, unknown>([["ns-acme-sqld-prod:acme", { error: "HTTP 403 AccessDenied" }]]);
+    const denied = buildStatus({ ...base, backups: { ...base.backups, uploads: unreadable } as RawStatus["backups"] }, DEFAULT_THRESHOLDS);
+    expect(denied.problems).toEqual(["tenant acme: the backup bucket could not be listed: HTTP 403 AccessDenied"]);
+    expect(formatStatusScreen(denied)).toMatch(/^acme\s.*5 frames\s+\? \(bucket unreadable\)/m);
+    expect(formatStatusScreen(s)).toMatch(/^acme\s.*5 frames\s+900 s ago\s/m);
+    expect(formatStatusScreen(s)).toMatch(/namespace list: 0 frames not backed up, last upload 30 s ago$/m);
+  });
+
   it("the screen shows every section and the problems", () => {
     const r = raw();
     const screen = formatStatusScreen(buildStatus({ ...r, machines: [...r.machines, { id: "r2", region: "sin", group: "replica", state: "stopped" }] }, DEFAULT_THRESHOLDS));
     expect(screen).toMatch(/^stack prod · app acme-sqld-prod · 2026-12-06T00:00:00.000Z · UNHEALTHY\n/);
     expect(screen).toMatch(/^sin\s+replica\s+stopped\s+not-checked\s+r2$/m);
     expect(screen).toMatch(/^ams\s+20 GB\s+953\.7 MiB \(5\.3%\)\s+p1\s+vol_1$/m);
-    expect(screen).toMatch(/^acme\s+8\.0 KiB\s+25\s+40\s+iad 2\s+5 frames\s+1 applied$/m);
-    expect(screen).toMatch(/^globex\s+8\.0 KiB\s+0\s+2\s+iad \?\s+\?\s+1 applied$/m);
-    expect(screen).toMatch(/^BACKUPS  bucket b, database id acme-sqld-prod; namespace list: 0 frames not backed up$/m);
+    expect(screen).toMatch(/^acme\s+8\.0 KiB\s+25\s+40\s+iad 2\s+5 frames\s+\?\s+1 applied$/m);
+    expect(screen).toMatch(/^globex\s+8\.0 KiB\s+0\s+2\s+iad \?\s+\?\s+\?\s+1 applied$/m);
+    expect(screen).toMatch(/^BACKUPS  bucket b, database id acme-sqld-prod; namespace list: 0 frames not backed up, last upload \?\n\s+the bucket was not listed/m);
     expect(screen).toMatch(/^PROBLEMS\n- replica machine r2 \(sin\) is stopped/m);
   });
 });
