@@ -28,7 +28,7 @@ export function swapSteps(r: RestoreReport, c: SwapContext): string[] {
     `${curl("POST", `/v1/namespaces/${r.into}/fork/${r.tenant}`, "{}")}    # the copy becomes ${r.tenant}`,
     `remove the suspension, pulumi up --stack ${c.stack}: it writes ${r.tenant}'s jwt_key, size cap and blocks back (until then ${r.tenant}'s tokens are refused)`,
     `fly machine restart <each replica machine> -a ${c.app}: a replica keeps serving the deleted namespace's pages; clients' embedded replicas of ${r.tenant} start from a new file`,
-    `rm admin.h; stop the fly proxy; delete ${r.into} when done (${curl("DELETE", `/v1/namespaces/${r.into}`, '{"keep_backup":true}')})`,
+    `when done with it: ${curl("DELETE", `/v1/namespaces/${r.into}`, '{"keep_backup":true}')}; then rm admin.h and stop the fly proxy`,
   ];
 }
 

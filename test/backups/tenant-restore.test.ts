@@ -12,6 +12,7 @@ import { sleep } from "../../local/backups/write-loop";
 import { executeRaw, firstResult, namespaceClient } from "../../local/sqld/tenant-client";
 import { mintScopedToken, type SigningMode } from "../../worker/jwt";
 import { defaultInto } from "../../scripts/lib/restore-args";
+import { swapSteps } from "../../scripts/lib/restore-report";
 import { RestoreRefused, restoreTenant, type RestoreOptions, type RestoreReport } from "../../scripts/lib/restore-tenant";
 import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-config";
 
@@ -125,5 +126,26 @@ describe("restore one tenant to a point in time (real sqld + s3rver)", () => {
     if (absent !== null) expect(await exists(absent)).toBe(false);
     expect(await snapshotAll()).toEqual(snapshots);
     expect(await snapshot(report.into)).toEqual(copyBefore);
+  }, 60_000);
+
+  it("the printed by-hand swap works: acme gets the copy's rows and its own key back, today's data is kept, globex untouched", async () => {
+    const steps = swapSteps(report, { stack: "prod", app: cluster.app, primaryMachineId: "m1", adminPort: 9090 });
+    const admin = async (method: string, path: string, body?: unknown) => {
+      expect(steps.some((s) => s.includes(`-X ${method}`) && s.includes(`http://sqld${path}`)), `${method} ${path} is a printed step`).toBe(true);
+      const reply = await cluster.admin(cluster.primary, method, path, body);
+      expect(reply.status, reply.text).toBe(200);
+    };
+    const acmeNow = await snapshot("acme");
+    await sleep(2500); // writes stopped (step 1): the last ones are uploaded
+    const kept = await restoreTenant(options({ to: new Date(), into: "acme-before-restore" }));
+    expect(await ids(kept.into)).toEqual(JSON.parse(acmeNow.rows).map((r: unknown[]) => r[0]));
+    await admin("DELETE", "/v1/namespaces/acme", { keep_backup: true });
+    await admin("POST", `/v1/namespaces/${report.into}/fork/acme`, {});
+    // Until `pulumi up` writes acme's config back, acme has the copy's key: acme's own tokens are refused.
+    expect((await executeRaw(cluster.primary.httpUrl, "SELECT 1", { token: await token("acme", "per-tenant", "ro"), namespace: "acme" })).status).toBe(401);
+    await syncTenantNamespaceConfigs({ endpoint: { url: cluster.primary.adminUrl }, adminKey: cluster.keys.adminKey, stackKeyPem: cluster.keys.privateKeyPem, tenants: TENANTS, perTenant: true });
+    expect(await ids("acme")).toEqual(Array.from({ length: 50 }, (_, k) => k));
+    expect((await cluster.admin(cluster.primary, "GET", "/v1/namespaces/acme/config")).text).toBe(snapshots.get("acme")!.config);
+    for (const t of ["globex", "initech"]) expect(await snapshot(t)).toEqual(snapshots.get(t));
   }, 60_000);
 });
