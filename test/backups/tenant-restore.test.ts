@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant, startBackupStack, type BackupCluster } from "../../local/backups/backup-stack";
 import { startLocalS3, type LocalS3 } from "../../local/backups/s3";
 import { sleep } from "../../local/backups/write-loop";
+import { syncEmbeddedReplica } from "../../local/clients/embedded-replica";
 import { executeRaw, firstResult, namespaceClient } from "../../local/sqld/tenant-client";
 import { mintScopedToken, type SigningMode } from "../../worker/jwt";
 import { defaultInto } from "../../scripts/lib/restore-args";
@@ -111,7 +112,14 @@ describe("restore one tenant to a point in time (real sqld + s3rver)", () => {
     }
     // acme's own token still works on acme: its key was not touched.
     expect(firstResult(await read("acme", await token("acme", "per-tenant", "ro")))?.type).toBe("ok");
-  }, 30_000);
+    // Embedded-replica sync checks the signature but not the token's scope (README "Tenant signing keys"): a token
+    // signed by the stack key for acme (what `auth.tenantKeys: false` hands tenants) must not sync the copy either.
+    const port = Number(new URL(cluster.primary.httpUrl).port);
+    const stolen = await syncEmbeddedReplica({ namespace: report.into, port, token: await token("acme", "shared", "ro"), sql: "SELECT count(*) FROM t" });
+    expect(stolen.ok, JSON.stringify(stolen)).toBe(false);
+    const own = await syncEmbeddedReplica({ namespace: report.into, port, token: await token(report.into, "per-tenant", "ro"), sql: "SELECT count(*) FROM t" });
+    expect(own).toEqual({ ok: true, rows: [[50]] });
+  }, 60_000);
 
   it.each([
     ["a tenant with no namespace", () => options({ tenant: "nope", into: "nope-restored" }), /tenant nope has no namespace/, "nope-restored"],
