@@ -74,7 +74,18 @@ const r: Scenario = {
     assert.equal(firstResult(copy)?.type, "ok", copy.text.slice(0, 300));
     assert.deepEqual(resultValues(copy), Array.from({ length: 20 }, (_, i) => [String(i + 1), "acme before"]), "the copy: acme's 20 rows of T, the deleted ones back, none written after T");
     const acmeToken = await gatewayToken(url, key, "acme", "ro");
-    assert.equal((await executeRaw(primary.httpUrl, "SELECT 1", { token: acmeToken, namespace: report.into })).status, 401, "acme's token from the Worker does not open the copy");
+    // Every machine (a read may land on either replica): acme's token is refused, the copy's own token reads T.
+    for (const machine of runningMachines(cloud).filter((m) => m.app === PROD_APP)) {
+      const where = `${machine.group}@${machine.region}`;
+      assert.equal((await executeRaw(machine.httpUrl, "SELECT 1", { token: acmeToken, namespace: report.into })).status, 401, `${where}: acme's token from the Worker does not open the copy`);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const reply = await executeRaw(machine.httpUrl, "SELECT count(*) FROM restore_rows", { token: copyToken, namespace: report.into });
+        if (firstResult(reply)?.type === "ok" && resultValues(reply)[0]?.[0] === "20") break;
+        if (Date.now() > deadline) throw new Error(`${where}: the copy's token did not read 20 rows: HTTP ${reply.status} ${reply.text.slice(0, 300)}`);
+        await sleep(500);
+      }
+    }
 
     // Refused: a copy into an existing namespace (the copy just made: sqld says so), or into a tenant (the CLI
     // says so before any call). Nothing changes.
