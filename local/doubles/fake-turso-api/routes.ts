@@ -6,6 +6,7 @@
  * {locations:{code:name}}, errors {"error": "..."}. Side effects on real servers are returned as `effects`.
  */
 import { randomUUID } from "node:crypto";
+import { parseCreateSeed, type SeedType } from "./seed";
 import { tokenClaims, type TokenSigner } from "./tokens";
 
 export interface FakeGroup {
@@ -22,6 +23,8 @@ export interface FakeDatabase {
   DbId: string;
   Hostname: string;
   group: string;
+  /** CreateDatabaseInput.seed.type (./seed.ts); `database_upload` waits for an upload (local/box/turso-upload.ts). */
+  seed?: SeedType;
 }
 
 export interface FakeTursoState {
@@ -151,11 +154,13 @@ function databasesRoute(state: FakeTursoState, method: string, org: string, rest
     if (method !== "POST") return error(405, "method not allowed");
     // OAS createDatabase: CreateDatabaseInput {name, group} ("The group must already exist"); 400 "group not
     // found"; 409 "database with name [databaseName] already exists".
-    const { name, group } = (json ?? {}) as { name?: unknown; group?: unknown };
+    const { name, group, seed: seedInput } = (json ?? {}) as { name?: unknown; group?: unknown; seed?: unknown };
+    const seed = parseCreateSeed(seedInput);
+    if (!seed.ok) return error(seed.status, seed.error);
     if (typeof name !== "string" || !NAME.test(name)) return error(400, "invalid database name");
     if (typeof group !== "string" || !state.groups.has(`${org}/${group}`)) return error(400, "group not found");
     if (state.databases.has(`${org}/${name}`)) return error(409, `database with name ${name} already exists`);
-    const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group };
+    const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group, ...(seed.seed ? { seed: seed.seed } : {}) };
     state.databases.set(`${org}/${name}`, db);
     return { ...ok(createdDatabaseJson(db)), effects: [{ kind: "database-created", database: db }] };
   }

@@ -1,0 +1,67 @@
+/**
+ * A minimal Hrana-over-HTTP client (libsql docs/HRANA_3_SPEC.md, `POST /v2/pipeline` with a baton): one stream =
+ * one sqld connection, so a transaction spans pipeline requests and `PRAGMA foreign_keys` holds for the stream.
+ * Used instead of @libsql/client because the copy must pick the namespace header and keep one connection for a
+ * whole replay (the client opens a stream per batch).
+ */
+import { describeEndpoint, readText, send, type TenantEndpoint } from "./endpoint";
+
+/** A Hrana value (spec "Values"). */
+export type HranaValue =
+  | { type: "null" }
+  | { type: "integer"; value: string }
+  | { type: "float"; value: number }
+  | { type: "text"; value: string }
+  | { type: "blob"; base64: string };
+
+export interface Statement {
+  sql: string;
+  args?: HranaValue[];
+}
+
+export interface StatementResult {
+  cols: { name: string | null }[];
+  rows: HranaValue[][];
+  affected_row_count: number;
+}
+
+interface PipelineReply {
+  baton: string | null;
+  base_url: string | null;
+  results: ({ type: "ok"; response: { type: string; result?: StatementResult } } | { type: "error"; error: { message: string; code?: string } })[];
+}
+
+/** SQL in an error message: first 200 characters (a dump statement can be megabytes). */
+const excerpt = (sql: string) => (sql.length > 200 ? `${sql.slice(0, 200)}…` : sql).replace(/\s+/g, " ");
+
+export class HranaStream {
+  private baton: string | null = null;
+  constructor(private readonly endpoint: TenantEndpoint) {}
+
+  /** Executes the statements in order on this stream; the first error throws, naming the statement. */
+  async execute(statements: Statement[]): Promise<StatementResult[]> {
+    const body = JSON.stringify({ baton: this.baton, requests: statements.map((stmt) => ({ type: "execute", stmt: { sql: stmt.sql, args: stmt.args ?? [], want_rows: true } })) });
+    const res = await send(this.endpoint, { method: "POST", path: "/v2/pipeline", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, body });
+    const text = await readText(res);
+    if (res.statusCode !== 200) throw new Error(`Hrana on ${describeEndpoint(this.endpoint)}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
+    const reply = JSON.parse(text) as PipelineReply;
+    this.baton = reply.baton;
+    return reply.results.map((r, i) => {
+      if (r.type === "error") throw new Error(`Hrana on ${describeEndpoint(this.endpoint)}: ${r.error.code ?? "error"} ${r.error.message} in: ${excerpt(statements[i]!.sql)}`);
+      return r.response.result!;
+    });
+  }
+
+  async query(sql: string, args?: HranaValue[]): Promise<StatementResult> {
+    return (await this.execute([{ sql, args }]))[0]!;
+  }
+
+  /** Ends the stream (sqld would close it after 10 s idle anyway). */
+  async close(): Promise<void> {
+    if (this.baton === null) return;
+    const body = JSON.stringify({ baton: this.baton, requests: [{ type: "close" }] });
+    this.baton = null;
+    const res = await send(this.endpoint, { method: "POST", path: "/v2/pipeline", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, body });
+    await readText(res);
+  }
+}
