@@ -28,6 +28,7 @@ import { createFakeTursoHandler, type DatabaseBackend, type FakeDatabase, type F
 import { makeTokenSigner, type TokenSigner } from "../doubles/fake-turso-api/tokens";
 import { freePort, SqldProcess } from "../sqld/process";
 import { makeBoxCertificates, type BoxCertificates } from "./box-ca";
+import { applyDatabaseConfig } from "./turso-config";
 import { handleUpload } from "./turso-upload";
 
 export interface BoxTursoOptions {
@@ -59,6 +60,7 @@ interface ServedDatabase {
   sqld: SqldProcess;
   front?: Server;
   dataDir: string;
+  adminPort: number;
   /** Created with seed.type database_upload and not uploaded yet: only POST /v1/upload is served (turso-upload.ts). */
   awaitingUpload: boolean;
 }
@@ -111,7 +113,7 @@ export class BoxTurso implements DatabaseBackend {
       readyUrl: `http://127.0.0.1:${httpPort}/health`,
       cwd: dataDir,
     });
-    const served: ServedDatabase = { sqld, dataDir, awaitingUpload: db.seed === "database_upload" };
+    const served: ServedDatabase = { sqld, dataDir, adminPort, awaitingUpload: db.seed === "database_upload" };
     this.served.set(key, served);
     await sqld.start();
     // The admin API (loopback only) creates the namespace; sqld's admin route is POST /v1/namespaces/:ns/create.
@@ -142,6 +144,12 @@ export class BoxTurso implements DatabaseBackend {
       front.listen(0, "127.0.0.1", done);
     });
     return front;
+  }
+
+  /** updateDatabaseConfiguration's block_reads/block_writes, as sqld's namespace config (turso-config.ts). */
+  async configure(db: FakeDatabase): Promise<void> {
+    const served = this.served.get(`${db.org}/${db.Name}`);
+    if (served) await applyDatabaseConfig(served.adminPort, db);
   }
 
   /** POST /v1/upload (turso-upload.ts); while a database awaits its upload nothing else is served (strict: 400). */

@@ -15,6 +15,7 @@ import { startBox, type Box } from "../../local/box/box";
 import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
 import { copyToManaged, copyToSelfHosted, type ManagedTenant, type SelfHostedTenant } from "../../scripts/lib/mode-switch/copy-tenant";
 import { HranaStream } from "../../scripts/lib/mode-switch/hrana";
+import { mintDatabaseToken } from "../../scripts/lib/mode-switch/turso-api";
 import { digestDatabase } from "../../scripts/lib/mode-switch/verify";
 import { readNamespaceConfig } from "../../scripts/lib/mode-switch/write-block";
 import { fillMegabytes, runSql, TRICKY_SQL } from "./fixtures";
@@ -71,12 +72,11 @@ describe("mode-switch copy engine (real sqld both sides)", () => {
     // kv: 2 rows inserted + 4 by the trigger (one per note).
     expect((await new HranaStream(source.endpoint).query("SELECT count(*) FROM kv")).rows[0]![0]).toEqual({ type: "integer", value: "6" });
     await runSql((await selfHosted("globex")).endpoint, ["INSERT INTO g VALUES ('during')"]);
-    await result.sourceBlock!.release();
+    await result.sourceBlock.release();
     expect(await readNamespaceConfig(source.admin, "acme")).toEqual(configBefore);
     await runSql(source.endpoint, ["INSERT INTO kv VALUES ('after', 'release')", "DELETE FROM kv WHERE k = 'after'"]);
     // The managed copy answers the tenant's data through a normal query (FTS5 included).
     const turso = (await box.turso()).databases.acme!;
-    const { mintDatabaseToken } = await import("../../scripts/lib/mode-switch/turso-api");
     const target = { url: `https://${turso.hostname}`, token: await mintDatabaseToken(managed("acme").api, "acme"), ca };
     expect((await new HranaStream(target).query("SELECT body FROM search WHERE search MATCH 'hello'")).rows).toEqual([[{ type: "text", value: "hello world; bye" }]]);
     expect((await digestDatabase((await selfHosted("globex")).endpoint)).tables.g!.rows).toBe(globexBefore.tables.g!.rows + 1);
@@ -85,7 +85,7 @@ describe("mode-switch copy engine (real sqld both sides)", () => {
   it("a re-run finds the managed copy complete and skips it", async () => {
     const result = await copyToManaged({ source: await selfHosted("acme"), target: managed("acme"), workDir: dir });
     expect(result.outcome).toBe("already-complete");
-    await result.sourceBlock!.release();
+    await result.sourceBlock.release();
   }, 60_000);
 
   it("managed → self-hosted: Turso's /dump replayed through Hrana; the round trip equals the original; partial target replaced", async () => {
@@ -95,21 +95,33 @@ describe("mode-switch copy engine (real sqld both sides)", () => {
     const result = await copyToSelfHosted({ source: managed("acme"), target, limits: { statements: 3 } });
     expect(result.outcome).toBe("copied");
     expect(await digestDatabase(target.endpoint)).toEqual(original);
+    // The managed source is write-blocked (updateDatabaseConfiguration block_writes) until released.
+    const turso = (await box.turso()).databases.acme!;
+    const sourceDb = { url: `https://${turso.hostname}`, token: await mintDatabaseToken(managed("acme").api, "acme"), ca };
+    await expect(new HranaStream(sourceDb).query("INSERT INTO kv VALUES ('during', 'copy')")).rejects.toThrow(/BLOCKED Operation was blocked/);
+    expect((await new HranaStream(sourceDb).query("SELECT count(*) FROM kv")).rows[0]![0]).toEqual({ type: "integer", value: "6" });
+    await result.sourceBlock.release();
+    await runSql(sourceDb, ["INSERT INTO kv VALUES ('after', 'release')", "DELETE FROM kv WHERE k = 'after'"]);
     // The namespace keeps the stack's config (its own jwt_key: the tenant's token still works).
     expect(await readNamespaceConfig(target.admin, "back")).toEqual(configBefore);
-    expect((await copyToSelfHosted({ source: managed("acme"), target })).outcome).toBe("already-complete");
+    const again = await copyToSelfHosted({ source: managed("acme"), target });
+    expect(again.outcome).toBe("already-complete");
+    await again.sourceBlock.release();
     await runSql(target.endpoint, ["INSERT INTO kv VALUES ('stray', 'row')"]);
-    expect((await copyToSelfHosted({ source: managed("acme"), target })).outcome).toBe("copied");
+    const replaced = await copyToSelfHosted({ source: managed("acme"), target });
+    expect(replaced.outcome).toBe("copied");
+    await replaced.sourceBlock.release();
     expect(await digestDatabase(target.endpoint)).toEqual(original);
   }, 120_000);
 
   it("an empty tenant copies both ways", async () => {
     const out = await copyToManaged({ source: await selfHosted("empty"), target: managed("empty"), workDir: dir });
     expect(out.digest).toEqual({ schema: [], tables: {} });
-    await out.sourceBlock!.release();
+    await out.sourceBlock.release();
     const back = await selfHosted("back");
     const result = await copyToSelfHosted({ source: managed("empty"), target: back });
     expect(result.outcome).toBe("copied");
+    await result.sourceBlock.release();
     expect(await digestDatabase(back.endpoint)).toEqual({ schema: [], tables: {} });
   }, 60_000);
 
@@ -130,9 +142,10 @@ describe("mode-switch copy engine (real sqld both sides)", () => {
     const source = await selfHosted("big");
     await fillMegabytes(source.endpoint, "bulk", 10);
     const out = await copyToManaged({ source, target: managed("big"), workDir: dir });
-    await out.sourceBlock!.release();
+    await out.sourceBlock.release();
     expect(out.digest.tables.bulk!.rows).toBe(10 * 1024);
     const back = await copyToSelfHosted({ source: managed("big"), target: await selfHosted("bigback") });
     expect(back.digest).toEqual(out.digest);
+    await back.sourceBlock.release();
   }, 300_000);
 });

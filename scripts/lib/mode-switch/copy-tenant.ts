@@ -20,7 +20,7 @@ import type { ReplayBatchLimits } from "./dump-replay";
 import { replayDump } from "./dump-replay";
 import { describeEndpoint, readText, send, type TenantEndpoint } from "./endpoint";
 import { HranaStream } from "./hrana";
-import { createUploadDatabase, deleteDatabase, findDatabase, mintDatabaseToken, type TursoApi } from "./turso-api";
+import { blockDatabaseWrites, createUploadDatabase, deleteDatabase, findDatabase, mintDatabaseToken, type TursoApi } from "./turso-api";
 import { buildUploadFile, openDump } from "./upload-file";
 import { compareDigests, digestDatabase, type DatabaseDigest } from "./verify";
 import { blockNamespaceWrites, readNamespaceConfig, writeNamespaceConfig, type SqldAdmin, type WriteBlock } from "./write-block";
@@ -30,8 +30,8 @@ export interface CopyResult {
   digest: DatabaseDigest;
   /** Statements replayed (0 when already complete). */
   statements: number;
-  /** The self-hosted source's write block (self-hosted → managed), still in force. */
-  sourceBlock?: WriteBlock;
+  /** The source's write block (sqld namespace config or Turso database configuration), still in force. */
+  sourceBlock: Pick<WriteBlock, "release">;
 }
 
 export interface SelfHostedTenant {
@@ -116,30 +116,36 @@ async function recreateNamespace(t: SelfHostedTenant): Promise<void> {
 export async function copyToSelfHosted(o: { source: ManagedTenant; target: SelfHostedTenant; limits?: ReplayBatchLimits }): Promise<CopyResult> {
   const found = await findDatabase(o.source.api, o.source.database);
   if (!found) throw new Error(`Turso database ${o.source.database} does not exist: nothing to copy`);
-  const source = await managedEndpoint(o.source, found.hostname);
-  const digest = await digestDatabase(source);
-  if (await readNamespaceConfig(o.target.admin, o.target.endpoint.namespace)) {
-    const target = await digestDatabase(o.target.endpoint).catch(() => undefined);
-    if (target && matches(digest, target)) return { outcome: "already-complete", digest, statements: 0 };
-  }
-  await recreateNamespace(o.target);
-  const stream = new HranaStream(o.target.endpoint);
-  let statements: number;
+  const block = await blockDatabaseWrites(o.source.api, o.source.database);
   try {
-    await stream.query("PRAGMA foreign_keys=OFF");
-    statements = await replayDump(await openDump(source), async (batch) => {
-      try {
-        // A failing statement throws after the pipeline ran (Hrana runs every request): the batch may be half
-        // committed, the copy fails, and the re-run replaces the partial namespace.
-        await stream.execute([{ sql: "BEGIN" }, ...batch.map((sql) => ({ sql })), { sql: "COMMIT" }]);
-      } catch (e) {
-        await stream.query("ROLLBACK").catch(() => undefined);
-        throw e;
-      }
-    }, o.limits);
-  } finally {
-    await stream.close().catch(() => undefined);
+    const source = await managedEndpoint(o.source, found.hostname);
+    const digest = await digestDatabase(source);
+    if (await readNamespaceConfig(o.target.admin, o.target.endpoint.namespace)) {
+      const target = await digestDatabase(o.target.endpoint).catch(() => undefined);
+      if (target && matches(digest, target)) return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
+    }
+    await recreateNamespace(o.target);
+    const stream = new HranaStream(o.target.endpoint);
+    let statements: number;
+    try {
+      await stream.query("PRAGMA foreign_keys=OFF");
+      statements = await replayDump(await openDump(source), async (batch) => {
+        try {
+          // A failing statement throws after the pipeline ran (Hrana runs every request): the batch may be half
+          // committed, the copy fails, and the re-run replaces the partial namespace.
+          await stream.execute([{ sql: "BEGIN" }, ...batch.map((sql) => ({ sql })), { sql: "COMMIT" }]);
+        } catch (e) {
+          await stream.query("ROLLBACK").catch(() => undefined);
+          throw e;
+        }
+      }, o.limits);
+    } finally {
+      await stream.close().catch(() => undefined);
+    }
+    assertSame(`Turso database ${o.source.database} → tenant ${o.target.endpoint.namespace}`, digest, await digestDatabase(o.target.endpoint));
+    return { outcome: "copied", digest, statements, sourceBlock: block };
+  } catch (error) {
+    await block.release();
+    throw error;
   }
-  assertSame(`Turso database ${o.source.database} → tenant ${o.target.endpoint.namespace}`, digest, await digestDatabase(o.target.endpoint));
-  return { outcome: "copied", digest, statements };
 }

@@ -54,3 +54,26 @@ export async function mintDatabaseToken(api: TursoApi, name: string, expiration 
   if (r.status !== 200) throw failed(`createDatabaseToken ${name}`, r);
   return r.json.jwt as string;
 }
+
+/**
+ * The writes rule for a managed source: updateDatabaseConfiguration `block_writes: true` (DatabaseConfigurationInput;
+ * Turso has no reason text) for the copy, and back to what getDatabaseConfiguration said before on release.
+ */
+export async function blockDatabaseWrites(api: TursoApi, name: string): Promise<{ before: Record<string, unknown>; release(): Promise<void> }> {
+  const path = `/databases/${encodeURIComponent(name)}/configuration`;
+  const current = await call(api, "GET", path);
+  if (current.status !== 200) throw failed(`getDatabaseConfiguration ${name}`, current);
+  const before = current.json;
+  const blocked = await call(api, "PATCH", path, { block_writes: true });
+  if (blocked.status !== 200) throw failed(`updateDatabaseConfiguration ${name} (block_writes)`, blocked);
+  let released = false;
+  return {
+    before,
+    release: async () => {
+      if (released) return;
+      const r = await call(api, "PATCH", path, { block_writes: before.block_writes === true });
+      if (r.status !== 200) throw failed(`updateDatabaseConfiguration ${name} (unblock)`, r);
+      released = true;
+    },
+  };
+}
