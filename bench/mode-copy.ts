@@ -3,18 +3,18 @@
  * (the dev stack's real sqld) → managed (the box's Turso double: each database a real sqld behind TLS, upload +
  * /dump) and back, in a separate copying process whose peak RSS is reported. Floors on the same data, physical
  * path only: (1) a file copy of a tenant's SQLite file (what any copy must at least move), (2) `sqlite3 new.db <
- * dump.sql`'s equivalent: the tenant's dump text, already on disk, executed into a fresh local file with npm `libsql`.
+ * dump.sql`'s equivalent: the tenant's dump text, already on disk, executed into a fresh local file (@libsql/client `file:` executeMultiple).
  * Usage: npm run bench -- mode-copy   (BENCH_TENANTS, BENCH_MB to change the size)
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "libsql";
+import { createClient } from "@libsql/client";
 import { startBox } from "../local/box/box";
 import { startTenantSqld } from "../local/sqld/tenant-stack";
 import { readText, send } from "../scripts/lib/mode-switch/endpoint";
-import { fillMegabytes } from "../test/mode-switch/fixtures";
+import { fillMegabytes } from "../local/mode-switch/tenant-data";
 import { formatTable, writeResults, type Row } from "./support/report";
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 10);
@@ -62,8 +62,8 @@ async function main(): Promise<void> {
     copyFileSync(file, join(dir, "floor-copy.db"));
     const fileCopyMs = performance.now() - t;
     t = performance.now();
-    const db = new Database(join(dir, "floor-import.db"));
-    db.exec(readFileSync(dumpFile, "utf8"));
+    const db = createClient({ url: `file:${join(dir, "floor-import.db")}` });
+    await db.executeMultiple(readFileSync(dumpFile, "utf8"));
     db.close();
     const importMs = performance.now() - t;
 
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       { path: "self-hosted → managed (engine, through the box)", tenants: TENANTS, "wall s": toManaged.wallMs / 1000, "MB/s": rate(toManaged.wallMs), "per tenant ms (median)": median(toManaged.ms), "peak RSS MB": toManaged.maxRssKb / 1024, "RSS before copying MB": toManaged.startRssKb / 1024 },
       { path: "managed → self-hosted (engine, through the box)", tenants: TENANTS, "wall s": toSelfHosted.wallMs / 1000, "MB/s": rate(toSelfHosted.wallMs), "per tenant ms (median)": median(toSelfHosted.ms), "peak RSS MB": toSelfHosted.maxRssKb / 1024, "RSS before copying MB": toSelfHosted.startRssKb / 1024 },
       { path: "floor: file copy of the SQLite file", tenants: TENANTS, "wall s": (TENANTS * fileCopyMs) / 1000, "MB/s": rate(TENANTS * fileCopyMs), "per tenant ms (median)": fileCopyMs, "peak RSS MB": "-" },
-      { path: "floor: dump text → local libsql file (sqlite3 .read)", tenants: TENANTS, "wall s": (TENANTS * importMs) / 1000, "MB/s": rate(TENANTS * importMs), "per tenant ms (median)": importMs, "peak RSS MB": "-" },
+      { path: "floor: dump text → local file (sqlite3 .read)", tenants: TENANTS, "wall s": (TENANTS * importMs) / 1000, "MB/s": rate(TENANTS * importMs), "per tenant ms (median)": importMs, "peak RSS MB": "-" },
     ];
     console.log(formatTable(`Mode-switch copy: ${TENANTS} tenants × ${(fileBytes / 2 ** 20).toFixed(1)} MB (SQLite file size), total ${totalMb.toFixed(0)} MB`, rows));
     console.log(`written: ${writeResults("mode-copy", { tenants: TENANTS, fileBytes, toManaged, toSelfHosted, fileCopyMs, importMs, rows })}`);

@@ -23,7 +23,7 @@ import { closeSync, createWriteStream, openSync, readSync, renameSync, rmSync } 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import Database from "libsql";
+import { createClient } from "@libsql/client";
 
 export interface UploadTarget {
   dbId: string;
@@ -64,7 +64,7 @@ export function isUploadToken(authorization: string | undefined, dbId: string, j
  * magic, page size at 16, write/read versions 18/19 = 2 for WAL, reserved bytes at 20, auto-vacuum root at 52,
  * text encoding at 56 = 1 for UTF-8), then asks SQLite (`quick_check`) about corruption.
  */
-export function uploadFileProblem(path: string): string | undefined {
+export async function uploadFileProblem(path: string): Promise<string | undefined> {
   const header = Buffer.alloc(100);
   const fd = openSync(path, "r");
   const read = readSync(fd, header, 0, 100, 0);
@@ -76,16 +76,14 @@ export function uploadFileProblem(path: string): string | undefined {
   if (header[20] !== 0) return `reserved bytes per page is ${header[20]}, must be 0 (unencrypted upload)`;
   if (header.readUInt32BE(52) !== 0) return "auto_vacuum must be 0";
   if (header.readUInt32BE(56) !== 1) return "encoding must be UTF-8";
+  const db = createClient({ url: `file:${path}` });
   try {
-    const db = new Database(path, { readonly: true });
-    try {
-      const check = db.prepare("PRAGMA quick_check").pluck().all() as string[];
-      if (check.length !== 1 || check[0] !== "ok") return `corrupt: ${check.slice(0, 3).join("; ")}`;
-    } finally {
-      db.close();
-    }
+    const check = (await db.execute("PRAGMA quick_check")).rows.map((r) => String(r[0]));
+    if (check.length !== 1 || check[0] !== "ok") return `corrupt: ${check.slice(0, 3).join("; ")}`;
   } catch (e) {
     return `corrupt: ${(e as Error).message}`;
+  } finally {
+    db.close();
   }
   return undefined;
 }
@@ -105,7 +103,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ta
   try {
     await pipeline(req, createWriteStream(incoming));
     if (received !== Number(length)) return fail(res, 400, `body is ${received} bytes, Content-Length said ${length}`);
-    const problem = uploadFileProblem(incoming);
+    const problem = await uploadFileProblem(incoming);
     if (problem) return fail(res, 400, `Invalid database file: ${problem}`);
     await target.restartWith(() => {
       for (const f of ["data-wal", "data-shm", "wallog", "data"]) rmSync(join(dir, f), { force: true });

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "libsql";
+import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBox, type Box } from "../../local/box/box";
 import { readText, send, type TenantEndpoint } from "../../scripts/lib/mode-switch/endpoint";
@@ -36,12 +36,12 @@ describe("box Turso: seed database_upload, /v1/upload, /dump", () => {
     return { status: res.statusCode, text: await readText(res) };
   };
   /** A SQLite file with one row, built with the given pragmas set before the first table. */
-  const file = (name: string, pragmas: string[]) => {
+  const file = async (name: string, pragmas: string[]) => {
     const path = join(dir, `${name}.db`);
-    const db = new Database(path);
-    for (const p of pragmas) db.exec(`PRAGMA ${p}`);
-    db.exec("CREATE TABLE t(x); INSERT INTO t VALUES ('uploaded; row');");
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const db = createClient({ url: `file:${path}` });
+    for (const p of pragmas) await db.execute(`PRAGMA ${p}`);
+    await db.executeMultiple("CREATE TABLE t(x); INSERT INTO t VALUES ('uploaded; row');");
+    await db.execute("PRAGMA wal_checkpoint(TRUNCATE)");
     db.close();
     return path;
   };
@@ -69,7 +69,7 @@ describe("box Turso: seed database_upload, /v1/upload, /dump", () => {
   it("refuses bad uploads with 401/400 and leaves the database waiting; a good file then serves its rows; a second upload is refused", async () => {
     const db = (await create("up", { type: "database_upload" })).json.database as { Hostname: string };
     const token = await mint("up");
-    const good = file("good", GOOD);
+    const good = await file("good", GOOD);
     expect((await upload(endpoint(db.Hostname, "garbage"), good)).status).toBe(401);
     expect((await upload(endpoint(db.Hostname, await mint("up", "read-only")), good)).status).toBe(401);
     await create("other");
@@ -84,7 +84,7 @@ describe("box Turso: seed database_upload, /v1/upload, /dump", () => {
       ["vacuum", ["page_size = 4096", "auto_vacuum = FULL", "journal_mode = WAL"], /auto_vacuum/],
       ["utf16", ["page_size = 4096", "encoding = 'UTF-16le'", "journal_mode = WAL"], /UTF-8/],
     ] as const) {
-      const r = await upload(endpoint(db.Hostname, token), file(name, [...pragmas]));
+      const r = await upload(endpoint(db.Hostname, token), await file(name, [...pragmas]));
       expect(r.status, name).toBe(400);
       expect(r.text, name).toMatch(why);
     }

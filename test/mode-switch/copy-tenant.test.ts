@@ -18,7 +18,7 @@ import { HranaStream } from "../../scripts/lib/mode-switch/hrana";
 import { mintDatabaseToken } from "../../scripts/lib/mode-switch/turso-api";
 import { digestDatabase } from "../../scripts/lib/mode-switch/verify";
 import { readNamespaceConfig } from "../../scripts/lib/mode-switch/write-block";
-import { fillMegabytes, runSql, TRICKY_SQL } from "./fixtures";
+import { fillMegabytes, runSql, TRICKY_SQL } from "../../local/mode-switch/tenant-data";
 
 const TOKEN = "turso-api-token-for-copy-tests";
 const ORG = "acme-org";

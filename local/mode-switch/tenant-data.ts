@@ -1,5 +1,5 @@
 /**
- * Test data for the mode-switch copy: SQL that fills a tenant with what a dump must carry (unicode, newlines,
+ * Data for the mode-switch copy tests and bench: SQL that fills a tenant with what a dump must carry (unicode, newlines,
  * quotes and semicolons in strings, blobs, NULLs, extreme integers, floats, AUTOINCREMENT, WITHOUT ROWID, an
  * index, a view, a trigger with `;` and END in its body, an FTS5 table), and a bulk filler of ~N MB.
  */
