@@ -45,7 +45,7 @@ describe("mode-switch copy engine (real sqld both sides)", () => {
       body: JSON.stringify({ name: GROUP, location: "aws-eu-west-1" }),
     });
     expect(group.status).toBe(200);
-    sqld = await startTenantSqld(["acme", "globex", "back", "empty", "lossy", "big", "bigback"]);
+    sqld = await startTenantSqld(["acme", "globex", "back", "empty", "lossy", "quoted", "big", "bigback"]);
     await runSql((await selfHosted("acme")).endpoint, TRICKY_SQL);
     await runSql((await selfHosted("globex")).endpoint, ["CREATE TABLE g(x)", "INSERT INTO g VALUES ('globex row')"]);
   }, 120_000);
@@ -137,6 +137,24 @@ describe("mode-switch copy engine (real sqld both sides)", () => {
     // The target is left for inspection.
     expect((await box.turso()).databases.lossy?.running).toBe(true);
   }, 60_000);
+
+  it("a batch is one transaction: a failing statement rolls the whole batch back", async () => {
+    const e = (await selfHosted("lossy")).endpoint;
+    const stream = new HranaStream(e);
+    await expect(stream.transaction([{ sql: "CREATE TABLE tx(x UNIQUE)" }, { sql: "INSERT INTO tx VALUES (1)" }, { sql: "INSERT INTO tx VALUES (1)" }])).rejects.toThrow(/UNIQUE.*rolled back/);
+    await stream.transaction([{ sql: "CREATE TABLE tx2(x)" }]);
+    expect((await stream.query("SELECT name FROM sqlite_schema WHERE name LIKE 'tx%'")).rows).toEqual([[{ type: "text", value: "tx2" }]]);
+    await stream.close();
+  });
+
+  it("a dump sqld ends early (a table name with a double quote) fails the copy; the source is unblocked", async () => {
+    const source = await selfHosted("quoted");
+    await runSql(source.endpoint, ['CREATE TABLE "we""ird"(x)', `INSERT INTO "we""ird" VALUES (1)`]);
+    const configBefore = await readNamespaceConfig(source.admin, "quoted");
+    await expect(copyToManaged({ source, target: managed("quoted"), workDir: dir })).rejects.toThrow(/aborted|incomplete|terminated|socket hang up/i);
+    expect(await readNamespaceConfig(source.admin, "quoted")).toEqual(configBefore);
+    expect((await box.turso()).databases.quoted).toBeUndefined();
+  });
 
   it("a 10 MB tenant streams both ways and verifies", async () => {
     const source = await selfHosted("big");

@@ -129,16 +129,9 @@ export async function copyToSelfHosted(o: { source: ManagedTenant; target: SelfH
     let statements: number;
     try {
       await stream.query("PRAGMA foreign_keys=OFF");
-      statements = await replayDump(await openDump(source), async (batch) => {
-        try {
-          // A failing statement throws after the pipeline ran (Hrana runs every request): the batch may be half
-          // committed, the copy fails, and the re-run replaces the partial namespace.
-          await stream.execute([{ sql: "BEGIN" }, ...batch.map((sql) => ({ sql })), { sql: "COMMIT" }]);
-        } catch (e) {
-          await stream.query("ROLLBACK").catch(() => undefined);
-          throw e;
-        }
-      }, o.limits);
+      // Each batch commits whole or not at all; a failed copy leaves the earlier batches, which the verification
+      // or the re-run (a partial target is replaced) deals with.
+      statements = await replayDump(await openDump(source), (batch) => stream.transaction(batch.map((sql) => ({ sql }))), o.limits);
     } finally {
       await stream.close().catch(() => undefined);
     }

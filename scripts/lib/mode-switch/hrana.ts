@@ -52,6 +52,32 @@ export class HranaStream {
     });
   }
 
+  /**
+   * Runs the statements as ONE transaction that commits only if every statement succeeded: a Hrana `batch`
+   * (spec "Batches") whose steps each run only if the previous one was ok, then COMMIT, and ROLLBACK when COMMIT
+   * did not run (what @libsql/client's batch does). The first failing statement throws, naming it.
+   */
+  async transaction(statements: Statement[]): Promise<void> {
+    const steps = [{ stmt: { sql: "BEGIN" } }, ...statements.map((stmt, i) => ({ stmt: { sql: stmt.sql, args: stmt.args ?? [], want_rows: false }, condition: { type: "ok", step: i } }))];
+    const commit = steps.length;
+    steps.push({ stmt: { sql: "COMMIT" }, condition: { type: "ok", step: commit - 1 } } as (typeof steps)[number]);
+    steps.push({ stmt: { sql: "ROLLBACK" }, condition: { type: "not", cond: { type: "ok", step: commit } } } as unknown as (typeof steps)[number]);
+    const body = JSON.stringify({ baton: this.baton, requests: [{ type: "batch", batch: { steps } }] });
+    const res = await send(this.endpoint, { method: "POST", path: "/v2/pipeline", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, body });
+    const text = await readText(res);
+    if (res.statusCode !== 200) throw new Error(`Hrana on ${describeEndpoint(this.endpoint)}: HTTP ${res.statusCode} ${text.slice(0, 300)}`);
+    const reply = JSON.parse(text) as { baton: string | null; results: ({ type: "ok"; response: { result: { step_errors: ({ message: string; code?: string } | null)[] } } } | { type: "error"; error: { message: string } })[] };
+    this.baton = reply.baton;
+    const result = reply.results[0]!;
+    if (result.type === "error") throw new Error(`Hrana on ${describeEndpoint(this.endpoint)}: ${result.error.message}`);
+    const errors = result.response.result.step_errors;
+    const failed = errors.findIndex((e, i) => e !== null && i < commit + 1);
+    if (failed >= 0) {
+      const sql = failed === 0 ? "BEGIN" : failed === commit ? "COMMIT" : statements[failed - 1]!.sql;
+      throw new Error(`Hrana on ${describeEndpoint(this.endpoint)}: ${errors[failed]!.code ?? "error"} ${errors[failed]!.message} in: ${excerpt(sql)} (transaction rolled back)`);
+    }
+  }
+
   async query(sql: string, args?: HranaValue[]): Promise<StatementResult> {
     return (await this.execute([{ sql, args }]))[0]!;
   }
