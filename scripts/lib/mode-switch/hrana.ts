@@ -78,6 +78,35 @@ export class HranaStream {
     }
   }
 
+  /**
+   * Streams the rows of one query (Hrana 3 `POST /v3/cursor`: newline-delimited JSON entries `step_begin`, `row`,
+   * `step_end`, `step_error`, `error`), so a table of any size is read in one pass with one row in memory.
+   */
+  async *cursor(sql: string): AsyncGenerator<HranaValue[]> {
+    const body = JSON.stringify({ baton: this.baton, batch: { steps: [{ stmt: { sql, args: [], want_rows: true } }] } });
+    const res = await send(this.endpoint, { method: "POST", path: "/v3/cursor", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, body });
+    if (res.statusCode !== 200) throw new Error(`Hrana cursor on ${describeEndpoint(this.endpoint)}: HTTP ${res.statusCode} ${(await readText(res)).slice(0, 300)}`);
+    let buffered = "";
+    let first = true;
+    for await (const chunk of res.setEncoding("utf8")) {
+      buffered += chunk as string;
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim() === "") continue;
+        const entry = JSON.parse(line) as { baton?: string | null; type?: string; row?: HranaValue[]; error?: { message: string; code?: string } };
+        if (first) {
+          first = false;
+          this.baton = entry.baton ?? null;
+          continue;
+        }
+        if (entry.type === "row") yield entry.row!;
+        else if (entry.type === "step_error" || entry.type === "error") throw new Error(`Hrana cursor on ${describeEndpoint(this.endpoint)}: ${entry.error?.code ?? "error"} ${entry.error?.message} in: ${excerpt(sql)}`);
+      }
+    }
+  }
+
   async query(sql: string, args?: HranaValue[]): Promise<StatementResult> {
     return (await this.execute([{ sql, args }]))[0]!;
   }

@@ -2,8 +2,8 @@
  * What "the copy is complete" means: the same schema objects (type, name, table) and, per table, the same row
  * count and checksum on both sides. The checksum is a SHA-256 over every row in a deterministic order (ORDER BY
  * every column, so it does not depend on rowids, which a dump does not carry for tables without INTEGER PRIMARY
- * KEY), each value tagged with its SQLite type: a REAL 2.0 that came back INTEGER 2 is a mismatch. Rows are read
- * in pages (LIMIT/OFFSET over one Hrana stream), so memory holds one page whatever the table's size.
+ * KEY), each value tagged with its SQLite type: a REAL 2.0 that came back INTEGER 2 is a mismatch. Rows are
+ * streamed (Hrana 3 cursor, one sort per table), so memory holds one row whatever the table's size.
  * Virtual tables are compared through their shadow tables (ordinary tables in sqlite_schema).
  */
 import { createHash } from "node:crypto";
@@ -21,11 +21,10 @@ export interface DatabaseDigest {
   tables: Record<string, TableDigest>;
 }
 
-const PAGE_ROWS = 500;
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const tag = (v: HranaValue) => (v.type === "null" ? "n" : v.type === "integer" ? `i${v.value}` : v.type === "float" ? `f${v.value}` : v.type === "text" ? `t${v.value}` : `b${v.base64}`);
 
-export async function digestDatabase(endpoint: TenantEndpoint, pageRows = PAGE_ROWS): Promise<DatabaseDigest> {
+export async function digestDatabase(endpoint: TenantEndpoint): Promise<DatabaseDigest> {
   const stream = new HranaStream(endpoint);
   try {
     const objects = await stream.query("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name");
@@ -43,11 +42,9 @@ export async function digestDatabase(endpoint: TenantEndpoint, pageRows = PAGE_R
       const order = Array.from({ length: Number(columns.value) }, (_, i) => String(i + 1)).join(", ");
       const hash = createHash("sha256");
       let rows = 0;
-      for (;;) {
-        const page = await stream.query(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${order} LIMIT ${pageRows} OFFSET ${rows}`);
-        for (const row of page.rows) hash.update(JSON.stringify(row.map(tag)) + "\n");
-        rows += page.rows.length;
-        if (page.rows.length < pageRows) break;
+      for await (const row of stream.cursor(`SELECT * FROM ${quoteIdent(table)} ORDER BY ${order}`)) {
+        hash.update(JSON.stringify(row.map(tag)) + "\n");
+        rows++;
       }
       digests[table] = { rows, sha256: hash.digest("hex") };
     }
