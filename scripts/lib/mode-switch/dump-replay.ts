@@ -16,6 +16,12 @@
  * bounded batches of its own (a whole-dump transaction would outlive sqld's transaction timeout). A dump that does
  * not end in COMMIT (sqld ends the chunked body early when it fails, e.g. on a table name containing `"`, observed)
  * is incomplete and throws.
+ * Upstream bugs in exporter.rs that explain two of these: `Quoted` wraps a name in "…" without doubling a `"` inside
+ * it (the dump's own SELECT then fails and the stream ends early), and `write_value_ref` tests `x as u64` (a numeric
+ * cast) against the bit pattern of ±inf, which never matches, so ±inf is written with Rust's `inf`. The virtual-table
+ * schema row is written without escaping quotes: a CREATE VIRTUAL TABLE holding a `'` (e.g. tokenize='porter')
+ * does not match SCHEMA_INSERT and the replay throws. `ANALYZE sqlite_schema;` (written when sqlite_stat* tables
+ * exist) is refused by sqld ("unsupported statement: ANALYZE", observed; a tenant cannot run ANALYZE either).
  * Lossy cases of the dump format itself (the verification after the copy catches them, the copy then fails):
  * a REAL holding a whole number in a column without REAL affinity comes back INTEGER; ±inf is written `inf`
  * (replays as an unknown column: error); a NUL inside text ends the statement early in SQLite (error).
