@@ -58,6 +58,11 @@ describe("DumpRewriter / replayDump", () => {
     expect(() => r.rewrite("INSERT INTO other VALUES(2);")).toThrow(/after COMMIT/);
   });
 
+  it("refuses the schema row sqld writes unescaped for a virtual table whose definition holds a quote (exporter.rs)", () => {
+    const r = new DumpRewriter();
+    expect(() => r.rewrite("INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql) VALUES('table','ft','ft',0,'CREATE VIRTUAL TABLE ft USING fts5(body, tokenize='porter')');")).toThrow(/sqlite_schema/);
+  });
+
   it("refuses a schema write that is not a virtual table", () => {
     expect(() => new DumpRewriter().rewrite("INSERT INTO sqlite_schema(type,name,tbl_name,rootpage,sql) VALUES('table','x','x',0,'CREATE TABLE x(a)');")).toThrow(/sqlite_schema/);
   });
