@@ -13,6 +13,7 @@ import { parse as parseToml } from "smol-toml";
 import { SQLD_DATA_DIR } from "../../infra/sqld/files";
 import { renderSqldEntrypoint, SQLD_ENTRYPOINT_PATH } from "../../infra/sqld/image/entrypoint";
 import { sqldBinary } from "./binary";
+import { metricsRelayBinary } from "./metrics-relay";
 
 export interface MachineSpec {
   /** sqld's arguments (no binary): exactly the process group's command line, with the rewrites applied. */
@@ -174,12 +175,13 @@ export function traversableByAnyUser(dir: string): void {
  * Writes the same entrypoint text the Dockerfile installs under `machineDir`'s rootfs and returns the executable
  * and arguments for SqldProcess, with the hardened binary (sqldBinary()) standing for /bin/sqld. `reachable`: the
  * local dirs standing for the volume and the [[files]] dirs, which uid 666 must be able to reach. As root, sqld then
- * runs as uid 666 and owns the volume and the [[files]], as on Fly.
+ * runs as uid 666 and owns the volume and the [[files]], as on Fly. The entrypoint starts the metrics relay built
+ * from the repo's source (metricsRelayBinary()) where the image has its own, when fly.toml [env] names its address.
  */
 export function throughEntrypoint(machineDir: string, spec: Pick<MachineSpec, "args">, reachable: string[]): { binary: string; args: string[] } {
   const entrypoint = join(machineDir, "rootfs", SQLD_ENTRYPOINT_PATH);
   mkdirSync(dirname(entrypoint), { recursive: true });
-  writeFileSync(entrypoint, renderSqldEntrypoint(), { mode: 0o755 });
+  writeFileSync(entrypoint, renderSqldEntrypoint(metricsRelayBinary()), { mode: 0o755 });
   for (const dir of reachable) {
     mkdirSync(dir, { recursive: true }); // a Fly mount point exists (root-owned) before the entrypoint runs
     traversableByAnyUser(dir);
