@@ -105,7 +105,7 @@ describe("metrics relay in front of real sqld", () => {
     expect(text).toMatch(/^libsql_server_rows_written\{process_group="primary",namespace="acme"\} \d+$/m);
     const names = sampleNames(text);
     expect(names.length).toBeGreaterThan(10);
-    expect(names.filter((n) => !/^(libsql_server_|tokio_runtime_)/.test(n))).toEqual([]);
+    expect(names.filter((n) => !/^(libsql_server_|tokio_runtime_|bottomless_)/.test(n))).toEqual([]);
     expect(text.split("\n").filter((l) => l && !l.startsWith("#") && !l.includes('process_group="primary"'))).toEqual([]);
     // sqld itself writes `# TYPE libsql_server_count` twice (counter, then gauge): a strict parser drops the scrape.
     const direct = await (await admin_("GET", "/metrics")).text();

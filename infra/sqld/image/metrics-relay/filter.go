@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// Metric families passed through. sqld 0.24.32 exposes only these two prefixes (libsql-server's
-// metrics_exporter_prometheus recorder: its own libsql_server_* series and the tokio runtime's); anything
-// else a future release adds stays out until someone reads what it carries.
-var allowedPrefixes = []string{"libsql_server_", "tokio_runtime_"}
+// Metric families passed through. sqld 0.24.32's one recorder (libsql-server/src/http/admin/mod.rs `run`) holds
+// its own libsql_server_* series, the tokio runtime's and bottomless's backup series (bottomless/src/replicator.rs,
+// labelled db_name); anything else a future release adds stays out until someone reads what it carries.
+var allowedPrefixes = []string{"libsql_server_", "tokio_runtime_", "bottomless_"}
 
 // Series carrying these labels are dropped whole: some libsql-server versions label query counters with the
 // SQL text (`"query" => sql`, libsql-server/src/stats.rs update_query_metrics), which holds tenants' literals.

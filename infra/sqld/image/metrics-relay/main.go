@@ -5,7 +5,7 @@
 // machine_types.go MachineMetrics). The relay runs beside sqld as sqld's own unprivileged user, listens on an
 // IPv4 address only (Fly scrapes the machine on 0.0.0.0; the org's private network, 6PN, is IPv6), answers
 // GET /metrics and nothing else, fetches sqld's /metrics on loopback with the key from its environment, and
-// passes on only the libsql_server_* and tokio_runtime_* families (filter.go). It never forwards a request,
+// passes on only the libsql_server_*, bottomless_* and tokio_runtime_* families (filter.go). It never forwards a request,
 // header or query of its caller: the one request it makes is fixed.
 //
 // Bounded: one scrape at a time (another gets 503), a deadline on the upstream call (504), a cap on the size
