@@ -24,6 +24,11 @@ export interface MachineSpec {
   ports: Record<string, number>;
   /** The machine's port (as in `[::]:8080`) → the local port standing for it, for the same listen addresses. */
   remotePorts: Record<number, number>;
+  /**
+   * Machine ports listened on by IPv4 only (`0.0.0.0:PORT`, the metrics relay): Fly's host reaches them (its
+   * scraper), 6PN cannot (it is IPv6: `<app>.internal` names and `fly proxy` go over it).
+   */
+  ipv4OnlyPorts: number[];
 }
 
 export interface MachineRewrites {
@@ -93,12 +98,13 @@ function rewriteUrl(value: string, r: MachineRewrites): string {
   return `${scheme}${target}${rest}`;
 }
 
-async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, spec: Pick<MachineSpec, "ports" | "remotePorts">): Promise<string> {
-  const listen = /^(?:\[::\]|0\.0\.0\.0):(\d+)$/.exec(value);
+async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, spec: Pick<MachineSpec, "ports" | "remotePorts" | "ipv4OnlyPorts">): Promise<string> {
+  const listen = /^(\[::\]|0\.0\.0\.0):(\d+)$/.exec(value);
   if (listen) {
-    const port = await r.freePort(Number(listen[1]));
+    const port = await r.freePort(Number(listen[2]));
     spec.ports[flag ?? value] = port;
-    spec.remotePorts[Number(listen[1])] = port;
+    spec.remotePorts[Number(listen[2])] = port;
+    if (listen[1] === "0.0.0.0") spec.ipv4OnlyPorts.push(Number(listen[2]));
     return `127.0.0.1:${port}`;
   }
   return rewriteUrl(rewritePath(value, r), r);
@@ -110,21 +116,22 @@ export async function machineSpec(flyTomlText: string, group: string, secrets: R
   const words = processCommand(flyToml, group);
   const ports: Record<string, number> = {};
   const remotePorts: Record<number, number> = {};
+  const ipv4OnlyPorts: number[] = [];
   const args: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const previous = i > 0 ? words[i - 1] : undefined;
-    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, { ports, remotePorts }));
+    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, { ports, remotePorts, ipv4OnlyPorts }));
   }
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...(r.machineEnv ?? flyToml.env), ...secrets })) env[name] = await rewriteValue(name, value, r, { ports, remotePorts });
+  for (const [name, value] of Object.entries({ ...(r.machineEnv ?? flyToml.env), ...secrets })) env[name] = await rewriteValue(name, value, r, { ports, remotePorts, ipv4OnlyPorts });
   Object.assign(env, {
     FLY_APP_NAME: flyToml.app,
     FLY_REGION: r.region,
     PRIMARY_REGION: flyToml.primary_region,
     FLY_PROCESS_GROUP: group,
   });
-  return { args, env, ports, remotePorts };
+  return { args, env, ports, remotePorts, ipv4OnlyPorts };
 }
 
 /**

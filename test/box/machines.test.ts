@@ -165,6 +165,10 @@ describe("the box runs the dev stack's sqld machine", () => {
     });
     expect(text).not.toContain(keys.adminKey);
     expect((await fetch(`http://127.0.0.1:${port}/v1/namespaces/acme/stats`)).status).toBe(404);
+    // The relay listens on IPv4 only: 6PN (IPv6: `fly proxy`, `.internal` names) does not reach it, the admin port does.
+    const targets = JSON.parse(readFileSync(join(fly.stateDir, "proxy-targets.json"), "utf8")) as Record<string, string>;
+    expect(Object.keys(targets)).toContain(`${machineId()}:9090`);
+    expect(Object.keys(targets)).not.toContain(`${machineId()}:9091`);
   });
 
   it("a redeploy restarts the machine with the new config and keeps the volume's data", async () => {
