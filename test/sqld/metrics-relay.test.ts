@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, SqldProcess } from "../../local/sqld/process";
 import { metricsRelayBinary } from "../../local/sqld/metrics-relay";
+import { METRICS_RELAY_SOURCE_DIR } from "../../infra/sqld/image/metrics-relay";
 
 const KEY = `admin-${"k".repeat(20)}-${process.pid}`;
 const root = mkdtempSync(join(tmpdir(), "metrics-relay-"));
@@ -194,5 +195,16 @@ describe("metrics relay in front of real sqld", () => {
       expect({ args, status: result.status }).toEqual({ args, status: 64 });
       expect(result.stderr).toMatch(message);
     }
+  });
+
+  it("its own Go tests pass: inputs sqld does not send today (SQL-text labels, foreign families, malformed lines), address checks", () => {
+    const result = spawnSync("go", ["test", "-count=1", "./..."], {
+      cwd: METRICS_RELAY_SOURCE_DIR,
+      env: { ...process.env, GOPROXY: "off", GOTOOLCHAIN: "local", GOFLAGS: "-buildvcs=false" },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ok\s+github\.com\/libsql-stack\/sqld-metrics-relay/m);
   });
 });
