@@ -11,9 +11,6 @@
  */
 import type { ConfigShape } from "./schema";
 
-/** The Fly secret sqld reads its key from (libsql-server/src/main.rs `Cli::encryption_key`, `env = "SQLD_ENCRYPTION_KEY"`). */
-export const SQLD_ENCRYPTION_KEY_SECRET = "SQLD_ENCRYPTION_KEY";
-
 const KEY = ["sqld", "encryptionAtRest"];
 
 /** Cross-field problems of `sqld.encryptionAtRest`, as [key below libsql-stack:, message] pairs; [] when it is off. */
