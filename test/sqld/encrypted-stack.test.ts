@@ -1,5 +1,6 @@
 /**
- * The dev stack with sqld.encryptionAtRest on, run on the real hardened sqld 0.24.32 exactly as planned: the
+ * The encrypted example stack (examples/Pulumi.encrypted.yaml, planned as prod), run on the real hardened sqld
+ * 0.24.32 exactly as planned: the
  * rendered fly.toml command line, and every secret its `sqld-secrets` Command sets, SQLD_ENCRYPTION_KEY included,
  * with a key made the way `keys-encryption-key` makes it (the random provider's password generation, from the plan's
  * own inputs). Tenants write and read; the files on the volume hold no SQLite header and no plaintext; a restart
@@ -14,6 +15,7 @@ import { startStackSqld, type LocalSqldCluster } from "../../local/sqld/cluster"
 import { createNamespaces, tenantClientOn } from "../../local/sqld/tenant-client";
 
 const MARKER = "ENCRYPTED-STACK-5d1e";
+const EXAMPLE = "examples/Pulumi.encrypted.yaml";
 const SQLITE_HEADER = "SQLite format 3\u0000";
 
 let cluster: LocalSqldCluster | undefined;
@@ -24,7 +26,7 @@ afterEach(async () => {
 
 /** A key as `keys-encryption-key` (RandomPassword) makes one, from the planned resource's inputs. */
 async function stackKey(): Promise<string> {
-  const planned = byName(await planStack("dev", { sqld: { encryptionAtRest: true } }), "keys-encryption-key").inputs as { length: number; special: boolean };
+  const planned = byName(await planStack("prod", {}, EXAMPLE), "keys-encryption-key").inputs as { length: number; special: boolean };
   return createPassword({ length: planned.length, special: planned.special, upper: true, lower: true, numeric: true, minUpper: 0, minLower: 0, minNumeric: 0, minSpecial: 0 });
 }
 
@@ -37,11 +39,11 @@ async function rowsOf(c: LocalSqldCluster, tenant: string): Promise<string[]> {
   }
 }
 
-describe("the encrypted dev stack on real sqld", () => {
+describe("the encrypted example stack on real sqld", () => {
   it("serves tenants with the generated key; data, WAL and wallog on the volume are not plain SQLite; a restart reads them again", async () => {
     const key = await stackKey();
     expect(key).toMatch(/^[A-Za-z0-9]{64}$/);
-    const started = await startStackSqld("dev", { sqld: { encryptionAtRest: true } }, { extraSecrets: { SQLD_ENCRYPTION_KEY: key } });
+    const started = await startStackSqld("prod", {}, { file: EXAMPLE, extraSecrets: { SQLD_ENCRYPTION_KEY: key } });
     cluster = started;
     // The key reaches sqld as the stack sets it: a secret in the machine's env, not a flag in the command line.
     expect(started.secrets.SQLD_ENCRYPTION_KEY).toBe(key);
