@@ -40,6 +40,7 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
   const { sqld, namespaces } = plan;
   const adminKey = keys.adminKey;
   if (!adminKey) throw new pulumi.ResourceError("a self-hosted stack needs sqld's admin key: create StackKeys with withAdminKey", keys);
+  if (sqld.encryptionAtRest !== (keys.encryption !== undefined)) throw new pulumi.ResourceError("sqld.encryptionAtRest needs StackKeys made with encryptionKey (and only then)", keys);
   const cluster = new SqldCluster("sqld", {
     maxActiveNamespaces: sqld.maxActiveNamespaces,
     app: sqld.app,
@@ -56,6 +57,7 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
     allowVolumeDeletion: dataProtection.allowVolumeDeletion,
     // The rules require the S3 key pair whenever backups are on.
     backups: sqld.backups && secrets.backups && { ...sqld.backups, ...secrets.backups },
+    ...(keys.encryption && { encryption: keys.encryption }),
   });
   // A public tenant domain (with its zone) gets a Fly certificate and Cloudflare DNS; a local `*.localhost` one has
   // no zone and needs neither (the box routes it: local/box/README.md).
@@ -85,7 +87,8 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
     serviceUrl: cluster.privateUrl,
     serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, namespaces.served))),
     ready: [...cluster.ready, namespaceCommand],
-    topologyGuard: [cluster.primaryGuard],
+    // A refused encryption change must leave everything as it was, the Worker included.
+    topologyGuard: [cluster.primaryGuard, cluster.encryptionGuard],
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
     checkNamespace: plan.checkNamespace,
   };

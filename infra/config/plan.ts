@@ -71,6 +71,8 @@ export interface SqldPlan {
   /** Per-region topology: volumes, the primary, the scale order. */
   topology: MachinePlan;
   backups?: SqldBackupSettings;
+  /** `sqld.encryptionAtRest`: the stack generates sqld's encryption key and sets it as a Fly secret. */
+  encryptionAtRest: boolean;
   /** `sqld.tenantDomain`: tenants at `<tenant>.<domain>`; `zoneId` is absent for a local (`*.localhost`) domain. */
   tenantDomain?: TenantDomainPlan;
   /** Size caps and suspensions by tenant (sorted), applied by the namespaces Command. */
@@ -132,6 +134,7 @@ function sqldPlan(config: SelfHostedConfig, namespaces: StackNamespaces): SqldPl
     publicUrl,
     maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(namespaces.all.length),
     topology: planMachines(config.regions),
+    encryptionAtRest: sqld.encryptionAtRest,
     ...(backups && {
       backups: {
         endpoint: backups.endpoint,

@@ -5,6 +5,7 @@ import { isVolumeDeployStrategy } from "../fly/contract";
 import type { StackNamespaces } from "./plan";
 import { tenantKeysMode } from "./tenant-keys";
 import { tenantDomainProblem, tenantDomainRuleProblems, tenantDomainZoneId } from "./tenant-domain";
+import { encryptionAtRestProblems } from "./encryption-at-rest";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -90,6 +91,8 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
     if (cfg.sqld.tenantDomain !== undefined) add(["sqld", "tenantDomain"], "applies to self-hosted sqld only: in managed mode each client connects to the Turso database URL; remove it");
   }
+
+  for (const [path, message] of encryptionAtRestProblems(cfg)) add(path, message);
 
   // Every stack builds the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): another image or tag
   // would run a binary the fileio patch was never checked on.

@@ -87,6 +87,12 @@ export function backupEnv(b: SqldBackupSettings): Record<string, string> {
 export const metaStoreBackupId = (databaseId: string) => `${databaseId}-metastore`;
 
 /** Fly secret names of the S3 keys: bottomless and the meta store read different variables (values are the same). */
+/**
+ * The Fly secret sqld reads its encryption-at-rest key from (libsql-server/src/main.rs `Cli::encryption_key`,
+ * `#[clap(long, env = "SQLD_ENCRYPTION_KEY")]`, v0.24.32). Set only with `sqld.encryptionAtRest`.
+ */
+export const SQLD_ENCRYPTION_KEY_SECRET = "SQLD_ENCRYPTION_KEY";
+
 export const BACKUP_SECRET_NAMES = {
   accessKeyId: ["LIBSQL_BOTTOMLESS_AWS_ACCESS_KEY_ID", "SQLD_META_STORE_ACCESS_KEY_ID"],
   // sic: sqld's env name for --meta-store-secret-access-key has no `_KEY` (libsql-server/src/main.rs).

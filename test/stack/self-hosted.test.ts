@@ -18,22 +18,23 @@ describe("dev stack (self-hosted, one region)", () => {
     plan = await planStack("dev");
   });
 
-  it("creates app, primary guard, replication TLS, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
+  it("creates app, primary and encryption guards, replication TLS, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
     const sqld = plan.resources.filter((r) => r.parent === "sqld").map((r) => r.name);
-    expect(sqld).toEqual(["sqld-app", "sqld-replication-tls", "sqld-primary-guard", "sqld-volume-ams", "sqld-secrets", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(sqld).toEqual(["sqld-app", "sqld-replication-tls", "sqld-primary-guard", "sqld-encryption-guard", "sqld-volume-ams", "sqld-secrets", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
     expect(byName(plan, "sqld-namespaces").dependsOn).toEqual(["sqld-scale-primary-ams", "sqld-ips"]);
     // The guard runs first: nothing that changes Fly starts before it passed.
     expect(byName(plan, "sqld-primary-guard").dependsOn).toEqual(["sqld-app"]);
+    expect(byName(plan, "sqld-encryption-guard").dependsOn).toEqual(["sqld-app"]);
     // Secrets restart machines (flyctl DeploySecrets): alone, after the volumes, before the deploy.
-    expect(byName(plan, "sqld-secrets").dependsOn).toEqual(["sqld-primary-guard", "sqld-volume-ams"]);
-    expect(byName(plan, "sqld-volume-ams").dependsOn).toEqual(["sqld-primary-guard"]);
+    expect(byName(plan, "sqld-secrets").dependsOn).toEqual(["sqld-primary-guard", "sqld-encryption-guard", "sqld-volume-ams"]);
+    expect(byName(plan, "sqld-volume-ams").dependsOn).toEqual(["sqld-primary-guard", "sqld-encryption-guard"]);
     expect(byName(plan, "sqld-deploy").dependsOn).toEqual(["sqld-secrets", "sqld-volume-ams"]);
     expect(byName(plan, "sqld-scale-primary-ams").dependsOn).toEqual(["sqld-deploy"]);
     // The Worker's PRIMARY_REGION binding changes only after the guard passed: a refused primary move must not
     // leave the gateway sending writes to a replica (e2e i checks the whole stack is unchanged after the refusal).
     // And only once sqld is ready (secrets → deploy → scale, namespaces): a rotated signing key must verify in sqld,
     // globally and in every tenant namespace, before the Worker signs with it.
-    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard", "sqld-encryption-guard", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
     expect(plan.mode).toBe("self-hosted");
   });
 
