@@ -71,7 +71,9 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     if (reserved) {
       problems.push({ path, message: reserved });
     } else if (cfg.mode === "managed") {
-      problems.push({ path, message: `"${entry.namespace}" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir` });
+      // Each shared namespace would be a Turso database of its own (infra/config/turso-databases.ts), but the
+      // migrator still reaches one managed database only: refused until it migrates every database.
+      problems.push({ path, message: `"${entry.namespace}": shared namespaces are not supported in managed mode yet (the migrator reaches one Turso database); put its files in migrations.dir or use mode self-hosted` });
     } else if (!NAMESPACE_PATTERN.test(entry.namespace)) {
       problems.push({ path, message: `"${entry.namespace}" is not a namespace name (${NAMESPACE_PATTERN.source})` });
     } else if (cfg.tenants.includes(entry.namespace)) {
@@ -82,6 +84,11 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     seen.add(entry.namespace);
     if (problems.length === before) readSet(`migrations.shared[${i}]`, ["migrations", "shared", i, "dir"], entry.dir, [entry.namespace]);
   });
+  const tenantSet = sets.find((s) => s.key === "migrations.dir");
+  if (cfg.mode === "managed" && cfg.tenants.length > 0 && tenantSet !== undefined && tenantSet.files.length > 0) {
+    // One Turso database per tenant: the migrator still applies to one managed database only.
+    problems.push({ path: ["tenants"], message: `managed mode cannot yet apply ${tenantSet.dir} to a database per tenant (the migrator reaches one Turso database); remove tenants (the one database is tenant "default") or the migration files, or use mode self-hosted` });
+  }
   if (problems.length > 0) return { ok: false, problems };
   const applied = sets.filter((s) => s.namespaces.length > 0 && s.files.length > 0);
   return {

@@ -67,7 +67,7 @@ describe("migrations config problems name the key and the file", () => {
     const p = project({ "0001_a.sql": ok });
     const shared = (namespace: string) => ({ migrations: { shared: [{ namespace, dir: p.dir }] } });
     expect(problemsOf({ mode: "managed", turso: { org: "o", location: "aws-eu-west-1", database: "db" }, ...shared("streams") }, p.projectDir)).toEqual([
-      'libsql-stack:migrations.shared[0].namespace "streams" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir',
+      'libsql-stack:migrations.shared[0].namespace "streams": shared namespaces are not supported in managed mode yet (the migrator reaches one Turso database); put its files in migrations.dir or use mode self-hosted',
     ]);
     expect(problemsOf(selfHosted(shared("acme")), p.projectDir)[0]).toMatch(/^libsql-stack:migrations\.shared\[0\]\.namespace "acme" is a tenant/);
     expect(problemsOf(selfHosted(shared("Bad_Name")), p.projectDir)[0]).toMatch(/^libsql-stack:migrations\.shared\[0\]\.namespace "Bad_Name" is not a namespace name/);

@@ -1,0 +1,48 @@
+// Managed mode with tenants, planned from config alone (the real program under the plan CLI's mocks): a Turso
+// database per tenant, the pre-tenant database kept under its old resource names, the Worker's bindings.
+import { describe, expect, it } from "vitest";
+import { byName, planStack } from "../../local/plan";
+import type { Plan } from "../../scripts/lib/plan-runner";
+
+const FILE = "examples/Pulumi.managed.yaml";
+const bindings = (plan: Plan) => byName(plan, "gateway-script").inputs.bindings as { name: string; type: string; text?: string; json?: string }[];
+const tursoCommands = (plan: Plan) => plan.resources.filter((r) => r.parent === "turso").map((r) => r.name);
+
+describe("managed mode with tenants", () => {
+  it("a database and two tokens per tenant in the one group, named <turso.database>-<tenant>", async () => {
+    const plan = await planStack("managed", { tenants: ["acme", "globex"] }, FILE);
+    expect(tursoCommands(plan)).toEqual([
+      "turso-group",
+      "turso-database-acme", "turso-token-acme", "turso-read-token-acme",
+      "turso-database-globex", "turso-token-globex", "turso-read-token-globex",
+    ]);
+    expect(byName(plan, "turso-database-acme").inputs.triggers).toEqual(["acme", "acme-eu", "acme-main-acme"]);
+    // prod-like example (protect: true): each database protected and retained, a rename is a refused replace.
+    expect(byName(plan, "turso-database-globex")).toMatchObject({ protect: true, retainOnDelete: true, dependsOn: ["turso-group"] });
+    const b = bindings(plan);
+    expect(b.find((x) => x.name === "TENANTS")!.json).toBe('["acme","globex"]');
+    expect(b.filter((x) => x.name.startsWith("TENANT_DATABASES_"))).toEqual([{ name: "TENANT_DATABASES_0", type: "secret_text", text: "[secret]" }]);
+  });
+
+  it("adding tenants next to `default` keeps the existing database's resources (no replace, no new database)", async () => {
+    const before = await planStack("managed", {}, FILE);
+    const after = await planStack("managed", { tenants: ["default", "acme"] }, FILE);
+    for (const name of ["turso-database", "turso-token", "turso-read-token"]) {
+      expect(byName(after, name).inputs.triggers).toEqual(byName(before, name).inputs.triggers);
+      expect(byName(after, name).inputs.create).toEqual(byName(before, name).inputs.create);
+    }
+    expect(tursoCommands(after)).toContain("turso-database-acme");
+  });
+
+  it("allowDatabaseDeletion lifts protect so removing a tenant runs the delete script, which asks for consent", async () => {
+    const plan = await planStack("managed", { tenants: ["acme"], dataProtection: { protect: true, allowDatabaseDeletion: true } }, FILE);
+    expect(byName(plan, "turso-database-acme")).toMatchObject({ protect: false, retainOnDelete: false });
+    expect(String(byName(plan, "turso-database-acme").inputs.delete)).toContain("LIBSQL_STACK_DELETE_DATA");
+  });
+
+  it("tenants beyond the Worker's binding budget need one binding per group of tenants", async () => {
+    const tenants = Array.from({ length: 11 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+    const plan = await planStack("managed", { tenants }, FILE);
+    expect(bindings(plan).filter((x) => x.name.startsWith("TENANT_DATABASES_")).map((x) => x.name)).toEqual(["TENANT_DATABASES_0", "TENANT_DATABASES_1", "TENANT_DATABASES_2"]);
+  });
+});
