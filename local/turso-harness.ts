@@ -27,6 +27,8 @@ export interface TursoHarness {
   outboundService: MiniflareOptions["outboundService"];
   /** The box CA (PEM), for node clients that talk to the databases. */
   ca: string;
+  /** The same CA as a file, for NODE_EXTRA_CA_CERTS of child processes. */
+  caFile: string;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
     hosts,
     outboundService: { node },
     ca,
+    caFile: turso.caFile,
     async close() {
       await new Promise<void>((done) => {
         server.closeAllConnections();

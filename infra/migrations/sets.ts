@@ -59,7 +59,8 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     else sets.push({ key, dir, namespaces, files: result.files });
   };
 
-  const tenantTargets = cfg.mode === "managed" ? [MANAGED_DATABASE] : [...cfg.tenants].sort();
+  // Managed: each tenant is its own Turso database (infra/config/turso-databases.ts); none configured → `default`.
+  const tenantTargets = cfg.mode === "managed" && cfg.tenants.length === 0 ? [MANAGED_DATABASE] : [...cfg.tenants].sort();
   if (m?.dir !== undefined) readSet("migrations.dir", ["migrations", "dir"], m.dir, tenantTargets);
   else if (dirExists(resolve(projectDir, DEFAULT_MIGRATIONS_DIR))) readSet("migrations.dir", ["migrations", "dir"], DEFAULT_MIGRATIONS_DIR, tenantTargets);
 
@@ -70,10 +71,6 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     const reserved = reservedNamespaceProblem(entry.namespace);
     if (reserved) {
       problems.push({ path, message: reserved });
-    } else if (cfg.mode === "managed") {
-      // Each shared namespace would be a Turso database of its own (infra/config/turso-databases.ts), but the
-      // migrator still reaches one managed database only: refused until it migrates every database.
-      problems.push({ path, message: `"${entry.namespace}": shared namespaces are not supported in managed mode yet (the migrator reaches one Turso database); put its files in migrations.dir or use mode self-hosted` });
     } else if (!NAMESPACE_PATTERN.test(entry.namespace)) {
       problems.push({ path, message: `"${entry.namespace}" is not a namespace name (${NAMESPACE_PATTERN.source})` });
     } else if (cfg.tenants.includes(entry.namespace)) {
@@ -84,11 +81,6 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     seen.add(entry.namespace);
     if (problems.length === before) readSet(`migrations.shared[${i}]`, ["migrations", "shared", i, "dir"], entry.dir, [entry.namespace]);
   });
-  const tenantSet = sets.find((s) => s.key === "migrations.dir");
-  if (cfg.mode === "managed" && cfg.tenants.length > 0 && tenantSet !== undefined && tenantSet.files.length > 0) {
-    // One Turso database per tenant: the migrator still applies to one managed database only.
-    problems.push({ path: ["tenants"], message: `managed mode cannot yet apply ${tenantSet.dir} to a database per tenant (the migrator reaches one Turso database); remove tenants (the one database is tenant "default") or the migration files, or use mode self-hosted` });
-  }
   if (problems.length > 0) return { ok: false, problems };
   const applied = sets.filter((s) => s.namespaces.length > 0 && s.files.length > 0);
   return {

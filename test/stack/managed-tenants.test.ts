@@ -45,4 +45,18 @@ describe("managed mode with tenants", () => {
     const plan = await planStack("managed", { tenants }, FILE);
     expect(bindings(plan).filter((x) => x.name.startsWith("TENANT_DATABASES_")).map((x) => x.name)).toEqual(["TENANT_DATABASES_0", "TENANT_DATABASES_1", "TENANT_DATABASES_2"]);
   });
+
+  it("migrations reach every tenant's and shared namespace's own database (DATABASE_TARGETS, a secret)", async () => {
+    const migrations = { dir: "examples/migrations/tenant", shared: [{ namespace: "streams", dir: "examples/migrations/streams" }] };
+    const plan = await planStack("managed", { tenants: ["acme", "globex"], migrations }, FILE);
+    expect(tursoCommands(plan)).toContain("turso-database-streams");
+    const command = byName(plan, "migrations");
+    const env = command.inputs.environment as Record<string, string>;
+    expect(env.DATABASE_TARGETS).toBe("[secret]");
+    const planned = JSON.parse(env.MIGRATION_PLAN!) as { mode: string; sets: { key: string; namespaces: string[] }[] };
+    expect(planned.mode).toBe("managed");
+    expect(planned.sets.map((s) => [s.key, s.namespaces])).toEqual([["migrations.dir", ["acme", "globex"]], ["migrations.shared[0]", ["streams"]]]);
+    // The Worker serves tenants only, as self-hosted: the shared database is not in TENANTS.
+    expect(bindings(plan).find((x) => x.name === "TENANTS")!.json).toBe('["acme","globex"]');
+  });
 });
