@@ -5,9 +5,10 @@
  * Turso's rules, checked upstream (tursodatabase/turso-docs api-reference/openapi.json):
  *  - components/schemas/CreateDatabaseInput `name`: "Must contain only lowercase letters, numbers, dashes. No longer
  *    than 64 characters." (TURSO_DATABASE_NAME_MAX);
- *  - the database is served at `<database>-<org>.<...>.turso.io` (CreateDatabaseOutput/Database `Hostname`, see
- *    /work/shared/reference/turso-cloudflare.md), so `<database>-<org>` is one DNS label: at most 63 characters
- *    (RFC 1035 §2.3.4). The stricter of the two decides.
+ *  - the database is served at its `Hostname`, "[databaseName]-[organizationSlug].turso.io" (components/schemas/
+ *    Database/properties/Hostname example; CreateDatabaseOutput refers to it), so `<database>-<org>` is one DNS
+ *    label: at most 63 characters (RFC 1035 §2.3.4). The stricter of the two decides.
+ * Plan limits on the number of databases are not in turso-docs (`turso plan show` reports them): not checked here.
  */
 import { LEGACY_TENANT } from "../turso/defaults";
 import { BINDING_MAX_BYTES, MANAGED_MAX_TENANTS, WORKER_MAX_BINDINGS } from "../../worker/tenant-databases";

@@ -59,4 +59,14 @@ describe("managed mode with tenants", () => {
     // The Worker serves tenants only, as self-hosted: the shared database is not in TENANTS.
     expect(bindings(plan).find((x) => x.name === "TENANTS")!.json).toBe('["acme","globex"]');
   });
+
+  it("tenants named like the resources (token, database) plan as any other tenant", async () => {
+    const plan = await planStack("managed", { tenants: ["token", "database"] }, FILE);
+    expect(tursoCommands(plan)).toEqual([
+      "turso-group",
+      "turso-database-token", "turso-token-token", "turso-read-token-token",
+      "turso-database-database", "turso-token-database", "turso-read-token-database",
+    ]);
+    expect(plan.outputs.databaseUrl).toBe("libsql://acme-main-token-org.turso.io");
+  });
 });

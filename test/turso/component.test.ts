@@ -32,8 +32,10 @@ pulumi.runtime.setMocks(
     newResource(a) {
       inputs.set(a.name, a.inputs as Record<string, unknown>);
       let stdout = "";
-      if (/-database(-|$)/.test(a.name)) stdout = JSON.stringify({ hostname: "app-acme.turso.io", dbId: "db-1", url: "libsql://app-acme.turso.io" });
-      if (/-token(-|$)/.test(a.name)) stdout = JSON.stringify({ jwt: JWT, rotation: "k" });
+      // By what the script does, not the name: a tenant may be called `token` (`db-database-token`).
+      const create = String((a.inputs as { create?: unknown }).create ?? "");
+      if (create.includes("auth/tokens")) stdout = JSON.stringify({ jwt: JWT, rotation: "k" });
+      else if (/-database(-|$)/.test(a.name)) stdout = JSON.stringify({ hostname: "app-acme.turso.io", dbId: "db-1", url: "libsql://app-acme.turso.io" });
       return { id: `${a.name}-id`, state: { ...a.inputs, stdout, stderr: "" } };
     },
     call: (a) => a.inputs,
