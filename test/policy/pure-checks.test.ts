@@ -175,7 +175,7 @@ describe("Worker bindings and data protection", () => {
       bindings: [
         { name: "DB_URL", type: "plain_text", text: "https://x.fly.dev" },
         { name: "JWT_PUBLIC_KEY", type: "plain_text", text: "-----BEGIN PUBLIC KEY-----" },
-        { name: "DB_TOKEN", type: "plain_text", text: "t" },
+        { name: "TENANT_DATABASES_3", type: "plain_text", text: "{}" },
         { name: "SESSION_SECRET", type: "plain_text", text: "x" },
         { name: "UPSTREAM", type: "plain_text", text: "Zq8vN3xT0bLr5WcY2mKp7HsJ4dGf" },
         { name: "JWT_PRIVATE_KEY", type: "secret_text", text: "-----BEGIN PRIVATE KEY-----" },
@@ -183,7 +183,7 @@ describe("Worker bindings and data protection", () => {
       ],
       plainTextBindings: [{ name: "API_TOKEN", text: "x" }],
     };
-    expect(workerBindingProblems(props).map((p) => p.split(" ")[2])).toEqual(["DB_TOKEN", "SESSION_SECRET", "UPSTREAM", "API_TOKEN"]);
+    expect(workerBindingProblems(props).map((p) => p.split(" ")[2])).toEqual(["TENANT_DATABASES_3", "SESSION_SECRET", "UPSTREAM", "API_TOKEN"]);
   });
 
   it("wants protect on stateful Commands in prod only", () => {
