@@ -6,7 +6,8 @@ import type { ManagedPlan, SelfHostedPlan, StackConfig, StackSecrets } from "../
 import { SqldCluster } from "../infra/sqld/cluster";
 import { createSqldNamespaces } from "../infra/sqld/namespaces";
 import { TenantDomain } from "../infra/sqld/tenant-domain";
-import { TursoDatabase } from "../infra/turso";
+import { TursoDatabases } from "../infra/turso";
+import { tenantBindingGroups, tenantDatabasesText } from "../worker/tenant-databases";
 
 /** What the rest of the stack needs to know about the database, whichever mode made it. */
 export interface Database {
@@ -16,10 +17,13 @@ export interface Database {
   serviceUrl: pulumi.Output<string>;
   /** Token for the Fly API app (secret). */
   serviceToken: pulumi.Output<string>;
-  /** Managed mode: the Turso token the Worker uses (secret). */
-  workerToken?: pulumi.Output<string>;
-  /** Managed mode: a read-only Turso token for the Worker's read mode (secret). */
-  workerReadToken?: pulumi.Output<string>;
+  /**
+   * Managed mode: each tenant's database URL and its full-access and read-only Turso tokens: the JSON texts of the
+   * Worker's TENANT_DATABASES_<n> bindings (worker/tenant-databases.ts), secrets.
+   */
+  workerTenantDatabases?: pulumi.Output<string>[];
+  /** Managed mode: every database (tenants and shared), JSON `{<name>: {url, token}}` for the migrations Command. Secret. */
+  migrationTargets?: pulumi.Output<string>;
   /** Resources that must exist before the database answers (rollout, namespaces). */
   ready: pulumi.Resource[];
   /** Checks that must pass before anything outside the database that encodes its topology changes. */
@@ -40,6 +44,7 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
   const { sqld, namespaces } = plan;
   const adminKey = keys.adminKey;
   if (!adminKey) throw new pulumi.ResourceError("a self-hosted stack needs sqld's admin key: create StackKeys with withAdminKey", keys);
+  if (sqld.encryptionAtRest !== (keys.encryption !== undefined)) throw new pulumi.ResourceError("sqld.encryptionAtRest needs StackKeys made with encryptionKey (and only then)", keys);
   const cluster = new SqldCluster("sqld", {
     maxActiveNamespaces: sqld.maxActiveNamespaces,
     app: sqld.app,
@@ -56,6 +61,7 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
     allowVolumeDeletion: dataProtection.allowVolumeDeletion,
     // The rules require the S3 key pair whenever backups are on.
     backups: sqld.backups && secrets.backups && { ...sqld.backups, ...secrets.backups },
+    ...(keys.encryption && { encryption: keys.encryption }),
   });
   // A public tenant domain (with its zone) gets a Fly certificate and Cloudflare DNS; a local `*.localhost` one has
   // no zone and needs neither (the box routes it: local/box/README.md).
@@ -85,34 +91,55 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
     serviceUrl: cluster.privateUrl,
     serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, namespaces.served))),
     ready: [...cluster.ready, namespaceCommand],
-    topologyGuard: [cluster.primaryGuard],
+    // A refused encryption change must leave everything as it was, the Worker included.
+    topologyGuard: [cluster.primaryGuard, cluster.encryptionGuard],
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
     checkNamespace: plan.checkNamespace,
   };
 }
 
-/** Managed: a Turso database; its token is minted once and kept until `turso.tokenRotation` changes. */
+/**
+ * Managed: a Turso database per tenant and per shared namespace; their tokens are minted once and kept until
+ * `turso.tokenRotation` changes. The Worker gets each tenant's URL and tokens, packed into secret bindings.
+ */
 export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["dataProtection"], secrets: StackSecrets): Database {
   const { turso } = plan;
-  const db = new TursoDatabase("turso", {
+  const component = new TursoDatabases("turso", {
     org: turso.org,
     group: turso.group,
     location: turso.location,
-    database: turso.database,
+    databases: plan.databases.map(({ tenant, name }) => ({ tenant, name })),
     tokenRotation: turso.tokenRotation,
     protect: dataProtection.protect,
     allowDeletion: dataProtection.allowDatabaseDeletion,
     apiToken: secrets.tursoApiToken,
   });
+  // The post-deploy check and the API app use the first database: `default` on a stack without tenants.
+  const first = component.databases[plan.databases[0]!.tenant]!;
+  const served = plan.databases.filter((d) => d.kind === "tenant").map((d) => d.tenant);
+  const entry = (t: string) => {
+    const d = component.databases[t]!;
+    return pulumi.all([d.url, d.token, d.readToken]).apply(([url, rw, ro]) => ({ url, rw, ro }));
+  };
+  // One secret text per binding; the grouping is fixed by the tenant list, so the preview shows every binding.
+  const workerTenantDatabases = tenantBindingGroups(served).map((group) =>
+    pulumi.secret(pulumi.all(group.map(entry)).apply((list) => tenantDatabasesText(Object.fromEntries(list.map((e, i) => [group[i]!, e]))))),
+  );
+  const all = plan.databases.map((d) => d.tenant);
+  const migrationTargets = pulumi.secret(
+    pulumi.all(all.map((t) => pulumi.all([component.databases[t]!.url, component.databases[t]!.token]))).apply((list) =>
+      JSON.stringify(Object.fromEntries(list.map(([url, token], i) => [all[i]!, { url, token }]))),
+    ),
+  );
   return {
-    publicUrl: db.url,
-    serviceUrl: db.url,
-    serviceToken: db.token,
-    workerToken: db.token,
-    workerReadToken: db.readToken,
-    ready: [db],
+    migrationTargets,
+    publicUrl: first.url,
+    serviceUrl: first.url,
+    serviceToken: first.token,
+    workerTenantDatabases,
+    ready: [component],
     topologyGuard: [],
-    rolloutDigest: digest(turso.org, turso.database, turso.tokenRotation),
+    rolloutDigest: digest(turso.org, ...plan.databases.map((d) => d.name), turso.tokenRotation),
     checkNamespace: "",
   };
 }

@@ -16,6 +16,8 @@ export function schemaMigrations(plan: StackPlan, db: Database, keys: StackKeys)
       mode: plan.mode,
       signingKey: selfHosted ? keys.jwtPrivateKeyPem : undefined,
       authToken: selfHosted ? undefined : db.serviceToken,
+      // Managed: each tenant's (and shared namespace's) own Turso database.
+      databases: db.migrationTargets,
       primaryRegion: selfHosted ? plan.sqld.topology.primary.code : undefined,
     },
     { dependsOn: db.ready },

@@ -39,8 +39,7 @@ function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: St
     tenantKeyVersions: plan.tenantKeys.versions,
     primaryRegion: plan.mode === "self-hosted" ? plan.sqld.topology.primary.code : undefined,
     tenantUrlTemplate: plan.mode === "self-hosted" ? plan.sqld.tenantDomain?.urlTemplate : undefined,
-    dbToken: db.workerToken,
-    dbReadToken: db.workerReadToken,
+    tenantDatabases: db.workerTenantDatabases,
     tenants: [...plan.namespaces.tenants],
     ...plan.gateway.exposure,
   },
@@ -81,7 +80,14 @@ function apiApp(config: StackConfig, plan: StackPlan, db: Database, migrations?:
  */
 export function defineStack(): StackOutputs {
   const { config, plan, secrets } = loadStackConfig();
-  const keys = new StackKeys("keys", { ...config.auth, withAdminKey: plan.mode === "self-hosted" });
+  const encrypted = plan.mode === "self-hosted" && plan.sqld.encryptionAtRest;
+  // The key is protected unless the stack may delete the volumes it encrypts: volumes kept without their key are lost.
+  const keyDiesWithVolumes = !config.dataProtection.protect && config.dataProtection.allowVolumeDeletion;
+  const keys = new StackKeys("keys", {
+    ...config.auth,
+    withAdminKey: plan.mode === "self-hosted",
+    ...(encrypted && { encryptionKey: { protect: !keyDiesWithVolumes } }),
+  });
   const db = plan.mode === "self-hosted" ? selfHostedDatabase(plan, config.dataProtection, secrets, keys) : managedDatabase(plan, config.dataProtection, secrets);
   const selfHosted = plan.mode === "self-hosted";
   verifyDatabase(
@@ -107,6 +113,8 @@ export function defineStack(): StackOutputs {
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
     // The admin key (a secret, as in state) lets `npm run status` read sqld's admin API through `fly proxy`.
     ...(selfHosted && { sqldPrivateUrl: db.serviceUrl, sqldAdminKey: keys.adminKey }),
+    // Encrypted volumes are only as recoverable as this key: keep a copy outside the state (README "Encryption at rest").
+    ...(keys.encryption && { sqldEncryptionKey: keys.encryption.key }),
     ...(plan.mode === "self-hosted" && plan.sqld.tenantDomain && { tenantUrlTemplate: plan.sqld.tenantDomain.urlTemplate }),
     ...(worker && {
       gatewayScriptName: worker.scriptName,

@@ -4,7 +4,7 @@
  */
 import type { Access } from "./claims";
 import { toHttpError } from "./db-errors";
-import { BatchFailure, runBatch, type HranaResult, type HranaStatement, type HranaValue } from "./hrana";
+import { BatchFailure, runBatch, UpstreamRefusal, type HranaResult, type HranaStatement, type HranaValue } from "./hrana";
 import type { QueryRequest, SqlValue } from "./validation";
 
 export interface DbTarget {
@@ -113,6 +113,29 @@ function toStatementResult(result: HranaResult): StatementResult {
   };
 }
 
+/**
+ * sqld 0.24.32: a replica's first requests for a namespace with its own `jwt_key` that it has not loaded yet are
+ * passed to the primary without the caller's token and refused with 500 "Expected authorization header but none
+ * given" (observed on the binary: test/worker/gateway-replica-first-read.test.ts; e2e d); once the replica has the
+ * namespace, the same request succeeds. Nothing ran, so a read is retried after a short wait (a Worker's wait costs
+ * no CPU). Writes are not: they go to the primary (fly-prefer-region), where this cannot happen.
+ */
+const COLD_REPLICA_REFUSAL = "Expected authorization header but none given";
+const COLD_REPLICA_RETRY_MS = [100, 300, 900];
+
+async function readRetryingColdReplica<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const cold = error instanceof UpstreamRefusal && error.status === 500 && error.message?.includes(COLD_REPLICA_REFUSAL) === true;
+      const wait = COLD_REPLICA_RETRY_MS[attempt];
+      if (!cold || wait === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** Runs all statements as one transaction (a Hrana batch): either every statement applies or none does. */
 export async function runStatements(
   target: DbTarget,
@@ -123,7 +146,9 @@ export async function runStatements(
     const headers: Record<string, string> = target.namespace === undefined ? {} : { [NAMESPACE_HEADER]: namespaceHeaderValue(target.namespace) };
     // Read mode runs on an `ro` token: nothing to forward, so the nearest machine answers.
     if (target.primaryRegion !== undefined && mode !== "read") headers[FLY_PREFER_REGION] = target.primaryRegion;
-    const results = await runBatch({ url: target.url, authToken: target.authToken, headers, access: target.access }, statements.map(toHranaStatement), mode);
+    const pipeline = { url: target.url, authToken: target.authToken, headers, access: target.access };
+    const hrana = statements.map(toHranaStatement);
+    const results = mode === "read" ? await readRetryingColdReplica(() => runBatch(pipeline, hrana, mode)) : await runBatch(pipeline, hrana, mode);
     return results.map(toStatementResult);
   } catch (error) {
     throw toHttpError(error, target);

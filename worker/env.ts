@@ -4,9 +4,7 @@ import { urlTemplateProblem } from "./connect";
 import { HttpError } from "./http";
 import type { SigningMode } from "./jwt";
 import type { DbMode } from "./modes";
-
-/** The only tenant accepted in managed mode: a Turso database has no namespaces, so there is one tenant. */
-export const MANAGED_TENANT = "default";
+import { readTenantDatabases, type TenantDatabase } from "./tenant-databases";
 
 /** Bindings as Cloudflare passes them (plain_text / secret_text are strings; absent when not configured). */
 export interface Env {
@@ -18,16 +16,14 @@ export interface Env {
   JWT_PRIVATE_KEY?: string;
   /** Key callers must present as `Authorization: Bearer …`. secret_text. */
   GATEWAY_API_KEY?: string;
-  /** The Turso database token. secret_text; managed mode only. */
-  DB_TOKEN?: string;
   /**
-   * A read-only Turso token (`authorization=read-only`) for `mode: "read"` queries. secret_text; managed mode
-   * only. A read transaction alone does not stop writes, so without it read-mode queries answer 500.
+   * Managed: `TENANT_DATABASES_0`, `TENANT_DATABASES_1`, … (secret_text): JSON objects of tenant → {url, rw, ro},
+   * each tenant's Turso database URL and its full-access and read-only database tokens (tenant-databases.ts).
    */
-  DB_READ_TOKEN?: string;
+  [tenantDatabases: `TENANT_DATABASES_${number}`]: string | undefined;
   /**
-   * Self-hosted: the tenants callers may reach, a `json` binding holding an array of names (the stack's
-   * `tenants`). Required: sqld holds namespaces that are no tenant (`default`, removed tenants kept by
+   * The tenants callers may reach, a `json` binding holding an array of names (the stack's `tenants`; managed mode
+   * without tenants: `["default"]`). Required: sqld holds namespaces that are no tenant (`default`, removed tenants kept by
    * retainOnDelete), and sqld itself tells a missing namespace (404) from an existing one (401) before any
    * token check; without the list the gateway would open every namespace to holders of the API key. Absent → 500.
    */
@@ -70,7 +66,7 @@ export type GatewayConfig =
       tenantUrlTemplate?: string;
       tenants: ReadonlySet<string>;
     }
-  | { mode: "managed"; dbUrl: string; apiKey: string; dbToken: string; dbReadToken?: string; tenants: ReadonlySet<string> };
+  | { mode: "managed"; dbUrl: string; apiKey: string; tenants: ReadonlySet<string>; databases: ReadonlyMap<string, TenantDatabase> };
 
 /** A deployment mistake, not the caller's: reported as 500 with a message naming the binding. */
 export function misconfigured(problem: string): HttpError {
@@ -153,9 +149,17 @@ function validate(env: Env): GatewayConfig {
     return { mode, dbUrl, apiKey, jwtPrivateKeyPem: required(env, "JWT_PRIVATE_KEY"), signing, keyVersions: keyVersions(env), primaryRegion: primaryRegion(env), tenantUrlTemplate: tenantUrlTemplate(env), tenants: allowedTenants(env) };
   }
   if (mode === "managed") {
-    // A Turso database has no namespaces: its one tenant is "default", whatever TENANTS says.
-    const dbReadToken = env.DB_READ_TOKEN?.trim() ? env.DB_READ_TOKEN : undefined;
-    return { mode, dbUrl, apiKey, dbToken: required(env, "DB_TOKEN"), dbReadToken, tenants: new Set([MANAGED_TENANT]) };
+    const tenants = allowedTenants(env);
+    let databases: ReadonlyMap<string, TenantDatabase>;
+    try {
+      databases = readTenantDatabases(env as unknown as Record<string, unknown>);
+    } catch (error) {
+      throw misconfigured((error as Error).message);
+    }
+    // Every allowed tenant needs its database; an entry outside TENANTS stays unreachable (the allow-list decides).
+    const missing = [...tenants].filter((t) => !databases.has(t));
+    if (missing.length > 0) throw misconfigured(`TENANTS lists ${missing.map((t) => JSON.stringify(t)).join(", ")} but no TENANT_DATABASES_<n> binding holds its database`);
+    return { mode, dbUrl, apiKey, tenants, databases };
   }
   throw misconfigured(`DB_MODE must be "self-hosted" or "managed", got ${JSON.stringify(mode)}`);
 }

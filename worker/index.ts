@@ -10,7 +10,8 @@
  * Only tenants in TENANTS are reachable; any other name, and a tenant whose namespace is missing, get the same
  * 404 TENANT_NOT_FOUND. mode "read" queries with a read-only token: a write is 403 READ_ONLY.
  * `url` is the tenant's own URL (TENANT_URL_TEMPLATE); without one, DB_URL plus the `namespaceHeader` to send
- * (connect.ts). In managed mode (Turso) the only tenant is "default" and tokens cannot be minted. See env.ts for bindings.
+ * (connect.ts). In managed mode (Turso) each tenant is its own database (TENANT_DATABASES_<n>) and the token route
+ * returns its database token and URL. See env.ts for bindings.
  */
 import type { Env } from "./env";
 import { errorResponse, HttpError } from "./http";

@@ -5,7 +5,7 @@ import { tenantConnection } from "./connect";
 import { runStatements, type DbTarget } from "./db";
 import { tenantNotFound } from "./db-errors";
 import { loadConfig, misconfigured, type Env, type GatewayConfig } from "./env";
-import { HttpError, jsonResponse, readJsonBody } from "./http";
+import { jsonResponse, readJsonBody } from "./http";
 import { getSignatureCount, mintScopedToken } from "./jwt";
 import { getTenantToken } from "./token-cache";
 import { parseBody, queryRequestSchema, requireValidTenant, tokenRequestSchema } from "./validation";
@@ -27,10 +27,22 @@ async function authorize(request: Request, env: Env, rawTenant: string): Promise
   return { config, tenant };
 }
 
-function managedToken(config: Extract<GatewayConfig, { mode: "managed" }>, access: Access): string {
-  if (access === "rw") return config.dbToken;
-  if (config.dbReadToken === undefined) throw misconfigured('binding DB_READ_TOKEN is not set: mode "read" needs a read-only Turso token');
-  return config.dbReadToken;
+/** Managed mode: the tenant's database and the Turso token for `access` (read-only for `ro`). */
+function managedTarget(config: Extract<GatewayConfig, { mode: "managed" }>, tenant: string, access: Access): DbTarget {
+  const database = config.databases.get(tenant);
+  // loadConfig checked that every allowed tenant has its database.
+  if (database === undefined) throw misconfigured(`no TENANT_DATABASES_<n> entry for tenant ${JSON.stringify(tenant)}`);
+  return { url: database.url, authToken: access === "rw" ? database.rw : database.ro, access };
+}
+
+/** `exp` of a JWT as an ISO date, or null when it never expires (Turso's `expiration=never`). */
+function jwtExpiry(token: string): string | null {
+  try {
+    const payload = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: unknown };
+    return typeof payload.exp === "number" ? new Date(payload.exp * 1000).toISOString() : null;
+  } catch {
+    return null;
+  }
 }
 
 export function handleHealth(): Response {
@@ -40,9 +52,11 @@ export function handleHealth(): Response {
 export async function handleMintToken(request: Request, env: Env, rawTenant: string): Promise<Response> {
   const { config, tenant } = await authorize(request, env, rawTenant);
   const body = parseBody(tokenRequestSchema, await readJsonBody(request));
-  if (config.mode !== "self-hosted") {
-    // Turso verifies only its own tokens; a token signed with our key would be useless there.
-    throw new HttpError(404, "token minting is only available in self-hosted mode");
+  if (config.mode === "managed") {
+    // Turso verifies only tokens it signed, so the Worker hands out the tenant's database token the stack minted
+    // (README "Managed mode: tokens"): it reaches that one database, and lives until tokenRotation, not ttlSeconds.
+    const target = managedTarget(config, tenant, body.access);
+    return jsonResponse(200, { token: target.authToken, expiresAt: jwtExpiry(target.authToken), url: target.url }, signatureHeader());
   }
   const minted = await mintScopedToken(config.jwtPrivateKeyPem, {
     tenant,
@@ -68,7 +82,7 @@ export async function handleQuery(request: Request, env: Env, rawTenant: string)
   const target: DbTarget =
     config.mode === "self-hosted"
       ? { url: config.dbUrl, authToken: await getTenantToken(config.jwtPrivateKeyPem, tenant, access, undefined, config.signing, config.keyVersions.get(tenant) ?? 1), namespace: tenant, access, primaryRegion: config.primaryRegion }
-      : { url: config.dbUrl, authToken: managedToken(config, access), access };
+      : managedTarget(config, tenant, access);
   const results = await runStatements(target, body.statements, body.mode);
   return jsonResponse(200, { results }, signatureHeader());
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { sqldJwtKeyValue } from "./keys";
+import { encryptionKeyId, sqldJwtKeyValue } from "./keys";
 
 
 export interface StackKeysArgs {
@@ -18,6 +18,12 @@ export interface StackKeysArgs {
   adminKeyVersion?: number;
   /** Create sqld's admin key (self-hosted mode only). @default true */
   withAdminKey?: boolean;
+  /**
+   * Create sqld's encryption-at-rest key (`sqld.encryptionAtRest`). It is made once and never rotated (sqld 0.24.32
+   * has no rekey), so it has no version; `protect` refuses its deletion or replacement while the encrypted volumes
+   * outlive the stack. @default undefined (no key)
+   */
+  encryptionKey?: { protect: boolean };
 }
 
 /**
@@ -38,6 +44,8 @@ export class StackKeys extends pulumi.ComponentResource {
   readonly previousJwtPrivateKeyPem: pulumi.Output<string> | undefined;
   /** sqld's LIBSQL_ADMIN_AUTH_KEY (secret); undefined when `withAdminKey` is false. */
   readonly adminKey: pulumi.Output<string> | undefined;
+  /** sqld's SQLD_ENCRYPTION_KEY (secret) and its public id (keys.ts encryptionKeyId); undefined without `encryptionKey`. */
+  readonly encryption: { key: pulumi.Output<string>; keyId: pulumi.Output<string> } | undefined;
 
   constructor(name: string, args: StackKeysArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("libsql-stack:auth:StackKeys", name, {}, opts);
@@ -63,11 +71,20 @@ export class StackKeys extends pulumi.ComponentResource {
             { length: 48, special: false, keepers: { version: String(args.adminKeyVersion ?? 1) } },
             { parent: this },
           );
+    // No keepers: nothing in the config replaces it. sqld takes the value as raw key bytes, any length (libsql-server
+    // src/main.rs `Cli::encryption_key: Option<bytes::Bytes>`, `make_db_config` → Cipher::Aes256Cbc); 64 letters and
+    // digits survive `fly secrets import` lines and carry ~380 bits.
+    const encryptionKey =
+      args.encryptionKey &&
+      new random.RandomPassword(`${name}-encryption-key`, { length: 64, special: false }, { parent: this, protect: args.encryptionKey.protect });
     this.jwtPrivateKeyPem = pulumi.secret(signingKey.privateKeyPemPkcs8);
     this.jwtPublicKeyPem = signingKey.publicKeyPem;
     this.sqldJwtKey = pulumi.all([signingKey.publicKeyPem, ...(previousKey ? [previousKey.publicKeyPem] : [])]).apply(sqldJwtKeyValue);
     this.previousJwtPrivateKeyPem = previousKey && pulumi.secret(previousKey.privateKeyPemPkcs8);
     this.adminKey = admin && pulumi.secret(admin.result);
+    // The id is derived from the key, so Pulumi marks it secret; it is not one (keys.ts encryptionKeyId), and the
+    // guard prints it to compare runs.
+    this.encryption = encryptionKey && { key: pulumi.secret(encryptionKey.result), keyId: pulumi.unsecret(encryptionKey.result.apply(encryptionKeyId)) };
     this.registerOutputs({ jwtPublicKeyPem: this.jwtPublicKeyPem, sqldJwtKey: this.sqldJwtKey });
   }
 }

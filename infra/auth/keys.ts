@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 
 /**
  * sqld accepts a raw Ed25519 public key as unpadded base64url. We hand sqld that form rather than the PEM
@@ -29,4 +29,15 @@ export function sqldJwtKeyValue(publicKeyPems: readonly string[]): string {
       return pem.trim().split(/\r?\n/).join(" ");
     })
     .join(" ");
+}
+
+/**
+ * A public name for sqld's encryption key: 16 hex digits of SHA-256 over a fixed label and the key. The encryption
+ * guard (infra/fly/scripts/encryption-guard.ts) compares it across runs, because Fly never shows a secret's value.
+ * It reveals nothing usable: the key is 64 random letters and digits (~380 bits), and 64 bits of a hash of it cannot
+ * be reversed or used to test guesses of a key that large.
+ */
+export function encryptionKeyId(key: string): string {
+  if (key.length === 0) throw new Error("sqld's encryption key is empty");
+  return createHash("sha256").update("libsql-stack sqld encryption key id\0").update(key).digest("hex").slice(0, 16);
 }

@@ -2,6 +2,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DbMode, SigningMode } from "../../worker/modes";
+import { TENANT_DATABASES_PREFIX } from "../../worker/tenant-databases";
 import { scriptCommand } from "../command";
 import { routeUrl, workersDevSubdomainScripts, workersDevUrl } from "./workers-dev";
 import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY, writeWorkerBundle } from "./bundle";
@@ -52,10 +53,11 @@ interface EdgeWorkerSettings {
    * `x-namespace-bin` header to send)
    */
   tenantUrlTemplate?: string;
-  /** Managed mode: the Turso database token (secret). */
-  dbToken?: pulumi.Input<string>;
-  /** Managed mode: a read-only Turso token for `mode: "read"` queries (secret). Without it read queries answer 500. */
-  dbReadToken?: pulumi.Input<string>;
+  /**
+   * Managed mode: the JSON texts of the `TENANT_DATABASES_<n>` secret bindings, each tenant's database URL and its
+   * full-access and read-only Turso tokens (worker/tenant-databases.ts tenantBindingGroups). Secrets.
+   */
+  tenantDatabases?: pulumi.Input<string>[];
   /**
    * Self-hosted: the tenants callers may reach (the Worker's `TENANTS` json binding). The gateway fails closed:
    * any other name, `default` included, is "tenant not found", like a tenant whose namespace is missing.
@@ -101,13 +103,12 @@ export class EdgeWorker extends pulumi.ComponentResource {
       secretText("JWT_PRIVATE_KEY", args.jwtPrivateKey),
       secretText("GATEWAY_API_KEY", this.gatewayApiKey),
     ];
-    if (args.dbToken !== undefined) bindings.push(secretText("DB_TOKEN", args.dbToken));
-    if (args.dbReadToken !== undefined) bindings.push(secretText("DB_READ_TOKEN", args.dbReadToken));
     // Sorted: reordering tenants in YAML is not a change of the Worker.
     bindings.push({ name: "TENANTS", type: "json", json: JSON.stringify([...(args.tenants ?? [])].sort()) });
     if (args.tenantKeyVersions && Object.keys(args.tenantKeyVersions).length > 0) {
       bindings.push({ name: "TENANT_KEY_VERSIONS", type: "json", json: JSON.stringify(args.tenantKeyVersions) });
     }
+    (args.tenantDatabases ?? []).forEach((text, i) => bindings.push(secretText(`${TENANT_DATABASES_PREFIX}${i}`, text)));
 
     const script = new cloudflare.WorkersScript(
       `${name}-script`,

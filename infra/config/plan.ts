@@ -14,8 +14,12 @@ import type { SelfHostedConfig, StackConfig } from "./stack-config";
 import { isLocalTenantDomain, tenantDomainZoneId, tenantUrlTemplate } from "./tenant-domain";
 import { tenantKeysMode, tenantKeyVersions, type TenantKeysMode } from "./tenant-keys";
 import { tenantNamespaceSettings, type NamespaceSettings } from "./tenant-settings";
+import { LEGACY_TENANT, tursoTenantDatabases, type TursoTenantDatabase } from "./turso-databases";
 
-/** The namespaces of a self-hosted stack, each list in config order (managed mode: all empty). */
+/**
+ * The namespaces of a stack, each list in config order. Managed mode: each tenant and shared namespace is a Turso
+ * database (turso-databases.ts), a stack without `tenants` has the one tenant `default`, and there is no migrator.
+ */
 export interface StackNamespaces {
   /** `tenants`. */
   tenants: readonly string[];
@@ -34,8 +38,8 @@ export interface StackNamespaces {
 /** The namespace set of a config (shape-checked is enough: the rules count it before the plan exists). */
 export function stackNamespaces(cfg: Pick<ConfigShape, "mode" | "tenants" | "migrations">, migrator: readonly string[]): StackNamespaces {
   const selfHosted = cfg.mode === "self-hosted";
-  const tenants = selfHosted ? [...cfg.tenants] : [];
-  const shared = selfHosted ? (cfg.migrations?.shared ?? []).map((s) => s.namespace) : [];
+  const tenants = selfHosted || cfg.tenants.length > 0 ? [...cfg.tenants] : [LEGACY_TENANT];
+  const shared = (cfg.migrations?.shared ?? []).map((s) => s.namespace);
   const served = [...tenants, ...shared];
   const all = [...served, ...(selfHosted ? migrator : [])];
   return { tenants, shared, migrator: selfHosted ? [...migrator] : [], served, all, held: sqldHeldNamespaces(all.length) };
@@ -71,6 +75,8 @@ export interface SqldPlan {
   /** Per-region topology: volumes, the primary, the scale order. */
   topology: MachinePlan;
   backups?: SqldBackupSettings;
+  /** `sqld.encryptionAtRest`: the stack generates sqld's encryption key and sets it as a Fly secret. */
+  encryptionAtRest: boolean;
   /** `sqld.tenantDomain`: tenants at `<tenant>.<domain>`; `zoneId` is absent for a local (`*.localhost`) domain. */
   tenantDomain?: TenantDomainPlan;
   /** Size caps and suspensions by tenant (sorted), applied by the namespaces Command. */
@@ -111,6 +117,8 @@ export interface SelfHostedPlan extends PlanCommon {
 export interface ManagedPlan extends PlanCommon {
   mode: "managed";
   turso: TursoConfig;
+  /** One Turso database per tenant, then per shared namespace (turso-databases.ts). */
+  databases: TursoTenantDatabase[];
 }
 
 export type StackPlan = SelfHostedPlan | ManagedPlan;
@@ -132,6 +140,7 @@ function sqldPlan(config: SelfHostedConfig, namespaces: StackNamespaces): SqldPl
     publicUrl,
     maxActiveNamespaces: sqld.maxActiveNamespaces ?? defaultMaxActiveNamespaces(namespaces.all.length),
     topology: planMachines(config.regions),
+    encryptionAtRest: sqld.encryptionAtRest,
     ...(backups && {
       backups: {
         endpoint: backups.endpoint,
@@ -175,7 +184,10 @@ export function resolveStackPlan(config: StackConfig, migrations: MigrationPlan)
     ...(config.worker && { gateway: gatewayPlan(config, config.worker) }),
     ...(api && { api }),
   };
-  if (config.mode === "managed") return { ...common, mode: "managed", turso: config.turso };
+  if (config.mode === "managed") {
+    const databases = tursoTenantDatabases(config.turso.database, config.tenants, namespaces.shared);
+    return { ...common, mode: "managed", turso: config.turso, databases };
+  }
   return {
     ...common,
     mode: "self-hosted",

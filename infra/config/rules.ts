@@ -5,6 +5,8 @@ import { isVolumeDeployStrategy } from "../fly/contract";
 import type { StackNamespaces } from "./plan";
 import { tenantKeysMode } from "./tenant-keys";
 import { tenantDomainProblem, tenantDomainRuleProblems, tenantDomainZoneId } from "./tenant-domain";
+import { encryptionAtRestProblems } from "./encryption-at-rest";
+import { tursoDatabaseRuleProblems } from "./turso-databases";
 
 /** One config problem: where (path below `libsql-stack:`) and what to do about it. */
 export interface ConfigProblem {
@@ -88,8 +90,15 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     }
   } else {
     if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
+    else for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace))) add(path, message);
+    for (const key of ["tenantSettings", "auth"] as const) {
+      const set = key === "auth" ? cfg.auth.tenantKeyVersions : cfg.tenantSettings;
+      for (const tenant of Object.keys(set)) add(key === "auth" ? ["auth", "tenantKeyVersions", tenant] : [key, tenant], "applies to self-hosted sqld only (Turso signs its own tokens and has no namespace config); remove it");
+    }
     if (cfg.sqld.tenantDomain !== undefined) add(["sqld", "tenantDomain"], "applies to self-hosted sqld only: in managed mode each client connects to the Turso database URL; remove it");
   }
+
+  for (const [path, message] of encryptionAtRestProblems(cfg)) add(path, message);
 
   // Every stack builds the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): another image or tag
   // would run a binary the fileio patch was never checked on.
@@ -107,9 +116,6 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     if (tenants.has(t)) add(["tenants", i], `"${t}" is listed twice`);
     tenants.add(t);
   });
-  if (cfg.tenants.length > 0 && cfg.mode === "managed") {
-    add(["tenants"], "applies to self-hosted sqld only (Turso databases have no sqld namespaces); remove it or use mode self-hosted");
-  }
 
   if (cfg.worker?.customDomain && cfg.worker.route) {
     add(["worker", "route"], "cannot be set together with worker.customDomain; pick one way to expose the Worker");

@@ -127,6 +127,14 @@ function schemaFor(ctx: StackContext) {
           .optional(),
         /** Cloudflare zone id of `tenantDomain`. @default worker.customDomain.zoneId, else worker.route.zoneId */
         tenantDomainZoneId: z.string().regex(/^[a-f0-9]{32}$/, "must be the 32-hex-digit Cloudflare zone id").optional(),
+        /**
+         * Encrypt tenant data at rest with sqld's key (`SQLD_ENCRYPTION_KEY`, generated once by the stack, a Fly secret
+         * never rotated): namespace files, WAL and replication log on the volume. Not the meta store (namespace names
+         * and configs stay plain). Refused with replica regions, backups or managed mode (encryption-at-rest.ts), and
+         * switching it on or off for a deployed app is refused before anything changes (README "Encryption at rest").
+         * @default false
+         */
+        encryptionAtRest: z.boolean().default(false),
       })
       // Every setting has a default: a self-hosted stack may omit the block (the binary itself is not configurable).
       .prefault({}),

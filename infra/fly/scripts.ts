@@ -9,4 +9,5 @@ export { deployScripts } from "./scripts/deploy";
 export { scaleScripts } from "./scripts/scale";
 export { ipScripts } from "./scripts/ips";
 export { primaryGuardScripts } from "./scripts/primary-guard";
+export { encryptionGuardLine, encryptionGuardScripts } from "./scripts/encryption-guard";
 export { certScripts } from "./scripts/certs";

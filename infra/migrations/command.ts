@@ -29,6 +29,11 @@ export interface MigrationsCommandArgs {
   signingKey?: pulumi.Input<string>;
   /** Managed: the database token (secret). */
   authToken?: pulumi.Input<string>;
+  /**
+   * Managed: every target's database, JSON `{<tenant or shared namespace>: {url, token}}` (a secret), the
+   * `DATABASE_TARGETS` the script reads (scripts/lib/migrate-cli.ts). @default one database at `url`
+   */
+  databases?: pulumi.Input<string>;
   /** Self-hosted: the primary's Fly region; the script sends `fly-prefer-region` with it. */
   primaryRegion?: string;
 }
@@ -45,6 +50,7 @@ export function migrationsCommand(name: string, args: MigrationsCommandArgs, opt
     MIGRATION_PLAN: JSON.stringify(plannedMigrations(args.plan, args.mode)),
     ...(args.primaryRegion && { DATABASE_PRIMARY_REGION: args.primaryRegion }),
     ...databaseCredentialEnv(args.signingKey, args.authToken),
+    ...(args.databases !== undefined && { DATABASE_TARGETS: pulumi.secret(args.databases) }),
   };
   return new local.Command(
     name,

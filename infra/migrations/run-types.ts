@@ -24,6 +24,11 @@ export type Fetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Re
 export interface MigratorOptions {
   /** sqld's public URL (https://<app>.fly.dev) or the database URL (libsql://<host>). */
   url: string;
+  /**
+   * Managed mode with a Turso database per tenant: the URL of the database a target lives in.
+   * @default `url` for every target
+   */
+  urlFor?: (namespace: string) => string;
   /** Token for one namespace: self-hosted mints a short-lived token scoped to it; managed returns the database token. */
   authToken: (namespace: string, access: "ro" | "rw") => Promise<string | undefined>;
   /**
@@ -92,7 +97,7 @@ export function transport(namespace: string, o: MigratorOptions): Fetch {
 
 /** A client for one namespace with a fresh token (each retry mints again, so a slow run never outlives one). */
 export async function connect(namespace: string, access: "ro" | "rw", o: MigratorOptions): Promise<Client> {
-  return openClient({ url: o.url, authToken: await o.authToken(namespace, access), fetch: transport(namespace, o) });
+  return openClient({ url: o.urlFor?.(namespace) ?? o.url, authToken: await o.authToken(namespace, access), fetch: transport(namespace, o) });
 }
 
 export const failedOnly = (results: readonly NamespaceResult[]) => results.filter((r): r is FailedNamespace => !r.ok);

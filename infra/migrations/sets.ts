@@ -59,7 +59,8 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     else sets.push({ key, dir, namespaces, files: result.files });
   };
 
-  const tenantTargets = cfg.mode === "managed" ? [MANAGED_DATABASE] : [...cfg.tenants].sort();
+  // Managed: each tenant is its own Turso database (infra/config/turso-databases.ts); none configured → `default`.
+  const tenantTargets = cfg.mode === "managed" && cfg.tenants.length === 0 ? [MANAGED_DATABASE] : [...cfg.tenants].sort();
   if (m?.dir !== undefined) readSet("migrations.dir", ["migrations", "dir"], m.dir, tenantTargets);
   else if (dirExists(resolve(projectDir, DEFAULT_MIGRATIONS_DIR))) readSet("migrations.dir", ["migrations", "dir"], DEFAULT_MIGRATIONS_DIR, tenantTargets);
 
@@ -70,8 +71,6 @@ export function migrationPlan(cfg: MigrationSource, projectDir: string): Migrati
     const reserved = reservedNamespaceProblem(entry.namespace);
     if (reserved) {
       problems.push({ path, message: reserved });
-    } else if (cfg.mode === "managed") {
-      problems.push({ path, message: `"${entry.namespace}" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir` });
     } else if (!NAMESPACE_PATTERN.test(entry.namespace)) {
       problems.push({ path, message: `"${entry.namespace}" is not a namespace name (${NAMESPACE_PATTERN.source})` });
     } else if (cfg.tenants.includes(entry.namespace)) {

@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { local } from "@pulumi/command";
 import { scriptCommand } from "../command";
 import type { FlyAutoStop, FlyVolumeDeployStrategy } from "../fly/contract";
-import { appScripts, deployScripts, flySecretsImportInput, ipScripts, primaryGuardScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
+import { appScripts, deployScripts, encryptionGuardScripts, flySecretsImportInput, ipScripts, primaryGuardScripts, scaleScripts, secretsScripts, volumeScripts, type SecretEntry } from "../fly/scripts";
 import { shellAssignments, shellScript } from "../shell";
 import { pemToSecretValue, ReplicationTls, type ReplicationTlsMaterial } from "../auth/replication-tls";
 import { renderSqldDockerfile } from "./image/dockerfile";
-import { renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
+import { renderSqldFlyToml, REPLICATION_TLS_FILES, BACKUP_SECRET_NAMES, SQLD_ENCRYPTION_KEY_SECRET, SQLD_HTTP_PORT, SQLD_VOLUME_NAME, type SqldBackupSettings } from "./files";
 import { FIRST_DEPLOY_GROUPS, type MachinePlan } from "./topology";
 
 export interface SqldBackupArgs extends SqldBackupSettings {
@@ -46,6 +46,11 @@ export interface SqldClusterArgs {
   maxActiveNamespaces: number;
   /** Bottomless WAL backups to S3-compatible storage. */
   backups?: SqldBackupArgs;
+  /**
+   * Encryption at rest: sqld's key (secret) → SQLD_ENCRYPTION_KEY, and its public id, which the encryption guard
+   * compares across runs. Undefined: no key, and the guard refuses an app that holds one.
+   */
+  encryption?: { key: pulumi.Input<string>; keyId: pulumi.Input<string> };
   /** Origin (normalized) where sqld answers from outside Fly: `https://<app>.fly.dev` or an own hostname (`fly certs`). */
   publicUrl: string;
 }
@@ -74,6 +79,8 @@ export class SqldCluster extends pulumi.ComponentResource {
    * region topology (the Worker's PRIMARY_REGION) depends on it, so a refused primary move changes nothing anywhere.
    */
   readonly primaryGuard: pulumi.Resource;
+  /** The check that the app's data can be read with the configured key (or without one); see encryption-guard.ts. */
+  readonly encryptionGuard: pulumi.Resource;
   /** The public IPs step: the app is deployed and reachable at `<app>.fly.dev` once it ran (a certificate needs it). */
   readonly publicIps: pulumi.Resource;
 
@@ -122,6 +129,24 @@ export class SqldCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [app] },
     );
     this.primaryGuard = primaryGuard;
+    // Next: refuse an encryption change the data on the volumes cannot follow (encryption-guard.ts), before the
+    // volumes are made (a first encrypted `up` must see none) and before the secrets change.
+    const encryptionGuard = scriptCommand(
+      `${name}-encryption-guard`,
+      {
+        scripts: encryptionGuardScripts({
+          app: args.app,
+          encrypted: args.encryption !== undefined,
+          secret: SQLD_ENCRYPTION_KEY_SECRET,
+          volumeName: SQLD_VOLUME_NAME,
+          configKey: "libsql-stack:sqld.encryptionAtRest",
+        }),
+        environment: { ENCRYPTION_KEY_ID: args.encryption?.keyId ?? "" },
+        previousStdoutInEnv: true,
+      },
+      { parent: this, dependsOn: [app] },
+    );
+    this.encryptionGuard = encryptionGuard;
     const volumes = machines.regions.map((r) =>
       scriptCommand(
         `${name}-volume-${r.code}`,
@@ -138,12 +163,12 @@ export class SqldCluster extends pulumi.ComponentResource {
           }),
           triggers: identity,
         },
-        { ...stateful, dependsOn: [primaryGuard] },
+        { ...stateful, dependsOn: [primaryGuard, encryptionGuard] },
       ),
     );
     // A non-staged `fly secrets import` is a restart of every machine (flyctl secrets.go DeploySecrets, RestartOnly):
     // it runs alone, after the volumes and before the deploy, so no two Fly operations restart machines at once.
-    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [primaryGuard, ...volumes] });
+    const secrets = createSecrets(name, args, replicationTls, { parent: this, dependsOn: [primaryGuard, encryptionGuard, ...volumes] });
     const deploy = scriptCommand(
       `${name}-deploy`,
       {
@@ -216,6 +241,10 @@ function createSecrets(name: string, args: SqldClusterArgs, replicationTls: Repl
       entries.push(pulumi.output(args.backups.secretAccessKey).apply((value) => ({ name: secret, value, source: "libsql-stack:backupSecretAccessKey" })));
     }
     names.push(...BACKUP_SECRET_NAMES.accessKeyId, ...BACKUP_SECRET_NAMES.secretAccessKey);
+  }
+  if (args.encryption) {
+    entries.push(pulumi.output(args.encryption.key).apply((value) => ({ name: SQLD_ENCRYPTION_KEY_SECRET, value, source: "libsql-stack:sqld.encryptionAtRest (generated key)" })));
+    names.push(SQLD_ENCRYPTION_KEY_SECRET);
   }
   const f = REPLICATION_TLS_FILES;
   const tlsFiles: [string, pulumi.Output<string>][] = [

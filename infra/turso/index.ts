@@ -1,2 +1,2 @@
 /** Managed mode: a Turso group, database and database token through the Turso Platform API. */
-export { TursoDatabase } from "./component";
+export { TursoDatabases } from "./component";

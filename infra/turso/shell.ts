@@ -22,7 +22,7 @@ export function apiPrelude(): string {
   return shellScript([
     `turso_fail() { printf 'turso: %s\\n' "$*" >&2; exit 1; }
 if [ -z "\${TURSO_API_TOKEN:-}" ]; then
-  turso_fail "TURSO_API_TOKEN is not set: export a Turso Platform API token ('turso auth api-tokens mint <name>') before running pulumi, or pass apiToken to the TursoDatabase component"
+  turso_fail "TURSO_API_TOKEN is not set: export a Turso Platform API token ('turso auth api-tokens mint <name>') before running pulumi, or pass apiToken to the TursoDatabases component"
 fi
 case "$TURSO_API_TOKEN" in
   *"

@@ -20,8 +20,10 @@ export interface RunningMachine {
   status: MachineStatus;
   error?: string;
   process?: SqldProcess;
-  /** Machine port (8080, 9090, 5001…) → local port. */
+  /** Machine port (8080, 9090, 5001, 9091…) → local port: what the machine's host reaches (Fly's proxy, its scraper). */
   ports: Record<number, number>;
+  /** Of those, the ports bound on IPv4 only: not reachable over 6PN (`.internal` names, `fly proxy`). */
+  ipv4Only?: number[];
   failedAt?: number;
 }
 
@@ -123,6 +125,7 @@ export class MachineSupervisor {
         },
       });
       record.ports = spec.remotePorts;
+      record.ipv4Only = spec.ipv4OnlyPorts;
       const http = spec.ports["--http-listen-addr"];
       if (http === undefined) throw new Error(`process group ${m.group} has no --http-listen-addr to check`);
       // As on Fly: the image's entrypoint hands the volume and [[files]] to uid 666 and runs the hardened sqld as it.
@@ -150,7 +153,7 @@ export class MachineSupervisor {
     for (const r of this.running.values()) {
       if (r.wanted.app !== app || r.status !== "ready") continue;
       const names = [`${r.wanted.group}.process.${app}.internal`, `${r.wanted.id}.vm.${app}.internal`, `${r.wanted.region}.${app}.internal`, `${app}.internal`];
-      for (const [machinePort, local] of Object.entries(r.ports)) for (const name of names) hosts[`${name}:${machinePort}`] ??= `127.0.0.1:${local}`;
+      for (const [machinePort, local] of sixPnPorts(r)) for (const name of names) hosts[`${name}:${machinePort}`] ??= `127.0.0.1:${local}`;
     }
     return hosts;
   }
@@ -160,7 +163,7 @@ export class MachineSupervisor {
     const targets: Record<string, string> = {};
     for (const r of this.running.values()) {
       if (!r.process?.running) continue;
-      for (const [machinePort, local] of Object.entries(r.ports)) targets[`${r.wanted.id}:${machinePort}`] = `127.0.0.1:${local}`;
+      for (const [machinePort, local] of sixPnPorts(r)) targets[`${r.wanted.id}:${machinePort}`] = `127.0.0.1:${local}`;
     }
     const text = JSON.stringify(targets);
     if (text === this.lastTargets) return;
@@ -175,6 +178,11 @@ export class MachineSupervisor {
     const dir = join(this.o.root, "volumes");
     for (const name of readdirSync(dir)) if (!volumeIds.has(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }
+}
+
+/** The machine's ports other machines and `fly proxy` reach over 6PN (IPv6): not those bound on IPv4 only. */
+function sixPnPorts(r: RunningMachine): [string, number][] {
+  return Object.entries(r.ports).filter(([port]) => !r.ipv4Only?.includes(Number(port)));
 }
 
 /** fly.toml kill_signal (Fly's default SIGINT); sqld shuts down gracefully on SIGINT and SIGTERM. */

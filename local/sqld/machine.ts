@@ -13,6 +13,7 @@ import { parse as parseToml } from "smol-toml";
 import { SQLD_DATA_DIR } from "../../infra/sqld/files";
 import { renderSqldEntrypoint, SQLD_ENTRYPOINT_PATH } from "../../infra/sqld/image/entrypoint";
 import { sqldBinary } from "./binary";
+import { metricsRelayBinary } from "./metrics-relay";
 
 export interface MachineSpec {
   /** sqld's arguments (no binary): exactly the process group's command line, with the rewrites applied. */
@@ -23,6 +24,11 @@ export interface MachineSpec {
   ports: Record<string, number>;
   /** The machine's port (as in `[::]:8080`) → the local port standing for it, for the same listen addresses. */
   remotePorts: Record<number, number>;
+  /**
+   * Machine ports listened on by IPv4 only (`0.0.0.0:PORT`, the metrics relay): Fly's host reaches them (its
+   * scraper), 6PN cannot (it is IPv6: `<app>.internal` names and `fly proxy` go over it).
+   */
+  ipv4OnlyPorts: number[];
 }
 
 export interface MachineRewrites {
@@ -92,12 +98,13 @@ function rewriteUrl(value: string, r: MachineRewrites): string {
   return `${scheme}${target}${rest}`;
 }
 
-async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, spec: Pick<MachineSpec, "ports" | "remotePorts">): Promise<string> {
-  const listen = /^(?:\[::\]|0\.0\.0\.0):(\d+)$/.exec(value);
+async function rewriteValue(flag: string | undefined, value: string, r: MachineRewrites, spec: Pick<MachineSpec, "ports" | "remotePorts" | "ipv4OnlyPorts">): Promise<string> {
+  const listen = /^(\[::\]|0\.0\.0\.0):(\d+)$/.exec(value);
   if (listen) {
-    const port = await r.freePort(Number(listen[1]));
+    const port = await r.freePort(Number(listen[2]));
     spec.ports[flag ?? value] = port;
-    spec.remotePorts[Number(listen[1])] = port;
+    spec.remotePorts[Number(listen[2])] = port;
+    if (listen[1] === "0.0.0.0") spec.ipv4OnlyPorts.push(Number(listen[2]));
     return `127.0.0.1:${port}`;
   }
   return rewriteUrl(rewritePath(value, r), r);
@@ -109,21 +116,22 @@ export async function machineSpec(flyTomlText: string, group: string, secrets: R
   const words = processCommand(flyToml, group);
   const ports: Record<string, number> = {};
   const remotePorts: Record<number, number> = {};
+  const ipv4OnlyPorts: number[] = [];
   const args: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const previous = i > 0 ? words[i - 1] : undefined;
-    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, { ports, remotePorts }));
+    args.push(word.startsWith("--") ? word : await rewriteValue(previous?.startsWith("--") ? previous : undefined, word, r, { ports, remotePorts, ipv4OnlyPorts }));
   }
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...(r.machineEnv ?? flyToml.env), ...secrets })) env[name] = await rewriteValue(name, value, r, { ports, remotePorts });
+  for (const [name, value] of Object.entries({ ...(r.machineEnv ?? flyToml.env), ...secrets })) env[name] = await rewriteValue(name, value, r, { ports, remotePorts, ipv4OnlyPorts });
   Object.assign(env, {
     FLY_APP_NAME: flyToml.app,
     FLY_REGION: r.region,
     PRIMARY_REGION: flyToml.primary_region,
     FLY_PROCESS_GROUP: group,
   });
-  return { args, env, ports, remotePorts };
+  return { args, env, ports, remotePorts, ipv4OnlyPorts };
 }
 
 /**
@@ -174,12 +182,13 @@ export function traversableByAnyUser(dir: string): void {
  * Writes the same entrypoint text the Dockerfile installs under `machineDir`'s rootfs and returns the executable
  * and arguments for SqldProcess, with the hardened binary (sqldBinary()) standing for /bin/sqld. `reachable`: the
  * local dirs standing for the volume and the [[files]] dirs, which uid 666 must be able to reach. As root, sqld then
- * runs as uid 666 and owns the volume and the [[files]], as on Fly.
+ * runs as uid 666 and owns the volume and the [[files]], as on Fly. The entrypoint starts the metrics relay built
+ * from the repo's source (metricsRelayBinary()) where the image has its own, when fly.toml [env] names its address.
  */
 export function throughEntrypoint(machineDir: string, spec: Pick<MachineSpec, "args">, reachable: string[]): { binary: string; args: string[] } {
   const entrypoint = join(machineDir, "rootfs", SQLD_ENTRYPOINT_PATH);
   mkdirSync(dirname(entrypoint), { recursive: true });
-  writeFileSync(entrypoint, renderSqldEntrypoint(), { mode: 0o755 });
+  writeFileSync(entrypoint, renderSqldEntrypoint(metricsRelayBinary()), { mode: 0o755 });
   for (const dir of reachable) {
     mkdirSync(dir, { recursive: true }); // a Fly mount point exists (root-owned) before the entrypoint runs
     traversableByAnyUser(dir);

@@ -1,10 +1,12 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import type { FlyToml } from "../lib/fly-toml";
 import { sqldDeployOf, unreadableFlyToml } from "../lib/resources";
+import { METRICS_RELAY_LISTEN_ENV, METRICS_RELAY_PORT } from "../../infra/sqld/image/metrics-relay";
 
 /** sqld's admin API (full control with one static key) and its replication gRPC (unauthenticated). */
 export const SQLD_ADMIN_PORT = 9090;
 export const SQLD_GRPC_PORT = 5001;
+// METRICS_RELAY_PORT: the metrics relay needs no key and names every tenant, so it is private as well.
 
 /** `[::]:9090`, `0.0.0.0:9090` → 9090. */
 function listenPort(addr: string | undefined): number | undefined {
@@ -12,9 +14,11 @@ function listenPort(addr: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The admin and gRPC ports: the defaults plus whatever the process args choose instead. */
-export function privatePorts(processes: Record<string, string>): Set<number> {
-  const ports = new Set([SQLD_ADMIN_PORT, SQLD_GRPC_PORT]);
+/** The admin, gRPC and metrics relay ports: the defaults plus whatever the process args or [env] choose instead. */
+export function privatePorts(processes: Record<string, string>, env: Record<string, string> = {}): Set<number> {
+  const ports = new Set([SQLD_ADMIN_PORT, SQLD_GRPC_PORT, METRICS_RELAY_PORT]);
+  const relay = listenPort(env[METRICS_RELAY_LISTEN_ENV]);
+  if (relay !== undefined) ports.add(relay);
   for (const cmd of Object.values(processes)) {
     const words = cmd.split(/\s+/);
     words.forEach((w, i) => {
@@ -29,15 +33,15 @@ export function privatePorts(processes: Record<string, string>): Set<number> {
 
 /** Pure check of a parsed sqld fly.toml: no Fly proxy service may reach the private ports. */
 export function publicPrivatePortProblems(toml: FlyToml): string[] {
-  const forbidden = privatePorts(toml.processes);
+  const forbidden = privatePorts(toml.processes, toml.env);
   return toml.servicePorts
     .filter((s) => forbidden.has(s.port))
-    .map((s) => `fly.toml ${s.where} = ${s.port}: sqld's admin (${SQLD_ADMIN_PORT}) and gRPC (${SQLD_GRPC_PORT}) ports must never be public services; reach admin through \`fly proxy\`, gRPC over 6PN`);
+    .map((s) => `fly.toml ${s.where} = ${s.port}: sqld's admin (${SQLD_ADMIN_PORT}), gRPC (${SQLD_GRPC_PORT}) and metrics relay (${METRICS_RELAY_PORT}) ports must never be public services; reach admin through \`fly proxy\`, gRPC over 6PN, metrics through Fly's Prometheus`);
 }
 
 export const sqldPrivatePortsNotPublic: ResourceValidationPolicy = {
   name: "sqld-private-ports-not-public",
-  description: "sqld's admin API (9090) and replication gRPC (5001) are never exposed as Fly services (http_service or [[services]]).",
+  description: "sqld's admin API (9090), replication gRPC (5001) and metrics relay (9091) are never exposed as Fly services (http_service or [[services]]).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const deploy = sqldDeployOf(args);

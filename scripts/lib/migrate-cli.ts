@@ -42,6 +42,8 @@ export interface MigrateJob {
   /** Signs a short-lived token per namespace (self-hosted), or undefined when `authToken` is used. */
   signingKeyPem?: string;
   authToken?: string;
+  /** Managed with a database per tenant: each target's database URL and full-access token (DATABASE_TARGETS). */
+  databases?: Record<string, { url: string; token: string }>;
   /** Self-hosted on Fly: the primary's region, sent as `fly-prefer-region` so every migration write reaches it. */
   primaryRegion?: string;
 }
@@ -62,6 +64,27 @@ function concurrencyArg(text: string | undefined): number | undefined {
 export const targetsOf = (sets: readonly { key: string; namespaces: string[]; files: MigrationFile[] }[]): MigrationTarget[] =>
   sets.flatMap((s) => s.namespaces.map((namespace) => ({ namespace, files: s.files, set: s.key, owner: s.key.startsWith("migrations.shared") ? ("stack" as const) : ("tenant" as const) })));
 
+/**
+ * DATABASE_TARGETS: `{<namespace>: {url, token}}`, one Turso database per target (managed mode). Every target must
+ * have one; errors never show the value (it holds tokens).
+ */
+function databaseTargets(text: string, targets: readonly MigrationTarget[]): Record<string, { url: string; token: string }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError("DATABASE_TARGETS is not JSON (value not shown: it holds tokens)");
+  }
+  const map = (parsed ?? {}) as Record<string, { url?: unknown; token?: unknown }>;
+  for (const { namespace } of targets) {
+    const entry = map[namespace];
+    if (typeof entry?.url !== "string" || !/^(libsql|https?):\/\//.test(entry.url) || typeof entry.token !== "string" || entry.token === "") {
+      throw new UsageError(`DATABASE_TARGETS has no valid {url, token} for ${namespace}`);
+    }
+  }
+  return map as Record<string, { url: string; token: string }>;
+}
+
 /** --from-env: the files on disk must be the ones the plan hashed, or the run is refused before touching anything. */
 export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): MigrateJob {
   const url = env.DATABASE_URL;
@@ -79,11 +102,14 @@ export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): 
     return { key: set.key, namespaces: set.namespaces, files: onDisk };
   });
   const managed = planned.mode === "managed";
+  const targets = targetsOf(sets);
+  const databases = managed && env.DATABASE_TARGETS !== undefined ? databaseTargets(env.DATABASE_TARGETS, targets) : undefined;
   if (!managed && !env.JWT_PRIVATE_KEY) throw new UsageError("JWT_PRIVATE_KEY is not set");
-  if (managed && !env.DATABASE_AUTH_TOKEN) throw new UsageError("DATABASE_AUTH_TOKEN is not set");
+  if (managed && !databases && !env.DATABASE_AUTH_TOKEN) throw new UsageError("DATABASE_AUTH_TOKEN is not set");
   return {
     url,
-    targets: targetsOf(sets),
+    targets,
+    ...(databases && { databases }),
     namespaceHeader: !managed,
     concurrency: planned.concurrency,
     status: false,
@@ -111,6 +137,12 @@ function jobFromStack(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
     if (sets.length === 0) throw new UsageError(`unknown namespace --tenant ${tenant}: not a tenant or shared namespace of stack ${stack} with migrations`);
   }
   const managed = plan.mode === "managed";
+  if (plan.mode === "managed" && plan.databases.some((d) => d.tenant !== MANAGED_DATABASE)) {
+    // One token reaches one Turso database: a single --auth-token cannot migrate a database per tenant.
+    throw new UsageError(
+      `stack ${stack} has a Turso database per tenant; \`pulumi up\` migrates each (its migrations Command holds every database's token), or run --url <that database's libsql URL> --auth-token <its token> --dir <dir> per database`,
+    );
+  }
   const authToken = (v["auth-token"] as string | undefined) ?? env.DATABASE_AUTH_TOKEN;
   if (managed && !authToken) throw new UsageError("managed mode: pass the database token in DATABASE_AUTH_TOKEN (or --auth-token)");
   return {
@@ -194,6 +226,16 @@ function preferPrimary(region: string | undefined): MigratorOptions["fetch"] {
 /** How the migrator reaches the job's database (`npm run migrate`, and `npm run status` for `--status`). */
 export function migratorOptions(job: MigrateJob): MigratorOptions {
   const pem = job.signingKeyPem;
+  const databases = job.databases;
+  if (databases) {
+    // Managed, a database per target: its own URL and token; nothing reaches a database that is not a target.
+    const of = (namespace: string) => {
+      const entry = databases[namespace];
+      if (!entry) throw new Error(`no database for ${namespace} in DATABASE_TARGETS`);
+      return entry;
+    };
+    return { url: job.url, namespaceHeader: false, concurrency: job.concurrency, urlFor: (ns) => of(ns).url, authToken: async (ns) => of(ns).token };
+  }
   return {
     fetch: preferPrimary(job.primaryRegion),
     url: job.url,

@@ -63,11 +63,13 @@ function commandStdout(name: string, inputs: Record<string, unknown>): string {
     // infra/fly/scripts/cert-filter.ts `report`, with a target shaped like Fly's (and the fake flyctl's).
     return JSON.stringify({ hostname: `*.${host}`, status: "pending_validation", acmeChallengeName: `_acme-challenge.${host}`, acmeChallengeTarget: `${host}.${digest(host, 4)}.flydns.net` });
   }
-  if (/-database$/.test(name)) {
+  // TursoDatabases: `<name>-database`, `<name>-token`, `<name>-read-token`, suffixed `-<tenant>` for every tenant but
+  // `default`; told apart by what the script does, since a tenant may be called `token` or `database`.
+  if (/-token(-[a-z0-9-]+)?$/.test(name) && script.includes("auth/tokens")) return JSON.stringify({ jwt: `eyJhbGciOiJFZERTQSJ9.${randomBytes(24).toString("base64url")}.${randomBytes(64).toString("base64url")}` });
+  if (/-database(-[a-z0-9-]+)?$/.test(name) && script.includes("/databases")) {
     const db = /databases\/?'?([a-z0-9-]+)/.exec(script)?.[1] ?? name;
     return JSON.stringify({ hostname: `${db}-org.turso.io`, dbId: digest(name, 32), url: `libsql://${db}-org.turso.io` });
   }
-  if (/-token$/.test(name)) return JSON.stringify({ jwt: `eyJhbGciOiJFZERTQSJ9.${randomBytes(24).toString("base64url")}.${randomBytes(64).toString("base64url")}` });
   return "";
 }
 

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ed25519PublicKeyToBase64Url } from "../../infra/auth/keys";
+import { ed25519PublicKeyToBase64Url, encryptionKeyId } from "../../infra/auth/keys";
 import { mintServiceToken, SERVICE_TOKEN_WINDOW_SECONDS } from "../../infra/auth/service-token";
 
 const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -49,5 +49,18 @@ describe("service token for the API app", () => {
     const after = mintServiceToken(privatePem, ["a"], "rw", next);
     expect(after).not.toBe(before);
     expect(decode(after.split(".")[1]!).exp - decode(before.split(".")[1]!).exp).toBe(SERVICE_TOKEN_WINDOW_SECONDS);
+  });
+});
+
+describe("encryptionKeyId (the encryption guard's public name for sqld's key)", () => {
+  it("is 16 hex digits, the same for the same key, different for another, and not the key's own text", () => {
+    const key = "A".repeat(32) + "b".repeat(32);
+    expect(encryptionKeyId(key)).toMatch(/^[0-9a-f]{16}$/);
+    expect(encryptionKeyId(key)).toBe(encryptionKeyId(key));
+    expect(encryptionKeyId(`${key.slice(0, -1)}c`)).not.toBe(encryptionKeyId(key));
+    expect(key).not.toContain(encryptionKeyId(key));
+  });
+  it("refuses an empty key", () => {
+    expect(() => encryptionKeyId("")).toThrow(/empty/);
   });
 });

@@ -153,6 +153,24 @@ describe("the box runs the dev stack's sqld machine", () => {
     await expect((await client()).execute("SELECT readfile('/etc/hostname')")).rejects.toThrow(/no such function: readfile/);
   });
 
+  it("Fly's scraper reaches the machine's [[metrics]] port: the relay beside sqld answers with acme's series, never the key", async () => {
+    const machine = await box.machine(machineId());
+    const port = machine?.ports[9091];
+    expect(port, "the box maps fly.toml's relay address 0.0.0.0:9091 to a loopback port").toBeDefined();
+    let text = "";
+    await until("acme's frame number in the scrape", async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      text = await response.text();
+      return response.status === 200 && /^libsql_server_current_frame_no\{process_group="primary",namespace="acme"\} \d+$/m.test(text) ? true : undefined;
+    });
+    expect(text).not.toContain(keys.adminKey);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/namespaces/acme/stats`)).status).toBe(404);
+    // The relay listens on IPv4 only: 6PN (IPv6: `fly proxy`, `.internal` names) does not reach it, the admin port does.
+    const targets = JSON.parse(readFileSync(join(fly.stateDir, "proxy-targets.json"), "utf8")) as Record<string, string>;
+    expect(Object.keys(targets)).toContain(`${machineId()}:9090`);
+    expect(Object.keys(targets)).not.toContain(`${machineId()}:9091`);
+  });
+
   it("a redeploy restarts the machine with the new config and keeps the volume's data", async () => {
     const before = await pidOf();
     const deploy = flyCommandsOf(plan, (name) => name === "sqld-deploy")[0]!;

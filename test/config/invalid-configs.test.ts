@@ -13,6 +13,10 @@ const base = (): Record<string, unknown> => ({
   tenants: ["acme", "globex"],
 });
 
+const TURSO = { org: "acme", location: "aws-eu-west-1", database: "acme-main" };
+/** `base()` turned managed: no sqld, a Turso database per tenant (acme, globex). */
+const MANAGED = { mode: "managed", fly: undefined, regions: [], sqld: {}, turso: TURSO };
+
 type Case = [title: string, mutate: (c: Record<string, unknown>) => void, key: string, fragment: RegExp];
 
 const regions = (c: Record<string, unknown>) => c.regions as Record<string, unknown>[];
@@ -87,6 +91,14 @@ const cases: Case[] = [
   ["api reuses sqld app name", (c) => (c.api = { app: "acme-sqld", image: "x:1", regions: ["ams"] }), "libsql-stack:api.app", /already the sqld app/],
   ["deploy.api without api", (c) => (c.deploy = { api: { strategy: "rolling" } }), "libsql-stack:deploy.api", /no `api` app/],
   ["managed without turso", (c) => (c.mode = "managed"), "libsql-stack:turso", /required in managed mode/],
+  ...(
+    [
+      ["a tenant whose database name is too long", { tenants: ["acme", "t".repeat(60)] }, "libsql-stack:tenants[1]", /database name "acme-main-t+" is 70 characters; Turso allows 64/],
+      ["a tenant whose <db>-<org> host label is too long", { tenants: ["t".repeat(50)] }, "libsql-stack:tenants[0]", /a DNS label holds 63/],
+      ["turso.database too long for its host label", { tenants: [], turso: { ...TURSO, database: "d".repeat(60) } }, "libsql-stack:turso.database", /a DNS label holds 63/],
+      ["tenantSettings (self-hosted only)", { tenantSettings: { acme: { maxSizeMb: 5 } } }, "libsql-stack:tenantSettings.acme", /self-hosted sqld only/],
+    ] as const
+  ).map(([title, change, key, fragment]): Case => [`managed: ${title}`, (c) => Object.assign(c, MANAGED, change), key, fragment]),
   ["worker account id malformed", (c) => (c.worker = { accountId: "nope" }), "libsql-stack:worker.accountId", /32-hex/],
   [
     "worker route and custom domain",

@@ -65,11 +65,12 @@ describe("the plan of the repo's stacks", () => {
     expect(plan.api).toEqual({ org: "acme", deploy: { strategy: "bluegreen", waitTimeout: "5m0s" }, source: { kind: "image", image: "registry.fly.io/acme-api:1.4.2" } });
   });
 
-  it("managed: no namespaces, shared signing, the Turso database and a Dockerfile API app", () => {
+  it("managed: the one database of tenant default (named turso.database), shared signing and a Dockerfile API app", () => {
     const plan = planOfFile("managed", "examples/Pulumi.managed.yaml");
     expect(plan.mode).toBe("managed");
     if (plan.mode !== "managed") return;
-    expect(plan.namespaces).toEqual({ tenants: [], shared: [], migrator: [], served: [], all: [], held: 1 });
+    expect(plan.namespaces).toMatchObject({ tenants: ["default"], shared: [], migrator: [], served: ["default"], all: ["default"] });
+    expect(plan.databases).toEqual([{ tenant: "default", name: "acme-main", kind: "tenant" }]);
     expect(plan.turso).toMatchObject({ org: "acme", group: "acme-eu", database: "acme-main", tokenRotation: "2026-11" });
     expect(plan.tenantKeys.mode).toBe("shared");
     expect(plan.api).toEqual({ org: "acme", deploy: { strategy: "bluegreen", waitTimeout: "5m0s" }, source: { kind: "dockerfile", dockerfile: "Dockerfile", context: "./api" } });

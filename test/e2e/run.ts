@@ -17,12 +17,13 @@ import { hostileScenario } from "./scenarios/hostile";
 import { syncClientsScenario } from "./scenarios/sync-clients";
 import { statusScenario } from "./scenarios/status";
 import { tenantRestoreScenario } from "./scenarios/tenant-restore";
+import { encryptionScenario } from "./scenarios/encryption";
 
 // Order: a, b, h and t on dev, d brings prod up, s reads its status, r restores one of its tenants, i tries to move its primary, c and g preview both, then the destroys,
-// e on its own stack, f3.
+// e and x on their own stacks, f3.
 const [a, b, f1] = devScenarios as [Scenario, Scenario, Scenario];
 const [d, f2] = prodScenarios as [Scenario, Scenario];
-const ALL: Scenario[] = [a, b, hostileScenario, syncClientsScenario, d, statusScenario, tenantRestoreScenario, primaryMoveScenario, diffScenario, policyScenario, f1, f2, failureScenario, managedScenario];
+const ALL: Scenario[] = [a, b, hostileScenario, syncClientsScenario, d, statusScenario, tenantRestoreScenario, primaryMoveScenario, diffScenario, policyScenario, f1, f2, failureScenario, encryptionScenario, managedScenario];
 
 async function main(): Promise<number> {
   const onlyArg = process.argv.indexOf("--only");

@@ -92,7 +92,7 @@ describe("fake flyctl test double", () => {
   it("keeps only digests of secrets and rejects lines without '='", () => {
     expect(fly("secrets import -a demo-app", {}, "A=1\n\n# comment\nB=x=y\n").code).toBe(0);
     const list = JSON.parse(fly("secrets list -a demo-app --json").stdout);
-    expect(list.map((s: { Name: string }) => s.Name).sort()).toEqual(["A", "B"]);
+    expect(list.map((s: { name: string }) => s.name).sort()).toEqual(["A", "B"]);
     expect(JSON.stringify(fake.state())).not.toContain("x=y");
     expect(fly("secrets import -a demo-app", {}, "C\n").code).toBe(1);
   });

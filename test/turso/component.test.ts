@@ -1,7 +1,7 @@
-// TursoDatabase under Pulumi mocks: children, their options (seen by a stack transformation), outputs, secrets.
+// TursoDatabases under Pulumi mocks: children, their options (seen by a stack transformation), outputs, secrets.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { TursoDatabase, type TursoDatabaseArgs } from "../../infra/turso/component";
+import { TursoDatabases, type TursoDatabasesArgs } from "../../infra/turso/component";
 
 interface Seen {
   type: string;
@@ -32,8 +32,10 @@ pulumi.runtime.setMocks(
     newResource(a) {
       inputs.set(a.name, a.inputs as Record<string, unknown>);
       let stdout = "";
-      if (a.name.endsWith("-database")) stdout = JSON.stringify({ hostname: "app-acme.turso.io", dbId: "db-1", url: "libsql://app-acme.turso.io" });
-      if (a.name.endsWith("-token")) stdout = JSON.stringify({ jwt: JWT, rotation: "k" });
+      // By what the script does, not the name: a tenant may be called `token` (`db-database-token`).
+      const create = String((a.inputs as { create?: unknown }).create ?? "");
+      if (create.includes("auth/tokens")) stdout = JSON.stringify({ jwt: JWT, rotation: "k" });
+      else if (/-database(-|$)/.test(a.name)) stdout = JSON.stringify({ hostname: "app-acme.turso.io", dbId: "db-1", url: "libsql://app-acme.turso.io" });
       return { id: `${a.name}-id`, state: { ...a.inputs, stdout, stderr: "" } };
     },
     call: (a) => a.inputs,
@@ -46,18 +48,18 @@ pulumi.runtime.setMocks(
 let builds = 0;
 
 /** Builds the component (named db<N>) in a mocked stack and returns what the transformation and monitor saw. */
-async function build(args: TursoDatabaseArgs) {
+async function build(args: TursoDatabasesArgs) {
   const name = `db${++builds}`;
   const seen: Seen[] = [];
   const names = new WeakMap<object, string>();
-  let component: TursoDatabase | undefined;
+  let component: TursoDatabases | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((t) => {
       names.set(t.resource, t.name);
       seen.push({ type: t.type, name: t.name, parent: t.opts.parent && names.get(t.opts.parent), props: t.props, opts: t.opts });
       return undefined;
     });
-    component = new TursoDatabase(name, args);
+    component = new TursoDatabases(name, args);
     return {};
   });
   await settings.waitForRPCs();
@@ -75,9 +77,10 @@ async function build(args: TursoDatabaseArgs) {
   return { component: component!, byName, dependsOn, inputsOf, children };
 }
 
-const args: TursoDatabaseArgs = { org: "acme", location: "aws-eu-west-1", database: "app" };
+// The pre-tenant single database: tenant `default`, named `turso.database` itself.
+const args: TursoDatabasesArgs = { org: "acme", location: "aws-eu-west-1", databases: [{ tenant: "default", name: "app" }] };
 
-describe("TursoDatabase", () => {
+describe("TursoDatabases", () => {
   it("registers four Command children under the component", async () => {
     const { byName, children } = await build(args);
     expect(byName("db").type).toBe("libsql-stack:turso:Database");
@@ -97,7 +100,10 @@ describe("TursoDatabase", () => {
     expect(dependsOn("db-token")).toEqual(["db-database"]);
   });
 
-  it("follows protect: false", async () => {
+  it("follows protect: false, and allowDeletion lifts protect (the delete script then asks for consent)", async () => {
+    const lifted = await build({ ...args, protect: true, allowDeletion: true });
+    expect(lifted.byName("db-database").opts).toMatchObject({ protect: false, retainOnDelete: false });
+    expect(lifted.byName("db-database").props.delete).toContain("LIBSQL_STACK_DELETE_DATA");
     const { byName } = await build({ ...args, protect: false, allowDeletion: true });
     expect(byName("db-database").opts).toMatchObject({ protect: false, retainOnDelete: false });
     expect(byName("db-database").props.delete).toContain("turso_request DELETE /v1/organizations/acme/databases/app");
@@ -123,12 +129,14 @@ describe("TursoDatabase", () => {
 
   it("outputs url and hostname from the database stdout, and the token as a secret", async () => {
     const { component } = await build(args);
-    expect(await resolve(component.url)).toBe("libsql://app-acme.turso.io");
-    expect(await resolve(component.hostname)).toBe("app-acme.turso.io");
-    expect(await resolve(component.dbId)).toBe("db-1");
-    expect(await pulumi.isSecret(component.token)).toBe(true);
-    expect(await resolve(component.token)).toBe(JWT);
-    expect(await pulumi.isSecret(component.url)).toBe(false);
+    const db = component.databases.default!;
+    expect(await resolve(db.url)).toBe("libsql://app-acme.turso.io");
+    expect(await resolve(db.hostname)).toBe("app-acme.turso.io");
+    expect(await resolve(db.dbId)).toBe("db-1");
+    expect(await pulumi.isSecret(db.token)).toBe(true);
+    expect(await resolve(db.token)).toBe(JWT);
+    expect(await pulumi.isSecret(db.readToken)).toBe(true);
+    expect(await pulumi.isSecret(db.url)).toBe(false);
   });
 
   it("uses the ambient TURSO_API_TOKEN unless apiToken is given, then passes it as a secret environment variable", async () => {
@@ -145,9 +153,31 @@ describe("TursoDatabase", () => {
 
   it("rejects invalid arguments, naming the field, before registering anything", async () => {
     const before = inputs.size;
-    expect(() => new TursoDatabase("bad", { ...args, database: "My DB" })).toThrow(/^turso database "My DB" is invalid/);
-    expect(() => new TursoDatabase("bad", { ...args, tokenExpiration: "soon" })).toThrow(/^turso expiration "soon" is invalid/);
+    expect(() => new TursoDatabases("bad", { ...args, databases: [{ tenant: "acme", name: "My DB" }] })).toThrow(/^turso database "My DB" is invalid/);
+    expect(() => new TursoDatabases("bad", { ...args, tokenExpiration: "soon" })).toThrow(/^turso expiration "soon" is invalid/);
+    expect(() => new TursoDatabases("bad", { ...args, databases: [] })).toThrow(/at least one database/);
+    expect(() => new TursoDatabases("bad", { ...args, databases: [{ tenant: "a", name: "x-a" }, { tenant: "a", name: "x-b" }] })).toThrow(/each tenant may appear once/);
     await settings.waitForRPCs();
     expect(inputs.size).toBe(before);
+  });
+
+  it("one database and two tokens per tenant, one group; `default` keeps the pre-tenant names, others are suffixed", async () => {
+    const { children, inputsOf, dependsOn, component } = await build({
+      ...args,
+      databases: [{ tenant: "default", name: "app" }, { tenant: "acme", name: "app-acme" }, { tenant: "token", name: "app-token" }],
+    });
+    expect(children.map(([n]) => n)).toEqual([
+      "db-group",
+      "db-database", "db-token", "db-read-token",
+      "db-database-acme", "db-token-acme", "db-read-token-acme",
+      "db-database-token", "db-token-token", "db-read-token-token",
+    ]);
+    expect(inputsOf("db-database-acme")!.triggers).toEqual(["acme", "default", "app-acme"]);
+    expect(inputsOf("db-database-acme")!.create).toContain('"name":"app-acme"');
+    expect(inputsOf("db-token-acme")!.create).toMatch(/databases\/app-acme\/auth\/tokens.*authorization.*=full-access/);
+    expect(inputsOf("db-read-token-acme")!.create).toMatch(/databases\/app-acme\/auth\/tokens.*authorization.*=read-only/);
+    expect(dependsOn("db-database-acme")).toEqual(["db-group"]);
+    expect(dependsOn("db-read-token-acme")).toEqual(["db-database-acme"]);
+    expect(Object.keys(component.databases)).toEqual(["default", "acme", "token"]);
   });
 });

@@ -20,7 +20,7 @@ const misconfigurations: [string, Partial<TestBindings>][] = [
   ["a bad DB_MODE", { DB_MODE: "cloud" }],
   ["missing TENANTS", { TENANTS: undefined }],
   ["a TENANTS entry that is no tenant name", { TENANTS: ["t1", "Bad_Name"] }],
-  ["managed mode without DB_TOKEN", { DB_MODE: "managed" }],
+  ["managed mode without TENANT_DATABASES_<n>", { DB_MODE: "managed" }],
 ];
 
 /** Starts the Worker with `change` applied to the working bindings, collecting what it writes to its log. */

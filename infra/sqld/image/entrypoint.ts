@@ -9,7 +9,16 @@
  * 666:666 without supplementary groups, capabilities or the right to gain privileges. A volume written by an
  * earlier root-run release is taken over: whatever in it is not 666:666 is chowned (symlinks themselves, never
  * followed). Not root (a local run): sqld runs as is.
+ *
+ * The metrics relay (infra/sqld/image/metrics-relay.ts) starts in the background just before sqld, as the same
+ * unprivileged user, when fly.toml [env] names its listen address and sqld has an admin address and key. It is a
+ * child the shell forks before it execs sqld, so sqld stays the process the entrypoint was (Fly's kill_signal
+ * reaches it), and setpriv's --pdeathsig ends the relay when sqld ends. A relay that cannot start or exits only
+ * costs metrics: nothing here waits for it, and it never retries in a loop that could hide sqld's own failures.
  */
+
+import { shellWord } from "../../shell";
+import { METRICS_RELAY_LISTEN_ENV, METRICS_RELAY_PATH } from "./metrics-relay";
 
 /** The unprivileged user and group sqld runs as (upstream's image uses the same ids). */
 export const SQLD_UID = 666;
@@ -19,8 +28,14 @@ export const SQLD_ENTRYPOINT_PATH = "/usr/local/bin/sqld-entrypoint";
 /** Exit code for a command line without --db-path or with an unusable one (EX_USAGE). */
 export const ENTRYPOINT_USAGE_EXIT = 64;
 
-/** The entrypoint's lines (no trailing newline on each); the Dockerfile writes them with printf, the box runs them. */
-export function renderSqldEntrypointLines(): string[] {
+/** setpriv's arguments that drop to sqld's user with nothing left to regain. */
+const DROP = `--reuid=${SQLD_UID} --regid=${SQLD_GID} --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all`;
+
+/**
+ * The entrypoint's lines (no trailing newline on each); the Dockerfile writes them with printf, the box runs them.
+ * `relayBinary`: where the metrics relay is installed (the box passes the one it built from the same source).
+ */
+export function renderSqldEntrypointLines(relayBinary = METRICS_RELAY_PATH): string[] {
   const ids = `${SQLD_UID}:${SQLD_GID}`;
   return [
     "#!/bin/sh",
@@ -29,14 +44,22 @@ export function renderSqldEntrypointLines(): string[] {
     `fail() { printf 'sqld-entrypoint: %s\\n' "$2" >&2; exit "$1"; }`,
     `[ "$#" -ge 1 ] || fail ${ENTRYPOINT_USAGE_EXIT} "usage: sqld-entrypoint <sqld binary> <sqld args...>"`,
     'bin=$1; shift',
-    'db_path=; prev=',
+    'db_path=; admin_addr=; prev=',
     'for arg in "$@"; do',
-    '  case "$prev" in --db-path) db_path=$arg ;; esac',
-    '  case "$arg" in --db-path=*) db_path=${arg#--db-path=} ;; esac',
+    '  case "$prev" in --db-path) db_path=$arg ;; --admin-listen-addr) admin_addr=$arg ;; esac',
+    '  case "$arg" in --db-path=*) db_path=${arg#--db-path=} ;; --admin-listen-addr=*) admin_addr=${arg#*=} ;; esac',
     '  prev=$arg',
     'done',
+    // Run as `start_relay <privilege prefix...>`; every reason not to start is one log line, never an exit.
+    `relay=${shellWord(relayBinary)}`,
+    'start_relay() {',
+    `  listen=\${${METRICS_RELAY_LISTEN_ENV}:-}`,
+    '  [ -n "$listen" ] || return 0',
+    `  if [ -z "$admin_addr" ] || [ -z "\${LIBSQL_ADMIN_AUTH_KEY:-}" ] || [ ! -x "$relay" ]; then printf 'sqld-entrypoint: metrics relay not started: it needs --admin-listen-addr, LIBSQL_ADMIN_AUTH_KEY and %s\\n' "$relay" >&2; return 0; fi`,
+    '  "$@" --pdeathsig=TERM -- "$relay" -listen "$listen" -admin "$admin_addr" </dev/null &',
+    '}',
     `[ -n "$db_path" ] || fail ${ENTRYPOINT_USAGE_EXIT} "no --db-path in the sqld arguments: it names the data dir (the volume) to hand to uid ${SQLD_UID}"`,
-    'if [ "$(id -u)" != 0 ]; then exec "$bin" "$@"; fi',
+    'if [ "$(id -u)" != 0 ]; then start_relay setpriv; exec "$bin" "$@"; fi',
     // A relative path or one at / would make us chown the working dir or the whole filesystem.
     `case "$db_path" in /?*/*) ;; *) fail ${ENTRYPOINT_USAGE_EXIT} "--db-path $db_path must be an absolute path below a data dir (e.g. /var/lib/sqld/data.sqld)" ;; esac`,
     // Files named after a --*-file flag (--grpc-key-file F or --grpc-key-file=F); run as `files <command>`.
@@ -49,9 +72,10 @@ export function renderSqldEntrypointLines(): string[] {
     'mkdir -p -- "$data_dir"',
     `find "$data_dir" \\( ! -user ${SQLD_UID} -o ! -group ${SQLD_GID} \\) -exec chown -h ${ids} {} +`,
     'cmd=own_file; files "$@"',
-    `exec setpriv --reuid=${SQLD_UID} --regid=${SQLD_GID} --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all -- "$bin" "$@"`,
+    `start_relay setpriv ${DROP}`,
+    `exec setpriv ${DROP} -- "$bin" "$@"`,
   ];
 }
 
 /** The entrypoint as a file's text. */
-export const renderSqldEntrypoint = (): string => `${renderSqldEntrypointLines().join("\n")}\n`;
+export const renderSqldEntrypoint = (relayBinary?: string): string => `${renderSqldEntrypointLines(relayBinary).join("\n")}\n`;

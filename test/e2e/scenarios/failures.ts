@@ -16,13 +16,14 @@ const APP = "acme-sqld-e2e-fail";
 /**
  * One failure point per Command of the dev stack, as FAKE_FLY_FAIL rules "<fly command>:<nth call>[:after]", each
  * the first or the mutating fly call of that Command (a dev `up` calls, in order: apps list, apps create, machines
- * list [primary guard], volumes list, volumes create, volumes list, secrets import, machines list [deploy], deploy,
+ * list [primary guard], secrets list [encryption guard], volumes list, volumes create, volumes list, secrets import, machines list [deploy], deploy,
  * ips list, machines list [scale], ips list, proxy [namespaces]; the first deploy allocates the IPs and starts the primary, so the ips and
  * scale Commands only read).
  */
 const FAILURE_POINTS = [
   "apps create:1", // sqld-app
   "machines list:1", // sqld-primary-guard
+  "secrets list:1", // sqld-encryption-guard
   "volumes create:1", // sqld-volume-ams
   "secrets import:1", // sqld-secrets
   "deploy:1", // sqld-deploy, before the release lands

@@ -1,7 +1,8 @@
 /**
  * Scenario f3: managed mode creates its Turso group, database and tokens through the fake Turso Platform API
  * (local/doubles/fake-turso-api, served by the box, each database a real sqld behind TLS on loopback); database-verify
- * queries it; `pulumi destroy` deletes them again when allowed.
+ * queries it; adding tenants next to `default` keeps that database (same DbId: not replaced) and creates one database
+ * per tenant; `pulumi destroy` deletes them again when allowed.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -34,10 +35,17 @@ export const managedScenario: Scenario = {
     assert.ok(database.running, "its sqld runs");
     const verify = await resourceNamed(cloud.ws, "managed", "database-verify");
     assert.match(String(verify.outputs?.stdout), /"ok":true/, "database-verify queried the database over TLS");
+    // An existing managed stack gets tenants: its database is tenant `default`'s, kept as it is (issue 18 item 1).
+    cloud.ws.writeStackConfig("managed", { tenants: ["default", "acme"] });
+    const grow = await cloud.ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "managed"]);
+    const grown = await cloud.box.turso();
+    assert.deepEqual(Object.keys(grown.databases).sort(), [managed.turso.database, `${managed.turso.database}-acme`].sort(), "a database per tenant");
+    assert.equal(grown.databases[managed.turso.database]!.dbId, database.dbId, "default's database was not re-created");
+    assert.ok(grown.databases[`${managed.turso.database}-acme`]!.running, "acme's sqld runs");
     // Deleting data needs the operator's run-time consent naming the group (infra/deletion-consent.ts).
     const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "managed"], { env: { LIBSQL_STACK_DELETE_DATA: managed.turso.group } });
-    assert.deepEqual(Object.keys((await cloud.box.turso()).databases), [], "the database is deleted");
+    assert.deepEqual(Object.keys((await cloud.box.turso()).databases), [], "the databases are deleted");
     assert.ok(!fs.existsSync(database.dataDir), "its data is gone");
-    return `up ${up.seconds.toFixed(1)} s (group, database, tokens, database-verify over TLS), destroy ${destroy.seconds.toFixed(1)} s`;
+    return `up ${up.seconds.toFixed(1)} s (group, database, tokens, database-verify over TLS), tenants added ${grow.seconds.toFixed(1)} s, destroy ${destroy.seconds.toFixed(1)} s`;
   },
 };

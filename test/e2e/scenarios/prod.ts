@@ -20,6 +20,31 @@ function machineUrl(cloud: LocalCloud, group: string, region: string): string {
   return machine.httpUrl;
 }
 
+/**
+ * What Fly's Prometheus would scrape from each machine ([[metrics]] → the relay beside sqld): acme's frame number on
+ * the primary and on both replicas, so the dashboard's lag is computable, bottomless series on the primary, no key.
+ * Waits until every replica has caught up (lag 0) and returns the lag per region.
+ */
+async function replicationLagFromScrapes(cloud: LocalCloud, adminKey: string): Promise<string> {
+  const frame = (text: string, group: string) => Number(new RegExp(`^libsql_server_current_frame_no\\{process_group="${group}",namespace="acme"\\} (\\d+)$`, "m").exec(text)?.[1] ?? NaN);
+  let lags: Record<string, number> = {};
+  for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 250))) {
+    const scrapes = await Promise.all(
+      runningMachines(cloud)
+        .filter((m) => m.app === APP)
+        .map(async (m) => ({ m, text: await (await fetch(m.metricsUrl ?? assert.fail(`no [[metrics]] port on ${m.group}@${m.region}`))).text() })),
+    );
+    for (const { m, text } of scrapes) assert.ok(!text.includes(adminKey), `the admin key is in ${m.region}'s scrape`);
+    const primary = scrapes.find((s) => s.m.group === "primary")!;
+    assert.match(primary.text, /^bottomless_s3_processed_frame_ranges\{process_group="primary",db_name="ns-[^"]+:acme"\} \d+$/m, "backup series on the primary");
+    lags = Object.fromEntries(scrapes.filter((s) => s.m.group === "replica").map((s) => [s.m.region, frame(primary.text, "primary") - frame(s.text, "replica")]));
+    if (Object.values(lags).every((l) => l === 0) || Date.now() > deadline) break;
+  }
+  assert.deepEqual(Object.keys(lags).sort(), ["iad", "sin"]);
+  assert.deepEqual(Object.values(lags), [0, 0], `replicas caught up per the scraped frame numbers: ${JSON.stringify(lags)}`);
+  return JSON.stringify(lags);
+}
+
 const d: Scenario = {
   id: "d prod-three-regions",
   async run(shared) {
@@ -68,7 +93,22 @@ const d: Scenario = {
     const deadline = Date.now() + 20_000;
     while (s3.writes() === writesBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     assert.ok(s3.writes() > writesBefore, "the primary backed the write up to S3");
-    return `up ${up.seconds.toFixed(1)} s; ${placed.length} machines; replica write read on primary; ${s3.writes() - writesBefore} S3 writes after it`;
+    // A replica loads a namespace on its first request, which makes sin replicate acme too. Seen here: sin's first
+    // requests for acme (even `SELECT 1`) are forwarded to the primary and fail with 500 for a tenant with its own
+    // signing key ("Expected authorization header", README "Tenant signing keys"); it serves once acme is loaded.
+    const sin = namespaceClient(machineUrl(cloud, "replica", "sin"), "acme", token);
+    try {
+      let refusedFirst = 0;
+      for (const until = Date.now() + 20_000; ; refusedFirst++, await new Promise((r) => setTimeout(r, 250))) {
+        const ok = await sin.execute("SELECT 1").then(() => true, (e) => (Date.now() > until ? Promise.reject(e) : false));
+        if (ok) break;
+      }
+      const lag = await replicationLagFromScrapes(cloud, String(out.sqldAdminKey));
+      assert.deepEqual((await sin.execute("SELECT item FROM orders")).rows.map((r) => r.item), ["written via iad"], "sin caught up, as its frame number said");
+      return `up ${up.seconds.toFixed(1)} s; ${placed.length} machines; replica write read on primary; ${s3.writes() - writesBefore} S3 writes after it; scraped lag ${lag}; sin refused its first ${refusedFirst} acme request(s)`;
+    } finally {
+      sin.close();
+    }
   },
 };
 

@@ -79,8 +79,13 @@ const s: Scenario = {
       assert.ok((tenant.sizeBytes ?? 0) > emptySize, `${t} grew past an empty namespace (${emptySize} B): ${JSON.stringify(tenant)}`);
       assert.deepEqual(tenant.replicas.map((r) => r.lagFrames), [0, 0], `${t} lag 0 on both replicas`);
       assert.ok(tenant.backup !== null, `${t} has backup progress (bottomless metrics)`);
+      // The last upload, listed from the bucket with the credentials of the stack config (pulumi config --show-secrets).
+      assert.ok(tenant.backup.lastUploadAt !== null && tenant.backup.lastUploadAgeSeconds! >= 0, `${t} has a last upload in the bucket: ${JSON.stringify(tenant.backup)}`);
     }
     assert.equal(final.backups.configured, true);
+    assert.equal(final.backups.note, undefined, "the bucket was listed");
+    // Every volume's fill, from df on its machine (fly machine exec).
+    assert.deepEqual(final.volumes.filter((v) => v.fillPercent === null).map((v) => `${v.id}: ${v.usageError}`), []);
     const screen = await status();
     assert.equal(screen.code, 0, screen.stderr);
     assert.doesNotMatch(screen.stdout + screen.stderr, new RegExp(String(out.sqldAdminKey)), "the admin key is never printed");

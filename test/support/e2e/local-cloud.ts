@@ -75,13 +75,22 @@ export interface MachineView {
   region: string;
   /** sqld's HTTP port (machine port 8080) on loopback. */
   httpUrl: string;
+  /** What Fly's Prometheus scrapes: fly.toml [[metrics]] (the metrics relay, machine port 9091), or undefined. */
+  metricsUrl?: string;
 }
 
 /** The box's machines whose sqld is up. */
 export function runningMachines(cloud: LocalCloud): MachineView[] {
   return [...cloud.box.machines.running.values()]
     .filter((r) => r.status === "ready")
-    .map((r) => ({ id: r.wanted.id, app: r.wanted.app, group: r.wanted.group, region: r.wanted.region, httpUrl: `http://127.0.0.1:${r.ports[8080]}` }));
+    .map((r) => ({
+      id: r.wanted.id,
+      app: r.wanted.app,
+      group: r.wanted.group,
+      region: r.wanted.region,
+      httpUrl: `http://127.0.0.1:${r.ports[8080]}`,
+      metricsUrl: r.ports[9091] === undefined ? undefined : `http://127.0.0.1:${r.ports[9091]}/metrics`,
+    }));
 }
 
 /** Where the box serves an uploaded Worker; throws when none is uploaded under that name. */

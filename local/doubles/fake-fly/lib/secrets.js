@@ -166,10 +166,12 @@ const commands = {
     flags: { app: { type: "string", short: "a" } },
     run({ state, flags, out }) {
       const app = requireApp(state, flags.app);
-      const rows = Object.values(app.secrets).map((s) => ({ Name: s.name, Digest: s.digest, Status: s.status, CreatedAt: s.createdAt }));
+      // --json: superfly/flyctl internal/command/secrets/list.go runList renders `SecretWithStatus` (json tags
+      // `name`, `digest`, `status`); the table has the columns Name, Digest, Status.
+      const rows = Object.values(app.secrets).map((s) => ({ name: s.name, digest: s.digest, status: s.status }));
       if (flags.json) return out.json(rows);
       out.line("NAME\tDIGEST\tSTATUS");
-      for (const r of rows) out.line(`${r.Name}\t${r.Digest.slice(0, 16)}\t${r.Status}`);
+      for (const r of rows) out.line(`${r.name}\t${r.digest.slice(0, 16)}\t${r.status}`);
     },
   },
 };

@@ -1,0 +1,3 @@
+module github.com/libsql-stack/sqld-metrics-relay
+
+go 1.26
