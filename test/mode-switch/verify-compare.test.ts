@@ -15,5 +15,9 @@ describe("compareDigests", () => {
     ]);
     expect(compareDigests(source, { ...source, tables: { t: { rows: 3, sha256: "a" } } })).toEqual(["table t: 2 rows in the source, 3 in the target"]);
     expect(compareDigests(source, { ...source, tables: { t: { rows: 2, sha256: "b" } } })).toEqual(["table t: same 2 rows but different content (checksum)"]);
+    // sqlite_sequence is data but not a listed schema object: its absence on either side is named too.
+    const withSequence = { ...source, tables: { ...source.tables, sqlite_sequence: { rows: 1, sha256: "s" } } };
+    expect(compareDigests(withSequence, source)).toEqual(["table sqlite_sequence: missing in the target"]);
+    expect(compareDigests(source, withSequence)).toEqual(["table sqlite_sequence: only in the target"]);
   });
 });

@@ -63,9 +63,13 @@ export function compareDigests(source: DatabaseDigest, target: DatabaseDigest): 
   if (extra.length) problems.push(`schema objects only in the target: ${extra.join(", ")}`);
   for (const [table, s] of Object.entries(source.tables)) {
     const t = target.tables[table];
-    if (!t) continue;
+    if (!t) {
+      problems.push(`table ${table}: missing in the target`);
+      continue;
+    }
     if (t.rows !== s.rows) problems.push(`table ${table}: ${s.rows} rows in the source, ${t.rows} in the target`);
     else if (t.sha256 !== s.sha256) problems.push(`table ${table}: same ${s.rows} rows but different content (checksum)`);
   }
+  for (const table of Object.keys(target.tables)) if (!(table in source.tables)) problems.push(`table ${table}: only in the target`);
   return problems;
 }
