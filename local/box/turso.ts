@@ -28,6 +28,8 @@ import { createFakeTursoHandler, type DatabaseBackend, type FakeDatabase, type F
 import { makeTokenSigner, type TokenSigner } from "../doubles/fake-turso-api/tokens";
 import { freePort, SqldProcess } from "../sqld/process";
 import { makeBoxCertificates, type BoxCertificates } from "./box-ca";
+import { applyDatabaseConfig } from "./turso-config";
+import { handleUpload } from "./turso-upload";
 
 export interface BoxTursoOptions {
   /** The only Turso API token the fake accepts (TURSO_API_TOKEN of the stack's Commands). */
@@ -58,6 +60,9 @@ interface ServedDatabase {
   sqld: SqldProcess;
   front?: Server;
   dataDir: string;
+  adminPort: number;
+  /** Created with seed.type database_upload and not uploaded yet: only POST /v1/upload is served (turso-upload.ts). */
+  awaitingUpload: boolean;
 }
 
 /** base64 without padding: `x-namespace-bin` (worker/db.ts namespaceHeaderValue says the same). */
@@ -108,7 +113,7 @@ export class BoxTurso implements DatabaseBackend {
       readyUrl: `http://127.0.0.1:${httpPort}/health`,
       cwd: dataDir,
     });
-    const served: ServedDatabase = { sqld, dataDir };
+    const served: ServedDatabase = { sqld, dataDir, adminPort, awaitingUpload: db.seed === "database_upload" };
     this.served.set(key, served);
     await sqld.start();
     // The admin API (loopback only) creates the namespace; sqld's admin route is POST /v1/namespaces/:ns/create.
@@ -118,12 +123,13 @@ export class BoxTurso implements DatabaseBackend {
       body: "{}",
     });
     if (!created.ok) throw new Error(`sqld refused namespace ${db.DbId}: ${created.status} ${await created.text()}`);
-    served.front = await this.startFront(httpPort, db.DbId);
+    served.front = await this.startFront(httpPort, db.DbId, served);
     return `localhost:${(served.front.address() as AddressInfo).port}`;
   }
 
-  private async startFront(sqldPort: number, namespace: string): Promise<Server> {
+  private async startFront(sqldPort: number, namespace: string, served: ServedDatabase): Promise<Server> {
     const front = createHttpsServer({ key: this.certs.serverKeyPem, cert: this.certs.serverCertPem }, (req: IncomingMessage, res: ServerResponse) => {
+      if (this.uploadRoute(req, res, namespace, served)) return;
       const headers: IncomingHttpHeaders = { ...req.headers, "x-namespace-bin": namespaceHeader(namespace) };
       delete headers["x-namespace"];
       const upstream = httpRequest({ host: "127.0.0.1", port: sqldPort, method: req.method, path: req.url, headers }, (answer) => {
@@ -138,6 +144,31 @@ export class BoxTurso implements DatabaseBackend {
       front.listen(0, "127.0.0.1", done);
     });
     return front;
+  }
+
+  /** updateDatabaseConfiguration's block_reads/block_writes, as sqld's namespace config (turso-config.ts). */
+  async configure(db: FakeDatabase): Promise<void> {
+    const served = this.served.get(`${db.org}/${db.Name}`);
+    if (served) await applyDatabaseConfig(served.adminPort, db);
+  }
+
+  /** POST /v1/upload (turso-upload.ts); while a database awaits its upload nothing else is served (strict: 400). */
+  private uploadRoute(req: IncomingMessage, res: ServerResponse, dbId: string, served: ServedDatabase): boolean {
+    if (new URL(req.url ?? "/", "https://x").pathname === "/v1/upload" && req.method === "POST") {
+      const target = {
+        dbId,
+        dbPath: join(served.dataDir, "data.sqld"),
+        jwtKey: this.signer.sqldJwtKey,
+        awaitingUpload: () => served.awaitingUpload,
+        restartWith: async (place: () => void) => (await served.sqld.stop(), place(), await served.sqld.start()),
+        markUploaded: () => void (served.awaitingUpload = false),
+      };
+      handleUpload(req, res, target).catch((e: Error) => (res.headersSent ? res.destroy(e) : res.writeHead(500).end(`box: upload failed: ${e.message}`)));
+      return true;
+    }
+    if (!served.awaitingUpload) return false;
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "database awaits its upload (seed.type database_upload)" }));
+    return true;
   }
 
   async remove(db: FakeDatabase): Promise<void> {

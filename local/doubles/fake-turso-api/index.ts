@@ -43,6 +43,8 @@ export interface DatabaseBackend {
   create(db: FakeDatabase): Promise<string>;
   /** Stops it and removes its data. */
   remove(db: FakeDatabase): Promise<void>;
+  /** Applies `db.config` (block_reads/block_writes) to the server. @default not applied */
+  configure?(db: FakeDatabase): Promise<void>;
 }
 
 export interface FakeTursoApiOptions {
@@ -137,6 +139,10 @@ async function applyEffects(state: FakeTursoState, backend: DatabaseBackend, ans
     const db = effect.database;
     if (effect.kind === "database-deleted") {
       await backend.remove(db);
+      continue;
+    }
+    if (effect.kind === "database-configured") {
+      await backend.configure?.(db);
       continue;
     }
     try {

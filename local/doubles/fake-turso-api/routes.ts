@@ -6,6 +6,8 @@
  * {locations:{code:name}}, errors {"error": "..."}. Side effects on real servers are returned as `effects`.
  */
 import { randomUUID } from "node:crypto";
+import { DEFAULT_CONFIG, patchConfiguration, type DatabaseConfig } from "./configuration";
+import { parseCreateSeed, type SeedType } from "./seed";
 import { tokenClaims, type TokenSigner } from "./tokens";
 
 export interface FakeGroup {
@@ -22,6 +24,10 @@ export interface FakeDatabase {
   DbId: string;
   Hostname: string;
   group: string;
+  /** CreateDatabaseInput.seed.type (./seed.ts); `database_upload` waits for an upload (local/box/turso-upload.ts). */
+  seed?: SeedType;
+  /** updateDatabaseConfiguration state (./configuration.ts); absent = defaults. */
+  config?: DatabaseConfig;
 }
 
 export interface FakeTursoState {
@@ -39,7 +45,10 @@ export interface FakeTursoState {
 }
 
 /** What an answer did to databases, for a backend that runs real servers behind them (./index.ts). */
-export type Effect = { kind: "database-created"; database: FakeDatabase } | { kind: "database-deleted"; database: FakeDatabase };
+export type Effect =
+  | { kind: "database-created"; database: FakeDatabase }
+  | { kind: "database-deleted"; database: FakeDatabase }
+  | { kind: "database-configured"; database: FakeDatabase };
 
 export interface Answer {
   status: number;
@@ -79,8 +88,8 @@ function databaseJson(state: FakeTursoState, d: FakeDatabase) {
     group: d.group,
     primaryRegion: group?.primary ?? "",
     regions: group?.locations ?? [],
-    block_reads: false,
-    block_writes: false,
+    block_reads: d.config?.block_reads ?? false,
+    block_writes: d.config?.block_writes ?? false,
   };
 }
 
@@ -151,11 +160,13 @@ function databasesRoute(state: FakeTursoState, method: string, org: string, rest
     if (method !== "POST") return error(405, "method not allowed");
     // OAS createDatabase: CreateDatabaseInput {name, group} ("The group must already exist"); 400 "group not
     // found"; 409 "database with name [databaseName] already exists".
-    const { name, group } = (json ?? {}) as { name?: unknown; group?: unknown };
+    const { name, group, seed: seedInput } = (json ?? {}) as { name?: unknown; group?: unknown; seed?: unknown };
+    const seed = parseCreateSeed(seedInput);
+    if (!seed.ok) return error(seed.status, seed.error);
     if (typeof name !== "string" || !NAME.test(name)) return error(400, "invalid database name");
     if (typeof group !== "string" || !state.groups.has(`${org}/${group}`)) return error(400, "group not found");
     if (state.databases.has(`${org}/${name}`)) return error(409, `database with name ${name} already exists`);
-    const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group };
+    const db: FakeDatabase = { org, Name: name, DbId: randomUUID(), Hostname: `${name}-${org}.turso.io`, group, ...(seed.seed ? { seed: seed.seed } : {}) };
     state.databases.set(`${org}/${name}`, db);
     return { ...ok(createdDatabaseJson(db)), effects: [{ kind: "database-created", database: db }] };
   }
@@ -168,6 +179,15 @@ function databasesRoute(state: FakeTursoState, method: string, org: string, rest
     if (method !== "DELETE") return error(405, "method not allowed");
     state.databases.delete(`${org}/${name}`);
     return { ...ok({ database: db.Name }), effects: [{ kind: "database-deleted", database: db }] };
+  }
+  if (sub === "configuration" && arg === undefined) {
+    // OAS getDatabaseConfiguration / updateDatabaseConfiguration
+    if (method === "GET") return ok(db.config ?? DEFAULT_CONFIG);
+    if (method !== "PATCH") return error(405, "method not allowed");
+    const patched = patchConfiguration(db.config ?? DEFAULT_CONFIG, json);
+    if (!patched.ok) return error(patched.status, patched.error);
+    db.config = patched.config;
+    return { ...ok(patched.config), effects: patched.changed ? [{ kind: "database-configured", database: db }] : [] };
   }
   if (sub === "auth" && extra.length === 0 && method === "POST") {
     if (arg === "tokens") return issueToken(state, query, { id: db.DbId }); // OAS createDatabaseToken
