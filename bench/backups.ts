@@ -8,8 +8,7 @@
  */
 import { rmSync } from "node:fs";
 import { BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS } from "../infra/config/schema";
-import { startLocalS3, type LocalS3 } from "../local/backups/s3";
-import { createTenant, presentIds, startBackupStack, tenantClient, type BackupCluster, type BackupStackOptions } from "../local/backups/backup-stack";
+import { createTenant, presentIds, tenantClient, withBackupStack, type BackupCluster, type BackupStackOptions } from "../local/backups/backup-stack";
 import { lostWrites, sleep, startWriteLoop } from "../local/backups/write-loop";
 import { formatTable, percentile, writeResults, type Row } from "./support/report";
 
@@ -33,20 +32,9 @@ const SETTINGS: Setting[] = [
   { label: `${BACKUP_BATCH_INTERVAL_DEFAULT_SECONDS} s (default)`, options: {}, loopSeconds: 8 },
 ];
 
-async function withStack<T>(options: BackupStackOptions, body: (cluster: BackupCluster, s3: LocalS3) => Promise<T>): Promise<T> {
-  const s3 = await startLocalS3();
-  let cluster: BackupCluster | undefined;
-  try {
-    cluster = await startBackupStack(s3, options);
-    return await body(cluster, s3);
-  } finally {
-    await cluster?.close();
-    await s3.close();
-  }
-}
 
 async function recoveryPoint(setting: Setting, signal: "SIGINT" | "SIGKILL"): Promise<Row> {
-  return withStack(setting.options, async (cluster, s3) => {
+  return withBackupStack(setting.options, async (cluster, s3) => {
     await createTenant(cluster, "acme");
     const client = await tenantClient(cluster, "acme");
     await client.execute("create table t (id integer primary key)");
@@ -93,7 +81,7 @@ async function allTenantsAnswer(cluster: BackupCluster): Promise<void> {
 }
 
 async function recoveryTime(): Promise<{ rows: Row[]; bucketMb: number; dataMb: number }> {
-  return withStack({}, async (cluster, s3) => {
+  return withBackupStack({}, async (cluster, s3) => {
     for (const tenant of TENANTS) {
       await createTenant(cluster, tenant);
       const client = await tenantClient(cluster, tenant);

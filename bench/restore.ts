@@ -7,8 +7,7 @@
  * - recovery time: wall time of the restore (fork from the bucket, lock-down, verification) by tenant size.
  * Usage: npm run bench -- restore
  */
-import { createTenant, startBackupStack, type BackupCluster, type BackupStackOptions } from "../local/backups/backup-stack";
-import { startLocalS3, type LocalS3 } from "../local/backups/s3";
+import { createTenant, withBackupStack, type BackupCluster, type BackupStackOptions } from "../local/backups/backup-stack";
 import { sleep } from "../local/backups/write-loop";
 import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
 import { mintScopedToken } from "../worker/jwt";
@@ -17,17 +16,6 @@ import { formatTable, percentile, writeResults, type Row } from "./support/repor
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 4);
 
-async function withStack<T>(options: BackupStackOptions, body: (cluster: BackupCluster, s3: LocalS3) => Promise<T>): Promise<T> {
-  const s3 = await startLocalS3();
-  let cluster: BackupCluster | undefined;
-  try {
-    cluster = await startBackupStack(s3, options);
-    return await body(cluster, s3);
-  } finally {
-    await cluster?.close();
-    await s3.close();
-  }
-}
 
 const options = (cluster: BackupCluster, into: string, to: Date): RestoreOptions => ({
   endpoint: { url: cluster.primary.adminUrl },
@@ -46,7 +34,7 @@ async function copyClient(cluster: BackupCluster, into: string) {
 }
 
 async function recoveryPoint(intervalSeconds: number): Promise<Row[]> {
-  return withStack({ backups: { batchIntervalSeconds: intervalSeconds } }, async (cluster) => {
+  return withBackupStack({ backups: { batchIntervalSeconds: intervalSeconds } }, async (cluster) => {
     await createTenant(cluster, "acme");
     const db = namespaceClient(cluster.primary.httpUrl, "acme", await scopedToken(cluster.keys.privateKeyPem, "acme", "rw", 3600));
     await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER)");
@@ -84,7 +72,7 @@ async function recoveryPoint(intervalSeconds: number): Promise<Row[]> {
 }
 
 async function recoveryTime(sizeMb: number): Promise<Row> {
-  return withStack({}, async (cluster) => {
+  return withBackupStack({}, async (cluster) => {
     await createTenant(cluster, "acme");
     const db = namespaceClient(cluster.primary.httpUrl, "acme", await scopedToken(cluster.keys.privateKeyPem, "acme", "rw", 3600));
     await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)");

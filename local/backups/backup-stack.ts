@@ -11,7 +11,7 @@ import { runPlan } from "../../scripts/lib/plan-runner";
 import { defineStack } from "../../stacks/program";
 import { stackConfigWith } from "../plan";
 import { startStackSqld, type LocalSqldCluster } from "../sqld/cluster";
-import { S3RVER_CREDENTIALS, type LocalS3 } from "./s3";
+import { S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from "./s3";
 import { tenantClientOn } from "../sqld/tenant-client";
 // Read back the way flyctl reads `fly secrets import` stdin: the fake flyctl's port of its parser (parser.go).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -71,6 +71,19 @@ export async function startBackupStack(s3: LocalS3, options: BackupStackOptions 
   const overrides = overridesFor(s3, options.backups ?? {});
   const extraSecrets = await stackSecretLines(overrides);
   return startStackSqld(STACK, overrides, { file: FILE, extraSecrets, editFlyToml: options.editFlyToml });
+}
+
+/** Runs `body` against the backups example's primary on a fresh s3rver; both end afterwards. */
+export async function withBackupStack<T>(options: BackupStackOptions, body: (cluster: BackupCluster, s3: LocalS3) => Promise<T>): Promise<T> {
+  const s3 = await startLocalS3();
+  let cluster: BackupCluster | undefined;
+  try {
+    cluster = await startBackupStack(s3, options);
+    return await body(cluster, s3);
+  } finally {
+    await cluster?.close();
+    await s3.close();
+  }
 }
 
 /** The volume is lost: the machine starts again on an empty data dir (same flags, env and secrets). */

@@ -6,13 +6,9 @@
  */
 import { describeEndpoint, readText, send, type TenantEndpoint } from "./endpoint";
 
-/** A Hrana value (spec "Values"). */
-export type HranaValue =
-  | { type: "null" }
-  | { type: "integer"; value: string }
-  | { type: "float"; value: number }
-  | { type: "text"; value: string }
-  | { type: "blob"; base64: string };
+import type { HranaValue } from "../../../worker/hrana";
+
+export type { HranaValue };
 
 export interface Statement {
   sql: string;
