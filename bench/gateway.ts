@@ -83,7 +83,7 @@ function table(rows: Record<string, string>[]): string {
 function cpuTable(cpu: CpuReport): string {
   const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3));
   const lines = [
-    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}; sqld CPU through the gateway vs @libsql/client direct;`,
+    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}, pipeline pass-through (the gateway's exchange without its logic, 1 row) ${ms(cpu.pipelineThroughMs)}; sqld CPU through the gateway vs @libsql/client direct;`,
     `first query of a fresh gateway isolate: ${ms(cpu.firstRequestMs)} ms workerd CPU (median of 5)`,
     table(
       cpu.rows.map((r) => ({
@@ -117,7 +117,8 @@ interface Round {
 async function main(): Promise<void> {
   const loadBefore = loadavg();
   const { value: gw, pid: gatewayPid } = await withWorkerdPid(() => startGateway({ tenants: [TENANT] }));
-  const direct = namespaceClient(gw.dbUrl, TENANT, await scopedToken(gw.keys.privateKeyPem, TENANT, "ro", 3600));
+  const directToken = await scopedToken(gw.keys.privateKeyPem, TENANT, "ro", 3600);
+  const direct = namespaceClient(gw.dbUrl, TENANT, directToken);
   try {
     await setup(gw);
     const viaDirect: Request = async (i) => {
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     await createBigTable(gw, TENANT);
     const sqldPid = gw.cluster.primary.process.pid;
     if (sqldPid === undefined) throw new Error("sqld is not running");
-    const cpu = await measureCpu(gw, TENANT, direct, gatewayPid, sqldPid, CPU_N, WARMUP);
+    const cpu = await measureCpu(gw, TENANT, direct, directToken, gatewayPid, sqldPid, CPU_N, WARMUP);
     const last = await gw.call("POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: "SELECT 1" }], mode: "read" } });
     const signatures = Number(last.headers.get("x-gateway-signatures"));
     const mid = (key: keyof Round) => median(rounds.map((r) => r[key]));

@@ -12,6 +12,30 @@ import { childrenNamed, cpuMs, cpuPerRequest } from "./proc-cpu";
 
 const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;
 const FETCH_THROUGH_WORKER = `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.DB_URL + "/health"); return new Response(await reply.text(), { status: reply.status }); } };`;
+/**
+ * A third floor: the gateway's own HTTP exchange without its logic. It reads the caller's JSON, POSTs one fixed
+ * Hrana pipeline (the bytes the gateway sends for the 1-row read) to sqld with a ready token, parses sqld's JSON
+ * answer and returns JSON. What the gateway costs above this is its own JavaScript (auth, validation, token
+ * cache, building and mapping the pipeline).
+ */
+const PIPELINE_THROUGH_WORKER = `export default { async fetch(request, env) {
+  await request.json();
+  const reply = await fetch(env.DB_URL + "/v2/pipeline", { method: "POST", headers: { authorization: "Bearer " + env.TOKEN, "content-type": "application/json", "x-namespace-bin": env.NAMESPACE_BIN }, body: env.PIPELINE });
+  const parsed = await reply.json();
+  return Response.json({ results: parsed.results.length }, { status: reply.status });
+} };`;
+
+/** The pipeline the gateway sends for WORKLOADS[0] (worker/hrana.ts batchSteps), as one JSON text. */
+function onePipeline(sql: string, id: number): string {
+  const plain = (text: string) => ({ sql: text, args: [], named_args: [], want_rows: false });
+  const steps = [
+    { stmt: plain("BEGIN TRANSACTION READONLY") },
+    { condition: { type: "ok", step: 0 }, stmt: { sql, args: [{ type: "integer", value: String(id) }], named_args: [], want_rows: true } },
+    { condition: { type: "ok", step: 1 }, stmt: plain("COMMIT") },
+    { condition: { type: "not", cond: { type: "ok", step: 2 } }, stmt: plain("ROLLBACK") },
+  ];
+  return JSON.stringify({ baton: null, requests: [{ type: "batch", batch: { steps } }, { type: "close" }] });
+}
 
 interface Workload {
   name: string;
@@ -99,6 +123,8 @@ export interface CpuRow {
 export interface CpuReport {
   echoMs: number;
   fetchThroughMs: number;
+  /** The pipeline pass-through floor (PIPELINE_THROUGH_WORKER), for the 1-row read. */
+  pipelineThroughMs: number;
   rows: CpuRow[];
   /** workerd CPU of the first query of a fresh gateway isolate (module evaluation included), median of COLD_STARTS. */
   firstRequestMs: number;
@@ -127,9 +153,16 @@ async function firstRequestCpu(gw: GatewayHarness, tenant: string): Promise<numb
  * `gatewayPid` is the gateway's workerd (started before any other Miniflare here), `sqldPid` the sqld both paths
  * reach. Every measurement is preceded by WARMUP requests of its own kind.
  */
-export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Client, gatewayPid: number, sqldPid: number, n: number, warmup: number): Promise<CpuReport> {
+export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Client, directToken: string, gatewayPid: number, sqldPid: number, n: number, warmup: number): Promise<CpuReport> {
   const echo = await floorWorker(ECHO_WORKER, {});
   const through = await floorWorker(FETCH_THROUGH_WORKER, { DB_URL: gw.dbUrl });
+  const first = WORKLOADS[0]!.statements![0]!;
+  const pipelineThrough = await floorWorker(PIPELINE_THROUGH_WORKER, {
+    DB_URL: gw.dbUrl,
+    TOKEN: directToken,
+    NAMESPACE_BIN: Buffer.from(tenant).toString("base64").replace(/=+$/, ""),
+    PIPELINE: onePipeline(first.sql, Number(first.args![0])),
+  });
   try {
     const body = JSON.stringify({ statements: WORKLOADS[0]!.statements, mode: "read" });
     const floor = async (mf: Miniflare, pid: number) => {
@@ -139,6 +172,7 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
     };
     const echoMs = await floor(echo.mf, echo.pid);
     const fetchThroughMs = await floor(through.mf, through.pid);
+    const pipelineThroughMs = await floor(pipelineThrough.mf, pipelineThrough.pid);
     const rows: CpuRow[] = [];
     for (const w of WORKLOADS) {
       const count = Math.max(10, Math.round(n * w.share));
@@ -164,9 +198,10 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
       }
       rows.push(row);
     }
-    return { echoMs, fetchThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };
+    return { echoMs, fetchThroughMs, pipelineThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };
   } finally {
     await echo.mf.dispose();
     await through.mf.dispose();
+    await pipelineThrough.mf.dispose();
   }
 }
