@@ -24,6 +24,7 @@ import { mintScopedToken } from "../../worker/jwt";
 import { deriveTenantKey, TENANT_KEY_VERSION } from "../../worker/tenant-keys";
 import { forkTimestamp } from "./restore-args";
 import { tableCounts, type TableCount } from "./restore-tables";
+import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "./namespace-config";
 import { adminRequest, type AdminEndpoint, type AdminReply } from "./sqld-admin";
 import { publicKeyPem } from "./tenant-namespace-config";
 
@@ -70,13 +71,10 @@ export interface RestoreReport {
 
 const excerpt = (reply: AdminReply) => `HTTP ${reply.status} ${reply.text.replace(/\s+/g, " ").slice(0, 300)}`;
 
-async function readConfig(o: RestoreOptions, ns: string): Promise<Record<string, unknown> | null> {
-  const reply = await adminRequest(o.endpoint, o.adminKey, "GET", `/v1/namespaces/${ns}/config`);
-  if (reply.status === 404) return null;
-  if (reply.status === 401) throw new Error("the primary refused the admin key (HTTP 401): is sqldAdminKey the stack's current key?");
-  if (reply.status !== 200) throw new Error(`reading the config of namespace ${ns}: ${excerpt(reply)}`);
-  return JSON.parse(reply.text) as Record<string, unknown>;
-}
+const adminOf = (o: RestoreOptions): SqldAdmin => ({ endpoint: o.endpoint, key: o.adminKey });
+
+/** The namespace's config, or null when it does not exist. */
+const readConfig = async (o: RestoreOptions, ns: string) => (await readNamespaceConfig(adminOf(o), ns)) ?? null;
 
 async function deleteCopy(o: RestoreOptions): Promise<string> {
   const reply = await adminRequest(o.endpoint, o.adminKey, "DELETE", `/v1/namespaces/${o.into}`, JSON.stringify({ keep_backup: true }));
@@ -94,9 +92,7 @@ async function lockDownCopy(o: RestoreOptions): Promise<void> {
     const config = await readConfig(o, o.into);
     if (config === null) throw new Error(`namespace ${o.into} is missing right after the fork`);
     const jwtKey = await copyJwtKey(o.stackKeyPem, o.into);
-    const { max_db_size: _sizeText, ...rest } = config;
-    const written = await adminRequest(o.endpoint, o.adminKey, "POST", `/v1/namespaces/${o.into}/config`, JSON.stringify({ ...rest, jwt_key: jwtKey }));
-    if (written.status !== 200) throw new Error(`setting the copy's jwt_key: ${excerpt(written)}`);
+    await writeNamespaceConfig(adminOf(o), o.into, config, { jwt_key: jwtKey });
     const after = await readConfig(o, o.into);
     if (after?.jwt_key !== jwtKey) throw new Error("the copy's jwt_key did not take");
   } catch (error) {

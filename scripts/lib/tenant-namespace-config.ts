@@ -14,7 +14,8 @@ import { deriveTenantKey, ed25519Seed, pkcs8PemFromSeed } from "../../worker/ten
 import { mapBounded } from "../../infra/migrations/migrator";
 import type { NamespaceSettings } from "../../infra/config/tenant-settings";
 import { isUnlimited, UNLIMITED_DB_SIZE } from "./sqld-sizes";
-import { adminRequest as admin, type AdminEndpoint } from "./sqld-admin";
+import { readNamespaceConfig, writeNamespaceConfig } from "./namespace-config";
+import type { AdminEndpoint } from "./sqld-admin";
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410 §4), followed by the 32 raw bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -39,9 +40,6 @@ export async function wantedJwtKey(stackKeyPem: string, tenant: string, version?
   const keysOf = async (pem: string) => publicKeyPem((await deriveTenantKey(pem, tenant, version)).publicKey) + publicKeyPem(await stackPublicKey(pem));
   return (await keysOf(stackKeyPem)) + (previousStackKeyPem === undefined ? "" : await keysOf(previousStackKeyPem));
 }
-
-/** One line for an error message: sqld's text, cut (pulumi-command hangs on a log line of 64 KiB or more). */
-const excerpt = (text: string) => text.replace(/\s+/g, " ").slice(0, 300);
 
 export interface SyncResult {
   /** Tenants whose config was written (a tenant with a size cap is written on every run). */
@@ -92,16 +90,13 @@ export interface SyncOptions {
 export async function syncTenantNamespaceConfigs(o: SyncOptions): Promise<SyncResult> {
   const changed: string[] = [];
   await mapBounded([...o.tenants], o.concurrency ?? 8, async (tenant) => {
-    const path = `/v1/namespaces/${tenant}/config`;
-    const current = await admin(o.endpoint, o.adminKey, "GET", path);
-    if (current.status !== 200) throw new Error(`reading the config of namespace ${tenant} failed: HTTP ${current.status} ${excerpt(current.text)}`);
-    const config = JSON.parse(current.text) as Record<string, unknown>;
+    const admin = { endpoint: o.endpoint, key: o.adminKey };
+    const config = await readNamespaceConfig(admin, tenant);
+    if (config === undefined) throw new Error(`reading the config of namespace ${tenant} failed: HTTP 404 (no such namespace)`);
     const wanted = wantedFields(config, o.perTenant ? await wantedJwtKey(o.stackKeyPem, tenant, o.versions?.[tenant], o.previousStackKeyPem) : null, o.settings?.[tenant]);
     if (!needsWrite(config, wanted)) return;
-    // Everything read goes back except the size text (left out: sqld keeps it) unless the stack owns the size.
-    const { max_db_size: _shownSize, ...rest } = config;
-    const written = await admin(o.endpoint, o.adminKey, "POST", path, JSON.stringify({ ...rest, ...wanted }));
-    if (written.status !== 200) throw new Error(`writing the config of namespace ${tenant} failed: HTTP ${written.status} ${excerpt(written.text)}`);
+    // Everything read goes back except the size text (sqld keeps it) unless the stack owns the size.
+    await writeNamespaceConfig(admin, tenant, config, wanted);
     changed.push(tenant);
   });
   return { changed: changed.sort(), unchanged: o.tenants.length - changed.length };

@@ -17,7 +17,7 @@ import { copyToManaged, copyToSelfHosted, type ManagedTenant, type SelfHostedTen
 import { HranaStream } from "../../scripts/lib/mode-switch/hrana";
 import { mintDatabaseToken } from "../../scripts/lib/mode-switch/turso-api";
 import { digestDatabase } from "../../scripts/lib/mode-switch/verify";
-import { readNamespaceConfig } from "../../scripts/lib/mode-switch/write-block";
+import { readNamespaceConfig } from "../../scripts/lib/namespace-config";
 import { fillMegabytes, runSql, TRICKY_SQL } from "../../local/mode-switch/tenant-data";
 
 const TOKEN = "turso-api-token-for-copy-tests";

@@ -23,7 +23,8 @@ import { HranaStream } from "./hrana";
 import { blockDatabaseWrites, createUploadDatabase, deleteDatabase, findDatabase, mintDatabaseToken, type TursoApi } from "./turso-api";
 import { buildUploadFile, openDump } from "./upload-file";
 import { compareDigests, digestDatabase, type DatabaseDigest } from "./verify";
-import { blockNamespaceWrites, readNamespaceConfig, writeNamespaceConfig, type SqldAdmin, type WriteBlock } from "./write-block";
+import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "../namespace-config";
+import { blockNamespaceWrites, type WriteBlock } from "./write-block";
 
 export interface CopyResult {
   outcome: "copied" | "already-complete";

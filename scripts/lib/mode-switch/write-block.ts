@@ -4,14 +4,11 @@
  * before the dump starts until the caller releases it, so no write can land after the copy's snapshot and be lost.
  * A client's write is refused with the reason; reads go on. The POST replaces the whole config (a partial body
  * is 422, observed), so the block is a read-modify-write of the config as read, and the release writes back exactly
- * the config read before the block (size text left out, sqld keeps it: scripts/lib/tenant-namespace-config.ts).
+ * the config read before the block (scripts/lib/namespace-config.ts).
  */
-import { adminRequest, type AdminEndpoint } from "../sqld-admin";
+import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "../namespace-config";
 
-export interface SqldAdmin {
-  endpoint: AdminEndpoint;
-  key: string;
-}
+export type { SqldAdmin };
 
 export interface WriteBlock {
   /** The config as it was before the block. */
@@ -20,24 +17,11 @@ export interface WriteBlock {
   release(): Promise<void>;
 }
 
-export async function readNamespaceConfig(admin: SqldAdmin, namespace: string): Promise<Record<string, unknown> | undefined> {
-  const r = await adminRequest(admin.endpoint, admin.key, "GET", `/v1/namespaces/${namespace}/config`);
-  if (r.status === 404) return undefined;
-  if (r.status !== 200) throw new Error(`reading the config of namespace ${namespace} failed: HTTP ${r.status} ${r.text.slice(0, 200)}`);
-  return JSON.parse(r.text) as Record<string, unknown>;
-}
-
-export async function writeNamespaceConfig(admin: SqldAdmin, namespace: string, config: Record<string, unknown>): Promise<void> {
-  const { max_db_size: _sizeText, ...rest } = config;
-  const r = await adminRequest(admin.endpoint, admin.key, "POST", `/v1/namespaces/${namespace}/config`, JSON.stringify(rest));
-  if (r.status !== 200) throw new Error(`writing the config of namespace ${namespace} failed: HTTP ${r.status} ${r.text.slice(0, 200)}`);
-}
-
 /** Blocks writes on `namespace` with `reason` (a namespace already blocked stays so, with its own reason kept on release). */
 export async function blockNamespaceWrites(admin: SqldAdmin, namespace: string, reason: string): Promise<WriteBlock> {
   const before = await readNamespaceConfig(admin, namespace);
   if (!before) throw new Error(`namespace ${namespace} does not exist on the self-hosted sqld`);
-  await writeNamespaceConfig(admin, namespace, { ...before, block_writes: true, block_reason: before.block_writes === true ? before.block_reason : reason });
+  await writeNamespaceConfig(admin, namespace, before, { block_writes: true, block_reason: before.block_writes === true ? before.block_reason : reason });
   let released = false;
   return {
     before,
