@@ -8,7 +8,8 @@ import { SQLD_ADMIN_PORT } from "../infra/sqld/files";
 import { UsageError } from "./lib/cli-flags";
 import { checkNames, parseRestoreArgs, RESTORE_USAGE } from "./lib/restore-args";
 import { formatRestoreReport, swapSteps } from "./lib/restore-report";
-import { openPrimaryAdmin, restoreOutputs } from "./lib/restore-stack";
+import { readStackSecrets } from "./lib/deployed-stack";
+import { openPrimaryAdmin } from "./lib/restore-stack";
 import { RestoreRefused, restoreTenant } from "./lib/restore-tenant";
 import { readStackPlan } from "./lib/stack-config-file";
 
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`restore: ${error.message}\n\n${RESTORE_USAGE}\n`);
     return 2;
   }
-  const outputs = restoreOutputs(args.stack);
+  const outputs = readStackSecrets(args.stack);
   const app = plan.sqld.app;
   const primary = await openPrimaryAdmin(app);
   try {

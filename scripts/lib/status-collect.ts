@@ -4,11 +4,10 @@
  * private dir, the admin key only in an HTTP header), and the migration ledger with the migrator's own library.
  * The pure rules that turn this into the status are in stack-status.ts.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import type { SelfHostedPlan } from "../../infra/config/plan";
 import { mapBounded, migrationStatus } from "../../infra/migrations/migrator";
 import { SQLD_ADMIN_PORT, SQLD_DATA_DIR } from "../../infra/sqld/files";
+import { flyJson, type FlyMachine, type StackSecrets } from "./deployed-stack";
 import { openFlyProxy, type FlyProxy } from "./fly-proxy";
 import { migratorOptions, targetsOf } from "./migrate-cli";
 import { parsePrometheusText } from "./prometheus-text";
@@ -17,42 +16,17 @@ import { lastUploadOf } from "./backup-age";
 import { backupDbName, metaStoreDbName, type RawBackups, type UploadRead } from "./status-backups";
 import { parseDfPortable, type DiskUsage, type FlyVolume, type MachineRead, type NamespaceStats, type RawStatus, type StatsRead } from "./stack-status";
 
-const run = promisify(execFile);
-
-/** What the collector needs from `pulumi stack output --json --show-secrets`. */
-export interface StatusOutputs {
-  sqldAdminKey: string;
-  jwtPrivateKeyPem: string;
-  databaseUrl: string;
-}
-
 export interface CollectOptions {
   stack: string;
   plan: SelfHostedPlan;
-  outputs: StatusOutputs;
+  /** The stack's secret outputs (deployed-stack.ts readStackSecrets). */
+  outputs: StackSecrets;
   sampleSeconds: number;
   env?: NodeJS.ProcessEnv;
   /** How long one `fly proxy` may take to listen. @default what flyctl itself may take (9 minutes) */
   proxyWaitMs?: number;
   /** Credentials to list the backup bucket (the stack's backupAccessKeyId/backupSecretAccessKey); without them the last upload times stay unknown. */
   backupCredentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-interface FlyMachine {
-  id: string;
-  region: string;
-  state: string;
-  config?: { metadata?: { fly_process_group?: string } };
-}
-
-async function flyJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
-  try {
-    const { stdout } = await run("fly", [...args, "--json"], { env, maxBuffer: 64 * 1024 * 1024 });
-    return JSON.parse(stdout) as T;
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`fly ${args.join(" ")} failed: ${(e.stderr || e.message).trim().slice(0, 500)} (is flyctl on PATH and FLY_API_TOKEN set?)`);
-  }
 }
 
 /**
