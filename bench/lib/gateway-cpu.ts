@@ -9,6 +9,7 @@ import { Miniflare } from "miniflare";
 import { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from "../../infra/cloudflare/bundle";
 import { callWorker, startWorker, type GatewayHarness } from "../../local/gateway-harness";
 import { childrenNamed, cpuMs, cpuPerRequest } from "./proc-cpu";
+import { namespaceHeaderValue } from "../../worker/db";
 
 const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;
 const FETCH_THROUGH_WORKER = `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.DB_URL + "/health"); return new Response(await reply.text(), { status: reply.status }); } };`;
@@ -160,7 +161,7 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
   const pipelineThrough = await floorWorker(PIPELINE_THROUGH_WORKER, {
     DB_URL: gw.dbUrl,
     TOKEN: directToken,
-    NAMESPACE_BIN: Buffer.from(tenant).toString("base64").replace(/=+$/, ""),
+    NAMESPACE_BIN: namespaceHeaderValue(tenant),
     PIPELINE: onePipeline(first.sql, Number(first.args![0])),
   });
   try {

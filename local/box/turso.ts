@@ -30,6 +30,7 @@ import { freePort, SqldProcess } from "../sqld/process";
 import { makeBoxCertificates, type BoxCertificates } from "./box-ca";
 import { applyDatabaseConfig } from "./turso-config";
 import { handleUpload } from "./turso-upload";
+import { NAMESPACE_HEADER, namespaceHeaderValue } from "../../worker/db";
 
 export interface BoxTursoOptions {
   /** The only Turso API token the fake accepts (TURSO_API_TOKEN of the stack's Commands). */
@@ -64,9 +65,6 @@ interface ServedDatabase {
   /** Created with seed.type database_upload and not uploaded yet: only POST /v1/upload is served (turso-upload.ts). */
   awaitingUpload: boolean;
 }
-
-/** base64 without padding: `x-namespace-bin` (worker/db.ts namespaceHeaderValue says the same). */
-const namespaceHeader = (name: string) => Buffer.from(name, "utf8").toString("base64").replace(/=+$/, "");
 
 export class BoxTurso implements DatabaseBackend {
   readonly handler: FakeTursoHandler;
@@ -130,7 +128,7 @@ export class BoxTurso implements DatabaseBackend {
   private async startFront(sqldPort: number, namespace: string, served: ServedDatabase): Promise<Server> {
     const front = createHttpsServer({ key: this.certs.serverKeyPem, cert: this.certs.serverCertPem }, (req: IncomingMessage, res: ServerResponse) => {
       if (this.uploadRoute(req, res, namespace, served)) return;
-      const headers: IncomingHttpHeaders = { ...req.headers, "x-namespace-bin": namespaceHeader(namespace) };
+      const headers: IncomingHttpHeaders = { ...req.headers, [NAMESPACE_HEADER]: namespaceHeaderValue(namespace) };
       delete headers["x-namespace"];
       const upstream = httpRequest({ host: "127.0.0.1", port: sqldPort, method: req.method, path: req.url, headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -7,6 +7,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
+import { NAMESPACE_HEADER, namespaceHeaderValue } from "../../../worker/db";
 
 export interface TenantEndpoint {
   /** `http://127.0.0.1:8080` (sqld) or `https://<db>-<org>.turso.io` (Turso; `libsql://` is accepted as https). */
@@ -19,8 +20,6 @@ export interface TenantEndpoint {
   ca?: string;
 }
 
-/** base64 without padding, as sqld decodes `x-namespace-bin`. */
-const namespaceHeader = (name: string) => Buffer.from(name, "utf8").toString("base64").replace(/=+$/, "");
 
 export function baseUrl(e: TenantEndpoint): URL {
   return new URL(e.url.replace(/^libsql:\/\//, "https://"));
@@ -41,7 +40,7 @@ export interface SendOptions {
 export function send(e: TenantEndpoint, o: SendOptions): Promise<IncomingMessage> {
   const url = baseUrl(e);
   const headers: OutgoingHttpHeaders = { authorization: `Bearer ${e.token}`, ...o.headers };
-  if (e.namespace) headers["x-namespace-bin"] = namespaceHeader(e.namespace);
+  if (e.namespace) headers[NAMESPACE_HEADER] = namespaceHeaderValue(e.namespace);
   const options = { host: url.hostname, port: url.port || (url.protocol === "https:" ? 443 : 80), method: o.method, path: o.path, headers, timeout: o.timeoutMs ?? 120_000, ...(e.ca ? { ca: e.ca } : {}) };
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
