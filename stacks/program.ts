@@ -6,6 +6,7 @@ import { FlyApiApp } from "../infra/fly/api-app";
 import { verifyDatabase } from "../infra/verify";
 import { managedDatabase, selfHostedDatabase, type Database } from "./database";
 import { schemaMigrations } from "./migrations";
+import { modeSwitchCommand } from "./mode-switch";
 
 /** What the stack exports (`pulumi stack output`). Secrets stay Pulumi secrets. */
 export interface StackOutputs {
@@ -26,7 +27,7 @@ export interface StackOutputs {
   [key: string]: unknown;
 }
 
-function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: StackKeys): EdgeWorker | undefined {
+function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: StackKeys, modeSwitch: pulumi.Resource[]): EdgeWorker | undefined {
   if (!config.worker || !plan.gateway) return undefined;
   return new EdgeWorker("gateway", {
     accountId: config.worker.accountId,
@@ -46,10 +47,11 @@ function edgeWorker(config: StackConfig, plan: StackPlan, db: Database, keys: St
   // PRIMARY_REGION must not follow a primary move that the cluster's guard refuses (issue 21 item 5): the Worker
   // would send writes to a replica. After the database is ready: on a signing key rotation sqld must verify the new
   // key (secrets, tenant namespace keys) before the Worker signs with it, or its fresh tokens would fail meanwhile.
-  { dependsOn: [...db.topologyGuard, ...db.ready] });
+  // During a mode switch, only once every tenant's data is on the serving side (README "Mode switch").
+  { dependsOn: [...db.topologyGuard, ...db.ready, ...modeSwitch] });
 }
 
-function apiApp(config: StackConfig, plan: StackPlan, db: Database, migrations?: pulumi.Resource): FlyApiApp | undefined {
+function apiApp(config: StackConfig, plan: StackPlan, db: Database, after: pulumi.Resource[]): FlyApiApp | undefined {
   if (!config.api || !plan.api) return undefined;
   const api = config.api;
   return new FlyApiApp(
@@ -68,8 +70,8 @@ function apiApp(config: StackConfig, plan: StackPlan, db: Database, migrations?:
       databaseUrl: db.serviceUrl,
       databaseAuthToken: db.serviceToken,
     },
-    // The API deploys only after the schema it needs is in every namespace.
-    { dependsOn: migrations ? [...db.ready, migrations] : db.ready },
+    // The API deploys only after the schema it needs is in every namespace (and a mode switch has carried the data).
+    { dependsOn: [...db.ready, ...after] },
   );
 }
 
@@ -80,15 +82,25 @@ function apiApp(config: StackConfig, plan: StackPlan, db: Database, migrations?:
  */
 export function defineStack(): StackOutputs {
   const { config, plan, secrets } = loadStackConfig();
-  const encrypted = plan.mode === "self-hosted" && plan.sqld.encryptionAtRest;
+  // A config holding both sides (a mode switch) keeps the other one deployed as before, never served.
+  const retained = plan.retained;
+  const selfHostedPlan = plan.mode === "self-hosted" ? plan : retained?.mode === "self-hosted" ? retained : undefined;
+  const encrypted = selfHostedPlan?.sqld.encryptionAtRest === true;
   // The key is protected unless the stack may delete the volumes it encrypts: volumes kept without their key are lost.
   const keyDiesWithVolumes = !config.dataProtection.protect && config.dataProtection.allowVolumeDeletion;
   const keys = new StackKeys("keys", {
     ...config.auth,
-    withAdminKey: plan.mode === "self-hosted",
+    withAdminKey: selfHostedPlan !== undefined,
     ...(encrypted && { encryptionKey: { protect: !keyDiesWithVolumes } }),
   });
-  const db = plan.mode === "self-hosted" ? selfHostedDatabase(plan, config.dataProtection, secrets, keys) : managedDatabase(plan, config.dataProtection, secrets);
+  // The Turso database Commands wait for the switch, which exists only once both sides do: a promise resolved below.
+  let switched: (command: pulumi.Resource) => void = () => undefined;
+  const afterSwitch = retained ? [new Promise<pulumi.Resource>((resolve) => (switched = resolve))] : undefined;
+  const database = (p: StackPlan) => (p.mode === "self-hosted" ? selfHostedDatabase(p, config.dataProtection, secrets, keys) : managedDatabase(p, config.dataProtection, secrets, afterSwitch));
+  const db = database(plan);
+  const kept = retained && database(retained);
+  const modeSwitch = retained && kept ? [modeSwitchCommand(plan, retained, { serving: db, kept }, keys, secrets)] : [];
+  if (modeSwitch[0]) switched(modeSwitch[0]);
   const selfHosted = plan.mode === "self-hosted";
   verifyDatabase(
     "database-verify",
@@ -101,9 +113,9 @@ export function defineStack(): StackOutputs {
     },
     { dependsOn: db.ready },
   );
-  const worker = edgeWorker(config, plan, db, keys);
-  const migrations = schemaMigrations(plan, db, keys);
-  const api = apiApp(config, plan, db, migrations);
+  const worker = edgeWorker(config, plan, db, keys, modeSwitch);
+  const migrations = schemaMigrations(plan, db, keys, modeSwitch);
+  const api = apiApp(config, plan, db, [...(migrations ? [migrations] : []), ...modeSwitch]);
   return {
     mode: plan.mode,
     databaseUrl: db.publicUrl,

@@ -3,7 +3,7 @@ import { migrationPlan } from "../migrations/sets";
 import { resolveStackPlan, stackNamespaces, type StackPlan } from "./plan";
 import { crossFieldProblems, type ConfigProblem } from "./rules";
 import { SECRET_KEYS, stackConfigSchema, type StackContext } from "./schema";
-import { narrowStackConfig, type StackConfig } from "./stack-config";
+import { narrowStackConfig, retainedSideConfig, type StackConfig } from "./stack-config";
 
 export const PROJECT = "libsql-stack";
 
@@ -87,5 +87,13 @@ export function parseStackConfig(raw: Readonly<Record<string, unknown>>, ctx: Pa
   if (problems.length === 0 && !migrations.ok) problems.push(...migrations.problems);
   if (problems.length > 0 || !migrations.ok) return { ok: false, problems: problems.map(formatProblem) };
   const config = narrowStackConfig(result.data);
-  return { ok: true, config, plan: resolveStackPlan(config, migrations.plan) };
+  const plan = resolveStackPlan(config, migrations.plan);
+  const retained = retainedSideConfig(config);
+  if (retained) {
+    // Its own migration plan: the self-hosted side keeps the migrator's ledger and canary namespaces.
+    const retainedMigrations = migrationPlan(retained, ctx.projectDir ?? process.cwd());
+    if (!retainedMigrations.ok) return { ok: false, problems: retainedMigrations.problems.map(formatProblem) };
+    plan.retained = resolveStackPlan(retained, retainedMigrations.plan);
+  }
+  return { ok: true, config, plan };
 }

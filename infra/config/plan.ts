@@ -105,6 +105,11 @@ interface PlanCommon {
   /** The gateway Worker; undefined without `worker`. */
   gateway?: GatewayPlan;
   api?: ApiPlan;
+  /**
+   * The side a mode switch keeps: the same config planned in the other mode, when it holds both sides. It is
+   * deployed and protected as before, never served; the switch copies every tenant from it (README "Mode switch").
+   */
+  retained?: StackPlan;
 }
 
 export interface SelfHostedPlan extends PlanCommon {

@@ -16,6 +16,11 @@ export interface ConfigProblem {
 
 const regionHint = () => `known regions: ${Object.keys(FLY_REGIONS).join(", ")}`;
 
+/** The config keeps a self-hosted side: its mode, or `fly.app` kept beside `mode: managed` (a switch's old side). */
+export const hasSelfHostedSide = (cfg: Pick<ConfigShape, "mode" | "fly">) => cfg.mode === "self-hosted" || cfg.fly?.app !== undefined;
+/** The config keeps a managed side: its mode, or a `turso` block kept beside `mode: self-hosted`. */
+export const hasManagedSide = (cfg: Pick<ConfigShape, "mode" | "turso">) => cfg.mode === "managed" || cfg.turso !== undefined;
+
 /**
  * Rules that relate several fields or need the stack's intent. Pure: takes the shape-checked config,
  * returns every problem at once so a user fixes their YAML in one pass.
@@ -24,7 +29,17 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
   const problems: ConfigProblem[] = [];
   const add = (path: (string | number)[], message: string) => problems.push({ path, message });
 
-  if (cfg.mode === "self-hosted") {
+  // A config may hold both sides during a mode switch (README "Mode switch"): the side `mode` names serves, the
+  // other is kept. Each side present is checked by its own rules.
+  const selfHostedSide = hasSelfHostedSide(cfg);
+  const managedSide = hasManagedSide(cfg);
+  if (selfHostedSide && managedSide) {
+    if (cfg.tenants.length === 0) add(["tenants"], "is empty, but the config holds both the self-hosted side (fly.app) and the managed one (turso): a mode switch carries tenants; list them, or remove the side you do not use");
+    if (cfg.worker && cfg.worker.scriptName === undefined) {
+      add(["worker", "scriptName"], "is required while the config holds both sides (fly.app and turso): its default follows the mode, so a switch would deploy a second Worker; set it to the name the Worker has now");
+    }
+  }
+  if (selfHostedSide) {
     if (!cfg.fly) add(["fly"], 'is required in self-hosted mode: set `fly: {org: <org>, app: <sqld app name>}`');
     else if (!cfg.fly.app) add(["fly", "app"], "is required in self-hosted mode: the name of the sqld Fly app");
     if (cfg.regions.length === 0) add(["regions"], "needs at least one region with `role: primary` in self-hosted mode");
@@ -88,9 +103,10 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     if (!isVolumeDeployStrategy(cfg.deploy.sqld.strategy)) {
       add(["deploy", "sqld", "strategy"], `"${cfg.deploy.sqld.strategy}" cannot be used for sqld: its machines have volumes; use "rolling" or "immediate"`);
     }
-  } else {
-    if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
-    else for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace))) add(path, message);
+  }
+  if (cfg.mode === "managed" && !cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
+  if (cfg.turso) for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace))) add(path, message);
+  if (!selfHostedSide) {
     for (const key of ["tenantSettings", "auth"] as const) {
       const set = key === "auth" ? cfg.auth.tenantKeyVersions : cfg.tenantSettings;
       for (const tenant of Object.keys(set)) add(key === "auth" ? ["auth", "tenantKeyVersions", tenant] : [key, tenant], "applies to self-hosted sqld only (Turso signs its own tokens and has no namespace config); remove it");
@@ -98,7 +114,7 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     if (cfg.sqld.tenantDomain !== undefined) add(["sqld", "tenantDomain"], "applies to self-hosted sqld only: in managed mode each client connects to the Turso database URL; remove it");
   }
 
-  for (const [path, message] of encryptionAtRestProblems(cfg)) add(path, message);
+  for (const [path, message] of encryptionAtRestProblems({ ...cfg, mode: selfHostedSide ? "self-hosted" : cfg.mode })) add(path, message);
 
   // Every stack builds the one pinned, hardened release (infra/sqld/image/hardened-sqld.ts): another image or tag
   // would run a binary the fileio patch was never checked on.
@@ -137,7 +153,7 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
   }
 
   if (cfg.backups) {
-    if (cfg.mode !== "self-hosted") add(["backups"], "applies to self-hosted sqld only; Turso keeps its own backups");
+    if (!selfHostedSide) add(["backups"], "applies to self-hosted sqld only; Turso keeps its own backups");
     if (!cfg.backupAccessKeyId) add(["backupAccessKeyId"], "is required when backups are on: pulumi config set --secret libsql-stack:backupAccessKeyId <key id>");
     if (!cfg.backupSecretAccessKey) add(["backupSecretAccessKey"], "is required when backups are on: pulumi config set --secret libsql-stack:backupSecretAccessKey <secret>");
     // They reach sqld through `fly secrets import`, one line per value (infra/fly/scripts/secrets.ts).

@@ -41,3 +41,12 @@ export function narrowStackConfig(cfg: ConfigShape): StackConfig {
   if (!cfg.turso) throw new Error("internal: a managed config passed the rules without turso");
   return { ...cfg, mode: "managed", turso: cfg.turso };
 }
+
+/**
+ * The side a mode switch keeps (README "Mode switch"): the same config read in the other mode, when it holds that
+ * side too (`fly.app` beside `mode: managed`, or `turso` beside `mode: self-hosted`); undefined otherwise.
+ */
+export function retainedSideConfig(cfg: StackConfig): StackConfig | undefined {
+  if (cfg.mode === "managed") return cfg.fly?.app === undefined ? undefined : narrowStackConfig({ ...cfg, mode: "self-hosted" });
+  return cfg.turso === undefined ? undefined : narrowStackConfig({ ...cfg, mode: "managed" });
+}

@@ -54,6 +54,11 @@ export interface TursoDatabasesArgs {
    * in the state so deletes can run later. @default the TURSO_API_TOKEN of the environment that runs `pulumi`
    */
   apiToken?: pulumi.Input<string>;
+  /**
+   * What the database Commands wait for besides the group: a mode switch, which creates a database with the tenant's
+   * data before the stack adopts it and mints its tokens (README "Mode switch"). @default nothing
+   */
+  after?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** What the component outputs per database. */
@@ -103,6 +108,8 @@ export function tursoScripts(args: TursoDatabasesArgs, database: string): { grou
 export class TursoDatabases extends pulumi.ComponentResource {
   /** By tenant. */
   readonly databases: Record<string, TursoDatabaseOutputs>;
+  /** The group's Command: a mode switch needs the group before it can create a database in it. */
+  readonly group: pulumi.Resource;
 
   constructor(name: string, args: TursoDatabasesArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.databases.length === 0) throw new Error("turso databases: give at least one database");
@@ -122,12 +129,13 @@ export class TursoDatabases extends pulumi.ComponentResource {
     // replace, which `protect` refuses in prod, instead of an update that creates a new, empty database and
     // repoints the Worker. Unprotected, the old one goes through the delete script stored in state.
     const groupCommand = scriptCommand(`${name}-group`, { scripts: scripts[0]!.scripts.group, environment, triggers: [args.org, group] }, { parent: this });
+    this.group = groupCommand;
     this.databases = {};
     for (const { entry, scripts: set } of scripts) {
       const suffix = tenantSuffix(entry.tenant);
       const databaseCommand = scriptCommand(`${name}-database${suffix}`, { scripts: set.database, environment, triggers: [args.org, group, entry.name] }, {
         parent: this,
-        dependsOn: [groupCommand],
+        dependsOn: [groupCommand, ...(args.after ?? [])],
         protect,
         retainOnDelete: protect,
       });

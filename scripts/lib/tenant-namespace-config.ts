@@ -6,7 +6,8 @@
  *   namespace while the stack's services keep one key for all; while a rotated stack key is not yet retired
  *   (`auth.retiredSigningKeyVersion`), also the tenant key derived from the previous stack key and that key, so
  *   tokens signed before the rotation keep verifying (four PEMs); without per-tenant keys, none (the global key applies);
- * - `max_db_size`, `block_reads`, `block_writes`, `block_reason`: the tenant's `tenantSettings` (size cap, suspension).
+ * - `max_db_size`, `block_reads`, `block_writes`, `block_reason`: the tenant's `tenantSettings` (size cap, suspension),
+ *   except that a mode switch's write block stays (write-block.ts MODE_SWITCH_BLOCK_REASON).
  * The POST replaces the whole config (a partial body is 422, observed on sqld 0.24.32), so every other field goes
  * back as read. Idempotent: a namespace already right is not written.
  */
@@ -16,6 +17,7 @@ import type { NamespaceSettings } from "../../infra/config/tenant-settings";
 import { isUnlimited, UNLIMITED_DB_SIZE } from "./sqld-sizes";
 import { readNamespaceConfig, writeNamespaceConfig } from "./namespace-config";
 import type { AdminEndpoint } from "./sqld-admin";
+import { MODE_SWITCH_BLOCK_REASON } from "./mode-switch/write-block";
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410 §4), followed by the 32 raw bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -58,6 +60,9 @@ function wantedFields(config: Record<string, unknown>, jwtKey: string | null, s:
     block_writes: s?.blockWrites ?? false,
     block_reason: s?.blockReason ?? null,
   };
+  // A mode switch's block is not the stack's setting to lift: it keeps the retained old side read-only, and only
+  // the switch lifts it, when the namespace serves again (scripts/lib/mode-switch/write-block.ts).
+  if (config.block_reason === MODE_SWITCH_BLOCK_REASON && !s?.blockWrites) Object.assign(fields, { block_writes: true, block_reason: MODE_SWITCH_BLOCK_REASON });
   if (s?.maxDbSizeBytes !== undefined) fields.max_db_size = s.maxDbSizeBytes;
   else if (!isUnlimited(config.max_db_size)) fields.max_db_size = UNLIMITED_DB_SIZE;
   return fields;

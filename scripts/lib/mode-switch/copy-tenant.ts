@@ -1,17 +1,22 @@
 /**
  * The copy engine of the mode switch (issue 18 item 4), one tenant at a time, both directions:
- *  - self-hosted → managed: writes on the sqld namespace blocked (./write-block.ts); its `GET /dump` replayed into
- *    an upload-ready local SQLite file (./upload-file.ts); a Turso database created with
- *    `seed: {type: "database_upload"}`, a short-lived full-access token minted, the file uploaded
- *    (`POST https://<hostname>/v1/upload`, Content-Length, streamed from disk).
- *  - managed → self-hosted: Turso's `GET /dump` streamed into a new sqld namespace through Hrana, in bounded
+ *  - self-hosted → managed: writes on the sqld namespace blocked (./write-block.ts); then either
+ *    - the Turso database does not exist yet: its `GET /dump` replayed into an upload-ready local SQLite file
+ *      (./upload-file.ts), the database created with `seed: {type: "database_upload"}`, a short-lived full-access
+ *      token minted, the file uploaded (`POST https://<hostname>/v1/upload`, Content-Length, streamed from disk); the
+ *      stack's Turso Commands adopt it afterwards and mint their tokens for it;
+ *    - or it exists (the stack made it, its tokens are in the Worker): emptied in place (./empty-database.ts) and the
+ *      dump replayed into it through Hrana, never deleted, since a re-created database refuses the tokens minted
+ *      for the old one (a database token names its database by id);
+ *  - managed → self-hosted: Turso's `GET /dump` streamed into the sqld namespace through Hrana, in bounded
  *    batches, one transaction each (sqld's admin `dump_url` is not used: a sqld on Fly cannot reach the operator's
  *    machine and dump_url carries no credentials).
  * Then both sides are digested (./verify.ts) and must match, else the copy throws and the target is left for
  * inspection. Idempotent: a target that already matches the source is verified and skipped; any other existing
- * target (a partial copy) is deleted and copied again. The source is never written (only its config, for the
- * block, restored on failure); on success the block is handed back to the caller, who keeps it until the Worker
- * points at the target and releases it when the switch is abandoned.
+ * target (a partial copy, the stale side of an earlier switch) is replaced. The source is never written (only its
+ * config, for the block, restored on failure); on success the block is handed back to the caller, who keeps it
+ * while the old side is retained. A target still blocked by an earlier switch (it was that switch's source) is
+ * unblocked once it holds the copy.
  */
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
@@ -20,11 +25,12 @@ import type { ReplayBatchLimits } from "./dump-replay";
 import { replayDump } from "./dump-replay";
 import { describeEndpoint, readText, send, type TenantEndpoint } from "./endpoint";
 import { HranaStream } from "./hrana";
-import { blockDatabaseWrites, createUploadDatabase, deleteDatabase, findDatabase, mintDatabaseToken, type TursoApi } from "./turso-api";
+import { blockDatabaseWrites, createUploadDatabase, deleteDatabase, findDatabase, mintDatabaseToken, unblockDatabaseWrites, type TursoApi } from "./turso-api";
+import { emptyDatabase } from "./empty-database";
 import { buildUploadFile, openDump } from "./upload-file";
 import { compareDigests, digestDatabase, type DatabaseDigest } from "./verify";
 import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "../namespace-config";
-import { blockNamespaceWrites, type WriteBlock } from "./write-block";
+import { blockNamespaceWrites, MODE_SWITCH_BLOCK_REASON, unblockSwitchedNamespace, type WriteBlock } from "./write-block";
 
 export interface CopyResult {
   outcome: "copied" | "already-complete";
@@ -51,8 +57,6 @@ export interface ManagedTenant {
   ca?: string;
 }
 
-const BLOCK_REASON = "mode switch in progress: this tenant is being copied; writes resume when the switch completes";
-
 class CopyMismatch extends Error {}
 
 function assertSame(what: string, source: DatabaseDigest, target: DatabaseDigest): void {
@@ -66,31 +70,63 @@ async function managedEndpoint(m: ManagedTenant, hostname: string): Promise<Tena
   return { url: `https://${hostname}`, token: await mintDatabaseToken(m.api, m.database), ...(m.ca ? { ca: m.ca } : {}) };
 }
 
+/** Replays `source`'s dump into `target` on one Hrana stream, foreign keys off; returns the statements replayed. */
+async function replayThroughHrana(source: TenantEndpoint, target: TenantEndpoint, limits?: ReplayBatchLimits): Promise<number> {
+  const stream = new HranaStream(target);
+  try {
+    await stream.query("PRAGMA foreign_keys=OFF");
+    // Each batch commits whole or not at all; a failed copy leaves the earlier batches, which the verification
+    // or the re-run (a partial target is replaced) deals with.
+    return await replayDump(await openDump(source), (batch) => stream.transaction(batch.map((sql) => ({ sql }))), limits);
+  } finally {
+    await stream.close().catch(() => undefined);
+  }
+}
+
+/** A new Turso database seeded with the upload of `source`'s data; returns its endpoint and the statements replayed. */
+async function uploadNewDatabase(source: TenantEndpoint, target: ManagedTenant, workDir: string, limits?: ReplayBatchLimits): Promise<{ endpoint: TenantEndpoint; statements: number }> {
+  const file = await buildUploadFile(source, join(workDir, `${target.database}.db`), limits);
+  const { hostname } = await createUploadDatabase(target.api, target.database, target.group);
+  const endpoint = await managedEndpoint(target, hostname);
+  const res = await send(endpoint, {
+    method: "POST",
+    path: "/v1/upload",
+    headers: { "content-length": file.bytes, "content-type": "application/octet-stream" },
+    body: createReadStream(file.path),
+    timeoutMs: 600_000,
+  });
+  const answer = await readText(res);
+  if (res.statusCode !== 200) throw new Error(`upload to ${describeEndpoint(endpoint)} refused: HTTP ${res.statusCode} ${answer.slice(0, 300)}`);
+  return { endpoint, statements: file.statements };
+}
+
 /** Self-hosted namespace → Turso database. `workDir` holds the upload file while it is built and sent. */
 export async function copyToManaged(o: { source: SelfHostedTenant; target: ManagedTenant; workDir: string; limits?: ReplayBatchLimits }): Promise<CopyResult> {
-  const block = await blockNamespaceWrites(o.source.admin, o.source.endpoint.namespace, BLOCK_REASON);
+  const block = await blockNamespaceWrites(o.source.admin, o.source.endpoint.namespace, MODE_SWITCH_BLOCK_REASON);
   try {
     const digest = await digestDatabase(o.source.endpoint);
     const existing = await findDatabase(o.target.api, o.target.database);
+    let copied: { endpoint: TenantEndpoint; statements: number } | undefined;
     if (existing) {
-      const target = await digestDatabase(await managedEndpoint(o.target, existing.hostname)).catch(() => undefined);
-      if (target && matches(digest, target)) return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
-      await deleteDatabase(o.target.api, o.target.database);
+      const endpoint = await managedEndpoint(o.target, existing.hostname);
+      const target = await digestDatabase(endpoint).catch(() => undefined);
+      if (target && matches(digest, target)) {
+        await unblockDatabaseWrites(o.target.api, o.target.database);
+        return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
+      }
+      if (target) {
+        await emptyDatabase(endpoint);
+        copied = { endpoint, statements: await replayThroughHrana(o.source.endpoint, endpoint, o.limits) };
+      } else {
+        // Unreadable: an upload of ours that never completed (a database the stack made answers queries). Nothing
+        // holds tokens for it yet, so it is made again.
+        await deleteDatabase(o.target.api, o.target.database);
+      }
     }
-    const file = await buildUploadFile(o.source.endpoint, join(o.workDir, `${o.target.database}.db`), o.limits);
-    const { hostname } = await createUploadDatabase(o.target.api, o.target.database, o.target.group);
-    const endpoint = await managedEndpoint(o.target, hostname);
-    const res = await send(endpoint, {
-      method: "POST",
-      path: "/v1/upload",
-      headers: { "content-length": file.bytes, "content-type": "application/octet-stream" },
-      body: createReadStream(file.path),
-      timeoutMs: 600_000,
-    });
-    const answer = await readText(res);
-    if (res.statusCode !== 200) throw new Error(`upload to ${describeEndpoint(endpoint)} refused: HTTP ${res.statusCode} ${answer.slice(0, 300)}`);
-    assertSame(`tenant ${o.source.endpoint.namespace} → Turso database ${o.target.database}`, digest, await digestDatabase(endpoint));
-    return { outcome: "copied", digest, statements: file.statements, sourceBlock: block };
+    copied ??= await uploadNewDatabase(o.source.endpoint, o.target, o.workDir, o.limits);
+    assertSame(`tenant ${o.source.endpoint.namespace} → Turso database ${o.target.database}`, digest, await digestDatabase(copied.endpoint));
+    await unblockDatabaseWrites(o.target.api, o.target.database);
+    return { outcome: "copied", digest, statements: copied.statements, sourceBlock: block };
   } catch (error) {
     await block.release();
     throw error;
@@ -110,8 +146,11 @@ async function recreateNamespace(t: SelfHostedTenant): Promise<void> {
   }
   const made = await adminRequest(t.admin.endpoint, t.admin.key, "POST", `/v1/namespaces/${ns}/create`, "{}");
   if (made.status !== 200) throw new Error(`creating namespace ${ns} failed: HTTP ${made.status} ${made.text.slice(0, 200)}`);
-  if (config) await writeNamespaceConfig(t.admin, ns, config);
+  if (config) await writeNamespaceConfig(t.admin, ns, config, unblockedBySwitch(config));
 }
+
+/** Config changes that lift a block an earlier switch left (this namespace was its source); none otherwise. */
+const unblockedBySwitch = (config: Record<string, unknown>) => (config.block_reason === MODE_SWITCH_BLOCK_REASON ? { block_writes: false, block_reason: null } : {});
 
 /** Turso database → self-hosted namespace, through Hrana. */
 export async function copyToSelfHosted(o: { source: ManagedTenant; target: SelfHostedTenant; limits?: ReplayBatchLimits }): Promise<CopyResult> {
@@ -123,19 +162,13 @@ export async function copyToSelfHosted(o: { source: ManagedTenant; target: SelfH
     const digest = await digestDatabase(source);
     if (await readNamespaceConfig(o.target.admin, o.target.endpoint.namespace)) {
       const target = await digestDatabase(o.target.endpoint).catch(() => undefined);
-      if (target && matches(digest, target)) return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
+      if (target && matches(digest, target)) {
+        await unblockSwitchedNamespace(o.target.admin, o.target.endpoint.namespace);
+        return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
+      }
     }
     await recreateNamespace(o.target);
-    const stream = new HranaStream(o.target.endpoint);
-    let statements: number;
-    try {
-      await stream.query("PRAGMA foreign_keys=OFF");
-      // Each batch commits whole or not at all; a failed copy leaves the earlier batches, which the verification
-      // or the re-run (a partial target is replaced) deals with.
-      statements = await replayDump(await openDump(source), (batch) => stream.transaction(batch.map((sql) => ({ sql }))), o.limits);
-    } finally {
-      await stream.close().catch(() => undefined);
-    }
+    const statements = await replayThroughHrana(source, o.target.endpoint, o.limits);
     assertSame(`Turso database ${o.source.database} → tenant ${o.target.endpoint.namespace}`, digest, await digestDatabase(o.target.endpoint));
     return { outcome: "copied", digest, statements, sourceBlock: block };
   } catch (error) {

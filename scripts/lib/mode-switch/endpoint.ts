@@ -18,6 +18,8 @@ export interface TenantEndpoint {
   namespace?: string;
   /** PEM of a private CA to trust for https (e.g. a staging front); @default the system's */
   ca?: string;
+  /** Sent with every request, e.g. `fly-prefer-region: <primary>` so Fly's proxy delivers writes and the reads that verify them to sqld's primary. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 
@@ -39,7 +41,7 @@ export interface SendOptions {
 /** Sends one request; resolves with the response stream (status not checked: callers name what failed). */
 export function send(e: TenantEndpoint, o: SendOptions): Promise<IncomingMessage> {
   const url = baseUrl(e);
-  const headers: OutgoingHttpHeaders = { authorization: `Bearer ${e.token}`, ...o.headers };
+  const headers: OutgoingHttpHeaders = { ...e.headers, authorization: `Bearer ${e.token}`, ...o.headers };
   if (e.namespace) headers[NAMESPACE_HEADER] = namespaceHeaderValue(e.namespace);
   const options = { host: url.hostname, port: url.port || (url.protocol === "https:" ? 443 : 80), method: o.method, path: o.path, headers, timeout: o.timeoutMs ?? 120_000, ...(e.ca ? { ca: e.ca } : {}) };
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;

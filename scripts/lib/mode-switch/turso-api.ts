@@ -77,3 +77,16 @@ export async function blockDatabaseWrites(api: TursoApi, name: string): Promise<
     },
   };
 }
+
+/**
+ * Lifts a write block an earlier switch left on a database that now receives a copy (it was that switch's source).
+ * The stack sets no other Turso block (tenantSettings are self-hosted only), so any block here is the switch's.
+ */
+export async function unblockDatabaseWrites(api: TursoApi, name: string): Promise<void> {
+  const path = `/databases/${encodeURIComponent(name)}/configuration`;
+  const current = await call(api, "GET", path);
+  if (current.status !== 200) throw failed(`getDatabaseConfiguration ${name}`, current);
+  if (current.json.block_writes !== true) return;
+  const r = await call(api, "PATCH", path, { block_writes: false });
+  if (r.status !== 200) throw failed(`updateDatabaseConfiguration ${name} (unblock)`, r);
+}

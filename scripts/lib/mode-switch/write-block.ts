@@ -10,6 +10,14 @@ import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "../na
 
 export type { SqldAdmin };
 
+/**
+ * The reason a tenant sees while its namespace is the source (or the retained old side) of a mode switch. The
+ * stack's tenant-config sync keeps a block with this reason (scripts/lib/tenant-namespace-config.ts), so
+ * re-applying tenantSettings on the retained side never lifts it; only the switch itself does, when that namespace
+ * becomes the serving side again.
+ */
+export const MODE_SWITCH_BLOCK_REASON = "mode switch: this tenant is served from the stack's other mode; writes here are refused so none is lost";
+
 export interface WriteBlock {
   /** The config as it was before the block. */
   before: Record<string, unknown>;
@@ -31,4 +39,10 @@ export async function blockNamespaceWrites(admin: SqldAdmin, namespace: string, 
       released = true;
     },
   };
+}
+
+/** Lifts a block this switch (or an earlier one) left on `namespace`; a block with another reason stays. */
+export async function unblockSwitchedNamespace(admin: SqldAdmin, namespace: string): Promise<void> {
+  const config = await readNamespaceConfig(admin, namespace);
+  if (config?.block_reason === MODE_SWITCH_BLOCK_REASON) await writeNamespaceConfig(admin, namespace, config, { block_writes: false, block_reason: null });
 }
