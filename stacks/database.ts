@@ -30,8 +30,6 @@ export interface Database {
   topologyGuard: pulumi.Resource[];
   /** Changes whenever a rollout changes what runs, so the post-deploy check runs again. */
   rolloutDigest: string;
-  /** What a mode switch needs of this side before it copies: self-hosted, the rollout and namespaces; managed, the group. */
-  switchPrerequisites: pulumi.Resource[];
   /** Namespace the post-deploy check queries (self-hosted: the first tenant, else `default`; "" for managed). */
   checkNamespace: string;
 }
@@ -93,7 +91,6 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
     serviceUrl: cluster.privateUrl,
     serviceToken: pulumi.secret(keys.jwtPrivateKeyPem.apply((pem) => mintServiceToken(pem, namespaces.served))),
     ready: [...cluster.ready, namespaceCommand],
-    switchPrerequisites: [...cluster.ready, namespaceCommand],
     // A refused encryption change must leave everything as it was, the Worker included.
     topologyGuard: [cluster.primaryGuard, cluster.encryptionGuard],
     rolloutDigest: digest(cluster.flyToml, cluster.dockerfile),
@@ -104,9 +101,9 @@ export function selfHostedDatabase(plan: SelfHostedPlan, dataProtection: StackCo
 /**
  * Managed: a Turso database per tenant and per shared namespace; their tokens are minted once and kept until
  * `turso.tokenRotation` changes. The Worker gets each tenant's URL and tokens, packed into secret bindings.
- * `after`: what the database Commands wait for besides the group (a mode switch: stacks/mode-switch.ts).
+ * `databasesAfter`: what the database Commands wait for besides the group (a mode switch: stacks/mode-switch.ts).
  */
-export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["dataProtection"], secrets: StackSecrets, after?: pulumi.Input<pulumi.Resource>[]): Database {
+export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["dataProtection"], secrets: StackSecrets, databasesAfter?: (group: pulumi.Resource) => pulumi.Resource[]): Database {
   const { turso } = plan;
   const component = new TursoDatabases("turso", {
     org: turso.org,
@@ -117,7 +114,7 @@ export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["
     protect: dataProtection.protect,
     allowDeletion: dataProtection.allowDatabaseDeletion,
     apiToken: secrets.tursoApiToken,
-    ...(after && { after }),
+    ...(databasesAfter && { databasesAfter }),
   });
   // The post-deploy check and the API app use the first database: `default` on a stack without tenants.
   const first = component.databases[plan.databases[0]!.tenant]!;
@@ -143,7 +140,6 @@ export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["
     serviceToken: first.token,
     workerTenantDatabases,
     ready: [component],
-    switchPrerequisites: [component.group],
     topologyGuard: [],
     rolloutDigest: digest(turso.org, ...plan.databases.map((d) => d.name), turso.tokenRotation),
     checkNamespace: "",

@@ -14,7 +14,7 @@ const SCRIPT = "node --import tsx scripts/mode-switch.ts";
  * triggers): a replace would lose that record. The Worker, the API app and the migrations wait for it; the Turso
  * database Commands too (the switch may create a database with the tenant's data before the stack adopts it).
  */
-export function modeSwitchCommand(plan: StackPlan, retained: StackPlan, sides: { serving: Database; kept: Database }, keys: StackKeys, secrets: StackSecrets): local.Command {
+export function modeSwitchCommand(plan: StackPlan, retained: StackPlan, after: { selfHosted: Database; tursoGroup: pulumi.Resource }, keys: StackKeys, secrets: StackSecrets): local.Command {
   const [selfHosted, managed] = (plan.mode === "self-hosted" ? [plan, retained] : [retained, plan]) as [SelfHostedPlan, ManagedPlan];
   const adminKey = keys.adminKey;
   if (!adminKey) throw new pulumi.ResourceError("a mode switch reaches sqld's admin API: create StackKeys with withAdminKey", keys);
@@ -40,6 +40,7 @@ export function modeSwitchCommand(plan: StackPlan, retained: StackPlan, sides: {
       logging: "stderr",
       addPreviousOutputInEnv: true,
     },
-    { dependsOn: [...sides.serving.switchPrerequisites, ...sides.kept.switchPrerequisites] },
+    // sqld rolled out with every namespace; the Turso group (a database the switch creates goes there).
+    { dependsOn: [...after.selfHosted.ready, after.tursoGroup] },
   );
 }

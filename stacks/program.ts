@@ -93,14 +93,16 @@ export function defineStack(): StackOutputs {
     withAdminKey: selfHostedPlan !== undefined,
     ...(encrypted && { encryptionKey: { protect: !keyDiesWithVolumes } }),
   });
-  // The Turso database Commands wait for the switch, which exists only once both sides do: a promise resolved below.
-  let switched: (command: pulumi.Resource) => void = () => undefined;
-  const afterSwitch = retained ? [new Promise<pulumi.Resource>((resolve) => (switched = resolve))] : undefined;
-  const database = (p: StackPlan) => (p.mode === "self-hosted" ? selfHostedDatabase(p, config.dataProtection, secrets, keys) : managedDatabase(p, config.dataProtection, secrets, afterSwitch));
-  const db = database(plan);
-  const kept = retained && database(retained);
-  const modeSwitch = retained && kept ? [modeSwitchCommand(plan, retained, { serving: db, kept }, keys, secrets)] : [];
-  if (modeSwitch[0]) switched(modeSwitch[0]);
+  // The self-hosted side first: a switch needs it rolled out before it copies, and the Turso databases wait for the
+  // switch (it is made once the Turso group exists, between the group and the databases).
+  const managedPlan = plan.mode === "managed" ? plan : retained?.mode === "managed" ? retained : undefined;
+  const sqldSide = selfHostedPlan && selfHostedDatabase(selfHostedPlan, config.dataProtection, secrets, keys);
+  let modeSwitch: pulumi.Resource[] = [];
+  const switchAfterGroup =
+    retained && sqldSide ? (tursoGroup: pulumi.Resource) => (modeSwitch = [modeSwitchCommand(plan, retained, { selfHosted: sqldSide, tursoGroup }, keys, secrets)]) : undefined;
+  const tursoSide = managedPlan && managedDatabase(managedPlan, config.dataProtection, secrets, switchAfterGroup);
+  const db = plan.mode === "self-hosted" ? sqldSide : tursoSide;
+  if (!db) throw new Error("internal: the serving side's plan is missing");
   const selfHosted = plan.mode === "self-hosted";
   verifyDatabase(
     "database-verify",

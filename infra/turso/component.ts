@@ -55,10 +55,11 @@ export interface TursoDatabasesArgs {
    */
   apiToken?: pulumi.Input<string>;
   /**
-   * What the database Commands wait for besides the group: a mode switch, which creates a database with the tenant's
-   * data before the stack adopts it and mints its tokens (README "Mode switch"). @default nothing
+   * Called once the group's Command exists; the database Commands wait for what it returns besides the group: a
+   * mode switch, which needs the group and may create a database with the tenant's data before the stack adopts it
+   * and mints its tokens (README "Mode switch"). @default nothing
    */
-  after?: pulumi.Input<pulumi.Resource>[];
+  databasesAfter?: (group: pulumi.Resource) => pulumi.Resource[];
 }
 
 /** What the component outputs per database. */
@@ -108,8 +109,6 @@ export function tursoScripts(args: TursoDatabasesArgs, database: string): { grou
 export class TursoDatabases extends pulumi.ComponentResource {
   /** By tenant. */
   readonly databases: Record<string, TursoDatabaseOutputs>;
-  /** The group's Command: a mode switch needs the group before it can create a database in it. */
-  readonly group: pulumi.Resource;
 
   constructor(name: string, args: TursoDatabasesArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.databases.length === 0) throw new Error("turso databases: give at least one database");
@@ -129,13 +128,13 @@ export class TursoDatabases extends pulumi.ComponentResource {
     // replace, which `protect` refuses in prod, instead of an update that creates a new, empty database and
     // repoints the Worker. Unprotected, the old one goes through the delete script stored in state.
     const groupCommand = scriptCommand(`${name}-group`, { scripts: scripts[0]!.scripts.group, environment, triggers: [args.org, group] }, { parent: this });
-    this.group = groupCommand;
+    const after = args.databasesAfter?.(groupCommand) ?? [];
     this.databases = {};
     for (const { entry, scripts: set } of scripts) {
       const suffix = tenantSuffix(entry.tenant);
       const databaseCommand = scriptCommand(`${name}-database${suffix}`, { scripts: set.database, environment, triggers: [args.org, group, entry.name] }, {
         parent: this,
-        dependsOn: [groupCommand, ...(args.after ?? [])],
+        dependsOn: [groupCommand, ...after],
         protect,
         retainOnDelete: protect,
       });
