@@ -16,7 +16,7 @@
  * target (a partial copy, the stale side of an earlier switch) is replaced. The source is never written (only its
  * config, for the block, restored on failure); on success the block is handed back to the caller, who keeps it
  * while the old side is retained. A target still blocked by an earlier switch (it was that switch's source) is
- * unblocked once it holds the copy.
+ * unblocked before the copy writes into it (the Worker does not serve it until the whole switch is done).
  */
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
@@ -115,6 +115,8 @@ export async function copyToManaged(o: { source: SelfHostedTenant; target: Manag
         return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
       }
       if (target) {
+        // A block an earlier switch left would refuse our writes too (Turso's block has no exemption).
+        await unblockDatabaseWrites(o.target.api, o.target.database);
         await emptyDatabase(endpoint);
         copied = { endpoint, statements: await replayThroughHrana(o.source.endpoint, endpoint, o.limits) };
       } else {

@@ -93,10 +93,12 @@ async function firstRunNeedsCopy(mode: DbMode, t: SwitchTenant, sides: SwitchSid
   );
 }
 
-async function copyOne(mode: DbMode, t: SwitchTenant, sides: SwitchSides): Promise<CopyResult> {
+/** Copies one tenant to `mode`'s side; undefined when the other side has no database for it (a tenant added with the switch). */
+async function copyOne(mode: DbMode, t: SwitchTenant, sides: SwitchSides): Promise<CopyResult | undefined> {
   if (mode === "managed") return copyToManaged({ source: await sides.selfHosted(t), target: sides.managed(t), workDir: sides.workDir });
   const source = sides.managed(t);
-  if (!(await findDatabase(source.api, source.database))) throw new SwitchRefused(`tenant ${t.tenant}: its Turso database ${source.database} does not exist, so there is nothing to copy`);
+  // The stack creates a new tenant's Turso database after the switch: nothing of it to carry.
+  if (!(await findDatabase(source.api, source.database))) return undefined;
   const result = await copyToSelfHosted({ source, target: await sides.selfHosted(t) });
   if (result.outcome === "copied") await sides.afterCopyToSelfHosted?.(t);
   return result;
@@ -114,13 +116,13 @@ export async function switchStack(o: { mode: DbMode; previous: SwitchRecord | un
   const blocks: CopyResult["sourceBlock"][] = [];
   try {
     for (const t of o.tenants) {
-      if (o.previous === undefined && !(await firstRunNeedsCopy(o.mode, t, o.sides))) {
+      const started = Date.now();
+      const result = o.previous === undefined && !(await firstRunNeedsCopy(o.mode, t, o.sides)) ? undefined : await copyOne(o.mode, t, o.sides);
+      if (!result) {
         record.tenants[t.tenant] = "nothing-to-carry";
         o.log(`mode-switch: ${t.tenant}: nothing to carry (the ${o.mode === "managed" ? "self-hosted" : "managed"} side holds no data)`);
         continue;
       }
-      const started = Date.now();
-      const result = await copyOne(o.mode, t, o.sides);
       blocks.push(result.sourceBlock);
       record.tenants[t.tenant] = result.outcome;
       const rows = Object.values(result.digest.tables).reduce((n, d) => n + d.rows, 0);

@@ -16,7 +16,7 @@ export type { SqldAdmin };
  * re-applying tenantSettings on the retained side never lifts it; only the switch itself does, when that namespace
  * becomes the serving side again.
  */
-export const MODE_SWITCH_BLOCK_REASON = "mode switch: this tenant is served from the stack's other mode; writes here are refused so none is lost";
+export const MODE_SWITCH_BLOCK_REASON = "mode switch in progress: this tenant is being copied to, or is served from, the stack's other mode; writes here are refused so none is lost";
 
 export interface WriteBlock {
   /** The config as it was before the block. */
