@@ -6,13 +6,13 @@
  * database's front, Host kept, the box CA trusted).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MiniflareOptions } from "miniflare";
 import { BoxTurso } from "./box/turso";
+import { tursoEdgeOutbound } from "./box/turso-edge";
 
 export interface TursoHarness {
   /** Base URL of the API double (TURSO_API_URL). */
@@ -56,20 +56,6 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
     return r.json.jwt as string;
   };
 
-  // Stands in for DNS + Turso's edge: the database's TLS front on loopback, Host untouched (the cert is localhost's).
-  const node = (req: IncomingMessage, res: ServerResponse) => {
-    const host = req.headers.host ?? "";
-    hosts.push(host);
-    const port = Number(host.split(":")[1]);
-    const path = new URL(req.url ?? "/", "http://placeholder").pathname;
-    const upstream = httpsRequest({ host: "127.0.0.1", servername: "localhost", port, method: req.method, path, headers: req.headers, ca }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
-    });
-    upstream.on("error", (error) => res.writeHead(502).end(`turso edge stand-in: ${error.message}`));
-    req.pipe(upstream);
-  };
-
   return {
     url,
     token,
@@ -86,7 +72,7 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
       return { url: `libsql://${hostname}`, rw: await mint(org, name, "full-access"), ro: await mint(org, name, "read-only") };
     },
     hosts,
-    outboundService: { node },
+    outboundService: tursoEdgeOutbound(ca, hosts),
     ca,
     caFile: turso.caFile,
     async close() {

@@ -11,6 +11,7 @@
 import { readBody } from "./request-body";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Miniflare, type MiniflareOptions } from "miniflare";
+import { tursoEdgeOutbound } from "./turso-edge";
 
 type Binding = { type: "plain_text" | "secret_text"; name: string; text: string } | { type: "json"; name: string; json: unknown };
 
@@ -57,6 +58,9 @@ function optionsOf(body: unknown): MiniflareOptions | string {
 export class WorkersHost {
   private readonly scripts = new Map<string, { mf: Miniflare; url: string; port: number }>();
 
+  /** `tursoCa`: the box CA of the Turso double's databases; a managed-mode Worker reaches them through ./turso-edge.ts. */
+  constructor(private readonly tursoCa?: string) {}
+
   url(account: string, script: string): string | undefined {
     return this.scripts.get(`${account}/${script}`)?.url;
   }
@@ -93,8 +97,11 @@ export class WorkersHost {
     } catch {
       return send(400, { error: "body is not JSON" });
     }
-    const options = optionsOf(body);
-    if (typeof options === "string") return send(400, { error: options });
+    const parsed = optionsOf(body);
+    if (typeof parsed === "string") return send(400, { error: parsed });
+    // Like Cloudflare's edge resolving the database host, which workerd here cannot (DB_MODE: worker/env.ts).
+    const managed = this.tursoCa !== undefined && (parsed.bindings as Record<string, unknown> | undefined)?.DB_MODE === "managed";
+    const options: MiniflareOptions = managed ? { ...parsed, outboundService: tursoEdgeOutbound(this.tursoCa!) } : parsed;
     try {
       if (existing) {
         await existing.mf.setOptions({ ...options, host: "127.0.0.1", port: existing.port });
