@@ -18,12 +18,13 @@ import { syncClientsScenario } from "./scenarios/sync-clients";
 import { statusScenario } from "./scenarios/status";
 import { tenantRestoreScenario } from "./scenarios/tenant-restore";
 import { encryptionScenario } from "./scenarios/encryption";
+import { modeSwitchScenario } from "./scenarios/mode-switch";
 
 // Order: a, b, h and t on dev, d brings prod up, s reads its status, r restores one of its tenants, i tries to move its primary, c and g preview both, then the destroys,
-// e and x on their own stacks, f3.
+// e and x on their own stacks, f3, w (the mode switch, on its own dev stack).
 const [a, b, f1] = devScenarios as [Scenario, Scenario, Scenario];
 const [d, f2] = prodScenarios as [Scenario, Scenario];
-const ALL: Scenario[] = [a, b, hostileScenario, syncClientsScenario, d, statusScenario, tenantRestoreScenario, primaryMoveScenario, diffScenario, policyScenario, f1, f2, failureScenario, encryptionScenario, managedScenario];
+const ALL: Scenario[] = [a, b, hostileScenario, syncClientsScenario, d, statusScenario, tenantRestoreScenario, primaryMoveScenario, diffScenario, policyScenario, f1, f2, failureScenario, encryptionScenario, managedScenario, modeSwitchScenario];
 
 async function main(): Promise<number> {
   const onlyArg = process.argv.indexOf("--only");
