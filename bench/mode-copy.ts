@@ -1,7 +1,8 @@
 /**
  * The mode-switch copy (scripts/lib/mode-switch/copy-tenant.ts) through the box: 10 tenants × 10 MB, self-hosted
  * (the dev stack's real sqld) → managed (the box's Turso double: each database a real sqld behind TLS, upload +
- * /dump) and back, in a separate copying process whose peak RSS is reported. Floors on the same data, physical
+ * /dump), back, and to managed again into the existing databases (emptied and refilled in place), each in a
+ * separate copying process whose peak RSS is reported. Floors on the same data, physical
  * path only: (1) a file copy of a tenant's SQLite file (what any copy must at least move), (2) `sqlite3 new.db <
  * dump.sql`: the tenant's dump text, already on disk, read by the sqlite3 CLI when one is on PATH (not a project
  * dependency; the row says so when it is missing). @libsql/client's `executeMultiple` is not used for it: it took
@@ -15,7 +16,7 @@ import { join } from "node:path";
 import { startBox } from "../local/box/box";
 import { startTenantSqld } from "../local/sqld/tenant-stack";
 import { readText, send } from "../scripts/lib/mode-switch/endpoint";
-import { fillMegabytes } from "../local/mode-switch/tenant-data";
+import { fillMegabytes, runSql } from "../local/mode-switch/tenant-data";
 import { formatTable, writeResults, type Row } from "./support/report";
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 10);
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
     });
     const toManaged = await runChild(await job("to-managed", names));
     const toSelfHosted = await runChild(await job("to-self-hosted", backNames));
+    // Switching to managed again: the databases exist (the stack holds their tokens), so each is emptied and refilled
+    // in place through Hrana. One row more on each source makes every target differ.
+    for (const n of backNames) await runSql(await endpoint(n), ["INSERT INTO bulk(label, payload) VALUES ('one more', x'00')"]);
+    const inPlace = await runChild(await job("to-managed", backNames));
 
     // Floors, per tenant, on t0's data: its upload-ready file (built by the copy) and its dump text.
     const file = join(dir, `${names[0]}.db`);
@@ -71,6 +76,7 @@ async function main(): Promise<void> {
     const rate = (ms: number) => totalMb / (ms / 1000);
     const rows: Row[] = [
       { path: "self-hosted → managed (engine, through the box)", tenants: TENANTS, "wall s": toManaged.wallMs / 1000, "MB/s": rate(toManaged.wallMs), "per tenant ms (median)": median(toManaged.ms), "peak RSS MB": toManaged.maxRssKb / 1024, "RSS before copying MB": toManaged.startRssKb / 1024 },
+      { path: "self-hosted → managed into the existing database (emptied in place, Hrana)", tenants: TENANTS, "wall s": inPlace.wallMs / 1000, "MB/s": rate(inPlace.wallMs), "per tenant ms (median)": median(inPlace.ms), "peak RSS MB": inPlace.maxRssKb / 1024, "RSS before copying MB": inPlace.startRssKb / 1024 },
       { path: "managed → self-hosted (engine, through the box)", tenants: TENANTS, "wall s": toSelfHosted.wallMs / 1000, "MB/s": rate(toSelfHosted.wallMs), "per tenant ms (median)": median(toSelfHosted.ms), "peak RSS MB": toSelfHosted.maxRssKb / 1024, "RSS before copying MB": toSelfHosted.startRssKb / 1024 },
       { path: "floor: file copy of the SQLite file", tenants: TENANTS, "wall s": (TENANTS * fileCopyMs) / 1000, "MB/s": rate(TENANTS * fileCopyMs), "per tenant ms (median)": fileCopyMs, "peak RSS MB": "-" },
       { path: "floor: sqlite3 new.db < dump.sql (CLI)", tenants: TENANTS, "wall s": (TENANTS * importMs) / 1000, "MB/s": rate(TENANTS * importMs), "per tenant ms (median)": importMs, "peak RSS MB": "-" },
