@@ -12,7 +12,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MiniflareOptions } from "miniflare";
-import { BoxTurso } from "./box/turso";
+import { BoxTurso, type TursoView } from "./box/turso";
+import type { PipelineReply } from "./sqld/tenant-client";
 
 export interface TursoHarness {
   /** Base URL of the API double (TURSO_API_URL). */
@@ -29,6 +30,8 @@ export interface TursoHarness {
   ca: string;
   /** The same CA as a file, for NODE_EXTRA_CA_CERTS of child processes. */
   caFile: string;
+  /** The databases as the box sees them: DbId, whether their sqld runs, where their files are. */
+  view(): TursoView;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
     outboundService: { node },
     ca,
     caFile: turso.caFile,
+    view: () => turso.view(),
     async close() {
       await new Promise<void>((done) => {
         server.closeAllConnections();
@@ -98,4 +102,32 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One Hrana statement sent straight to a Turso database (`libsql://localhost:<port>` of the double) with `token`,
+ * as a client does with the token route's answer (none: no Authorization header); `ca` is the box CA its TLS front answers with. The reply has the
+ * shape of executeRaw's (local/sqld/tenant-client.ts), so firstResult and resultValues read it.
+ */
+export function executeOnDatabase(url: string, token: string | undefined, sql: string, ca: string): Promise<PipelineReply> {
+  const { port } = new URL(url.replace(/^libsql:/, "https:"));
+  const body = JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] });
+  return new Promise((done, fail) => {
+    const headers = { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
+    const req = httpsRequest({ host: "127.0.0.1", servername: "localhost", port, method: "POST", path: "/v2/pipeline", ca, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      res.on("end", () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // plain-text protocol errors stay text
+        }
+        done({ status: res.statusCode ?? 0, body: parsed, text });
+      });
+    });
+    req.on("error", fail);
+    req.end(body);
+  });
 }

@@ -79,11 +79,12 @@ export async function startBox(o: BoxOptions): Promise<Box> {
     if (isProcessAlive(other.pid)) throw new Error(`a box (pid ${other.pid}) is already attached to ${flyStateDir}`);
   }
   const machines = new MachineSupervisor({ root, flyStateDir });
-  const workers = new WorkersHost();
   const zoneRouting = new ZoneRouting();
   const dnsRecords = new DnsRecords();
   const cloudflare = o.cloudflare ? workersSubdomainHandler(o.cloudflare) : undefined;
   const turso = o.turso ? await BoxTurso.start(root, o.turso) : undefined;
+  // A managed stack's Worker reaches its Turso databases over TLS: trust the box CA they answer with.
+  const workers = new WorkersHost(turso ? [readFileSync(turso.caFile, "utf8")] : []);
 
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://box").pathname;
