@@ -7,7 +7,7 @@
  * Tokens are the ones `/v1/tenants/:t/token` hands out in that mode; `direct` sends one with a statement straight to
  * a tenant's database, as a client holding that token would.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Miniflare } from "miniflare";
 import { API_KEY, callWorker, startGateway, startWorker, type CallOptions, type GatewayHarness, type GatewayReply, type TestBindings } from "../../../local/gateway-harness";
 import { executeRaw, scopedToken, type PipelineReply } from "../../../local/sqld/tenant-client";
@@ -35,6 +35,8 @@ export interface TenantGateway {
   volumes: string[];
   /** Every sqld serving the tenants is still running. */
   running(): boolean;
+  /** Values no tenant may ever read back from the server (keys, the volume's path). */
+  secrets: string[];
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export function selfHostedTenants(gw: GatewayHarness): TenantGateway {
     dataFile: (tenant) => join(dbPath, "dbs", tenant, "data"),
     volumes: [gw.cluster.primary, ...gw.cluster.replicas].map((machine) => machine.dataDir),
     running: () => gw.target.process.running,
+    secrets: [gw.keys.adminKey, gw.keys.sqldJwtKey, gw.target.dataDir],
     close: () => gw.close(),
   };
 }
@@ -115,6 +118,8 @@ async function managed(options: TenantGatewayOptions): Promise<TenantGateway> {
       dataFile: (tenant) => join(view(tenant).dataDir, "data.sqld", "dbs", view(tenant).dbId, "data"),
       volumes: Object.keys(dbs).map((tenant) => view(tenant).dataDir),
       running: () => Object.keys(dbs).every((tenant) => view(tenant).running),
+      // Each tenant's database tokens reach only that database; the folder of all the double's databases.
+      secrets: [...Object.values(dbs).flatMap((db) => [db.rw, db.ro]), dirname(dirname(view(options.tenants[0]!).dataDir))],
       async close() {
         await served.dispose();
         await turso.close();
