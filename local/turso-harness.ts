@@ -105,13 +105,14 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
 }
 
 /**
- * One Hrana statement sent straight to a Turso database (`libsql://localhost:<port>` of the double) with `token`,
- * as a client does with the token route's answer (none: no Authorization header); `ca` is the box CA its TLS front answers with. The reply has the
- * shape of executeRaw's (local/sqld/tenant-client.ts), so firstResult and resultValues read it.
+ * A Hrana pipeline (`requests`, sent as given: add `{type: "close"}` to end the stream) straight to a Turso database
+ * (`libsql://localhost:<port>` of the double) with `token`, as a client does with the token route's answer (none: no
+ * Authorization header); `ca` is the box CA its TLS front answers with. The reply has the shape of executeRaw's
+ * (local/sqld/tenant-client.ts), so firstResult and resultValues read it.
  */
-export function executeOnDatabase(url: string, token: string | undefined, sql: string, ca: string): Promise<PipelineReply> {
+export function pipelineOnDatabase(url: string, token: string | undefined, requests: unknown[], ca: string): Promise<PipelineReply> {
   const { port } = new URL(url.replace(/^libsql:/, "https:"));
-  const body = JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] });
+  const body = JSON.stringify({ baton: null, requests });
   return new Promise((done, fail) => {
     const headers = { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
     const req = httpsRequest({ host: "127.0.0.1", servername: "localhost", port, method: "POST", path: "/v2/pipeline", ca, headers }, (res) => {
@@ -130,4 +131,9 @@ export function executeOnDatabase(url: string, token: string | undefined, sql: s
     req.on("error", fail);
     req.end(body);
   });
+}
+
+/** One statement in its own stream (pipelineOnDatabase with execute + close). */
+export function executeOnDatabase(url: string, token: string | undefined, sql: string, ca: string): Promise<PipelineReply> {
+  return pipelineOnDatabase(url, token, [{ type: "execute", stmt: { sql } }, { type: "close" }], ca);
 }

@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import type { Miniflare } from "miniflare";
 import { API_KEY, callWorker, startGateway, startWorker, type CallOptions, type GatewayHarness, type GatewayReply, type TestBindings } from "../../../local/gateway-harness";
 import { executeRaw, scopedToken, type PipelineReply } from "../../../local/sqld/tenant-client";
-import { executeOnDatabase, startTursoHarness, type TursoHarness } from "../../../local/turso-harness";
+import { executeOnDatabase, pipelineOnDatabase, startTursoHarness, type TursoHarness } from "../../../local/turso-harness";
+import { rawPipeline, type RawReply } from "../security/raw-hrana";
 import type { Access } from "../../../worker/claims";
 import { tenantBindingGroups, tenantDatabasesText, type TenantDatabase } from "../../../worker/tenant-databases";
 
@@ -27,6 +28,8 @@ export interface TenantGateway {
   token(tenant: string, access: Access): Promise<string>;
   /** `sql` with `token` straight to `tenant`'s database: sqld with its namespace header, or the Turso database's URL. */
   direct(tenant: string, token: string | undefined, sql: string): Promise<PipelineReply>;
+  /** A raw Hrana pipeline (`requests` as given) with `token` straight to `tenant`'s database, like `direct`. */
+  pipeline(tenant: string, token: string | undefined, requests: unknown[]): Promise<RawReply>;
   /** What sqld names the tenant's database (`libsql_server_database_name()`): the namespace, or the Turso DbId. */
   databaseName(tenant: string): string;
   /** Absolute path of the tenant's SQLite file on the server that serves it. */
@@ -62,6 +65,7 @@ export function selfHostedTenants(gw: GatewayHarness): TenantGateway {
     call: gw.call,
     token: (tenant, access) => scopedToken(gw.keys.privateKeyPem, tenant, access),
     direct: (tenant, token, sql) => executeRaw(gw.dbUrl, sql, { token, namespace: tenant }),
+    pipeline: (tenant, token, requests) => rawPipeline(gw.dbUrl, requests, { token, namespace: tenant }),
     databaseName: (tenant) => tenant,
     dataFile: (tenant) => join(dbPath, "dbs", tenant, "data"),
     volumes: [gw.cluster.primary, ...gw.cluster.replicas].map((machine) => machine.dataDir),
@@ -113,6 +117,10 @@ async function managed(options: TenantGatewayOptions): Promise<TenantGateway> {
       call: (method, path, callOptions) => callWorker(served, method, path, callOptions),
       token: async (tenant, access) => entry(tenant)[access],
       direct: (tenant, token, sql) => executeOnDatabase(entry(tenant).url, token, sql, turso.ca),
+      pipeline: async (tenant, token, requests) => {
+        const reply = await pipelineOnDatabase(entry(tenant).url, token, requests, turso.ca);
+        return { status: reply.status, text: reply.text, json: typeof reply.body === "object" ? (reply.body as RawReply["json"]) : undefined };
+      },
       databaseName: (tenant) => view(tenant).dbId,
       // BoxTurso runs each database's sqld with --db-path <dataDir>/data.sqld and the database as namespace <DbId>.
       dataFile: (tenant) => join(view(tenant).dataDir, "data.sqld", "dbs", view(tenant).dbId, "data"),
