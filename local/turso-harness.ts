@@ -6,13 +6,14 @@
  * database's front, Host kept, the box CA trusted).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MiniflareOptions } from "miniflare";
-import { BoxTurso } from "./box/turso";
-import { tursoEdgeOutbound } from "./box/turso-edge";
+import { BoxTurso, type TursoView } from "./box/turso";
+import type { PipelineReply } from "./sqld/tenant-client";
 
 export interface TursoHarness {
   /** Base URL of the API double (TURSO_API_URL). */
@@ -29,6 +30,8 @@ export interface TursoHarness {
   ca: string;
   /** The same CA as a file, for NODE_EXTRA_CA_CERTS of child processes. */
   caFile: string;
+  /** The databases as the box sees them: DbId, whether their sqld runs, where their files are. */
+  view(): TursoView;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,20 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
     return r.json.jwt as string;
   };
 
+  // Stands in for DNS + Turso's edge: the database's TLS front on loopback, Host untouched (the cert is localhost's).
+  const node = (req: IncomingMessage, res: ServerResponse) => {
+    const host = req.headers.host ?? "";
+    hosts.push(host);
+    const port = Number(host.split(":")[1]);
+    const path = new URL(req.url ?? "/", "http://placeholder").pathname;
+    const upstream = httpsRequest({ host: "127.0.0.1", servername: "localhost", port, method: req.method, path, headers: req.headers, ca }, (reply) => {
+      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(res);
+    });
+    upstream.on("error", (error) => res.writeHead(502).end(`turso edge stand-in: ${error.message}`));
+    req.pipe(upstream);
+  };
+
   return {
     url,
     token,
@@ -72,9 +89,10 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
       return { url: `libsql://${hostname}`, rw: await mint(org, name, "full-access"), ro: await mint(org, name, "read-only") };
     },
     hosts,
-    outboundService: tursoEdgeOutbound(ca, hosts),
+    outboundService: { node },
     ca,
     caFile: turso.caFile,
+    view: () => turso.view(),
     async close() {
       await new Promise<void>((done) => {
         server.closeAllConnections();
@@ -84,4 +102,38 @@ export async function startTursoHarness(token = "turso-api-token-for-tests"): Pr
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A Hrana pipeline (`requests`, sent as given: add `{type: "close"}` to end the stream) straight to a Turso database
+ * (`libsql://localhost:<port>` of the double) with `token`, as a client does with the token route's answer (none: no
+ * Authorization header); `ca` is the box CA its TLS front answers with. The reply has the shape of executeRaw's
+ * (local/sqld/tenant-client.ts), so firstResult and resultValues read it.
+ */
+export function pipelineOnDatabase(url: string, token: string | undefined, requests: unknown[], ca: string): Promise<PipelineReply> {
+  const { port } = new URL(url.replace(/^libsql:/, "https:"));
+  const body = JSON.stringify({ baton: null, requests });
+  return new Promise((done, fail) => {
+    const headers = { "content-type": "application/json", ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
+    const req = httpsRequest({ host: "127.0.0.1", servername: "localhost", port, method: "POST", path: "/v2/pipeline", ca, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      res.on("end", () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // plain-text protocol errors stay text
+        }
+        done({ status: res.statusCode ?? 0, body: parsed, text });
+      });
+    });
+    req.on("error", fail);
+    req.end(body);
+  });
+}
+
+/** One statement in its own stream (pipelineOnDatabase with execute + close). */
+export function executeOnDatabase(url: string, token: string | undefined, sql: string, ca: string): Promise<PipelineReply> {
+  return pipelineOnDatabase(url, token, [{ type: "execute", stmt: { sql } }, { type: "close" }], ca);
 }

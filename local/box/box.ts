@@ -83,7 +83,8 @@ export async function startBox(o: BoxOptions): Promise<Box> {
   const dnsRecords = new DnsRecords();
   const cloudflare = o.cloudflare ? workersSubdomainHandler(o.cloudflare) : undefined;
   const turso = o.turso ? await BoxTurso.start(root, o.turso) : undefined;
-  const workers = new WorkersHost(turso && readFileSync(turso.caFile, "utf8"));
+  // A managed stack's Worker reaches its Turso databases over TLS: trust the box CA they answer with.
+  const workers = new WorkersHost(turso ? [readFileSync(turso.caFile, "utf8")] : []);
 
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://box").pathname;

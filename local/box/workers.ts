@@ -11,7 +11,6 @@
 import { readBody } from "./request-body";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Miniflare, type MiniflareOptions } from "miniflare";
-import { tursoEdgeOutbound } from "./turso-edge";
 
 type Binding = { type: "plain_text" | "secret_text"; name: string; text: string } | { type: "json"; name: string; json: unknown };
 
@@ -57,9 +56,19 @@ function optionsOf(body: unknown): MiniflareOptions | string {
 
 export class WorkersHost {
   private readonly scripts = new Map<string, { mf: Miniflare; url: string; port: number }>();
+  private readonly outbound: Partial<Pick<MiniflareOptions, "outboundService">>;
 
-  /** `tursoCa`: the box CA of the Turso double's databases; a managed-mode Worker reaches them through ./turso-edge.ts. */
-  constructor(private readonly tursoCa?: string) {}
+  /**
+   * `trustedCertificates`: CAs a Worker's outbound TLS trusts besides the public ones (the box's Turso databases
+   * answer https://localhost:<port> with a box-CA certificate, as Turso's edge answers with a public one). The
+   * network is Miniflare's own default "internet" service (public and private addresses, browser CAs); Miniflare
+   * only adds NODE_EXTRA_CA_CERTS to it when that is set at import, which the box's own process does not have.
+   */
+  constructor(trustedCertificates: string[] = []) {
+    this.outbound = trustedCertificates.length === 0 ? {} : {
+      outboundService: { network: { allow: ["public", "private", "240.0.0.0/4"], deny: [], tlsOptions: { trustBrowserCas: true, trustedCertificates } } },
+    };
+  }
 
   url(account: string, script: string): string | undefined {
     return this.scripts.get(`${account}/${script}`)?.url;
@@ -97,18 +106,15 @@ export class WorkersHost {
     } catch {
       return send(400, { error: "body is not JSON" });
     }
-    const parsed = optionsOf(body);
-    if (typeof parsed === "string") return send(400, { error: parsed });
-    // Like Cloudflare's edge resolving the database host, which workerd here cannot (DB_MODE: worker/env.ts).
-    const managed = this.tursoCa !== undefined && (parsed.bindings as Record<string, unknown> | undefined)?.DB_MODE === "managed";
-    const options: MiniflareOptions = managed ? { ...parsed, outboundService: tursoEdgeOutbound(this.tursoCa!) } : parsed;
+    const options = optionsOf(body);
+    if (typeof options === "string") return send(400, { error: options });
     try {
       if (existing) {
-        await existing.mf.setOptions({ ...options, host: "127.0.0.1", port: existing.port });
+        await existing.mf.setOptions({ ...options, ...this.outbound, host: "127.0.0.1", port: existing.port });
         await existing.mf.ready;
         return send(200, { url: existing.url });
       }
-      const mf = new Miniflare({ ...options, host: "127.0.0.1", port: 0 });
+      const mf = new Miniflare({ ...options, ...this.outbound, host: "127.0.0.1", port: 0 });
       const ready = await mf.ready.catch(async (error) => {
         await mf.dispose();
         throw error;

@@ -128,6 +128,30 @@ describe("box: Turso API double backed by real sqld over TLS", () => {
     expect(claims(rw)).not.toHaveProperty("exp");
   });
 
+  it("a Worker uploaded to the box reaches a database over TLS (the box CA trusted, as Turso's public one is)", async () => {
+    const db = (await box.turso()).databases["acme-main"]!;
+    const rw = await mint("acme-main");
+    // A probe in the gateway's place: Hrana over https://<Hostname>, the URL the Worker gets in managed mode.
+    const code = `export default { async fetch(request, env) {
+      const r = await fetch("https://${db.hostname}/v2/pipeline", { method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer " + env.TOKEN },
+        body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql: "SELECT sum(x) FROM t" } }, { type: "close" }] }) });
+      return new Response(await r.text(), { status: r.status });
+    } };`;
+    const upload = {
+      mainModule: "probe.js",
+      modules: [{ name: "probe.js", type: "esm", contentBase64: Buffer.from(code).toString("base64") }],
+      bindings: [{ type: "secret_text", name: "TOKEN", text: rw }],
+      compatibilityDate: "2025-01-01",
+    };
+    const put = await fetch(`${box.url}/workers/0123456789abcdef0123456789abcdef/probe`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(upload) });
+    expect(put.status, await put.clone().text()).toBe(200);
+    const answer = await fetch(((await put.json()) as { url: string }).url);
+    const text = await answer.text();
+    expect(answer.status, text).toBe(200);
+    expect(text).toContain('"value":"42"');
+  });
+
   it("deleting a database ends its sqld, removes its data, and its URL stops answering", async () => {
     const db = (await box.turso()).databases["acme-main"]!;
     const token = await mint("acme-main");

@@ -11,6 +11,7 @@ import { diffScenario } from "./scenarios/diffs";
 import { failureScenario } from "./scenarios/failures";
 import { prodScenarios } from "./scenarios/prod";
 import { managedScenario } from "./scenarios/managed";
+import { managedTenantsScenario } from "./scenarios/managed-tenants";
 import { policyScenario } from "./scenarios/policy";
 import { primaryMoveScenario } from "./scenarios/primary-move";
 import { hostileScenario } from "./scenarios/hostile";
@@ -21,10 +22,10 @@ import { encryptionScenario } from "./scenarios/encryption";
 import { modeSwitchScenario } from "./scenarios/mode-switch";
 
 // Order: a, b, h and t on dev, d brings prod up, s reads its status, r restores one of its tenants, i tries to move its primary, c and g preview both, then the destroys,
-// e and x on their own stacks, f3, w (the mode switch, on its own dev stack).
+// e and x on their own stacks, f3, m (managed tenants), w (the mode switch, on its own dev stack).
 const [a, b, f1] = devScenarios as [Scenario, Scenario, Scenario];
 const [d, f2] = prodScenarios as [Scenario, Scenario];
-const ALL: Scenario[] = [a, b, hostileScenario, syncClientsScenario, d, statusScenario, tenantRestoreScenario, primaryMoveScenario, diffScenario, policyScenario, f1, f2, failureScenario, encryptionScenario, managedScenario, modeSwitchScenario];
+const ALL: Scenario[] = [a, b, hostileScenario, syncClientsScenario, d, statusScenario, tenantRestoreScenario, primaryMoveScenario, diffScenario, policyScenario, f1, f2, failureScenario, encryptionScenario, managedScenario, managedTenantsScenario, modeSwitchScenario];
 
 async function main(): Promise<number> {
   const onlyArg = process.argv.indexOf("--only");

@@ -1,9 +1,12 @@
 // Hostile tenant vs the namespace boundary: another tenant's x-namespace-bin or Host with acme's own token, both
 // headers in conflict, a stream's baton carried into another namespace or another token, and gateway tenant paths
-// that try to escape the allow-list. Real hardened sqld (Hrana HTTP) and the real Worker in workerd.
+// that try to escape the allow-list. Real hardened sqld (Hrana HTTP) and the real Worker in workerd. The gateway
+// paths run in both modes (managed: the Turso double's databases); the namespace headers and batons are sqld
+// namespace mechanics, self-hosted only (a managed database's front sets the namespace from the hostname alone).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACKER, expectUnchanged, snapshot, startArena, VICTIM, VICTIM_SECRET, type Arena } from "../support/security/arena";
+import { ATTACKER, expectUnchanged, snapshot, startArena, startTenantArena, VICTIM, VICTIM_SECRET, type Arena, type TenantArena } from "../support/security/arena";
 import { close, execute, rawPipeline, type RawReply } from "../support/security/raw-hrana";
+import { GATEWAY_MODES } from "../support/worker/tenant-gateway";
 
 let arena: Arena;
 beforeAll(async () => {
@@ -17,10 +20,10 @@ const notFound = (ns: string) => ({ status: 404, text: JSON.stringify({ error: `
 const statusAndText = (reply: RawReply) => ({ status: reply.status, text: reply.text });
 
 /** Runs `attempt` between two snapshots: whatever it returns, globex and the disk must be as before. */
-async function unchangedAround<T>(attempt: () => Promise<T>): Promise<T> {
-  const before = await snapshot(arena);
+async function unchangedAround<T>(attempt: () => Promise<T>, on: TenantArena = arena): Promise<T> {
+  const before = await snapshot(on);
   const result = await attempt();
-  await expectUnchanged(arena, before);
+  await expectUnchanged(on, before);
   return result;
 }
 
@@ -137,35 +140,44 @@ describe("direct: a stream's baton carried elsewhere", () => {
   });
 });
 
-describe("gateway: tenant paths that try to leave the allow-list", () => {
-  const ask = (path: string) => arena.gw.call("POST", path, { body: { statements: [{ sql: "SELECT libsql_server_database_name()" }] } });
-  const invalidName = (name: string) => ({ error: `invalid tenant name ${JSON.stringify(name)}: must match ^[a-z0-9][a-z0-9-]{0,62}$` });
-
-  it.each([
-    ["/v1/tenants/acme%2fglobex/query", "acme%2fglobex"],
-    ["/v1/tenants/GLOBEX/query", "GLOBEX"],
-    ["/v1/tenants/gl%C3%B6bex/query", "gl%C3%B6bex"],
-    ["/v1/tenants/_libsql_stack/query", "_libsql_stack"],
-    ["/v1/tenants/globex%00/query", "globex%00"],
-  ])("%s: 400 invalid tenant name, never served", async (path, name) => {
-    const reply = await unchangedAround(() => ask(path));
-    expect({ status: reply.status, json: reply.json }).toEqual({ status: 400, json: invalidName(name) });
+describe.each(GATEWAY_MODES)("%s", (mode) => {
+  let tenantArena: TenantArena;
+  beforeAll(async () => {
+    tenantArena = await startTenantArena(mode);
   });
+  afterAll(() => tenantArena?.close());
 
-  it.each(["/v1/tenants/../query", "/v1/tenants/%2e%2e/query"])("%s: 404 no route (dot segments are resolved before routing)", async (path) => {
-    const reply = await unchangedAround(() => ask(path));
-    expect({ status: reply.status, json: reply.json }).toEqual({ status: 404, json: { error: "no route for POST /v1/query" } });
-  });
+  describe("gateway: tenant paths that try to leave the allow-list", () => {
+    const ask = (path: string) => tenantArena.tenants.call("POST", path, { body: { statements: [{ sql: "SELECT libsql_server_database_name()" }] } });
+    const invalidName = (name: string) => ({ error: `invalid tenant name ${JSON.stringify(name)}: must match ^[a-z0-9][a-z0-9-]{0,62}$` });
 
-  it("sqld's default namespace is no tenant: 404 TENANT_NOT_FOUND", async () => {
-    const reply = await unchangedAround(() => ask("/v1/tenants/default/query"));
-    expect({ status: reply.status, json: reply.json }).toEqual({ status: 404, json: { error: 'tenant "default" not found', code: "TENANT_NOT_FOUND" } });
-  });
+    it.each([
+      ["/v1/tenants/acme%2fglobex/query", "acme%2fglobex"],
+      ["/v1/tenants/GLOBEX/query", "GLOBEX"],
+      ["/v1/tenants/gl%C3%B6bex/query", "gl%C3%B6bex"],
+      ["/v1/tenants/_libsql_stack/query", "_libsql_stack"],
+      ["/v1/tenants/globex%00/query", "globex%00"],
+    ])("%s: 400 invalid tenant name, never served", async (path, name) => {
+      const reply = await unchangedAround(() => ask(path), tenantArena);
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 400, json: invalidName(name) });
+    });
 
-  it("acme's own sqld token is no gateway credential: 401 for globex's path", async () => {
-    const reply = await unchangedAround(async () =>
-      arena.gw.call("POST", `/v1/tenants/${VICTIM}/query`, { body: { statements: [{ sql: "SELECT value FROM secrets" }] }, apiKey: await arena.token(ATTACKER, "rw") }),
-    );
-    expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { error: "invalid API key" } });
+    it.each(["/v1/tenants/../query", "/v1/tenants/%2e%2e/query"])("%s: 404 no route (dot segments are resolved before routing)", async (path) => {
+      const reply = await unchangedAround(() => ask(path), tenantArena);
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 404, json: { error: "no route for POST /v1/query" } });
+    });
+
+    it("`default` (sqld's default namespace; managed: the pre-tenant database's tenant) is no tenant here: 404 TENANT_NOT_FOUND", async () => {
+      const reply = await unchangedAround(() => ask("/v1/tenants/default/query"), tenantArena);
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 404, json: { error: 'tenant "default" not found', code: "TENANT_NOT_FOUND" } });
+    });
+
+    it("acme's own database token is no gateway credential: 401 for globex's path", async () => {
+      const reply = await unchangedAround(async () =>
+        tenantArena.tenants.call("POST", `/v1/tenants/${VICTIM}/query`, { body: { statements: [{ sql: "SELECT value FROM secrets" }] }, apiKey: await tenantArena.token(ATTACKER, "rw") }),
+        tenantArena,
+      );
+      expect({ status: reply.status, json: reply.json }).toEqual({ status: 401, json: { error: "invalid API key" } });
+    });
   });
 });

@@ -1,11 +1,14 @@
 // What callers see when the database fails: server/protocol-level failures get a fixed message and a stable code
 // (the raw text goes to the Worker's log only); the tenant's own statement errors stay useful but never show a
-// file path. Worker in workerd (miniflare) → real sqld (dev stack's fly.toml).
+// file path. Worker in workerd (miniflare) → real sqld (dev stack's fly.toml). The statement errors run in both modes
+// (managed: the Turso double's databases, each a real sqld); the server failures here are self-hosted ones (sqld's key,
+// admin API, namespace config).
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTestKeys } from "../../local/sqld/cluster";
 import { freePort } from "../../local/sqld/process";
 import { callWorker, startGateway, startWorker, type GatewayHarness, type GatewayReply, type TestBindings } from "../../local/gateway-harness";
+import { GATEWAY_MODES, startTenantGateway, type TenantGateway } from "../support/worker/tenant-gateway";
 
 let gw: GatewayHarness;
 beforeAll(async () => {
@@ -89,25 +92,34 @@ describe("server and protocol failures: fixed message, stable code, raw text onl
   });
 });
 
-describe("the tenant's own statement errors stay useful", () => {
-  it("keeps SQLite's message about the tenant's SQL, with its code and statement index", async () => {
-    const reply = await query("shop", { statements: [{ sql: "SELECT 1" }, { sql: "SELECT * FROM nope" }] });
-    expect(reply.status).toBe(400);
-    expect(reply.json).toEqual({ error: "statement 1: SQLITE_UNKNOWN: SQLite error: no such table: nope", code: "SQLITE_UNKNOWN" });
+describe.each(GATEWAY_MODES)("%s", (mode) => {
+  let tenants: TenantGateway;
+  beforeAll(async () => {
+    tenants = await startTenantGateway(mode, { tenants: ["shop"], others: ["secret-ns"] });
   });
+  afterAll(() => tenants?.close());
+  const query = (tenant: string, body: unknown) => tenants.call("POST", `/v1/tenants/${tenant}/query`, { body });
 
-  it("fsdir is gone from the hardened sqld: the error names neither the path nor anything of the server", async () => {
-    const reply = await query("shop", { statements: [{ sql: "SELECT * FROM fsdir('/nonexistent/dbs/secret-ns')" }] });
-    expect(reply.status).toBe(400);
-    expect(reply.json.error).toMatch(/no such table: fsdir$/);
-    expect(JSON.stringify(reply.json)).not.toContain("secret-ns");
-  });
+  describe("the tenant's own statement errors stay useful", () => {
+    it("keeps SQLite's message about the tenant's SQL, with its code and statement index", async () => {
+      const reply = await query("shop", { statements: [{ sql: "SELECT 1" }, { sql: "SELECT * FROM nope" }] });
+      expect(reply.status).toBe(400);
+      expect(reply.json).toEqual({ error: "statement 1: SQLITE_UNKNOWN: SQLite error: no such table: nope", code: "SQLITE_UNKNOWN" });
+    });
 
-  it("replaces paths quoted back by sqld's parser too, and leaves division alone", async () => {
-    const attach = await query("shop", { statements: [{ sql: "ATTACH DATABASE '/var/lib/sqld/dbs/secret-ns/data' AS s" }] });
-    expect(attach.status).toBe(400);
-    expect(attach.json.error).toBe("SQL_PARSE_ERROR: SQL string could not be parsed: unsupported statement: ATTACH DATABASE '[path]' AS s");
-    const division = await query("shop", { statements: [{ sql: "SELECT 1/x FROM nope" }] });
-    expect(division.json.error).toMatch(/no such table: nope$/);
+    it("fsdir is gone from the hardened sqld: the error names neither the path nor anything of the server", async () => {
+      const reply = await query("shop", { statements: [{ sql: "SELECT * FROM fsdir('/nonexistent/dbs/secret-ns')" }] });
+      expect(reply.status).toBe(400);
+      expect(reply.json.error).toMatch(/no such table: fsdir$/);
+      expect(JSON.stringify(reply.json)).not.toContain("secret-ns");
+    });
+
+    it("replaces paths quoted back by sqld's parser too, and leaves division alone", async () => {
+      const attach = await query("shop", { statements: [{ sql: "ATTACH DATABASE '/var/lib/sqld/dbs/secret-ns/data' AS s" }] });
+      expect(attach.status).toBe(400);
+      expect(attach.json.error).toBe("SQL_PARSE_ERROR: SQL string could not be parsed: unsupported statement: ATTACH DATABASE '[path]' AS s");
+      const division = await query("shop", { statements: [{ sql: "SELECT 1/x FROM nope" }] });
+      expect(division.json.error).toMatch(/no such table: nope$/);
+    });
   });
 });

@@ -1,44 +1,23 @@
 // Managed mode (Turso): one database per tenant. The real Worker bundle in workerd, against the Turso API double
 // whose databases are real sqld processes (one each, TLS, real EdDSA database tokens: local/turso-harness.ts). The
 // Worker holds per-database tokens only (TENANT_DATABASES_<n>), the same API and error codes as self-hosted.
-import { request as httpsRequest } from "node:https";
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, callWorker, startWorker } from "../../local/gateway-harness";
-import { startTursoHarness, type TursoHarness } from "../../local/turso-harness";
-import { tenantBindingGroups, tenantDatabasesText, type TenantDatabase } from "../../worker/tenant-databases";
+import { callWorker, startWorker } from "../../local/gateway-harness";
+import { executeOnDatabase, startTursoHarness, type TursoHarness } from "../../local/turso-harness";
+import type { TenantDatabase } from "../../worker/tenant-databases";
+import { managedBindings as bindingsFor } from "../support/worker/tenant-gateway";
 
 const ORG = "myorg";
 let turso: TursoHarness;
 let mf: Miniflare;
 const dbs: Record<string, TenantDatabase> = {};
 
-/** The bindings the stack gives the Worker for these tenants (stacks/database.ts, infra/cloudflare/edge-worker.ts). */
-function bindingsFor(tenants: string[], entries: Record<string, TenantDatabase>): Record<string, string> {
-  const out: Record<string, string> = {};
-  tenantBindingGroups(Object.keys(entries)).forEach((group, i) => {
-    out[`TENANT_DATABASES_${i}`] = tenantDatabasesText(Object.fromEntries(group.map((t) => [t, entries[t]!])));
-  });
-  return { DB_URL: entries[tenants[0]!]!.url, DB_MODE: "managed", GATEWAY_API_KEY: API_KEY, TENANTS: tenants as unknown as string, ...out };
-}
-
-/** A Hrana pipeline sent straight to a database with a token (what a client does with the token route's answer). */
-function direct(url: string, token: string, sql: string): Promise<{ status: number; body: string }> {
-  const { port } = new URL(url.replace(/^libsql:/, "https:"));
-  const body = JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }, { type: "close" }] });
-  return new Promise((done, fail) => {
-    const req = httpsRequest(
-      { host: "127.0.0.1", servername: "localhost", port, method: "POST", path: "/v2/pipeline", ca: turso.ca, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } },
-      (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
-        res.on("end", () => done({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", fail);
-    req.end(body);
-  });
-}
+/** A Hrana statement sent straight to a database with a token (what a client does with the token route's answer). */
+const direct = async (url: string, token: string, sql: string) => {
+  const reply = await executeOnDatabase(url, token, sql, turso.ca);
+  return { status: reply.status, body: reply.text };
+};
 /** Hrana answers 200 with per-request results: a refused statement is an `error` result. */
 const succeeded = (r: { status: number; body: string }) => r.status === 200 && (JSON.parse(r.body) as { results: { type: string }[] }).results[0]!.type === "ok";
 
@@ -118,7 +97,7 @@ describe("gateway: managed mode, a Turso database per tenant", () => {
 
   it("a tenant in TENANTS without a database entry is a 500 naming the binding, before any database is contacted", async () => {
     const before = turso.hosts.length;
-    const broken = await startWorker({ ...bindingsFor(["acme"], { acme: dbs.acme! }), TENANTS: ["acme", "globex"] as unknown as string }, { outboundService: turso.outboundService });
+    const broken = await startWorker({ ...bindingsFor(["acme"], { acme: dbs.acme! }), TENANTS: ["acme", "globex"] }, { outboundService: turso.outboundService });
     try {
       const reply = await callWorker(broken, "POST", "/v1/tenants/acme/query", { body: { statements: [{ sql: "SELECT 1" }] } });
       expect(reply.status).toBe(500);

@@ -1,9 +1,11 @@
 // Which namespace the gateway reaches, and what a caller learns about namespaces it may not reach (findings 1, 6).
-// Worker in workerd → real sqld (dev stack's fly.toml).
+// Worker in workerd → real sqld (dev stack's fly.toml). Finding 6 runs in both modes (managed: the Turso double's
+// databases); x-namespace-bin against Host is sqld namespace mechanics, self-hosted only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeRaw, firstResult } from "../../local/sqld/tenant-client";
 import { callWorker, forwardKeepingHost, startGateway, startWorker, type GatewayHarness } from "../../local/gateway-harness";
 import { signTestJwt } from "../support/worker/jwt-for-tests";
+import { GATEWAY_MODES, startTenantGateway, type TenantGateway } from "../support/worker/tenant-gateway";
 
 const FLY_APP = "acme-sqld-dev"; // Pulumi.dev.yaml fly.app: the gateway's DB_URL there is https://acme-sqld-dev.fly.dev
 let gw: GatewayHarness;
@@ -71,34 +73,50 @@ describe("gateway: x-namespace-bin picks the namespace, not the Host (finding 1)
   });
 });
 
-describe("gateway: an unknown tenant and a forbidden one look the same (finding 6)", () => {
-  const notFound = (tenant: string) => ({ error: `tenant "${tenant}" not found`, code: "TENANT_NOT_FOUND" });
-
-  it.each([
-    ["a tenant whose namespace does not exist in sqld", "pending"],
-    ["a name that is neither tenant nor namespace", "ghost"],
-    ["an sqld namespace that is no tenant", "internal"],
-    ["sqld's default namespace", "default"],
-    ["a Host-derived namespace", "127"],
-  ])("query: 404 TENANT_NOT_FOUND for %s", async (_, tenant) => {
-    const reply = await gw.call("POST", `/v1/tenants/${tenant}/query`, { body: markerQuery });
-    expect(reply.status).toBe(404);
-    expect(reply.json).toEqual(notFound(tenant));
+describe.each(GATEWAY_MODES)("%s", (mode) => {
+  // Self-hosted: the gateway above, with its decoy namespaces and a tenant whose namespace is gone. Managed: the
+  // Turso double with a database `internal` in the group that is no tenant of the Worker.
+  let managed: TenantGateway | undefined;
+  beforeAll(async () => {
+    if (mode === "managed") managed = await startTenantGateway(mode, { tenants: ["acme", "globex"], others: ["internal"] });
   });
+  afterAll(() => managed?.close());
+  const call: TenantGateway["call"] = (method, path, options) => (managed ?? gw).call(method, path, options);
 
-  it("token: 404 TENANT_NOT_FOUND for every name outside TENANTS, existing namespace or not", async () => {
-    for (const tenant of ["internal", "default", "ghost"]) {
-      const reply = await gw.call("POST", `/v1/tenants/${tenant}/token`, { body: { access: "ro" } });
+  describe("gateway: an unknown tenant and a forbidden one look the same (finding 6)", () => {
+    const notFound = (tenant: string) => ({ error: `tenant "${tenant}" not found`, code: "TENANT_NOT_FOUND" });
+    const rows: [string, string][] = [
+      ["a name that is neither tenant nor database", "ghost"],
+      ["a database that is no tenant (an sqld namespace; a Turso database of the group)", "internal"],
+      ["`default` (sqld's default namespace; managed: the pre-tenant database's tenant)", "default"],
+      // sqld namespaces only: deleted through sqld's admin API, and the namespace sqld takes from the Host.
+      ...(mode === "self-hosted"
+        ? ([
+            ["a tenant whose namespace does not exist in sqld", "pending"],
+            ["a Host-derived namespace", "127"],
+          ] as [string, string][])
+        : []),
+    ];
+
+    it.each(rows)("query: 404 TENANT_NOT_FOUND for %s", async (_, tenant) => {
+      const reply = await call("POST", `/v1/tenants/${tenant}/query`, { body: markerQuery });
       expect(reply.status).toBe(404);
       expect(reply.json).toEqual(notFound(tenant));
-    }
-  });
+    });
 
-  it("without the API key every tenant name gets the same 401 (existing, missing or forbidden)", async () => {
-    const replies = await Promise.all(
-      ["acme", "pending", "ghost", "internal"].map((t) => gw.call("POST", `/v1/tenants/${t}/query`, { body: markerQuery, apiKey: null })),
-    );
-    expect(new Set(replies.map((r) => `${r.status} ${JSON.stringify(r.json)}`)).size).toBe(1);
-    expect(replies[0]!.status).toBe(401);
+    it("token: 404 TENANT_NOT_FOUND for every name outside TENANTS, existing database or not", async () => {
+      for (const tenant of ["internal", "default", "ghost"]) {
+        const reply = await call("POST", `/v1/tenants/${tenant}/token`, { body: { access: "ro" } });
+        expect(reply.status).toBe(404);
+        expect(reply.json).toEqual(notFound(tenant));
+      }
+    });
+
+    it("without the API key every tenant name gets the same 401 (existing, missing or forbidden)", async () => {
+      const names = mode === "self-hosted" ? ["acme", "pending", "ghost", "internal"] : ["acme", "ghost", "internal"];
+      const replies = await Promise.all(names.map((t) => call("POST", `/v1/tenants/${t}/query`, { body: markerQuery, apiKey: null })));
+      expect(new Set(replies.map((r) => `${r.status} ${JSON.stringify(r.json)}`)).size).toBe(1);
+      expect(replies[0]!.status).toBe(401);
+    });
   });
 });

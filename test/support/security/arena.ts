@@ -1,22 +1,38 @@
 /**
- * The arena of the hostile-tenant suite: the dev stack's real (hardened) sqld plus the real Worker bundle in
- * workerd, two tenants - acme (the attacker) and globex (the victim, with a secret row) - and the two things every
- * attack must leave untouched: globex's schema and rows, and the set of files on disk.
+ * The arena of the hostile-tenant suite: two tenants - acme (the attacker) and globex (the victim, with a secret row)
+ * - behind the real Worker bundle in workerd, and the two things every attack must leave untouched: globex's schema
+ * and rows, and the set of files on disk. Self-hosted (startArena): the dev stack's real (hardened) sqld, a namespace
+ * per tenant. Managed (startTenantArena("managed")): the Turso double, each tenant's database its own real sqld
+ * behind TLS (test/support/worker/tenant-gateway.ts).
  */
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import type { Access } from "../../../worker/claims";
-import { executeRaw, firstResult, scopedToken, type PipelineReply } from "../../../local/sqld/tenant-client";
+import { executeRaw, firstResult, type PipelineReply } from "../../../local/sqld/tenant-client";
 import { startGateway, type GatewayHarness, type GatewayReply } from "../../../local/gateway-harness";
+import { selfHostedTenants, startTenantGateway, type GatewayMode, type TenantGateway } from "../worker/tenant-gateway";
 
 export const ATTACKER = "acme";
 export const VICTIM = "globex";
 export const VICTIM_SECRET = "globex-secret-42";
 
-export interface Arena {
+/** What every attack needs, in either mode. */
+export interface TenantArena {
+  tenants: TenantGateway;
+  /** A directory outside every volume where a writefile/VACUUM INTO would land ("elsewhere" on disk). */
+  outside: string;
+  /** Tokens exactly as /v1/tenants/:t/token hands them out. */
+  token(tenant: string, access: Access): Promise<string>;
+  /** `sql` with `token` on `tenant`'s authoritative copy (self-hosted: the primary, not a lagging replica). */
+  truth(tenant: string, token: string, sql: string): Promise<PipelineReply>;
+  close(): Promise<void>;
+}
+
+/** The self-hosted arena, with the stack's machines for the attacks only sqld namespaces allow. */
+export interface Arena extends TenantArena {
   gw: GatewayHarness;
   /** The volume of the machine the attacks reach (what Fly mounts at /var/lib/sqld). */
   volume: string;
@@ -26,11 +42,6 @@ export interface Arena {
   primaryUrl: string;
   /** sqld's --db-path of that machine: namespaces live in `<dbPath>/dbs/<name>/data`. */
   dbPath: string;
-  /** A directory outside the volume where a writefile/VACUUM INTO would land ("elsewhere" on disk). */
-  outside: string;
-  /** Tokens exactly as /v1/tenants/:t/token hands them out (worker/jwt.ts via tenant-client). */
-  token(tenant: string, access: Access): Promise<string>;
-  close(): Promise<void>;
 }
 
 /** Statements the victim's own rw token runs once: a table with the secret, an index, a view, a trigger. */
@@ -53,30 +64,47 @@ export interface ArenaOptions {
 export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
   const via = options.via ?? "primary";
   const gw = await startGateway({ tenants: [ATTACKER, VICTIM, ...(options.attackers ?? [])], stack: via === "replica" ? "prod" : "dev", via });
+  const tenants = selfHostedTenants(gw);
+  const primaryUrl = gw.cluster.primary.httpUrl;
+  const base = await arm(tenants, (tenant, token, sql) => executeRaw(primaryUrl, sql, { token, namespace: tenant }));
+  return { ...base, gw, volume: gw.target.dataDir, volumes: tenants.volumes, primaryUrl, dbPath: dbPathOf(gw) };
+}
+
+/** The arena in either mode (the attacks that apply to both: SQL through the gateway and with the tenant's tokens). */
+export async function startTenantArena(mode: GatewayMode, options: Pick<ArenaOptions, "attackers"> = {}): Promise<TenantArena> {
+  const tenants = await startTenantGateway(mode, { tenants: [ATTACKER, VICTIM, ...(options.attackers ?? [])] });
+  return arm(tenants, (tenant, token, sql) => tenants.direct(tenant, token, sql));
+}
+
+/** Seeds the victim and the attacker, with a directory outside the volumes to watch. */
+async function arm(tenants: TenantGateway, truth: TenantArena["truth"]): Promise<TenantArena> {
   const outside = mkdtempSync(join(tmpdir(), "hostile-tenant-outside-"));
   // World-writable: sqld runs as uid 666 (the image's entrypoint), and a write that only fails on permissions
   // would hide a writefile that came back; here it would land and the listing would show it.
   chmodSync(outside, 0o777);
-  const dbPath = dbPathOf(gw);
-  const arena: Arena = {
-    gw,
-    volume: gw.target.dataDir,
-    volumes: [gw.cluster.primary, ...gw.cluster.replicas].map((machine) => machine.dataDir),
-    primaryUrl: gw.cluster.primary.httpUrl,
-    dbPath,
+  const arena: TenantArena = {
+    tenants,
     outside,
-    token: (tenant, access) => scopedToken(gw.keys.privateKeyPem, tenant, access),
+    token: (tenant, access) => tenants.token(tenant, access),
+    truth,
     async close() {
-      await gw.close();
+      await tenants.close();
       rmSync(outside, { recursive: true, force: true });
     },
   };
-  const victimRw = await arena.token(VICTIM, "rw");
-  for (const sql of VICTIM_SCHEMA) expectOk(await executeRaw(arena.primaryUrl, sql, { token: victimRw, namespace: VICTIM }), sql);
-  const attackerRw = await arena.token(ATTACKER, "rw");
-  expectOk(await executeRaw(arena.primaryUrl, "CREATE TABLE notes(body TEXT)", { token: attackerRw, namespace: ATTACKER }), "acme notes");
-  await untilServed(arena, ATTACKER, attackerRw, "SELECT count(*) FROM notes");
-  await untilServed(arena, VICTIM, victimRw, "SELECT count(*) FROM secrets");
+  try {
+    const victimRw = await arena.token(VICTIM, "rw");
+    for (const sql of VICTIM_SCHEMA) expectOk(await truth(VICTIM, victimRw, sql), sql);
+    const attackerRw = await arena.token(ATTACKER, "rw");
+    expectOk(await truth(ATTACKER, attackerRw, "CREATE TABLE notes(body TEXT)"), "acme notes");
+    await untilServed(arena, ATTACKER, attackerRw, "SELECT count(*) FROM notes");
+    await untilServed(arena, VICTIM, victimRw, "SELECT count(*) FROM secrets");
+    // The attacks aim at these paths: they must be the real files, or a refusal would prove nothing.
+    for (const tenant of [ATTACKER, VICTIM]) expect(existsSync(tenants.dataFile(tenant)), `${tenant}'s database file ${tenants.dataFile(tenant)}`).toBe(true);
+  } catch (error) {
+    await arena.close();
+    throw error;
+  }
   return arena;
 }
 
@@ -85,9 +113,9 @@ export async function startArena(options: ArenaOptions = {}): Promise<Arena> {
  * namespace onto its volume on the first request naming it (even one it then refuses). Reading globex there first
  * makes it an active tenant of that machine, so an attack's request cannot be mistaken for a new file.
  */
-async function untilServed(arena: Arena, tenant: string, token: string, sql: string): Promise<void> {
+async function untilServed(arena: TenantArena, tenant: string, token: string, sql: string): Promise<void> {
   for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-    if (firstResult(await executeRaw(arena.gw.dbUrl, sql, { token, namespace: tenant }))?.type === "ok") return;
+    if (firstResult(await arena.tenants.direct(tenant, token, sql))?.type === "ok") return;
   }
   throw new Error(`the attacked machine never served ${tenant}'s seed`);
 }
@@ -127,10 +155,10 @@ export function listFiles(dir: string): string[] {
 }
 
 /** globex as its own rw token sees it: every schema object with its SQL, and every row of every table. */
-export async function victimDump(arena: Arena): Promise<string> {
+export async function victimDump(arena: TenantArena): Promise<string> {
   const token = await arena.token(VICTIM, "rw");
   const read = async (sql: string) => {
-    const reply = await executeRaw(arena.primaryUrl, sql, { token, namespace: VICTIM });
+    const reply = await arena.truth(VICTIM, token, sql);
     expectOk(reply, sql);
     return (firstResult(reply) as unknown as { response: { result: { rows: unknown[] } } }).response.result.rows;
   };
@@ -148,13 +176,13 @@ export interface Snapshot {
 }
 
 /** What an attack must not change. Take it before the attack, compare with expectUnchanged after. */
-export async function snapshot(arena: Arena): Promise<Snapshot> {
+export async function snapshot(arena: TenantArena): Promise<Snapshot> {
   const dump = await victimDump(arena);
   expect(dump).toContain(VICTIM_SECRET); // the dump really reads the victim (a broken read would compare equal)
-  return { victimSha256: createHash("sha256").update(dump).digest("hex"), volume: arena.volumes.flatMap((dir, i) => listFiles(dir).map((path) => `${i}:${path}`)), outside: listFiles(arena.outside) };
+  return { victimSha256: createHash("sha256").update(dump).digest("hex"), volume: arena.tenants.volumes.flatMap((dir, i) => listFiles(dir).map((path) => `${i}:${path}`)), outside: listFiles(arena.outside) };
 }
 
-export async function expectUnchanged(arena: Arena, before: Snapshot): Promise<void> {
+export async function expectUnchanged(arena: TenantArena, before: Snapshot): Promise<void> {
   const after = await snapshot(arena);
   expect(after.victimSha256, "globex's schema or rows changed").toBe(before.victimSha256);
   expect(after.volume, "a file appeared or vanished in sqld's volume").toEqual(before.volume);
@@ -187,10 +215,10 @@ function cellValue(cell: HranaCell): unknown {
 }
 
 /** Runs `sql` as acme (or `tenant`) through `channel`; the gateway sends it as one statement of a batch. */
-export async function attack(arena: Arena, channel: Channel, sql: string, tenant = ATTACKER): Promise<Outcome> {
+export async function attack(arena: TenantArena, channel: Channel, sql: string, tenant = ATTACKER): Promise<Outcome> {
   if (channel.startsWith("direct")) {
     const token = await arena.token(tenant, channel === "direct ro" ? "ro" : "rw");
-    const reply = await executeRaw(arena.gw.dbUrl, sql, { token, namespace: tenant });
+    const reply = await arena.tenants.direct(tenant, token, sql);
     const result = reply.status === 200 ? firstResult(reply) : undefined;
     if (result?.type === "ok") {
       const rows = (result as unknown as { response: { result: { rows: HranaCell[][] } } }).response.result.rows;
@@ -200,7 +228,7 @@ export async function attack(arena: Arena, channel: Channel, sql: string, tenant
     return { status: reply.status, error: result?.error?.message ?? (typeof httpError === "string" ? httpError : reply.text), rows: undefined };
   }
   const mode = channel === "gateway read" ? "read" : "write";
-  const reply: GatewayReply = await arena.gw.call("POST", `/v1/tenants/${tenant}/query`, { body: { statements: [{ sql }], mode } });
+  const reply: GatewayReply = await arena.tenants.call("POST", `/v1/tenants/${tenant}/query`, { body: { statements: [{ sql }], mode } });
   if (reply.status === 200) return { status: 200, error: undefined, rows: (reply.json.results as { rows: unknown[][] }[])[0]!.rows };
   return { status: reply.status, error: String(reply.json.error), rows: undefined };
 }
@@ -210,7 +238,7 @@ export async function attack(arena: Arena, channel: Channel, sql: string, tenant
  * (per channel when an object is given), and nothing may have changed. Returns the outcomes so a test can assert more.
  */
 export async function expectRefusedEverywhere(
-  arena: Arena,
+  arena: TenantArena,
   sql: string,
   refusal: RegExp | Record<Channel, RegExp>,
   channels: Channel[] = CHANNELS,
