@@ -90,7 +90,7 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     }
   } else {
     if (!cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
-    else for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace))) add(path, message);
+    else for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace), cfg.api !== undefined)) add(path, message);
     for (const key of ["tenantSettings", "auth"] as const) {
       const set = key === "auth" ? cfg.auth.tenantKeyVersions : cfg.tenantSettings;
       for (const tenant of Object.keys(set)) add(key === "auth" ? ["auth", "tenantKeyVersions", tenant] : [key, tenant], "applies to self-hosted sqld only (Turso signs its own tokens and has no namespace config); remove it");
