@@ -36,7 +36,7 @@ export interface FlyApiAppArgs {
 }
 
 /** The API app's secret holding every tenant's database (managed mode). */
-export const TENANT_DATABASES_SECRET = "TENANT_DATABASES";
+const TENANT_DATABASES_SECRET = "TENANT_DATABASES";
 
 /**
  * A stateless app on Fly that uses the database: app, DATABASE_URL/DATABASE_AUTH_TOKEN secrets (managed mode also
