@@ -25,13 +25,10 @@ export function readStackOutputs(stack: string, env: NodeJS.ProcessEnv = process
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
-/** Why `key` is missing from a stack's outputs: it was deployed by a version that did not export it. */
-export const missingOutput = (stack: string, key: string) => `stack ${stack} has no ${key} output: run pulumi up --stack ${stack} once with this version (it adds the output; nothing else changes)`;
-
 export function readStackSecrets(stack: string, env: NodeJS.ProcessEnv = process.env): StackSecrets {
   const out = readStackOutputs(stack, env) as Partial<StackSecrets>;
   for (const key of ["sqldAdminKey", "jwtPrivateKeyPem", "databaseUrl"] as const) {
-    if (typeof out[key] !== "string") throw new Error(missingOutput(stack, key));
+    if (typeof out[key] !== "string") throw new Error(`stack ${stack} has no ${key} output: run pulumi up --stack ${stack} once with this version (it adds the output; nothing else changes)`);
   }
   return out as StackSecrets;
 }

@@ -18,7 +18,7 @@ import { loadSigningKey } from "./mint-token";
 import type { MigratorOptions } from "../../infra/migrations/migrator";
 import { migratorToken } from "../../infra/migrations/token";
 import { FLY_PREFER_REGION } from "../../worker/db";
-import { missingOutput, readStackOutputs } from "./deployed-stack";
+import { readStackOutputs } from "./deployed-stack";
 import { readStackPlan } from "./stack-config-file";
 
 export { UsageError } from "./mint-token";
@@ -159,7 +159,9 @@ function jobFromStack(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
     }
     // As the migrations Command: each target's own database and full-access token (DATABASE_TARGETS there).
     const outputs = readStackOutputs(stack, env);
-    if (outputs.tursoDatabases === undefined) throw new UsageError(`${missingOutput(stack, "tursoDatabases")}; or, for a stack without tenants, pass its database token in DATABASE_AUTH_TOKEN`);
+    if (outputs.tursoDatabases === undefined) {
+      throw new UsageError(`stack ${stack} has no tursoDatabases output (deployed by an earlier version): run pulumi up --stack ${stack} once, or, for a stack without tenants, pass its database token in DATABASE_AUTH_TOKEN`);
+    }
     const targets = targetsOf(sets);
     const databases = databaseTargets(outputs.tursoDatabases, targets, `stack ${stack}'s output tursoDatabases`);
     return { url: String(outputs.databaseUrl), targets, databases, namespaceHeader: false, concurrency, status };

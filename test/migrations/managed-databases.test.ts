@@ -187,6 +187,6 @@ describe.skipIf(!engineBin())("npm run migrate -- --stack <managed stack with a 
     expect(byHand.stderr).not.toContain(cli.acme!.rw);
     const older = await runCli("older");
     expect(older.code).toBe(2);
-    expect(older.stderr).toMatch(/stack older has no tursoDatabases output: run pulumi up --stack older once with this version/);
+    expect(older.stderr).toMatch(/stack older has no tursoDatabases output \(deployed by an earlier version\): run pulumi up --stack older once/);
   }, 120_000);
 });
