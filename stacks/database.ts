@@ -22,8 +22,12 @@ export interface Database {
    * Worker's TENANT_DATABASES_<n> bindings (worker/tenant-databases.ts), secrets.
    */
   workerTenantDatabases?: pulumi.Output<string>[];
-  /** Managed mode: every database (tenants and shared), JSON `{<name>: {url, token}}` for the migrations Command. Secret. */
-  migrationTargets?: pulumi.Output<string>;
+  /**
+   * Managed mode: every database (tenants and shared), JSON `{<name>: {url, token}}` with its full-access token,
+   * keys sorted: the migrations Command's DATABASE_TARGETS, the API app's TENANT_DATABASES and the stack output
+   * `tursoDatabases` (`npm run migrate -- --stack`). Secret.
+   */
+  databaseTargets?: pulumi.Output<string>;
   /** Resources that must exist before the database answers (rollout, namespaces). */
   ready: pulumi.Resource[];
   /** Checks that must pass before anything outside the database that encodes its topology changes. */
@@ -127,14 +131,15 @@ export function managedDatabase(plan: ManagedPlan, dataProtection: StackConfig["
   const workerTenantDatabases = tenantBindingGroups(served).map((group) =>
     pulumi.secret(pulumi.all(group.map(entry)).apply((list) => tenantDatabasesText(Object.fromEntries(list.map((e, i) => [group[i]!, e]))))),
   );
-  const all = plan.databases.map((d) => d.tenant);
-  const migrationTargets = pulumi.secret(
+  // Sorted: reordering tenants in YAML changes no input, so it neither re-runs migrations nor restarts the API app.
+  const all = plan.databases.map((d) => d.tenant).sort();
+  const databaseTargets = pulumi.secret(
     pulumi.all(all.map((t) => pulumi.all([component.databases[t]!.url, component.databases[t]!.token]))).apply((list) =>
       JSON.stringify(Object.fromEntries(list.map(([url, token], i) => [all[i]!, { url, token }]))),
     ),
   );
   return {
-    migrationTargets,
+    databaseTargets,
     publicUrl: first.url,
     serviceUrl: first.url,
     serviceToken: first.token,

@@ -18,7 +18,7 @@ export function schemaMigrations(plan: StackPlan, db: Database, keys: StackKeys,
       signingKey: selfHosted ? keys.jwtPrivateKeyPem : undefined,
       authToken: selfHosted ? undefined : db.serviceToken,
       // Managed: each tenant's (and shared namespace's) own Turso database.
-      databases: db.migrationTargets,
+      databases: db.databaseTargets,
       primaryRegion: selfHosted ? plan.sqld.topology.primary.code : undefined,
     },
     // After a mode switch has carried the data (and the migration records with it) to the serving side.

@@ -69,6 +69,8 @@ function apiApp(config: StackConfig, plan: StackPlan, db: Database, after: pulum
       waitTimeout: plan.api.deploy.waitTimeout,
       databaseUrl: db.serviceUrl,
       databaseAuthToken: db.serviceToken,
+      // Managed: every served database (tenants and shared, as the self-hosted token's namespaces.served).
+      tenantDatabases: db.databaseTargets,
     },
     // The API deploys only after the schema it needs is in every namespace (and a mode switch has carried the data).
     { dependsOn: [...db.ready, ...after] },
@@ -127,6 +129,8 @@ export function defineStack(): StackOutputs {
     jwtPrivateKeyPem: keys.jwtPrivateKeyPem,
     // The admin key (a secret, as in state) lets `npm run status` read sqld's admin API through `fly proxy`.
     ...(selfHosted && { sqldPrivateUrl: db.serviceUrl, sqldAdminKey: keys.adminKey }),
+    // Managed: `{<tenant or shared namespace>: {url, token}}` (full-access tokens, a secret) for `npm run migrate -- --stack`.
+    ...(db.databaseTargets && { tursoDatabases: pulumi.secret(db.databaseTargets.apply((text) => JSON.parse(text) as Record<string, { url: string; token: string }>)) }),
     // Encrypted volumes are only as recoverable as this key: keep a copy outside the state (README "Encryption at rest").
     ...(keys.encryption && { sqldEncryptionKey: keys.encryption.key }),
     ...(plan.mode === "self-hosted" && plan.sqld.tenantDomain && { tenantUrlTemplate: plan.sqld.tenantDomain.urlTemplate }),

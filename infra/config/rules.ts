@@ -105,7 +105,7 @@ export function crossFieldProblems(cfg: ConfigShape, ctx: { namespaces: Pick<Sta
     }
   }
   if (cfg.mode === "managed" && !cfg.turso) add(["turso"], "is required in managed mode: set `turso: {org, location, database}`");
-  if (cfg.turso) for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace))) add(path, message);
+  if (cfg.turso) for (const [path, message] of tursoDatabaseRuleProblems(cfg.turso, cfg.tenants, (cfg.migrations?.shared ?? []).map((s) => s.namespace), cfg.api !== undefined)) add(path, message);
   if (!selfHostedSide) {
     for (const key of ["tenantSettings", "auth"] as const) {
       const set = key === "auth" ? cfg.auth.tenantKeyVersions : cfg.tenantSettings;

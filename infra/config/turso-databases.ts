@@ -12,11 +12,25 @@
  */
 import { LEGACY_TENANT } from "../turso/defaults";
 import { BINDING_MAX_BYTES, MANAGED_MAX_TENANTS, WORKER_MAX_BINDINGS } from "../../worker/tenant-databases";
+import { FLY_IMPORT_MAX_LINE_BYTES } from "../fly/scripts/secrets";
 
 /** openapi.json CreateDatabaseInput.name: "No longer than 64 characters". */
 export const TURSO_DATABASE_NAME_MAX = 64;
 /** RFC 1035 §2.3.4: a label is 63 octets or less; `<database>-<org>` is the first label of the Hostname. */
 export const DNS_LABEL_MAX = 63;
+
+/**
+ * Budget per database in the API app's TENANT_DATABASES secret (`"<tenant>":{"url":…,"token":…}`): a URL of at
+ * most ~81 bytes (`libsql://` + one DNS label + `.turso.io`), one Turso JWT (~270 bytes, worker/tenant-databases.ts)
+ * and the tenant's name: under 450 bytes.
+ */
+export const API_ENTRY_BUDGET_BYTES = 600;
+/**
+ * Databases (tenants and shared) whose entries surely fit TENANT_DATABASES: the value goes in one `fly secrets
+ * import` line, which flyctl cuts at 64 KiB (infra/fly/scripts/secrets.ts). Neither flyctl nor fly-go documents a
+ * size limit of a secret itself.
+ */
+export const API_MAX_DATABASES = Math.floor(FLY_IMPORT_MAX_LINE_BYTES / API_ENTRY_BUDGET_BYTES);
 
 /** The tenant of a stack without `tenants` (infra/turso/defaults.ts says why it keeps `turso.database`'s name). */
 export { LEGACY_TENANT };
@@ -68,9 +82,10 @@ export function tursoTenantDatabases(prefix: string, tenants: readonly string[],
 /**
  * Plan-time rules of the managed databases, as [key below libsql-stack:, message] pairs: every tenant's and shared
  * namespace's database name fits Turso (blaming the entry, or `turso.database` for the `default` tenant), and the
- * tenants' tokens fit the Worker's bindings (worker/tenant-databases.ts MANAGED_MAX_TENANTS).
+ * tenants' tokens fit the Worker's bindings (worker/tenant-databases.ts MANAGED_MAX_TENANTS) and, `withApi`, every
+ * database's entry fits the API app's TENANT_DATABASES (API_MAX_DATABASES).
  */
-export function tursoDatabaseRuleProblems(turso: { org: string; database: string }, tenants: readonly string[], shared: readonly string[]): [(string | number)[], string][] {
+export function tursoDatabaseRuleProblems(turso: { org: string; database: string }, tenants: readonly string[], shared: readonly string[], withApi = false): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
   const check = (tenant: string, path: (string | number)[]) => {
     const problem = tursoDatabaseNameProblem(turso.database, tenant, turso.org);
@@ -79,6 +94,10 @@ export function tursoDatabaseRuleProblems(turso: { org: string; database: string
   if (tenants.length === 0) check(LEGACY_TENANT, ["turso", "database"]);
   tenants.forEach((t, i) => check(t, ["tenants", i]));
   shared.forEach((t, i) => check(t, ["migrations", "shared", i, "namespace"]));
+  const databases = Math.max(tenants.length, 1) + shared.length;
+  if (withApi && databases > API_MAX_DATABASES) {
+    out.push([["api"], `managed mode hands the API app every database (${databases}: tenants and migrations.shared) in one secret, TENANT_DATABASES, which fits at most ${API_MAX_DATABASES} (fly secrets import reads a line of at most 64 KiB); use mode self-hosted, or fewer tenants`]);
+  }
   if (tenants.length > MANAGED_MAX_TENANTS) {
     out.push([["tenants"], `lists ${tenants.length} tenants; managed mode serves at most ${MANAGED_MAX_TENANTS}: the gateway holds two Turso tokens per tenant in secret bindings of at most ${BINDING_MAX_BYTES} bytes, ${WORKER_MAX_BINDINGS} bindings per Worker (Cloudflare Workers limits); use mode self-hosted for more`]);
   }

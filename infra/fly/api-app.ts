@@ -28,11 +28,20 @@ export interface FlyApiAppArgs {
   databaseUrl: pulumi.Input<string>;
   /** DATABASE_AUTH_TOKEN secret. */
   databaseAuthToken: pulumi.Input<string>;
+  /**
+   * Managed mode: TENANT_DATABASES secret, JSON `{<tenant or shared namespace>: {url, token}}` of every database the
+   * app serves (self-hosted needs none: one token reaches every namespace). Absent: no TENANT_DATABASES secret.
+   */
+  tenantDatabases?: pulumi.Input<string>;
 }
 
+/** The API app's secret holding every tenant's database (managed mode). */
+const TENANT_DATABASES_SECRET = "TENANT_DATABASES";
+
 /**
- * A stateless app on Fly that uses the database: app, DATABASE_URL/DATABASE_AUTH_TOKEN secrets (stdin only),
- * a deploy with the configured strategy (bluegreen by default in prod), one machine per extra region, IPs.
+ * A stateless app on Fly that uses the database: app, DATABASE_URL/DATABASE_AUTH_TOKEN secrets (managed mode also
+ * TENANT_DATABASES; stdin only), a deploy with the configured strategy (bluegreen by default in prod), one machine
+ * per extra region, IPs.
  */
 export class FlyApiApp extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
@@ -56,16 +65,21 @@ export class FlyApiApp extends pulumi.ComponentResource {
     // ResourceInputs.Triggers is the only replaceOnChanges input): the new app is created, the old one destroyed
     // by the delete script stored in state. Without it the rename would be an update that leaves the old app running.
     const app = scriptCommand(`${name}-app`, { scripts: appScripts({ app: args.app, org: args.org }), triggers: [args.app] }, { parent: this });
+    const withTenants = args.tenantDatabases !== undefined;
+    const names = ["DATABASE_URL", "DATABASE_AUTH_TOKEN", ...(withTenants ? [TENANT_DATABASES_SECRET] : [])];
     const secrets = scriptCommand(
       `${name}-secrets`,
       {
-        scripts: secretsScripts({ app: args.app, names: ["DATABASE_URL", "DATABASE_AUTH_TOKEN"], stage: false }),
+        // Not staged: a changed value (a token rotation, a tenant added) restarts the machines with it. The values
+        // change only then, so a plain `up` leaves the app alone.
+        scripts: secretsScripts({ app: args.app, names, stage: false }),
         // Quoted so flyctl's parser (internal/command/secrets/parser.go parseSecrets) stores the values exactly.
         stdin: pulumi.secret(
-          pulumi.all([args.databaseUrl, args.databaseAuthToken]).apply(([url, token]) =>
+          pulumi.all([args.databaseUrl, args.databaseAuthToken, args.tenantDatabases ?? ""]).apply(([url, token, tenants]) =>
             flySecretsImportInput([
               { name: "DATABASE_URL", value: url, source: "DATABASE_URL (the database URL)" },
               { name: "DATABASE_AUTH_TOKEN", value: token, source: "DATABASE_AUTH_TOKEN (the database token)" },
+              ...(withTenants ? [{ name: TENANT_DATABASES_SECRET, value: tenants, source: "TENANT_DATABASES (every tenant's database URL and token)" }] : []),
             ]),
           ),
         ),

@@ -1,5 +1,5 @@
 /**
- * How the operator CLIs (`npm run status`, `npm run restore`) read a deployed self-hosted stack: its secret outputs
+ * How the operator CLIs (`npm run status`, `npm run restore`, `npm run migrate`) read a deployed stack: its secret outputs
  * (`pulumi stack output --json --show-secrets`) and secret config (`pulumi config --json --show-secrets`) into this
  * process only (never argv, never printed), and flyctl's `--json` answers.
  */
@@ -17,11 +17,16 @@ export interface StackSecrets {
   databaseUrl: string;
 }
 
-export function readStackSecrets(stack: string, env: NodeJS.ProcessEnv = process.env): StackSecrets {
+/** Every output of the stack, secrets shown (`pulumi stack output --json --show-secrets`). */
+export function readStackOutputs(stack: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const result = spawnSync("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8", env });
   if (result.error) throw new UsageError(`cannot run the pulumi CLI (${result.error.message}): it must be on PATH`);
   if (result.status !== 0) throw new Error(`pulumi stack output failed (exit ${result.status}): ${result.stderr.trim().slice(0, 500)}`);
-  const out = JSON.parse(result.stdout) as Partial<StackSecrets>;
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+export function readStackSecrets(stack: string, env: NodeJS.ProcessEnv = process.env): StackSecrets {
+  const out = readStackOutputs(stack, env) as Partial<StackSecrets>;
   for (const key of ["sqldAdminKey", "jwtPrivateKeyPem", "databaseUrl"] as const) {
     if (typeof out[key] !== "string") throw new Error(`stack ${stack} has no ${key} output: run pulumi up --stack ${stack} once with this version (it adds the output; nothing else changes)`);
   }

@@ -1,6 +1,7 @@
 /**
  * `npm run migrate` arguments → what to migrate, where, with which credentials. Three ways in:
- *  --stack      the stack's config file (tenants, directories) + `pulumi stack output` (URL, signing key);
+ *  --stack      the stack's config file (tenants, directories) + `pulumi stack output` (URL, signing key; managed:
+ *               every database's URL and token, `tursoDatabases`);
  *  --url        explicit URL, key file or token, tenants and directory (scripts and tests);
  *  --from-env   the stack's `migrations` Command: MIGRATION_PLAN, DATABASE_URL and a secret in the environment.
  */
@@ -17,6 +18,7 @@ import { loadSigningKey } from "./mint-token";
 import type { MigratorOptions } from "../../infra/migrations/migrator";
 import { migratorToken } from "../../infra/migrations/token";
 import { FLY_PREFER_REGION } from "../../worker/db";
+import { readStackOutputs } from "./deployed-stack";
 import { readStackPlan } from "./stack-config-file";
 
 export { UsageError } from "./mint-token";
@@ -26,7 +28,9 @@ export const MIGRATE_USAGE = `usage:
   npm run migrate -- --url <sqld or libsql URL> (--key-file <PKCS#8 PEM> | --auth-token <t>) [--tenants a,b] --dir <dir> [--status]
   --status       print {namespace: {applied, pending}} as JSON; change nothing
   --concurrency  namespaces at a time (default: the stack's migrations.concurrency, else 8)
-  --auth-token   a database token (managed mode, or a full-access sqld token); DATABASE_AUTH_TOKEN works too and keeps it out of argv
+  --auth-token   a database token (managed mode, or a full-access sqld token); DATABASE_AUTH_TOKEN works too and keeps it out of argv;
+                 with --stack only for a managed stack without tenants (otherwise each database's token comes from the
+                 stack output tursoDatabases, as the stack's migrations Command gets them)
   without --tenants, --url names one database (Turso, or sqld's default namespace) and no namespace header is sent
 self-hosted: the central ledger in namespace _libsql_stack_ledger says what is applied (--status reads it); the
   tenant files first run in namespace _libsql_stack_canary (rolled back); both must exist (the stack creates them)
@@ -65,24 +69,27 @@ export const targetsOf = (sets: readonly { key: string; namespaces: string[]; fi
   sets.flatMap((s) => s.namespaces.map((namespace) => ({ namespace, files: s.files, set: s.key, owner: s.key.startsWith("migrations.shared") ? ("stack" as const) : ("tenant" as const) })));
 
 /**
- * DATABASE_TARGETS: `{<namespace>: {url, token}}`, one Turso database per target (managed mode). Every target must
- * have one; errors never show the value (it holds tokens).
+ * `{<namespace>: {url, token}}`, one Turso database per target (managed mode): DATABASE_TARGETS, or the stack output
+ * `tursoDatabases`, named by `source`. Every target must have one; errors never show the value (it holds tokens).
  */
-function databaseTargets(text: string, targets: readonly MigrationTarget[]): Record<string, { url: string; token: string }> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UsageError("DATABASE_TARGETS is not JSON (value not shown: it holds tokens)");
-  }
-  const map = (parsed ?? {}) as Record<string, { url?: unknown; token?: unknown }>;
+function databaseTargets(parsed: unknown, targets: readonly MigrationTarget[], source: string): Record<string, { url: string; token: string }> {
+  const map = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, { url?: unknown; token?: unknown }>;
   for (const { namespace } of targets) {
     const entry = map[namespace];
     if (typeof entry?.url !== "string" || !/^(libsql|https?):\/\//.test(entry.url) || typeof entry.token !== "string" || entry.token === "") {
-      throw new UsageError(`DATABASE_TARGETS has no valid {url, token} for ${namespace}`);
+      throw new UsageError(`${source} has no valid {url, token} for ${namespace}`);
     }
   }
-  return map as Record<string, { url: string; token: string }>;
+  // Only the targets: nothing else is reachable from the job.
+  return Object.fromEntries(targets.map(({ namespace }) => [namespace, map[namespace] as { url: string; token: string }]));
+}
+
+function parseTargetsEnv(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError("DATABASE_TARGETS is not JSON (value not shown: it holds tokens)");
+  }
 }
 
 /** --from-env: the files on disk must be the ones the plan hashed, or the run is refused before touching anything. */
@@ -103,7 +110,7 @@ export function jobFromEnv(env: NodeJS.ProcessEnv, projectDir = process.cwd()): 
   });
   const managed = planned.mode === "managed";
   const targets = targetsOf(sets);
-  const databases = managed && env.DATABASE_TARGETS !== undefined ? databaseTargets(env.DATABASE_TARGETS, targets) : undefined;
+  const databases = managed && env.DATABASE_TARGETS !== undefined ? databaseTargets(parseTargetsEnv(env.DATABASE_TARGETS), targets, "DATABASE_TARGETS") : undefined;
   if (!managed && !env.JWT_PRIVATE_KEY) throw new UsageError("JWT_PRIVATE_KEY is not set");
   if (managed && !databases && !env.DATABASE_AUTH_TOKEN) throw new UsageError("DATABASE_AUTH_TOKEN is not set");
   return {
@@ -136,24 +143,37 @@ function jobFromStack(v: CliFlags, env: NodeJS.ProcessEnv): MigrateJob {
     sets = sets.map((s) => ({ ...s, namespaces: s.namespaces.filter((n) => n === tenant) })).filter((s) => s.namespaces.length > 0);
     if (sets.length === 0) throw new UsageError(`unknown namespace --tenant ${tenant}: not a tenant or shared namespace of stack ${stack} with migrations`);
   }
-  const managed = plan.mode === "managed";
-  if (plan.mode === "managed" && plan.databases.some((d) => d.tenant !== MANAGED_DATABASE)) {
-    // One token reaches one Turso database: a single --auth-token cannot migrate a database per tenant.
-    throw new UsageError(
-      `stack ${stack} has a Turso database per tenant; \`pulumi up\` migrates each (its migrations Command holds every database's token), or run --url <that database's libsql URL> --auth-token <its token> --dir <dir> per database`,
-    );
+  const concurrency = concurrencyArg(v.concurrency as string | undefined) ?? plan.migrations.concurrency;
+  const status = v.status === true;
+  if (plan.mode === "managed") {
+    const explicitToken = (v["auth-token"] as string | undefined) ?? env.DATABASE_AUTH_TOKEN;
+    if (explicitToken !== undefined) {
+      // The single-database path of stacks without tenants: the operator's token for `default`'s database.
+      if (plan.databases.some((d) => d.tenant !== MANAGED_DATABASE)) {
+        throw new UsageError(
+          `stack ${stack} has a Turso database per tenant and one token reaches one database: drop --auth-token / unset DATABASE_AUTH_TOKEN, and every database's token is read from the stack output tursoDatabases`,
+        );
+      }
+      const url = pulumiOutput(stack, "databaseUrl", false, env);
+      return { url, targets: targetsOf(sets), namespaceHeader: false, concurrency, status, authToken: explicitToken };
+    }
+    // As the migrations Command: each target's own database and full-access token (DATABASE_TARGETS there).
+    const outputs = readStackOutputs(stack, env);
+    if (outputs.tursoDatabases === undefined) {
+      throw new UsageError(`stack ${stack} has no tursoDatabases output (deployed by an earlier version): run pulumi up --stack ${stack} once, or, for a stack without tenants, pass its database token in DATABASE_AUTH_TOKEN`);
+    }
+    const targets = targetsOf(sets);
+    const databases = databaseTargets(outputs.tursoDatabases, targets, `stack ${stack}'s output tursoDatabases`);
+    return { url: String(outputs.databaseUrl), targets, databases, namespaceHeader: false, concurrency, status };
   }
-  const authToken = (v["auth-token"] as string | undefined) ?? env.DATABASE_AUTH_TOKEN;
-  if (managed && !authToken) throw new UsageError("managed mode: pass the database token in DATABASE_AUTH_TOKEN (or --auth-token)");
   return {
     url: pulumiOutput(stack, "databaseUrl", false, env),
     targets: targetsOf(sets),
-    namespaceHeader: !managed,
-    concurrency: concurrencyArg(v.concurrency as string | undefined) ?? plan.migrations.concurrency,
-    status: v.status === true,
-    signingKeyPem: managed ? undefined : loadSigningKey({ stack, tenant: "", access: "rw", ttlSeconds: 0 }, env),
-    authToken: managed ? authToken : undefined,
-    primaryRegion: plan.mode === "self-hosted" ? plan.sqld.topology.primary.code : undefined,
+    namespaceHeader: true,
+    concurrency,
+    status,
+    signingKeyPem: loadSigningKey({ stack, tenant: "", access: "rw", ttlSeconds: 0 }, env),
+    primaryRegion: plan.sqld.topology.primary.code,
   };
 }
 

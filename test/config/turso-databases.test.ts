@@ -1,6 +1,6 @@
 // Managed mode's database per tenant: names and plan-time rules (pure, no mocks).
 import { describe, expect, it } from "vitest";
-import { DNS_LABEL_MAX, TURSO_DATABASE_NAME_MAX, tursoDatabaseName, tursoDatabaseNameProblem, tursoDatabaseRuleProblems, tursoTenantDatabases } from "../../infra/config/turso-databases";
+import { API_MAX_DATABASES, DNS_LABEL_MAX, TURSO_DATABASE_NAME_MAX, tursoDatabaseName, tursoDatabaseNameProblem, tursoDatabaseRuleProblems, tursoTenantDatabases } from "../../infra/config/turso-databases";
 import { MANAGED_MAX_TENANTS } from "../../worker/tenant-databases";
 
 describe("tursoDatabaseName", () => {
@@ -57,5 +57,14 @@ describe("tursoDatabaseRuleProblems", () => {
     expect(tursoDatabaseRuleProblems({ org: "o", database: "app" }, many(MANAGED_MAX_TENANTS), [])).toEqual([]);
     const over = tursoDatabaseRuleProblems({ org: "o", database: "app" }, many(MANAGED_MAX_TENANTS + 1), []);
     expect(over).toEqual([[["tenants"], expect.stringMatching(new RegExp(`lists ${MANAGED_MAX_TENANTS + 1} tenants; managed mode serves at most ${MANAGED_MAX_TENANTS}`))]]);
+  });
+  it("with an API app, refuses more databases (tenants and shared) than its TENANT_DATABASES secret holds, at `api`", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
+    const turso = { org: "o", database: "app" };
+    expect(tursoDatabaseRuleProblems(turso, many(API_MAX_DATABASES - 1), ["streams"], true)).toEqual([]);
+    const over = tursoDatabaseRuleProblems(turso, many(API_MAX_DATABASES), ["streams"], true);
+    expect(over).toEqual([[["api"], expect.stringMatching(new RegExp(`every database \\(${API_MAX_DATABASES + 1}: tenants and migrations.shared\\) in one secret, TENANT_DATABASES, which fits at most ${API_MAX_DATABASES}`))]]);
+    // Without an API app the Worker's own limit is the only one.
+    expect(tursoDatabaseRuleProblems(turso, many(API_MAX_DATABASES), ["streams"], false)).toEqual([]);
   });
 });

@@ -4,41 +4,20 @@
  * gateway token route's shape, and the token + url work as given on real sqld with a real client.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRemoteClient } from "../../local/clients/remote-client";
+import { importedStacks, type ImportedStacks } from "../../local/imported-stack";
 import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
-import { sdkVersion } from "../../local/engine";
 import { engineBin, REPO_ROOT } from "../../local/workspace";
 
 let sqld: TenantSqld;
+let stacks: ImportedStacks;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 const port = () => sqld.port;
-
-function pulumi(args: string[]) {
-  const run = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: dir, env, encoding: "utf8" });
-  expect(run.status, run.stderr).toBe(0);
-}
-
-/** A stack named `stack` holding `outputs`, as `pulumi up` of the program would have left them. */
-function importStack(stack: string, outputs: Record<string, unknown>) {
-  pulumi(["stack", "init", stack]);
-  const deployment = {
-    version: 3,
-    deployment: {
-      // The engine checks magic = sha256(version) (pulumi pkg/resource/deploy manifest.go NewMagic).
-      manifest: { time: new Date().toISOString(), magic: createHash("sha256").update(sdkVersion()).digest("hex"), version: sdkVersion() },
-      resources: [{ urn: `urn:pulumi:${stack}::libsql-stack::pulumi:pulumi:Stack::libsql-stack-${stack}`, custom: false, type: "pulumi:pulumi:Stack", outputs }],
-    },
-  };
-  fs.writeFileSync(path.join(dir, `${stack}.json`), JSON.stringify(deployment));
-  pulumi(["stack", "import", "--stack", stack, "--file", `${stack}.json`]);
-}
 
 /** `npm run token -- …` as the user runs it (node --import tsx), in the project folder holding the stacks. */
 function runTokenCli(args: string[]) {
@@ -48,24 +27,14 @@ function runTokenCli(args: string[]) {
 
 beforeAll(async () => {
   sqld = await startTenantSqld(["acme", "globex"]);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "token-cli-connect-"));
-  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
-  env = {
-    ...process.env,
-    PATH: [engineBin(), path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
-    PULUMI_HOME: path.join(dir, "home"),
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "token-cli-test",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-  };
-  fs.mkdirSync(path.join(dir, "state"));
+  stacks = importedStacks("token-cli-connect");
+  ({ dir, env } = stacks);
   const common = { mode: "self-hosted", jwtPrivateKeyPem: sqld.cluster.keys.privateKeyPem, tenantKeys: "per-tenant", tenantKeyVersions: {}, databaseUrl: sqld.cluster.primary.httpUrl };
-  importStack("zoned", { ...common, tenantUrlTemplate: `http://{tenant}.db.test:${port()}` });
-  importStack("plain", common);
+  stacks.importStack("zoned", { ...common, tenantUrlTemplate: `http://{tenant}.db.test:${port()}` });
+  stacks.importStack("plain", common);
 }, 120_000);
 afterAll(async () => {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  stacks?.cleanup();
   await sqld?.close();
 });
 

@@ -2,7 +2,7 @@
  * Scenario f3: managed mode creates its Turso group, database and tokens through the fake Turso Platform API
  * (local/doubles/fake-turso-api, served by the box, each database a real sqld behind TLS on loopback); database-verify
  * queries it; adding tenants next to `default` keeps that database (same DbId: not replaced) and creates one database
- * per tenant; `pulumi destroy` deletes them again when allowed.
+ * per tenant, each in the secret output tursoDatabases; `pulumi destroy` deletes them again when allowed.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -42,6 +42,13 @@ export const managedScenario: Scenario = {
     assert.deepEqual(Object.keys(grown.databases).sort(), [managed.turso.database, `${managed.turso.database}-acme`].sort(), "a database per tenant");
     assert.equal(grown.databases[managed.turso.database]!.dbId, database.dbId, "default's database was not re-created");
     assert.ok(grown.databases[`${managed.turso.database}-acme`]!.running, "acme's sqld runs");
+    // What `npm run migrate -- --stack` reads: every database's URL and full-access token, a secret output.
+    const dbs = (await cloud.ws.outputs("managed")).tursoDatabases as Record<string, { url: string; token: string }>;
+    assert.deepEqual(Object.keys(dbs), ["acme", "default"], "tursoDatabases names every tenant's database");
+    assert.notEqual(dbs.acme!.url, dbs.default!.url, "each its own URL");
+    assert.notEqual(dbs.acme!.token, dbs.default!.token, "and its own token");
+    const shown = await cloud.ws.pulumi(["stack", "output", "tursoDatabases", "--stack", "managed"]);
+    assert.equal(shown.stdout.trim(), "[secret]", "tursoDatabases is a secret output");
     // Deleting data needs the operator's run-time consent naming the group (infra/deletion-consent.ts).
     const destroy = await cloud.ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "managed"], { env: { LIBSQL_STACK_DELETE_DATA: managed.turso.group } });
     assert.deepEqual(Object.keys((await cloud.box.turso()).databases), [], "the databases are deleted");
