@@ -8,7 +8,7 @@
 import type { Access } from "./claims";
 import { BatchFailure, UpstreamRefusal } from "./hrana";
 import { HttpError } from "./http";
-import { SUSPENSION_REASON_PREFIX } from "./suspension";
+import { MODE_SWITCH_BLOCK_REASON, SUSPENSION_REASON_PREFIX } from "./suspension";
 
 /** The parts of a database target the mapping needs. */
 export interface FailureContext {
@@ -111,6 +111,10 @@ export function toHttpError(error: unknown, target: FailureContext): HttpError {
   // The stack suspended the tenant (tenantSettings → namespace config block_reads/block_writes): sqld says
   // "Operation was blocked: <block_reason>"; the reason after the stack's marker was written for the tenant.
   const suspension = error.code === "BLOCKED" ? error.message.split(SUSPENSION_REASON_PREFIX)[1] : undefined;
+  // A mode switch pauses writes on the side the gateway still serves (README "Mode switch"); managed: any block.
+  if (error.code === "BLOCKED" && (error.message.includes(MODE_SWITCH_BLOCK_REASON) || target.namespace === undefined)) {
+    return new HttpError(503, "writes to this tenant are paused while the stack moves its data to its other mode; reads go on; retry shortly", { "retry-after": "30" }, "WRITES_PAUSED");
+  }
   if (suspension !== undefined) return new HttpError(403, `tenant suspended: ${suspension}`, {}, "TENANT_SUSPENDED");
   // Past the tenant's size cap (max_db_size) — or, on a broken server, a full volume: the log tells them apart.
   if (error.code === "SQLITE_FULL") {

@@ -7,6 +7,7 @@
  * the config read before the block (scripts/lib/namespace-config.ts).
  */
 import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "../namespace-config";
+import { MODE_SWITCH_BLOCK_REASON } from "../../../worker/suspension";
 
 export type { SqldAdmin };
 
@@ -14,9 +15,9 @@ export type { SqldAdmin };
  * The reason a tenant sees while its namespace is the source (or the retained old side) of a mode switch. The
  * stack's tenant-config sync keeps a block with this reason (scripts/lib/tenant-namespace-config.ts), so
  * re-applying tenantSettings on the retained side never lifts it; only the switch itself does, when that namespace
- * becomes the serving side again.
+ * becomes the serving side again. The gateway knows it too (worker/db-errors.ts: 503 WRITES_PAUSED).
  */
-export const MODE_SWITCH_BLOCK_REASON = "mode switch in progress: this tenant is being copied to, or is served from, the stack's other mode; writes here are refused so none is lost";
+export { MODE_SWITCH_BLOCK_REASON };
 
 export interface WriteBlock {
   /** The config as it was before the block. */

@@ -14,6 +14,9 @@ import { executeRaw, scopedToken, type PipelineReply } from "../../../local/sqld
 import { executeOnDatabase, pipelineOnDatabase, startTursoHarness, type TursoHarness } from "../../../local/turso-harness";
 import { rawPipeline, type RawReply } from "../security/raw-hrana";
 import type { Access } from "../../../worker/claims";
+import { MODE_SWITCH_BLOCK_REASON } from "../../../worker/suspension";
+import { blockNamespaceWrites } from "../../../scripts/lib/mode-switch/write-block";
+import { blockDatabaseWrites } from "../../../scripts/lib/mode-switch/turso-api";
 import { tenantBindingGroups, tenantDatabasesText, type TenantDatabase } from "../../../worker/tenant-databases";
 
 export const GATEWAY_MODES = ["self-hosted", "managed"] as const;
@@ -36,6 +39,8 @@ export interface TenantGateway {
   dataFile(tenant: string): string;
   /** Folders holding every tenant's database files (a hostile tenant must not add or remove a file there). */
   volumes: string[];
+  /** Blocks the tenant's writes as a mode switch does on the side the gateway still serves (write-block.ts, turso-api.ts). */
+  pauseWritesForSwitch(tenant: string): Promise<void>;
   /** Every sqld serving the tenants is still running. */
   running(): boolean;
   /** Values no tenant may ever read back from the server (keys, the volume's path). */
@@ -69,6 +74,7 @@ export function selfHostedTenants(gw: GatewayHarness): TenantGateway {
     databaseName: (tenant) => tenant,
     dataFile: (tenant) => join(dbPath, "dbs", tenant, "data"),
     volumes: [gw.cluster.primary, ...gw.cluster.replicas].map((machine) => machine.dataDir),
+    pauseWritesForSwitch: async (tenant) => void (await blockNamespaceWrites({ endpoint: { url: gw.cluster.primary.adminUrl }, key: gw.keys.adminKey }, tenant, MODE_SWITCH_BLOCK_REASON)),
     running: () => gw.target.process.running,
     secrets: [gw.keys.adminKey, gw.keys.sqldJwtKey, gw.target.dataDir],
     close: () => gw.close(),
@@ -125,6 +131,7 @@ async function managed(options: TenantGatewayOptions): Promise<TenantGateway> {
       // BoxTurso runs each database's sqld with --db-path <dataDir>/data.sqld and the database as namespace <DbId>.
       dataFile: (tenant) => join(view(tenant).dataDir, "data.sqld", "dbs", view(tenant).dbId, "data"),
       volumes: Object.keys(dbs).map((tenant) => view(tenant).dataDir),
+      pauseWritesForSwitch: async (tenant) => void (await blockDatabaseWrites({ url: turso.url, token: turso.token, org: ORG }, `app-${tenant}`)),
       running: () => Object.keys(dbs).every((tenant) => view(tenant).running),
       // Each tenant's database tokens reach only that database; the folder of all the double's databases.
       secrets: [...Object.values(dbs).flatMap((db) => [db.rw, db.ro]), dirname(dirname(view(options.tenants[0]!).dataDir))],
