@@ -67,6 +67,8 @@ async function readCappedText(request: Request, maxBytes: number): Promise<strin
     }
     chunks.push(value);
   }
+  // A small body usually arrives in one chunk: decode it where it is.
+  if (chunks.length === 1) return decodeUtf8(chunks[0]!);
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
@@ -76,9 +78,12 @@ async function readCappedText(request: Request, maxBytes: number): Promise<strin
   return decodeUtf8(bytes);
 }
 
+/** One decoder per isolate: a non-streaming decode keeps no state between calls, a fatal error included. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new HttpError(400, "request body is not valid UTF-8");
   }
