@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
 import { startGateway, type GatewayHarness } from "../local/gateway-harness";
-import { createBigTable, measureCpu, withWorkerdPid, type CpuReport } from "./lib/gateway-cpu";
+import { createBigTable, measureCpu, type CpuReport } from "./lib/gateway-cpu";
+import { withWorkerdPid } from "./lib/gateway-floors";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -83,8 +84,10 @@ function table(rows: Record<string, string>[]): string {
 function cpuTable(cpu: CpuReport): string {
   const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3));
   const lines = [
-    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}, pipeline pass-through (the gateway's exchange without its logic, 1 row) ${ms(cpu.pipelineThroughMs)}; sqld CPU through the gateway vs @libsql/client direct;`,
+    `1-row read, workerd CPU per request (ms), each in a fresh workerd, ${cpu.floors.requests} requests each, interleaved in blocks:`,
+    table(Object.entries(cpu.floors.cpuMs).map(([worker, v]) => ({ worker, "ms/request": ms(v), "over fetch-through": ms(v - cpu.fetchThroughMs) }))),
     `first query of a fresh gateway isolate: ${ms(cpu.firstRequestMs)} ms workerd CPU (median of 5)`,
+    `per workload, the long-running gateway workerd; sqld CPU through the gateway vs @libsql/client direct:`,
     table(
       cpu.rows.map((r) => ({
         workload: r.workload,

@@ -19,12 +19,13 @@ export interface WorkerBundle {
  * Bundle the Worker with esbuild, synchronously (the program must not create resources inside .apply()).
  * Deterministic: same sources → byte-identical output → same hash → no update. Tests run this same bundle.
  */
-export function buildWorkerBundle(entry = WORKER_ENTRY, projectDir = resolve(__dirname, "../..")): WorkerBundle {
+/** `readable`: unminified, for profiles that name functions (bench/gateway-profile.ts); never deployed. */
+export function buildWorkerBundle(entry = WORKER_ENTRY, projectDir = resolve(__dirname, "../.."), options: { readable?: boolean } = {}): WorkerBundle {
   const result = buildSync({
     entryPoints: [resolve(projectDir, entry)],
     bundle: true,
     write: false,
-    minify: true,
+    minify: options.readable !== true,
     format: "esm",
     platform: "neutral",
     target: "es2022",
