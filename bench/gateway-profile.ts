@@ -1,7 +1,8 @@
 /**
  * Profile (not a test) of where the gateway's own CPU goes on the 1-row read: the V8 sampling profiler of the
  * workerd isolate, over the Chrome DevTools Protocol on workerd's inspector (miniflare `inspectorPort`).
- *   npm run bench -- gateway-profile        (PROFILE_N requests, default 3000; PROFILE_INTERVAL_US, default 50)
+ *   npm run bench -- gateway-profile   (PROFILE_N requests, default 3000; PROFILE_INTERVAL_US, default 100;
+ *   PROFILE_STEPS / PROFILE_FLOORS / PROFILE_V8=0 skip a part; PROFILE_STEP_FILTER=<text> only the steps naming it)
  * Real sqld (dev stack) and an unminified build of the same Worker source (function names readable). Prints self
  * time per function and per bundle source file, and writes bench/results/gateway.cpuprofile (open it in Chrome
  * DevTools > Performance). JavaScript only: workerd's own C++ (HTTP, the fetch machinery) shows as "(program)".
@@ -13,7 +14,7 @@ import WebSocket from "ws";
 import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from "../infra/cloudflare/bundle";
 import { callWorker, startGateway, workerBundle } from "../local/gateway-harness";
 import { scopedToken } from "../local/sqld/tenant-client";
-import { baselineBundle, measureFloors, withWorkerdPid } from "./lib/gateway-floors";
+import { baselineBundle, measureFloors, pipelineFloor, withWorkerdPid } from "./lib/gateway-floors";
 import { STEP_NAMES } from "./lib/gateway-steps-worker";
 import { cpuPerRequest } from "./lib/proc-cpu";
 
@@ -21,7 +22,7 @@ const N = Number(process.env.PROFILE_N ?? 3000);
 /** Step costs: requests per measurement, and runs of the step per request. */
 const STEP_REQUESTS = Number(process.env.PROFILE_STEP_REQUESTS ?? 1000);
 const STEP_REPEAT = 20;
-const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 50);
+const INTERVAL_US = Number(process.env.PROFILE_INTERVAL_US ?? 100);
 const TENANT = "bench";
 const QUERY = { statements: [{ sql: "SELECT id, name FROM items WHERE id = ?", args: [7] }], mode: "read" };
 
@@ -122,7 +123,7 @@ async function stepCosts(): Promise<void> {
     console.log(`workerd CPU per step (µs), ${STEP_REQUESTS} requests per load (k = 0, 1, ${STEP_REPEAT} runs per request), interleaved:`);
     console.log(`${"first run".padStart(10)} ${"each more".padStart(10)}  step`);
     const block = 20;
-    for (const step of STEP_NAMES) {
+    for (const step of STEP_NAMES.filter((name) => name.includes(process.env.PROFILE_STEP_FILTER ?? ""))) {
       const loads = [0, 1, STEP_REPEAT];
       const spent = loads.map(() => 0);
       for (const k of loads) await run(step, k, block)(); // warm-up
@@ -137,32 +138,45 @@ async function stepCosts(): Promise<void> {
   }
 }
 
+/** A V8 CPU profile of `N` calls to a fresh workerd running `script`, summarized; returns the profile. */
+async function profileWorker(label: string, script: string, bindings: Record<string, unknown>, call: (mf: Miniflare) => Promise<void>): Promise<Profile> {
+  const mf = new Miniflare({ modules: true, script, compatibilityDate: WORKER_COMPATIBILITY_DATE, compatibilityFlags: WORKER_COMPATIBILITY_FLAGS, bindings, inspectorPort: 0 });
+  try {
+    await mf.ready;
+    for (let i = 0; i < 300; i++) await call(mf);
+    const inspector = await mf.getInspectorURL();
+    const targets = (await (await fetch(`http://${inspector.host}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+    const target = targets.find((t) => t.webSocketDebuggerUrl.includes("core:user")) ?? targets[0];
+    if (!target) throw new Error(`no inspector target at ${inspector.host}`);
+    const session = await devtools(target.webSocketDebuggerUrl);
+    await session.call("Profiler.enable");
+    await session.call("Profiler.setSamplingInterval", { interval: INTERVAL_US });
+    await session.call("Profiler.start");
+    for (let i = 0; i < N; i++) await call(mf);
+    const { profile } = await session.call<{ profile: Profile }>("Profiler.stop");
+    session.close();
+    console.log(`\n=== V8 profile: ${label} ===`);
+    summarize(profile, script);
+    return profile;
+  } finally {
+    await mf.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env.PROFILE_STEPS !== "0") await stepCosts();
   const gw = await startGateway({ tenants: [TENANT] });
-  const bundle = buildWorkerBundle(undefined, undefined, { readable: true });
-  const mf = new Miniflare({
-    modules: true,
-    script: bundle.code,
-    compatibilityDate: WORKER_COMPATIBILITY_DATE,
-    compatibilityFlags: WORKER_COMPATIBILITY_FLAGS,
-    bindings: gw.bindings as Record<string, string>,
-    inspectorPort: 0,
-  });
   try {
-    await mf.ready;
-    const setup = await callWorker(mf, "POST", `/v1/tenants/${TENANT}/query`, {
+    const setup = await gw.call("POST", `/v1/tenants/${TENANT}/query`, {
       body: { statements: [{ sql: "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT)" }, { sql: "INSERT INTO items(name) VALUES ('a'), ('b'), ('c'), ('d'), ('e'), ('f'), ('g')" }], mode: "write" },
     });
     if (setup.status !== 200) throw new Error(`setup failed: ${JSON.stringify(setup.json)}`);
-    const call = async () => {
-      const reply = await callWorker(mf, "POST", `/v1/tenants/${TENANT}/query`, { body: QUERY });
-      if (reply.status !== 200) throw new Error(`gateway answered ${reply.status}: ${JSON.stringify(reply.json)}`);
-    };
-    const ref = process.env.BENCH_BASELINE ?? "main";
+    const token = await scopedToken(gw.keys.privateKeyPem, TENANT, "ro", 3600);
+    const statement = { sql: QUERY.statements[0]!.sql, args: QUERY.statements[0]!.args };
     if (process.env.PROFILE_FLOORS !== "0") {
+      const ref = process.env.BENCH_BASELINE ?? "main";
       const floors = await measureFloors(
-        { dbUrl: gw.dbUrl, tenant: TENANT, token: await scopedToken(gw.keys.privateKeyPem, TENANT, "ro", 3600), bindings: gw.bindings, gatewayCode: workerBundle().code, baseline: { ref, code: baselineBundle(ref) }, statement: { sql: QUERY.statements[0]!.sql, args: QUERY.statements[0]!.args } },
+        { dbUrl: gw.dbUrl, tenant: TENANT, token, bindings: gw.bindings, gatewayCode: workerBundle().code, baseline: { ref, code: baselineBundle(ref) }, statement },
         Number(process.env.BENCH_CPU_N ?? 2000),
         100,
       );
@@ -170,25 +184,21 @@ async function main(): Promise<void> {
       for (const [name, ms] of Object.entries(floors.cpuMs)) console.log(`${ms.toFixed(3).padStart(8)}  ${name}`);
     }
     if (process.env.PROFILE_V8 === "0") return;
-    for (let i = 0; i < 300; i++) await call();
-    const inspector = await mf.getInspectorURL();
-    const targets = (await (await fetch(`http://${inspector.host}/json/list`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
-    const target = targets.find((t) => t.webSocketDebuggerUrl.includes("core:user")) ?? targets[0];
-    if (!target) throw new Error(`no inspector target at ${inspector.host}`);
-    const session = await devtools(target.webSocketDebuggerUrl);
-    await session.call("Profiler.enable");
-    await session.call("Profiler.setSamplingInterval", { interval: INTERVAL_US });
-    await session.call("Profiler.start");
-    for (let i = 0; i < N; i++) await call();
-    const { profile } = await session.call<{ profile: Profile }>("Profiler.stop");
-    session.close();
-    summarize(profile, bundle.code);
+    const bundle = buildWorkerBundle(undefined, undefined, { readable: true });
+    const gateway = await profileWorker("gateway (unminified)", bundle.code, gw.bindings, async (mf) => {
+      const reply = await callWorker(mf, "POST", `/v1/tenants/${TENANT}/query`, { body: QUERY });
+      if (reply.status !== 200) throw new Error(`gateway answered ${reply.status}: ${JSON.stringify(reply.json)}`);
+    });
+    const floor = pipelineFloor({ dbUrl: gw.dbUrl, tenant: TENANT, token, statement });
+    const body = JSON.stringify(QUERY);
+    await profileWorker("pipeline pass-through floor", floor.script, floor.bindings, async (mf) => {
+      await (await mf.dispatchFetch("http://floor.test/", { method: "POST", body, headers: { "content-type": "application/json" } })).text();
+    });
     const dir = join(__dirname, "results");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "gateway.cpuprofile"), JSON.stringify(profile));
+    writeFileSync(join(dir, "gateway.cpuprofile"), JSON.stringify(gateway));
     console.log(`\nwrote ${join(dir, "gateway.cpuprofile")}`);
   } finally {
-    await mf.dispose();
     await gw.close();
   }
 }

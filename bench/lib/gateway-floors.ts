@@ -107,8 +107,14 @@ export interface FloorSetup {
   statement: { sql: string; args: number[] };
 }
 
+/** The pipeline pass-through floor's script and bindings, for `setup`. */
+export function pipelineFloor(setup: Pick<FloorSetup, "dbUrl" | "tenant" | "token" | "statement">): { script: string; bindings: Record<string, string> } {
+  const bindings = { DB_URL: setup.dbUrl, TOKEN: setup.token, NAMESPACE_BIN: namespaceHeaderValue(setup.tenant), PIPELINE: onePipeline(setup.statement.sql, setup.statement.args[0]!) };
+  return { script: PIPELINE_THROUGH_WORKER, bindings };
+}
+
 export async function measureFloors(setup: FloorSetup, n: number, warmup: number, block = 25): Promise<FloorReport> {
-  const pipelineBindings = { DB_URL: setup.dbUrl, TOKEN: setup.token, NAMESPACE_BIN: namespaceHeaderValue(setup.tenant), PIPELINE: onePipeline(setup.statement.sql, setup.statement.args[0]!) };
+  const pipelineBindings = pipelineFloor(setup).bindings;
   const started: { name: string; mf: Miniflare; pid: number; gateway: boolean }[] = [];
   const start = async (name: string, script: string, bindings: Record<string, unknown>, gateway = false) => started.push({ name, gateway, ...(await workerdWith(script, bindings)) });
   try {
