@@ -55,10 +55,13 @@ async function workerdWith(script: string, bindings: Record<string, unknown>): P
   return { mf, pid };
 }
 
-/** The gateway bundle as of git ref `ref`: its worker/ sources written under bench/results/ and bundled there. */
+/**
+ * The gateway bundle as of git ref `ref`: its worker/ sources written under .cache/ (ignored by git, outside what
+ * lint scans; the project's node_modules still resolves) and bundled there.
+ */
 export function baselineBundle(ref: string): string {
   const root = resolve(__dirname, "../..");
-  const dir = join(root, "bench/results/baseline-src");
+  const dir = join(root, ".cache/gateway-baseline");
   rmSync(dir, { recursive: true, force: true });
   const files = execFileSync("git", ["-C", root, "ls-tree", "-r", "--name-only", ref, "worker/"], { encoding: "utf8" }).split("\n").filter(Boolean);
   for (const file of files) {
