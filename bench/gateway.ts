@@ -15,9 +15,9 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
-import { startGateway, type GatewayHarness } from "../local/gateway-harness";
+import { callWorker, startGateway, type GatewayHarness } from "../local/gateway-harness";
 import { createBigTable, measureCpu, type CpuReport } from "./lib/gateway-cpu";
-import { withWorkerdPid } from "./lib/gateway-floors";
+import { baselineBundle, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -115,6 +115,9 @@ interface Round {
   hopP99: number;
   directRps: number;
   gatewayRps: number;
+  /** The gateway built from BENCH_BASELINE, when set (NaN otherwise). */
+  baselineP50: number;
+  baselineRps: number;
 }
 
 async function main(): Promise<void> {
@@ -134,7 +137,14 @@ async function main(): Promise<void> {
     const viaHop: Request = async () => {
       await gw.call("GET", "/health", { apiKey: null });
     };
-    for (const run of [viaDirect, viaGateway, viaHop]) await sequential(WARMUP, run);
+    // The gateway as of BENCH_BASELINE (e.g. main) in its own workerd, so before/after share one run's load.
+    const baselineRef = process.env.BENCH_BASELINE;
+    const baseline = baselineRef ? await startMiniflare(baselineBundle(baselineRef), gw.bindings) : undefined;
+    const viaBaseline: Request | undefined = baseline && (async (i) => {
+      const reply = await callWorker(baseline, "POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: SQL, args: [(i % 100) + 1] }], mode: "read" } });
+      if (reply.status !== 200) throw new Error(`baseline gateway answered ${reply.status}: ${JSON.stringify(reply.json)}`);
+    });
+    for (const run of [viaDirect, viaGateway, viaHop, ...(viaBaseline ? [viaBaseline] : [])]) await sequential(WARMUP, run);
 
     const rounds: Round[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -143,6 +153,8 @@ async function main(): Promise<void> {
       const h = await sequential(N, viaHop);
       const directRps = await throughput(N, CONCURRENCY, viaDirect);
       const gatewayRps = await throughput(N, CONCURRENCY, viaGateway);
+      const b = viaBaseline ? await sequential(N, viaBaseline) : [NaN];
+      const baselineRps = viaBaseline ? await throughput(N, CONCURRENCY, viaBaseline) : NaN;
       rounds.push({
         round,
         directP50: percentile(d, 50),
@@ -153,6 +165,8 @@ async function main(): Promise<void> {
         hopP99: percentile(h, 99),
         directRps,
         gatewayRps,
+        baselineP50: percentile(b, 50),
+        baselineRps,
       });
     }
     await createBigTable(gw, TENANT);
@@ -185,6 +199,7 @@ async function main(): Promise<void> {
           "hop p99": ms(r.hopP99),
           "direct req/s": r.directRps.toFixed(0),
           "gateway req/s": r.gatewayRps.toFixed(0),
+          ...(baselineRef ? { [`${baselineRef} p50`]: ms(r.baselineP50), [`${baselineRef} req/s`]: r.baselineRps.toFixed(0) } : {}),
         })),
       ),
     );
@@ -195,6 +210,7 @@ async function main(): Promise<void> {
       ].join(" "),
     );
     console.log(`throughput at concurrency ${CONCURRENCY}: direct ${summary.directRps.toFixed(0)} req/s, gateway ${summary.gatewayRps.toFixed(0)} req/s (${(summary.throughputRatio * 100).toFixed(0)}%)`);
+    if (baselineRef) console.log(`gateway as of ${baselineRef}: p50 ${mid("baselineP50").toFixed(2)} ms, ${mid("baselineRps").toFixed(0)} req/s (${((mid("baselineRps") / summary.directRps) * 100).toFixed(0)}% of direct)`);
     console.log(cpuTable(cpu));
     console.log(`token signatures in the Worker for all of it: ${signatures}; bundle ${(bundle.bytes / 1024).toFixed(1)} KiB`);
     console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} cores`);
@@ -204,6 +220,7 @@ async function main(): Promise<void> {
     const data = { at: new Date().toISOString(), cores: cpus().length, node: process.version, n: N, concurrency: CONCURRENCY, rounds, summary, cpu, signatures, bundleBytes: bundle.bytes, loadBefore, loadAfter: loadavg() };
     writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
     console.log(`wrote ${file}`);
+    await baseline?.dispose();
   } finally {
     direct.close();
     await gw.close();

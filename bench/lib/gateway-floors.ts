@@ -46,12 +46,15 @@ export async function withWorkerdPid<T>(start: () => Promise<T>): Promise<{ valu
   return { value, pid };
 }
 
+/** `script` in a fresh workerd with the Worker's compatibility settings. */
+export async function startMiniflare(script: string, bindings: Record<string, unknown>): Promise<Miniflare> {
+  const mf = new Miniflare({ modules: true, script, compatibilityDate: WORKER_COMPATIBILITY_DATE, compatibilityFlags: WORKER_COMPATIBILITY_FLAGS, bindings });
+  await mf.ready;
+  return mf;
+}
+
 async function workerdWith(script: string, bindings: Record<string, unknown>): Promise<{ mf: Miniflare; pid: number }> {
-  const { value: mf, pid } = await withWorkerdPid(async () => {
-    const started = new Miniflare({ modules: true, script, compatibilityDate: WORKER_COMPATIBILITY_DATE, compatibilityFlags: WORKER_COMPATIBILITY_FLAGS, bindings });
-    await started.ready;
-    return started;
-  });
+  const { value: mf, pid } = await withWorkerdPid(() => startMiniflare(script, bindings));
   return { mf, pid };
 }
 
@@ -111,7 +114,7 @@ export interface FloorSetup {
 }
 
 /** The pipeline pass-through floor's script and bindings, for `setup`. */
-export function pipelineFloor(setup: Pick<FloorSetup, "dbUrl" | "tenant" | "token" | "statement">): { script: string; bindings: Record<string, string> } {
+function pipelineFloor(setup: Pick<FloorSetup, "dbUrl" | "tenant" | "token" | "statement">): { script: string; bindings: Record<string, string> } {
   const bindings = { DB_URL: setup.dbUrl, TOKEN: setup.token, NAMESPACE_BIN: namespaceHeaderValue(setup.tenant), PIPELINE: onePipeline(setup.statement.sql, setup.statement.args[0]!) };
   return { script: PIPELINE_THROUGH_WORKER, bindings };
 }

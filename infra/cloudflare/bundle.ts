@@ -19,13 +19,12 @@ export interface WorkerBundle {
  * Bundle the Worker with esbuild, synchronously (the program must not create resources inside .apply()).
  * Deterministic: same sources → byte-identical output → same hash → no update. Tests run this same bundle.
  */
-/** `readable`: unminified, for profiles that name functions (bench/gateway-profile.ts); never deployed. */
-export function buildWorkerBundle(entry = WORKER_ENTRY, projectDir = resolve(__dirname, "../.."), options: { readable?: boolean } = {}): WorkerBundle {
+export function buildWorkerBundle(entry = WORKER_ENTRY, projectDir = resolve(__dirname, "../..")): WorkerBundle {
   const result = buildSync({
     entryPoints: [resolve(projectDir, entry)],
     bundle: true,
     write: false,
-    minify: options.readable !== true,
+    minify: true,
     format: "esm",
     platform: "neutral",
     target: "es2022",
