@@ -1,7 +1,8 @@
 /**
  * The gateway's 1-row read next to floors, each in its own fresh workerd, measured interleaved: blocks of requests
  * rotate among the contenders, so a change of machine load (the bench host is shared) reaches all of them alike.
- * Floors: an echo Worker; a Worker that makes one outbound GET to sqld's /health; the gateway's own HTTP exchange
+ * Floors: an echo Worker; a Worker that makes one outbound GET to sqld's /health, and one that POSTs the pipeline's
+ * bytes there (refused without a body: the request body's share); the gateway's own HTTP exchange
  * without its logic (the exact Hrana POST with a ready token, sqld's reply parsed, JSON answered), and the same
  * exchange with the reply passed through as text (what parsing and re-encoding JSON costs). A baseline gateway built
  * from another git ref (BENCH_BASELINE, e.g. `main`) runs alongside, so before/after come from one run.
@@ -17,6 +18,8 @@ import { childrenNamed, cpuMs } from "./proc-cpu";
 
 const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;
 const FETCH_THROUGH_WORKER = `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.DB_URL + "/health"); return new Response(await reply.text(), { status: reply.status }); } };`;
+/** fetch-through with the pipeline's POST body: sqld answers 405 with no body, so this adds only the request body. */
+const POST_THROUGH_WORKER = `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.DB_URL + "/health", { method: "POST", headers: { "content-type": "application/json" }, body: env.PIPELINE }); return new Response(await reply.text(), { status: 200 }); } };`;
 const pipelineWorker = (answer: string) => `export default { async fetch(request, env) {
   await request.json();
   const reply = await fetch(env.DB_URL + "/v2/pipeline", { method: "POST", headers: { authorization: "Bearer " + env.TOKEN, "content-type": "application/json", "x-namespace-bin": env.NAMESPACE_BIN }, body: env.PIPELINE });
@@ -126,6 +129,7 @@ export async function measureFloors(setup: FloorSetup, n: number, warmup: number
   try {
     await start("echo", ECHO_WORKER, {});
     await start("fetch-through", FETCH_THROUGH_WORKER, { DB_URL: setup.dbUrl });
+    await start("fetch-through, the pipeline as POST body", POST_THROUGH_WORKER, pipelineBindings);
     await start("pipeline, reply as text", PIPELINE_TEXT_WORKER, pipelineBindings);
     await start("pipeline pass-through", PIPELINE_THROUGH_WORKER, pipelineBindings);
     if (setup.baseline) await start(`gateway (${setup.baseline.ref})`, setup.baseline.code, setup.bindings, true);
