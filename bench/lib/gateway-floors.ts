@@ -2,7 +2,7 @@
  * The gateway's 1-row read next to floors, each in its own fresh workerd, measured interleaved: blocks of requests
  * rotate among the contenders, so a change of machine load (the bench host is shared) reaches all of them alike.
  * Floors: an echo Worker; a Worker that makes one outbound GET to sqld's /health, and one that POSTs the pipeline's
- * bytes there (refused without a body: the request body's share); the gateway's own HTTP exchange
+ * bytes there (sqld answers 405, empty: the request body's share); the gateway's own HTTP exchange
  * without its logic (the exact Hrana POST with a ready token, sqld's reply parsed, JSON answered), and the same
  * exchange with the reply passed through as text (what parsing and re-encoding JSON costs). A baseline gateway built
  * from another git ref (BENCH_BASELINE, e.g. `main`) runs alongside, so before/after come from one run.
