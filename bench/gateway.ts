@@ -1,13 +1,15 @@
 /**
  * Benchmark (not a test): what the edge gateway adds over talking to sqld directly.
- *   npm run bench:gateway            (BENCH_N requests per path, default 1000; BENCH_ROUNDS, default 3)
+ *   npm run bench:gateway            (BENCH_N requests per path, default 1000; BENCH_ROUNDS, default 3;
+ *                                     BENCH_BASELINE=<git ref>: the gateway as of that ref beside this one)
  * Real sqld from the dev stack's fly.toml; the Worker bundle EdgeWorker deploys, in workerd via miniflare.
  * Paths, each a one-statement batch (what the gateway sends per query) on the same indexed read:
  *   direct   @libsql/client (Node) → sqld
- *   gateway  Node → workerd (miniflare dispatchFetch) → Worker → @libsql/client/web → sqld
+ *   gateway  Node → workerd (miniflare dispatchFetch) → Worker → one Hrana pipeline (worker/hrana.ts) → sqld
  *   hop      Node → workerd GET /health: the test harness's own hop, which a deployed Worker's callers pay
  *            to Cloudflare instead; subtracted to estimate the Worker's own cost.
- * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16.
+ * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16. CPU: bench/lib/gateway-cpu.ts
+ * (per workload, sqld vs direct) and bench/lib/gateway-floors.ts (the 1-row read interleaved with floors).
  * Prints a table and writes bench/results/gateway.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
