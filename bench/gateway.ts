@@ -1,13 +1,15 @@
 /**
  * Benchmark (not a test): what the edge gateway adds over talking to sqld directly.
- *   npm run bench:gateway            (BENCH_N requests per path, default 1000; BENCH_ROUNDS, default 3)
+ *   npm run bench:gateway            (BENCH_N requests per path, default 1000; BENCH_ROUNDS, default 3;
+ *                                     BENCH_BASELINE=<git ref>: the gateway as of that ref beside this one)
  * Real sqld from the dev stack's fly.toml; the Worker bundle EdgeWorker deploys, in workerd via miniflare.
  * Paths, each a one-statement batch (what the gateway sends per query) on the same indexed read:
  *   direct   @libsql/client (Node) → sqld
- *   gateway  Node → workerd (miniflare dispatchFetch) → Worker → @libsql/client/web → sqld
+ *   gateway  Node → workerd (miniflare dispatchFetch) → Worker → one Hrana pipeline (worker/hrana.ts) → sqld
  *   hop      Node → workerd GET /health: the test harness's own hop, which a deployed Worker's callers pay
  *            to Cloudflare instead; subtracted to estimate the Worker's own cost.
- * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16.
+ * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16. CPU: bench/lib/gateway-cpu.ts
+ * (per workload, sqld vs direct) and bench/lib/gateway-floors.ts (the 1-row read interleaved with floors).
  * Prints a table and writes bench/results/gateway.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,8 +17,9 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
-import { startGateway, type GatewayHarness } from "../local/gateway-harness";
-import { createBigTable, measureCpu, withWorkerdPid, type CpuReport } from "./lib/gateway-cpu";
+import { callWorker, startGateway, type GatewayHarness } from "../local/gateway-harness";
+import { createBigTable, measureCpu, type CpuReport } from "./lib/gateway-cpu";
+import { baselineBundle, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -60,6 +63,21 @@ async function throughput(count: number, workers: number, run: Request): Promise
   return count / ((performance.now() - started) / 1000);
 }
 
+/**
+ * Requests per second of each path, `count` requests each, run in THROUGHPUT_SLICES alternating slices (direct,
+ * gateway, baseline, direct, …): on a shared host the load changes within seconds, and paths measured one after
+ * another would each get a different share of the 2 cores.
+ */
+const THROUGHPUT_SLICES = 5;
+async function alternatingThroughput(count: number, workers: number, runs: Request[]): Promise<number[]> {
+  const seconds = runs.map(() => 0);
+  const slice = Math.ceil(count / THROUGHPUT_SLICES);
+  for (let done = 0; done < count; done += slice) {
+    for (const [i, run] of runs.entries()) seconds[i] = seconds[i]! + slice / (await throughput(slice, workers, run));
+  }
+  return seconds.map((s) => (slice * THROUGHPUT_SLICES) / s);
+}
+
 async function setup(gw: GatewayHarness): Promise<void> {
   const reply = await gw.call("POST", `/v1/tenants/${TENANT}/query`, {
     body: {
@@ -83,8 +101,10 @@ function table(rows: Record<string, string>[]): string {
 function cpuTable(cpu: CpuReport): string {
   const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3));
   const lines = [
-    `CPU per request (ms), one run: workerd floors echo ${ms(cpu.echoMs)}, fetch-through ${ms(cpu.fetchThroughMs)}, pipeline pass-through (the gateway's exchange without its logic, 1 row) ${ms(cpu.pipelineThroughMs)}; sqld CPU through the gateway vs @libsql/client direct;`,
+    `1-row read, workerd CPU per request (ms), each in a fresh workerd, ${cpu.floors.requests} requests each, interleaved in blocks:`,
+    table(Object.entries(cpu.floors.cpuMs).map(([worker, v]) => ({ worker, "ms/request": ms(v), "over fetch-through": ms(v - cpu.fetchThroughMs) }))),
     `first query of a fresh gateway isolate: ${ms(cpu.firstRequestMs)} ms workerd CPU (median of 5)`,
+    `per workload, the long-running gateway workerd; sqld CPU through the gateway vs @libsql/client direct:`,
     table(
       cpu.rows.map((r) => ({
         workload: r.workload,
@@ -112,6 +132,9 @@ interface Round {
   hopP99: number;
   directRps: number;
   gatewayRps: number;
+  /** The gateway built from BENCH_BASELINE, when set (NaN otherwise). */
+  baselineP50: number;
+  baselineRps: number;
 }
 
 async function main(): Promise<void> {
@@ -131,15 +154,22 @@ async function main(): Promise<void> {
     const viaHop: Request = async () => {
       await gw.call("GET", "/health", { apiKey: null });
     };
-    for (const run of [viaDirect, viaGateway, viaHop]) await sequential(WARMUP, run);
+    // The gateway as of BENCH_BASELINE (e.g. main) in its own workerd, so before/after share one run's load.
+    const baselineRef = process.env.BENCH_BASELINE;
+    const baseline = baselineRef ? await startMiniflare(baselineBundle(baselineRef), gw.bindings) : undefined;
+    const viaBaseline: Request | undefined = baseline && (async (i) => {
+      const reply = await callWorker(baseline, "POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: SQL, args: [(i % 100) + 1] }], mode: "read" } });
+      if (reply.status !== 200) throw new Error(`baseline gateway answered ${reply.status}: ${JSON.stringify(reply.json)}`);
+    });
+    for (const run of [viaDirect, viaGateway, viaHop, ...(viaBaseline ? [viaBaseline] : [])]) await sequential(WARMUP, run);
 
     const rounds: Round[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const d = await sequential(N, viaDirect);
       const g = await sequential(N, viaGateway);
       const h = await sequential(N, viaHop);
-      const directRps = await throughput(N, CONCURRENCY, viaDirect);
-      const gatewayRps = await throughput(N, CONCURRENCY, viaGateway);
+      const b = viaBaseline ? await sequential(N, viaBaseline) : [NaN];
+      const [directRps = NaN, gatewayRps = NaN, baselineRps = NaN] = await alternatingThroughput(N, CONCURRENCY, [viaDirect, viaGateway, ...(viaBaseline ? [viaBaseline] : [])]);
       rounds.push({
         round,
         directP50: percentile(d, 50),
@@ -150,6 +180,8 @@ async function main(): Promise<void> {
         hopP99: percentile(h, 99),
         directRps,
         gatewayRps,
+        baselineP50: percentile(b, 50),
+        baselineRps,
       });
     }
     await createBigTable(gw, TENANT);
@@ -182,6 +214,7 @@ async function main(): Promise<void> {
           "hop p99": ms(r.hopP99),
           "direct req/s": r.directRps.toFixed(0),
           "gateway req/s": r.gatewayRps.toFixed(0),
+          ...(baselineRef ? { [`${baselineRef} p50`]: ms(r.baselineP50), [`${baselineRef} req/s`]: r.baselineRps.toFixed(0) } : {}),
         })),
       ),
     );
@@ -192,6 +225,7 @@ async function main(): Promise<void> {
       ].join(" "),
     );
     console.log(`throughput at concurrency ${CONCURRENCY}: direct ${summary.directRps.toFixed(0)} req/s, gateway ${summary.gatewayRps.toFixed(0)} req/s (${(summary.throughputRatio * 100).toFixed(0)}%)`);
+    if (baselineRef) console.log(`gateway as of ${baselineRef}: p50 ${mid("baselineP50").toFixed(2)} ms, ${mid("baselineRps").toFixed(0)} req/s (${((mid("baselineRps") / summary.directRps) * 100).toFixed(0)}% of direct)`);
     console.log(cpuTable(cpu));
     console.log(`token signatures in the Worker for all of it: ${signatures}; bundle ${(bundle.bytes / 1024).toFixed(1)} KiB`);
     console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} cores`);
@@ -201,6 +235,7 @@ async function main(): Promise<void> {
     const data = { at: new Date().toISOString(), cores: cpus().length, node: process.version, n: N, concurrency: CONCURRENCY, rounds, summary, cpu, signatures, bundleBytes: bundle.bytes, loadBefore, loadAfter: loadavg() };
     writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
     console.log(`wrote ${file}`);
+    await baseline?.dispose();
   } finally {
     direct.close();
     await gw.close();

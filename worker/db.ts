@@ -43,9 +43,17 @@ export interface StatementResult {
  */
 export const NAMESPACE_HEADER = "x-namespace-bin";
 
+/** Header values by namespace, per isolate (bounded: evicting only costs a re-encode). */
+const namespaceHeaders = new Map<string, string>();
+
 export function namespaceHeaderValue(namespace: string): string {
-  const bytes = new TextEncoder().encode(namespace);
-  return bytesToBase64(bytes).replace(/=+$/, "");
+  let value = namespaceHeaders.get(namespace);
+  if (value === undefined) {
+    value = bytesToBase64(new TextEncoder().encode(namespace)).replace(/=+$/, "");
+    if (namespaceHeaders.size >= 1_000) namespaceHeaders.clear();
+    namespaceHeaders.set(namespace, value);
+  }
+  return value;
 }
 
 /**

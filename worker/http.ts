@@ -52,33 +52,34 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
   }
 }
 
+/** workerd's extension of the BYOB reader: resolves once `minBytes` are read or the stream has ended. */
+interface ReaderWithReadAtLeast {
+  readAtLeast(minBytes: number, view: Uint8Array): Promise<{ value?: Uint8Array; done: boolean }>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * One read of up to `maxBytes + 1` bytes (workerd's `readAtLeast`): fewer means the body ended, so a body within
+ * the cap is read whole in one runtime call (a read loop costs a promise round trip per chunk, ~35 µs per request
+ * in workerd: bench gateway-profile), and a bigger one is refused having buffered at most the cap and one byte.
+ */
 async function readCappedText(request: Request, maxBytes: number): Promise<string> {
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
+  const reader = request.body.getReader({ mode: "byob" }) as unknown as ReaderWithReadAtLeast;
+  const { value } = await reader.readAtLeast(maxBytes + 1, new Uint8Array(maxBytes + 1));
+  if (value !== undefined && value.byteLength > maxBytes) {
+    await reader.cancel().catch(() => undefined);
+    throw tooLarge(maxBytes);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return decodeUtf8(bytes);
+  return value === undefined ? "" : decodeUtf8(value);
 }
+
+/** One decoder per isolate: a non-streaming decode keeps no state between calls, a fatal error included. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new HttpError(400, "request body is not valid UTF-8");
   }

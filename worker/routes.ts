@@ -19,8 +19,8 @@ function signatureHeader(): Record<string, string> {
  * unauthenticated caller learns nothing about the configuration or about what names are valid). A tenant outside
  * the allow-list gets exactly the answer of a tenant whose namespace does not exist (db.ts), so callers cannot
  * probe sqld. */
-async function authorize(request: Request, env: Env, rawTenant: string): Promise<{ config: GatewayConfig; tenant: string }> {
-  await requireApiKey(request, env.GATEWAY_API_KEY);
+function authorize(request: Request, env: Env, rawTenant: string): { config: GatewayConfig; tenant: string } {
+  requireApiKey(request, env.GATEWAY_API_KEY);
   const config = loadConfig(env);
   const tenant = requireValidTenant(rawTenant);
   if (!config.tenants.has(tenant)) throw tenantNotFound(tenant);
@@ -50,7 +50,7 @@ export function handleHealth(): Response {
 }
 
 export async function handleMintToken(request: Request, env: Env, rawTenant: string): Promise<Response> {
-  const { config, tenant } = await authorize(request, env, rawTenant);
+  const { config, tenant } = authorize(request, env, rawTenant);
   const body = parseBody(tokenRequestSchema, await readJsonBody(request));
   if (config.mode === "managed") {
     // Turso verifies only tokens it signed, so the Worker hands out the tenant's database token the stack minted
@@ -74,7 +74,7 @@ export async function handleMintToken(request: Request, env: Env, rawTenant: str
 }
 
 export async function handleQuery(request: Request, env: Env, rawTenant: string): Promise<Response> {
-  const { config, tenant } = await authorize(request, env, rawTenant);
+  const { config, tenant } = authorize(request, env, rawTenant);
   const body = parseBody(queryRequestSchema, await readJsonBody(request));
   // A read-only transaction does not stop writes on sqld (a DELETE inside BEGIN TRANSACTION READONLY runs):
   // the token's `ro` permission does. Read mode therefore queries with an `ro` token, the others with `rw`.

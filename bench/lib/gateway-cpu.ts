@@ -5,38 +5,9 @@
  * 20-statement batch, and a token mint. CPU from /proc/<pid>/stat (bench/lib/proc-cpu.ts).
  */
 import type { Client } from "@libsql/client";
-import { Miniflare } from "miniflare";
-import { WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS } from "../../infra/cloudflare/bundle";
-import { callWorker, startWorker, type GatewayHarness } from "../../local/gateway-harness";
-import { childrenNamed, cpuMs, cpuPerRequest } from "./proc-cpu";
-import { namespaceHeaderValue } from "../../worker/db";
-
-const ECHO_WORKER = `export default { async fetch(request) { const body = await request.text(); return Response.json({ ok: true, bytes: body.length }); } };`;
-const FETCH_THROUGH_WORKER = `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.DB_URL + "/health"); return new Response(await reply.text(), { status: reply.status }); } };`;
-/**
- * A third floor: the gateway's own HTTP exchange without its logic. It reads the caller's JSON, POSTs one fixed
- * Hrana pipeline (the bytes the gateway sends for the 1-row read) to sqld with a ready token, parses sqld's JSON
- * answer and returns JSON. What the gateway costs above this is its own JavaScript (auth, validation, token
- * cache, building and mapping the pipeline).
- */
-const PIPELINE_THROUGH_WORKER = `export default { async fetch(request, env) {
-  await request.json();
-  const reply = await fetch(env.DB_URL + "/v2/pipeline", { method: "POST", headers: { authorization: "Bearer " + env.TOKEN, "content-type": "application/json", "x-namespace-bin": env.NAMESPACE_BIN }, body: env.PIPELINE });
-  const parsed = await reply.json();
-  return Response.json({ results: parsed.results.length }, { status: reply.status });
-} };`;
-
-/** The pipeline the gateway sends for WORKLOADS[0] (worker/hrana.ts batchSteps), as one JSON text. */
-function onePipeline(sql: string, id: number): string {
-  const plain = (text: string) => ({ sql: text, args: [], named_args: [], want_rows: false });
-  const steps = [
-    { stmt: plain("BEGIN TRANSACTION READONLY") },
-    { condition: { type: "ok", step: 0 }, stmt: { sql, args: [{ type: "integer", value: String(id) }], named_args: [], want_rows: true } },
-    { condition: { type: "ok", step: 1 }, stmt: plain("COMMIT") },
-    { condition: { type: "not", cond: { type: "ok", step: 2 } }, stmt: plain("ROLLBACK") },
-  ];
-  return JSON.stringify({ baton: null, requests: [{ type: "batch", batch: { steps } }, { type: "close" }] });
-}
+import { callWorker, startWorker, workerBundle, type GatewayHarness } from "../../local/gateway-harness";
+import { baselineBundle, measureFloors, withWorkerdPid, type FloorReport } from "./gateway-floors";
+import { cpuMs, cpuPerRequest } from "./proc-cpu";
 
 interface Workload {
   name: string;
@@ -67,24 +38,6 @@ export async function createBigTable(gw: GatewayHarness, tenant: string): Promis
     },
   });
   if (reply.status !== 200) throw new Error(`creating the 10k-row table failed: ${JSON.stringify(reply.json)}`);
-}
-
-/** Starts something that spawns one workerd (a Miniflare) and returns it with that workerd's PID. */
-export async function withWorkerdPid<T>(start: () => Promise<T>): Promise<{ value: T; pid: number }> {
-  const before = new Set(childrenNamed(process.pid, "workerd"));
-  const value = await start();
-  const pid = childrenNamed(process.pid, "workerd").find((p) => !before.has(p));
-  if (pid === undefined) throw new Error("could not find the workerd process miniflare started");
-  return { value, pid };
-}
-
-async function floorWorker(script: string, bindings: Record<string, string>): Promise<{ mf: Miniflare; pid: number }> {
-  const { value: mf, pid } = await withWorkerdPid(async () => {
-    const started = new Miniflare({ modules: true, script, compatibilityDate: WORKER_COMPATIBILITY_DATE, compatibilityFlags: WORKER_COMPATIBILITY_FLAGS, bindings });
-    await started.ready;
-    return started;
-  });
-  return { mf, pid };
 }
 
 async function times(count: number, run: (i: number) => Promise<void>): Promise<void> {
@@ -122,10 +75,9 @@ export interface CpuRow {
 }
 
 export interface CpuReport {
-  echoMs: number;
+  /** The 1-row read in fresh workerds, interleaved with the floors (and the baseline gateway, when asked). */
+  floors: FloorReport;
   fetchThroughMs: number;
-  /** The pipeline pass-through floor (PIPELINE_THROUGH_WORKER), for the 1-row read. */
-  pipelineThroughMs: number;
   rows: CpuRow[];
   /** workerd CPU of the first query of a fresh gateway isolate (module evaluation included), median of COLD_STARTS. */
   firstRequestMs: number;
@@ -155,54 +107,46 @@ async function firstRequestCpu(gw: GatewayHarness, tenant: string): Promise<numb
  * reach. Every measurement is preceded by WARMUP requests of its own kind.
  */
 export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Client, directToken: string, gatewayPid: number, sqldPid: number, n: number, warmup: number): Promise<CpuReport> {
-  const echo = await floorWorker(ECHO_WORKER, {});
-  const through = await floorWorker(FETCH_THROUGH_WORKER, { DB_URL: gw.dbUrl });
+  const ref = process.env.BENCH_BASELINE;
   const first = WORKLOADS[0]!.statements![0]!;
-  const pipelineThrough = await floorWorker(PIPELINE_THROUGH_WORKER, {
-    DB_URL: gw.dbUrl,
-    TOKEN: directToken,
-    NAMESPACE_BIN: namespaceHeaderValue(tenant),
-    PIPELINE: onePipeline(first.sql, Number(first.args![0])),
-  });
-  try {
-    const body = JSON.stringify({ statements: WORKLOADS[0]!.statements, mode: "read" });
-    const floor = async (mf: Miniflare, pid: number) => {
-      const call = async () => void (await (await mf.dispatchFetch("http://floor.test/", { method: "POST", body, headers: { "content-type": "application/json" } })).text());
-      await times(warmup, call);
-      return cpuPerRequest(pid, n, () => times(n, call));
+  const floors = await measureFloors(
+    {
+      dbUrl: gw.dbUrl,
+      tenant,
+      token: directToken,
+      bindings: gw.bindings,
+      gatewayCode: workerBundle().code,
+      baseline: ref ? { ref, code: baselineBundle(ref) } : undefined,
+      statement: { sql: first.sql, args: first.args as number[] },
+    },
+    n,
+    warmup,
+  );
+  const fetchThroughMs = floors.cpuMs["fetch-through"]!;
+  const rows: CpuRow[] = [];
+  for (const w of WORKLOADS) {
+    const count = Math.max(10, Math.round(n * w.share));
+    const viaGateway = async () => {
+      const reply = w.mint
+        ? await gw.call("POST", `/v1/tenants/${tenant}/token`, { body: { access: "ro" } })
+        : await gw.call("POST", `/v1/tenants/${tenant}/query`, { body: { statements: w.statements, mode: w.mode } });
+      if (reply.status !== 200) throw new Error(`${w.name}: gateway answered ${reply.status}`);
     };
-    const echoMs = await floor(echo.mf, echo.pid);
-    const fetchThroughMs = await floor(through.mf, through.pid);
-    const pipelineThroughMs = await floor(pipelineThrough.mf, pipelineThrough.pid);
-    const rows: CpuRow[] = [];
-    for (const w of WORKLOADS) {
-      const count = Math.max(10, Math.round(n * w.share));
-      const viaGateway = async () => {
-        const reply = w.mint
-          ? await gw.call("POST", `/v1/tenants/${tenant}/token`, { body: { access: "ro" } })
-          : await gw.call("POST", `/v1/tenants/${tenant}/query`, { body: { statements: w.statements, mode: w.mode } });
-        if (reply.status !== 200) throw new Error(`${w.name}: gateway answered ${reply.status}`);
-      };
-      await times(Math.min(warmup, count), viaGateway);
-      const sqldBefore = cpuMs(sqldPid);
-      const wallStarted = performance.now();
-      const gatewayWorkerdMs = await cpuPerRequest(gatewayPid, count, () => times(count, viaGateway));
-      const gatewayWallMs = (performance.now() - wallStarted) / count;
-      const gatewaySqldMs = (cpuMs(sqldPid) - sqldBefore) / count;
-      const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs, overFetchThroughMs: gatewayWorkerdMs - fetchThroughMs };
-      if (!w.mint) {
-        const viaDirect = async () => void (await direct.batch(w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never })), w.mode));
-        await times(Math.min(warmup, count), viaDirect);
-        const directSqldMs = await cpuPerRequest(sqldPid, count, () => times(count, viaDirect));
-        const pacedDirectSqldMs = await cpuPerRequest(sqldPid, count, () => paced(count, gatewayWallMs, viaDirect));
-        Object.assign(row, { gatewaySqldMs, directSqldMs, sqldRatio: gatewaySqldMs / directSqldMs, pacedDirectSqldMs, pacedSqldRatio: gatewaySqldMs / pacedDirectSqldMs });
-      }
-      rows.push(row);
+    await times(Math.min(warmup, count), viaGateway);
+    const sqldBefore = cpuMs(sqldPid);
+    const wallStarted = performance.now();
+    const gatewayWorkerdMs = await cpuPerRequest(gatewayPid, count, () => times(count, viaGateway));
+    const gatewayWallMs = (performance.now() - wallStarted) / count;
+    const gatewaySqldMs = (cpuMs(sqldPid) - sqldBefore) / count;
+    const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs, overFetchThroughMs: gatewayWorkerdMs - fetchThroughMs };
+    if (!w.mint) {
+      const viaDirect = async () => void (await direct.batch(w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never })), w.mode));
+      await times(Math.min(warmup, count), viaDirect);
+      const directSqldMs = await cpuPerRequest(sqldPid, count, () => times(count, viaDirect));
+      const pacedDirectSqldMs = await cpuPerRequest(sqldPid, count, () => paced(count, gatewayWallMs, viaDirect));
+      Object.assign(row, { gatewaySqldMs, directSqldMs, sqldRatio: gatewaySqldMs / directSqldMs, pacedDirectSqldMs, pacedSqldRatio: gatewaySqldMs / pacedDirectSqldMs });
     }
-    return { echoMs, fetchThroughMs, pipelineThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };
-  } finally {
-    await echo.mf.dispose();
-    await through.mf.dispose();
-    await pipelineThrough.mf.dispose();
+    rows.push(row);
   }
+  return { floors, fetchThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };
 }
