@@ -7,12 +7,10 @@
  * release; a re-run skips a complete target and replaces a partial one; a value the dump format cannot carry makes
  * the copy fail loudly with the source unchanged and unblocked; another tenant untouched.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBox, type Box } from "../../local/box/box";
-import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
+import type { Box } from "../../local/box/box";
+import { startSwitchSides, type SwitchSidesFixture } from "../support/mode-switch-sides";
+import type { TenantSqld } from "../../local/sqld/tenant-stack";
 import { copyToManaged, copyToSelfHosted, type ManagedTenant, type SelfHostedTenant } from "../../scripts/lib/mode-switch/copy-tenant";
 import { HranaStream } from "../../scripts/lib/mode-switch/hrana";
 import { mintDatabaseToken } from "../../scripts/lib/mode-switch/turso-api";
@@ -20,40 +18,22 @@ import { digestDatabase } from "../../scripts/lib/mode-switch/verify";
 import { readNamespaceConfig } from "../../scripts/lib/namespace-config";
 import { fillMegabytes, runSql, TRICKY_SQL } from "../../local/mode-switch/tenant-data";
 
-const TOKEN = "turso-api-token-for-copy-tests";
-const ORG = "acme-org";
-const GROUP = "tenants";
-
 describe("mode-switch copy engine (real sqld both sides)", () => {
+  let sides: SwitchSidesFixture;
   let box: Box;
   let sqld: TenantSqld;
   let dir: string;
   let ca: string;
-  const selfHosted = async (tenant: string): Promise<SelfHostedTenant> => ({
-    endpoint: { url: sqld.cluster.primary.httpUrl, namespace: tenant, token: await sqld.token(tenant, "rw") },
-    admin: { endpoint: { url: sqld.cluster.primary.adminUrl }, key: sqld.cluster.keys.adminKey },
-  });
-  const managed = (database: string): ManagedTenant => ({ api: { url: `${box.url}/turso`, token: TOKEN, org: ORG }, database, group: GROUP, ca });
+  const selfHosted = (tenant: string): Promise<SelfHostedTenant> => sides.selfHosted(tenant);
+  const managed = (database: string): ManagedTenant => sides.managed(database);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "mode-copy-"));
-    box = await startBox({ root: join(dir, "root"), flyStateDir: join(dir, "fly"), turso: { token: TOKEN } });
-    ca = readFileSync(box.tursoCaFile!, "utf8");
-    const group = await fetch(`${box.url}/turso/v1/organizations/${ORG}/groups`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: GROUP, location: "aws-eu-west-1" }),
-    });
-    expect(group.status).toBe(200);
-    sqld = await startTenantSqld(["acme", "globex", "back", "empty", "lossy", "quoted", "big", "bigback"]);
+    sides = await startSwitchSides(["acme", "globex", "back", "empty", "lossy", "quoted", "big", "bigback"], "mode-copy");
+    ({ box, sqld, dir, ca } = sides);
     await runSql((await selfHosted("acme")).endpoint, TRICKY_SQL);
     await runSql((await selfHosted("globex")).endpoint, ["CREATE TABLE g(x)", "INSERT INTO g VALUES ('globex row')"]);
   }, 120_000);
-  afterAll(async () => {
-    await sqld?.close();
-    await box?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => sides?.close());
 
   it("self-hosted → managed: tricky data identical; writes refused with the reason during the block; release restores the config exactly", async () => {
     const source = await selfHosted("acme");

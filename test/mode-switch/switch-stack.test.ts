@@ -6,12 +6,10 @@
  * still works); the retained side stays blocked, also when the stack re-applies tenant settings; the first run
  * refuses when both sides hold different data; a failure part-way gives every tenant its writes back.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBox, type Box } from "../../local/box/box";
-import { startTenantSqld, type TenantSqld } from "../../local/sqld/tenant-stack";
+import type { Box } from "../../local/box/box";
+import { startSwitchSides, type SwitchSidesFixture } from "../support/mode-switch-sides";
+import type { TenantSqld } from "../../local/sqld/tenant-stack";
 import { runSql } from "../../local/mode-switch/tenant-data";
 import { findDatabase, mintDatabaseToken } from "../../scripts/lib/mode-switch/turso-api";
 import { digestDatabase } from "../../scripts/lib/mode-switch/verify";
@@ -21,26 +19,16 @@ import { syncTenantNamespaceConfigs } from "../../scripts/lib/tenant-namespace-c
 import { switchStack, SwitchRefused, type SwitchRecord, type SwitchSides, type SwitchTenant } from "../../scripts/lib/mode-switch/switch-stack";
 import type { TenantEndpoint } from "../../scripts/lib/mode-switch/endpoint";
 
-const TOKEN = "turso-api-token-for-switch-tests";
-const ORG = "acme-org";
-const GROUP = "tenants";
-
 describe("mode switch of a stack (real sqld both sides)", () => {
+  let f: SwitchSidesFixture;
   let box: Box;
   let sqld: TenantSqld;
   let dir: string;
   let ca: string;
-  const api = () => ({ url: `${box.url}/turso`, token: TOKEN, org: ORG });
-  const sides = (): SwitchSides => ({
-    selfHosted: async (t) => ({
-      endpoint: { url: sqld.cluster.primary.httpUrl, namespace: t.tenant, token: await sqld.token(t.tenant, "rw") },
-      admin: { endpoint: { url: sqld.cluster.primary.adminUrl }, key: sqld.cluster.keys.adminKey },
-    }),
-    managed: (t) => ({ api: api(), database: t.database, group: GROUP, ca }),
-    workDir: dir,
-  });
+  const api = () => f.api;
+  const sides = (): SwitchSides => ({ selfHosted: (t) => f.selfHosted(t.tenant), managed: (t) => f.managed(t.database), workDir: dir });
   const tenants = (...names: string[]): SwitchTenant[] => names.map((tenant) => ({ tenant, database: `app-${tenant}` }));
-  const sqldEndpoint = async (tenant: string): Promise<TenantEndpoint> => ({ url: sqld.cluster.primary.httpUrl, namespace: tenant, token: await sqld.token(tenant, "rw") });
+  const sqldEndpoint = async (tenant: string): Promise<TenantEndpoint> => (await f.selfHosted(tenant)).endpoint;
   const tursoEndpoint = async (database: string, token?: string): Promise<TenantEndpoint> => {
     const found = await findDatabase(api(), database);
     return { url: `https://${found!.hostname}`, token: token ?? (await mintDatabaseToken(api(), database)), ca };
@@ -50,24 +38,12 @@ describe("mode switch of a stack (real sqld both sides)", () => {
   const run = (mode: "managed" | "self-hosted", previous: SwitchRecord | undefined, list: SwitchTenant[]) => switchStack({ mode, previous, tenants: list, sides: sides(), log: (l) => lines.push(l) });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "mode-switch-"));
-    box = await startBox({ root: join(dir, "root"), flyStateDir: join(dir, "fly"), turso: { token: TOKEN } });
-    ca = readFileSync(box.tursoCaFile!, "utf8");
-    const group = await fetch(`${box.url}/turso/v1/organizations/${ORG}/groups`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: GROUP, location: "aws-eu-west-1" }),
-    });
-    expect(group.status).toBe(200);
-    sqld = await startTenantSqld(["acme", "globex", "fresh", "both", "other", "lossy"]);
+    f = await startSwitchSides(["acme", "globex", "fresh", "both", "other", "lossy"], "mode-switch");
+    ({ box, sqld, dir, ca } = f);
     await runSql(await sqldEndpoint("acme"), ["CREATE TABLE items(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)", "INSERT INTO items(name) VALUES ('one'), ('two')"]);
     await runSql(await sqldEndpoint("globex"), ["CREATE TABLE g(x)", "INSERT INTO g VALUES ('globex row')"]);
   }, 120_000);
-  afterAll(async () => {
-    await sqld?.close();
-    await box?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => f?.close());
 
   it("a round trip carries every write, and the retained side refuses writes with the switch's reason", async () => {
     // 1. First run (no record) to managed: data carried, an empty tenant has nothing to carry.
