@@ -24,7 +24,6 @@ import { openPrimaryAdmin } from "./lib/restore-stack";
 import { HranaStream } from "./lib/mode-switch/hrana";
 import { previousRecord, switchStack, unchangedRecord, type SwitchSides, type SwitchTenant } from "./lib/mode-switch/switch-stack";
 
-
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set`);

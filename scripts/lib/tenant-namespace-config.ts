@@ -17,7 +17,7 @@ import type { NamespaceSettings } from "../../infra/config/tenant-settings";
 import { isUnlimited, UNLIMITED_DB_SIZE } from "./sqld-sizes";
 import { readNamespaceConfig, writeNamespaceConfig } from "./namespace-config";
 import type { AdminEndpoint } from "./sqld-admin";
-import { MODE_SWITCH_BLOCK_REASON } from "./mode-switch/write-block";
+import { isSwitchBlock, MODE_SWITCH_BLOCK_REASON } from "./mode-switch/write-block";
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410 §4), followed by the 32 raw bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -62,7 +62,7 @@ function wantedFields(config: Record<string, unknown>, jwtKey: string | null, s:
   };
   // A mode switch's block is not the stack's setting to lift: it keeps the retained old side read-only, and only
   // the switch lifts it, when the namespace serves again (scripts/lib/mode-switch/write-block.ts).
-  if (config.block_reason === MODE_SWITCH_BLOCK_REASON && !s?.blockWrites) Object.assign(fields, { block_writes: true, block_reason: MODE_SWITCH_BLOCK_REASON });
+  if (isSwitchBlock(config) && !s?.blockWrites) Object.assign(fields, { block_writes: true, block_reason: MODE_SWITCH_BLOCK_REASON });
   if (s?.maxDbSizeBytes !== undefined) fields.max_db_size = s.maxDbSizeBytes;
   else if (!isUnlimited(config.max_db_size)) fields.max_db_size = UNLIMITED_DB_SIZE;
   return fields;

@@ -30,7 +30,7 @@ import { emptyDatabase } from "./empty-database";
 import { buildUploadFile, openDump } from "./upload-file";
 import { compareDigests, digestDatabase, type DatabaseDigest } from "./verify";
 import { readNamespaceConfig, writeNamespaceConfig, type SqldAdmin } from "../namespace-config";
-import { blockNamespaceWrites, MODE_SWITCH_BLOCK_REASON, unblockSwitchedNamespace, type WriteBlock } from "./write-block";
+import { blockNamespaceWrites, isSwitchBlock, MODE_SWITCH_BLOCK_REASON, SWITCH_UNBLOCK, unblockSwitchedNamespace, type WriteBlock } from "./write-block";
 
 export interface CopyResult {
   outcome: "copied" | "already-complete";
@@ -70,6 +70,12 @@ async function managedEndpoint(m: ManagedTenant, hostname: string): Promise<Tena
   return { url: `https://${hostname}`, token: await mintDatabaseToken(m.api, m.database), ...(m.ca ? { ca: m.ca } : {}) };
 }
 
+/** The Turso database with a short-lived full-access token, or undefined when it does not exist. */
+export async function existingManagedEndpoint(m: ManagedTenant): Promise<TenantEndpoint | undefined> {
+  const found = await findDatabase(m.api, m.database);
+  return found && managedEndpoint(m, found.hostname);
+}
+
 /** Replays `source`'s dump into `target` on one Hrana stream, foreign keys off; returns the statements replayed. */
 async function replayThroughHrana(source: TenantEndpoint, target: TenantEndpoint, limits?: ReplayBatchLimits): Promise<number> {
   const stream = new HranaStream(target);
@@ -105,20 +111,17 @@ export async function copyToManaged(o: { source: SelfHostedTenant; target: Manag
   const block = await blockNamespaceWrites(o.source.admin, o.source.endpoint.namespace, MODE_SWITCH_BLOCK_REASON);
   try {
     const digest = await digestDatabase(o.source.endpoint);
-    const existing = await findDatabase(o.target.api, o.target.database);
+    const existing = await existingManagedEndpoint(o.target);
     let copied: { endpoint: TenantEndpoint; statements: number } | undefined;
     if (existing) {
-      const endpoint = await managedEndpoint(o.target, existing.hostname);
-      const target = await digestDatabase(endpoint).catch(() => undefined);
-      if (target && matches(digest, target)) {
-        await unblockDatabaseWrites(o.target.api, o.target.database);
-        return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
-      }
+      const target = await digestDatabase(existing).catch(() => undefined);
       if (target) {
-        // A block an earlier switch left would refuse our writes too (Turso's block has no exemption).
+        // A block an earlier switch left (this database was its source) would refuse our writes too: Turso's block
+        // has no exemption. A database the copy creates below starts unblocked.
         await unblockDatabaseWrites(o.target.api, o.target.database);
-        await emptyDatabase(endpoint);
-        copied = { endpoint, statements: await replayThroughHrana(o.source.endpoint, endpoint, o.limits) };
+        if (matches(digest, target)) return { outcome: "already-complete", digest, statements: 0, sourceBlock: block };
+        await emptyDatabase(existing);
+        copied = { endpoint: existing, statements: await replayThroughHrana(o.source.endpoint, existing, o.limits) };
       } else {
         // Unreadable: an upload of ours that never completed (a database the stack made answers queries). Nothing
         // holds tokens for it yet, so it is made again.
@@ -127,7 +130,6 @@ export async function copyToManaged(o: { source: SelfHostedTenant; target: Manag
     }
     copied ??= await uploadNewDatabase(o.source.endpoint, o.target, o.workDir, o.limits);
     assertSame(`tenant ${o.source.endpoint.namespace} → Turso database ${o.target.database}`, digest, await digestDatabase(copied.endpoint));
-    await unblockDatabaseWrites(o.target.api, o.target.database);
     return { outcome: "copied", digest, statements: copied.statements, sourceBlock: block };
   } catch (error) {
     await block.release();
@@ -148,19 +150,16 @@ async function recreateNamespace(t: SelfHostedTenant): Promise<void> {
   }
   const made = await adminRequest(t.admin.endpoint, t.admin.key, "POST", `/v1/namespaces/${ns}/create`, "{}");
   if (made.status !== 200) throw new Error(`creating namespace ${ns} failed: HTTP ${made.status} ${made.text.slice(0, 200)}`);
-  if (config) await writeNamespaceConfig(t.admin, ns, config, unblockedBySwitch(config));
+  // Without a block an earlier switch left (this namespace was its source): the copy writes into it.
+  if (config) await writeNamespaceConfig(t.admin, ns, config, isSwitchBlock(config) ? SWITCH_UNBLOCK : {});
 }
-
-/** Config changes that lift a block an earlier switch left (this namespace was its source); none otherwise. */
-const unblockedBySwitch = (config: Record<string, unknown>) => (config.block_reason === MODE_SWITCH_BLOCK_REASON ? { block_writes: false, block_reason: null } : {});
 
 /** Turso database → self-hosted namespace, through Hrana. */
 export async function copyToSelfHosted(o: { source: ManagedTenant; target: SelfHostedTenant; limits?: ReplayBatchLimits }): Promise<CopyResult> {
-  const found = await findDatabase(o.source.api, o.source.database);
-  if (!found) throw new Error(`Turso database ${o.source.database} does not exist: nothing to copy`);
+  const source = await existingManagedEndpoint(o.source);
+  if (!source) throw new Error(`Turso database ${o.source.database} does not exist: nothing to copy`);
   const block = await blockDatabaseWrites(o.source.api, o.source.database);
   try {
-    const source = await managedEndpoint(o.source, found.hostname);
     const digest = await digestDatabase(source);
     if (await readNamespaceConfig(o.target.admin, o.target.endpoint.namespace)) {
       const target = await digestDatabase(o.target.endpoint).catch(() => undefined);

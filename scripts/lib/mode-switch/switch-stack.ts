@@ -13,8 +13,8 @@
  * already complete is verified and skipped).
  */
 import type { DbMode } from "../../../worker/modes";
-import { findDatabase, mintDatabaseToken } from "./turso-api";
-import { copyToManaged, copyToSelfHosted, type CopyResult, type ManagedTenant, type SelfHostedTenant } from "./copy-tenant";
+import { findDatabase } from "./turso-api";
+import { copyToManaged, copyToSelfHosted, existingManagedEndpoint, type CopyResult, type ManagedTenant, type SelfHostedTenant } from "./copy-tenant";
 import { compareDigests, digestDatabase } from "./verify";
 import { HranaStream } from "./hrana";
 import type { TenantEndpoint } from "./endpoint";
@@ -70,18 +70,13 @@ async function holdsData(endpoint: TenantEndpoint): Promise<boolean> {
   }
 }
 
-async function managedEndpoint(m: ManagedTenant): Promise<TenantEndpoint | undefined> {
-  const found = await findDatabase(m.api, m.database);
-  return found && { url: `https://${found.hostname}`, token: await mintDatabaseToken(m.api, m.database), ...(m.ca ? { ca: m.ca } : {}) };
-}
-
 /**
  * With no record: whether this tenant needs a copy into `mode`'s side. Throws SwitchRefused when both sides hold
  * different data.
  */
 async function firstRunNeedsCopy(mode: DbMode, t: SwitchTenant, sides: SwitchSides): Promise<boolean> {
   const selfHosted = (await sides.selfHosted(t)).endpoint;
-  const managed = await managedEndpoint(sides.managed(t));
+  const managed = await existingManagedEndpoint(sides.managed(t));
   const [source, target] = mode === "managed" ? [selfHosted, managed] : [managed, selfHosted];
   if (!source || !(await holdsData(source))) return false;
   if (!target || !(await holdsData(target))) return true;

@@ -42,8 +42,14 @@ export async function blockNamespaceWrites(admin: SqldAdmin, namespace: string, 
   };
 }
 
+/** Whether a namespace config holds a mode switch's write block (any other block is someone else's to lift). */
+export const isSwitchBlock = (config: Record<string, unknown>): boolean => config.block_reason === MODE_SWITCH_BLOCK_REASON;
+
+/** The config change that lifts a mode switch's block. */
+export const SWITCH_UNBLOCK = { block_writes: false, block_reason: null } as const;
+
 /** Lifts a block this switch (or an earlier one) left on `namespace`; a block with another reason stays. */
 export async function unblockSwitchedNamespace(admin: SqldAdmin, namespace: string): Promise<void> {
   const config = await readNamespaceConfig(admin, namespace);
-  if (config?.block_reason === MODE_SWITCH_BLOCK_REASON) await writeNamespaceConfig(admin, namespace, config, { block_writes: false, block_reason: null });
+  if (config && isSwitchBlock(config)) await writeNamespaceConfig(admin, namespace, config, SWITCH_UNBLOCK);
 }
