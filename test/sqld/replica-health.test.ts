@@ -25,7 +25,9 @@ describe("a replica that lost its primary (real sqld)", () => {
     const replica = cluster.replicas[0]!;
     const warm = await clientFor(replica, "acme", 3000);
     await warm.batch(["create table t (x)", "insert into t values (1)"], "write");
-    for (let i = 0; i < 1500 && Number((await warm.execute("select count(*) as n from t")).rows[0]?.n) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+    // Until the replica has the write, the table may not exist there yet ("no such table"): keep waiting then too.
+    const replicated = async () => Number((await warm.execute("select count(*) as n from t").catch(() => undefined))?.rows[0]?.n) === 1;
+    for (let i = 0; i < 1500 && !(await replicated()); i++) await new Promise((r) => setTimeout(r, 20));
 
     await cluster.primary.process.stop("SIGKILL");
 
