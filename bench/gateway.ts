@@ -145,7 +145,8 @@ async function main(): Promise<void> {
   try {
     await setup(gw);
     const viaDirect: Request = async (i) => {
-      await direct.batch([{ sql: SQL, args: [(i % 100) + 1] }], "read");
+      // What a direct caller sends for one statement, and what the gateway sends sqld for it (worker/hrana.ts).
+      await direct.execute({ sql: SQL, args: [(i % 100) + 1] });
     };
     const viaGateway: Request = async (i) => {
       const reply = await gw.call("POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: SQL, args: [(i % 100) + 1] }], mode: "read" } });

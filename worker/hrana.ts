@@ -5,6 +5,12 @@
  * the same steps — BEGIN, each statement conditioned on the previous one, COMMIT, ROLLBACK unless COMMIT ran — in
  * one HTTP request), without the per-request client, stream, SQL cache and error objects: the gateway's CPU is
  * billed per request. Errors carry the codes @libsql/client would report (see `BatchFailure`).
+ *
+ * One statement is sent as a bare `execute` instead (what `@libsql/client`'s `execute` sends): a single statement is
+ * its own transaction in SQLite, so BEGIN/COMMIT/ROLLBACK would only add three statements for sqld to run and twice
+ * the bytes each way (issue 19: sqld must not work harder than a direct client). Read mode needs no READONLY
+ * transaction for it either: the gateway queries in read mode with an `ro` token, and that, not the transaction,
+ * is what stops a write on sqld (worker/routes.ts).
  */
 import type { Access } from "./claims";
 
@@ -56,9 +62,7 @@ const BEGIN: Record<string, string> = { write: "BEGIN IMMEDIATE", read: "BEGIN T
 const plain = (sql: string, wantRows = false) => ({ sql, args: [], named_args: [], want_rows: wantRows });
 
 /** Steps of @libsql/client's `executeHranaBatch` (lib-esm/hrana.js) for protocol version 2. */
-function batchSteps(statements: readonly HranaStatement[], mode: string): unknown[] {
-  const begin = BEGIN[mode];
-  if (begin === undefined) throw new RangeError(`unknown transaction mode ${mode}`);
+function batchSteps(statements: readonly HranaStatement[], begin: string): unknown[] {
   const steps: unknown[] = [{ stmt: plain(begin) }];
   statements.forEach((stmt, i) => steps.push({ condition: { type: "ok", step: i }, stmt: { ...stmt, want_rows: true } }));
   const commit = statements.length + 1;
@@ -85,6 +89,27 @@ type StepError = { message?: unknown; code?: unknown } | null | undefined;
 const failureOf = (error: StepError, index?: number) =>
   new BatchFailure(typeof error?.code === "string" ? error.code : "UNKNOWN", typeof error?.message === "string" ? error.message : "", index);
 const protoError = (what: string) => new BatchFailure("HRANA_PROTO_ERROR", what);
+
+/**
+ * Which of a bare `execute`'s errors the same statement in a batch would have reported as its own step's error
+ * (with its index), so both paths answer alike: errors raised while the statement runs — SQLite's, bad arguments
+ * found on binding, and a replica's relay of the primary's error for it (libsql-server `hrana/stmt.rs`
+ * `stmt_error_from_sqld_error`: SqliteError, SqlInputError, LibSqlInvalidQueryParams, RpcQueryError). A batch reports the rest for the whole request: parse errors while it
+ * builds the program (`hrana/batch.rs` `proto_batch_to_program`), and a program refused as a whole (BLOCKED,
+ * TRANSACTION_*, RESPONSE_TOO_LARGE: `catch_batch_error`).
+ */
+const isStepError = (code: unknown) => typeof code === "string" && (code.startsWith("SQLITE_") || ["SQL_INPUT_ERROR", "ARGS_INVALID", "PROXY_ERROR"].includes(code));
+
+/** Reads a bare `execute`'s result; an error carries statement index 0 where a batch would have given it one. */
+function executeResultOf(reply: unknown): HranaResult[] {
+  const results = (reply as { results?: unknown })?.results;
+  if (!Array.isArray(results) || results.length !== 2) throw protoError("Server returned unexpected number of pipeline results");
+  const first = results[0] as { type?: string; error?: StepError; response?: { result?: HranaResult } };
+  if (first.type === "error") throw failureOf(first.error, isStepError(first.error?.code) ? 0 : undefined);
+  const result = first.response?.result;
+  if (first.type !== "ok" || !result || !Array.isArray(result.cols) || !Array.isArray(result.rows)) throw protoError("malformed statement result");
+  return [result];
+}
 
 /** Reads the batch's step results the way @libsql/client does: BEGIN, then each statement, then COMMIT. */
 function resultsOf(reply: unknown, count: number): HranaResult[] {
@@ -153,7 +178,11 @@ export interface PipelineTarget {
  * the protocol's error), or what `fetch` threw (the network).
  */
 export async function runBatch(target: PipelineTarget, statements: readonly HranaStatement[], mode: string): Promise<HranaResult[]> {
-  const body = JSON.stringify({ baton: null, requests: [{ type: "batch", batch: { steps: batchSteps(statements, mode) } }, { type: "close" }] });
+  const begin = BEGIN[mode];
+  if (begin === undefined) throw new RangeError(`unknown transaction mode ${mode}`);
+  const single = statements.length === 1;
+  const first = single ? { type: "execute", stmt: { ...statements[0], want_rows: true } } : { type: "batch", batch: { steps: batchSteps(statements, begin) } };
+  const body = JSON.stringify({ baton: null, requests: [first, { type: "close" }] });
   const url = pipelineUrl(target.url);
   const response = await fetch(url, {
     method: "POST",
@@ -167,5 +196,5 @@ export async function runBatch(target: PipelineTarget, statements: readonly Hran
   } catch {
     throw protoError("the database's reply is not JSON");
   }
-  return resultsOf(reply, statements.length);
+  return single ? executeResultOf(reply) : resultsOf(reply, statements.length);
 }

@@ -140,7 +140,9 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
     const gatewaySqldMs = (cpuMs(sqldPid) - sqldBefore) / count;
     const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs, overFetchThroughMs: gatewayWorkerdMs - fetchThroughMs };
     if (!w.mint) {
-      const viaDirect = async () => void (await direct.batch(w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never })), w.mode));
+      const statements = w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never }));
+      // A direct caller's call for the same request: `execute` for one statement, `batch` for several.
+      const viaDirect = async () => void (statements.length === 1 ? await direct.execute(statements[0]!) : await direct.batch(statements, w.mode));
       await times(Math.min(warmup, count), viaDirect);
       const directSqldMs = await cpuPerRequest(sqldPid, count, () => times(count, viaDirect));
       const pacedDirectSqldMs = await cpuPerRequest(sqldPid, count, () => paced(count, gatewayWallMs, viaDirect));

@@ -28,16 +28,10 @@ const pipelineWorker = (answer: string) => `export default { async fetch(request
 const PIPELINE_THROUGH_WORKER = pipelineWorker(`const parsed = await reply.json(); return Response.json({ results: parsed.results.length }, { status: reply.status });`);
 const PIPELINE_TEXT_WORKER = pipelineWorker(`return new Response(await reply.text(), { status: reply.status, headers: { "content-type": "application/json" } });`);
 
-/** The pipeline the gateway sends for a one-statement read (worker/hrana.ts batchSteps), as one JSON text. */
+/** The pipeline the gateway sends for a one-statement read (worker/hrana.ts: a bare `execute`), as one JSON text. */
 function onePipeline(sql: string, id: number): string {
-  const plain = (text: string) => ({ sql: text, args: [], named_args: [], want_rows: false });
-  const steps = [
-    { stmt: plain("BEGIN TRANSACTION READONLY") },
-    { condition: { type: "ok", step: 0 }, stmt: { sql, args: [{ type: "integer", value: String(id) }], named_args: [], want_rows: true } },
-    { condition: { type: "ok", step: 1 }, stmt: plain("COMMIT") },
-    { condition: { type: "not", cond: { type: "ok", step: 2 } }, stmt: plain("ROLLBACK") },
-  ];
-  return JSON.stringify({ baton: null, requests: [{ type: "batch", batch: { steps } }, { type: "close" }] });
+  const stmt = { sql, args: [{ type: "integer", value: String(id) }], named_args: [], want_rows: true };
+  return JSON.stringify({ baton: null, requests: [{ type: "execute", stmt }, { type: "close" }] });
 }
 
 /** Starts something that spawns one workerd (a Miniflare) and returns it with that workerd's PID. */

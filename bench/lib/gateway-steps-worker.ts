@@ -10,7 +10,8 @@ import { parseBody, queryRequestSchema } from "../../worker/validation";
 const KEY = "test-gateway-key-0123456789";
 const BODY = JSON.stringify({ statements: [{ sql: "SELECT id, name FROM items WHERE id = ?", args: [7] }], mode: "read" });
 const PARSED: unknown = JSON.parse(BODY);
-const REPLY = '{"baton":null,"base_url":null,"results":[{"type":"ok","response":{"type":"batch","result":{"step_results":[{"cols":[],"rows":[],"affected_row_count":0,"last_insert_rowid":null,"replication_index":"3","rows_read":0,"rows_written":0,"query_duration_ms":0.01},{"cols":[{"name":"id","decltype":"INTEGER"},{"name":"name","decltype":"TEXT"}],"rows":[[{"type":"integer","value":"7"},{"type":"text","value":"item-7"}]],"affected_row_count":0,"last_insert_rowid":null,"replication_index":"3","rows_read":1,"rows_written":0,"query_duration_ms":0.02},{"cols":[],"rows":[],"affected_row_count":0,"last_insert_rowid":null,"replication_index":"3","rows_read":0,"rows_written":0,"query_duration_ms":0.01},null],"step_errors":[null,null,null,null]}}},{"type":"ok","response":{"type":"close"}}]}';
+/** sqld's reply to the gateway's one-statement pipeline (a bare `execute` + `close`, worker/hrana.ts). */
+const REPLY = '{"baton":null,"base_url":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[{"name":"id","decltype":"INTEGER"},{"name":"name","decltype":"TEXT"}],"rows":[[{"type":"integer","value":"7"},{"type":"text","value":"item-7"}]],"affected_row_count":0,"last_insert_rowid":null,"replication_index":"3","rows_read":1,"rows_written":0,"query_duration_ms":0.02}}},{"type":"ok","response":{"type":"close"}}]}';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
