@@ -69,6 +69,12 @@ describe("the gateway's requests to sqld", () => {
     expect(await count("taken")).toBe(1);
   });
 
+  it("a lone BEGIN IMMEDIATE ends with its request: the stream's close rolls it back and frees the write lock", async () => {
+    expect(await runStatements(rw, [{ sql: "BEGIN IMMEDIATE" }], "write")).toEqual([{ columns: [], rows: [], rowsAffected: 0, lastInsertRowid: null }]);
+    await runStatements(rw, [{ sql: "INSERT INTO t(v) VALUES ('after-begin')" }], "write");
+    expect(await count("after-begin")).toBe(1);
+  });
+
   it("several statements are one request: a batch in one transaction", async () => {
     const { sent } = await recording(() => runStatements(rw, [{ sql: "INSERT INTO t(v) VALUES ('a')" }, { sql: "INSERT INTO t(v) VALUES ('taken')" }], "write").catch(() => undefined));
     expect(sent).toHaveLength(1);
