@@ -13,7 +13,7 @@
 import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { startGateway, workerBundle } from "../local/gateway-harness";
 import { scopedToken } from "../local/sqld/tenant-client";
-import { baselineBundle, measureFloors, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
+import { baselineBundle, floorRows, measureFloors, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
 import { STEP_NAMES } from "./lib/gateway-steps-worker";
 import { cpuPerRequest } from "./lib/proc-cpu";
 
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
         100,
       );
       console.log(`1-row read, workerd CPU per request (ms), fresh workerds interleaved, ${floors.requests} requests each:`);
-      for (const [name, ms] of Object.entries(floors.cpuMs)) console.log(`${ms.toFixed(3).padStart(8)}  ${name}`);
+      console.table(floorRows(floors));
+      console.log(`workerd CPU per ms spent waiting for a fetch's answer: ${floors.cpuPerWaitMs.toFixed(3)} ms`);
     }
   } finally {
     await gw.close();

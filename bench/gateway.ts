@@ -19,7 +19,7 @@ import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
 import { callWorker, startGateway, type GatewayHarness } from "../local/gateway-harness";
 import { createBigTable, measureCpu, type CpuReport } from "./lib/gateway-cpu";
-import { baselineBundle, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
+import { baselineBundle, floorRows, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -102,7 +102,8 @@ function cpuTable(cpu: CpuReport): string {
   const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3));
   const lines = [
     `1-row read, workerd CPU per request (ms), each in a fresh workerd, ${cpu.floors.requests} requests each, interleaved in blocks:`,
-    table(Object.entries(cpu.floors.cpuMs).map(([worker, v]) => ({ worker, "ms/request": ms(v), "over fetch-through": ms(v - cpu.fetchThroughMs) }))),
+    table(floorRows(cpu.floors)),
+    `workerd CPU per ms spent waiting for a fetch's answer: ${ms(cpu.floors.cpuPerWaitMs)} ms (the two local server floors)`,
     `first query of a fresh gateway isolate: ${ms(cpu.firstRequestMs)} ms workerd CPU (median of 5)`,
     `per workload, the long-running gateway workerd; sqld CPU through the gateway vs @libsql/client direct:`,
     table(

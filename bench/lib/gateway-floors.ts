@@ -6,9 +6,17 @@
  * without its logic (the exact Hrana POST with a ready token, sqld's reply parsed, JSON answered), and the same
  * exchange with the reply passed through as text (what parsing and re-encoding JSON costs). A baseline gateway built
  * from another git ref (BENCH_BASELINE, e.g. `main`) runs alongside, so before/after come from one run.
+ *
+ * Waiting costs workerd CPU too: the same fetch-through to a local server costs more when the server answers 2 ms
+ * later (measured: +0.14 ms CPU for 2 ms, +0.51 for 5 ms, all in workerd's main thread), though Cloudflare bills no
+ * CPU for time spent waiting on a fetch (developers.cloudflare.com/workers/platform/limits/#cpu-time). sqld answers a
+ * pipeline later than /health (it verifies the JWT, opens a stream, runs the query), so two more floors — a local
+ * server answering at once and after WAIT_MS — give workerd's CPU per ms of waiting, and the report estimates how
+ * much of each contender's CPU over fetch-through is that waiting (wall time per request is measured too).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { buildWorkerBundle, WORKER_COMPATIBILITY_DATE, WORKER_COMPATIBILITY_FLAGS, WORKER_ENTRY } from "../../infra/cloudflare/bundle";
@@ -27,6 +35,23 @@ const pipelineWorker = (answer: string) => `export default { async fetch(request
 } };`;
 const PIPELINE_THROUGH_WORKER = pipelineWorker(`const parsed = await reply.json(); return Response.json({ results: parsed.results.length }, { status: reply.status });`);
 const PIPELINE_TEXT_WORKER = pipelineWorker(`return new Response(await reply.text(), { status: reply.status, headers: { "content-type": "application/json" } });`);
+
+/** A fetch-through to a local server (LOCAL_URL) that answers an empty 200 after `?wait=<ms>`. */
+const LOCAL_THROUGH_WORKER = (waitMs: number) =>
+  `export default { async fetch(request, env) { await request.text(); const reply = await fetch(env.LOCAL_URL + "/?wait=${waitMs}"); return new Response(await reply.text(), { status: reply.status }); } };`;
+/** How late the second local server floor answers (about sqld's pipeline latency here). */
+const WAIT_MS = 2;
+
+/** An HTTP server on 127.0.0.1 answering 200 with an empty body, after `?wait` ms. */
+async function startLocalServer(): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const wait = Number(new URL(request.url ?? "/", "http://local").searchParams.get("wait") ?? 0);
+    request.resume();
+    request.on("end", () => setTimeout(() => response.writeHead(200, { "content-length": "0" }).end(), wait));
+  });
+  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
 
 /** The pipeline the gateway sends for a one-statement read (worker/hrana.ts: a bare `execute`), as one JSON text. */
 function onePipeline(sql: string, id: number): string {
@@ -80,23 +105,57 @@ interface Contender {
 export interface FloorReport {
   /** workerd CPU per request (ms) by contender name. */
   cpuMs: Record<string, number>;
+  /** Wall time per request (ms) by contender name, as the bench's client saw it. */
+  wallMs: Record<string, number>;
+  /** workerd CPU per ms of waiting for a fetch's answer: (late local − prompt local CPU) ÷ their wall difference. */
+  cpuPerWaitMs: number;
   requests: number;
+}
+
+/** The floor table's rows: CPU and wall per request, over fetch-through, and that less the estimated waiting. */
+export function floorRows(report: FloorReport): Record<string, string>[] {
+  const ms = (v: number) => v.toFixed(3);
+  const floor = report.cpuMs["fetch-through"]!;
+  return Object.entries(report.cpuMs).map(([worker, cpu]) => ({
+    worker,
+    "CPU ms": ms(cpu),
+    "wall ms": ms(report.wallMs[worker]!),
+    "over fetch-through": ms(cpu - floor),
+    "of it waiting (est.)": ms(waitingShareMs(report, worker)),
+    "over fetch-through, less waiting": ms(cpu - floor - waitingShareMs(report, worker)),
+  }));
+}
+
+const LOCAL_PROMPT = "local server, answers at once";
+const LOCAL_LATE = `local server, answers after ${WAIT_MS} ms`;
+
+/**
+ * Estimated CPU of `name` over fetch-through that is workerd waiting longer, not work: its wall time beyond its own
+ * CPU, less fetch-through's, times workerd's CPU per ms of waiting.
+ */
+export function waitingShareMs(report: FloorReport, name: string): number {
+  const idle = (n: string) => report.wallMs[n]! - report.cpuMs[n]!;
+  return Math.max(0, idle(name) - idle("fetch-through")) * report.cpuPerWaitMs;
 }
 
 /**
  * `n` requests per contender, in blocks of `block` rotating among them (every other round in reverse order, so no
  * contender always follows the same one); CPU counted only during a contender's own blocks.
  */
-async function interleaved(contenders: Contender[], n: number, block: number): Promise<Record<string, number>> {
+async function interleaved(contenders: Contender[], n: number, block: number): Promise<{ cpu: Record<string, number>; wall: Record<string, number> }> {
   const spent = new Map(contenders.map((c) => [c.name, 0]));
+  const wall = new Map(contenders.map((c) => [c.name, 0]));
   for (let done = 0, round = 0; done < n; done += block, round++) {
     for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
       const before = cpuMs(c.pid);
+      const started = performance.now();
       for (let i = 0; i < block; i++) await c.call();
+      wall.set(c.name, wall.get(c.name)! + performance.now() - started);
       spent.set(c.name, spent.get(c.name)! + cpuMs(c.pid) - before);
     }
   }
-  return Object.fromEntries([...spent].map(([name, ms]) => [name, ms / n]));
+  const perRequest = (totals: Map<string, number>) => Object.fromEntries([...totals].map(([name, ms]) => [name, ms / n]));
+  return { cpu: perRequest(spent), wall: perRequest(wall) };
 }
 
 export interface FloorSetup {
@@ -118,11 +177,14 @@ function pipelineFloor(setup: Pick<FloorSetup, "dbUrl" | "tenant" | "token" | "s
 
 export async function measureFloors(setup: FloorSetup, n: number, warmup: number, block = 25): Promise<FloorReport> {
   const pipelineBindings = pipelineFloor(setup).bindings;
+  const local = await startLocalServer();
   const started: { name: string; mf: Miniflare; pid: number; gateway: boolean }[] = [];
   const start = async (name: string, script: string, bindings: Record<string, unknown>, gateway = false) => started.push({ name, gateway, ...(await workerdWith(script, bindings)) });
   try {
     await start("echo", ECHO_WORKER, {});
     await start("fetch-through", FETCH_THROUGH_WORKER, { DB_URL: setup.dbUrl });
+    await start(LOCAL_PROMPT, LOCAL_THROUGH_WORKER(0), { LOCAL_URL: local.url });
+    await start(LOCAL_LATE, LOCAL_THROUGH_WORKER(WAIT_MS), { LOCAL_URL: local.url });
     await start("fetch-through, the pipeline as POST body", POST_THROUGH_WORKER, pipelineBindings);
     await start("pipeline, reply as text", PIPELINE_TEXT_WORKER, pipelineBindings);
     await start("pipeline pass-through", PIPELINE_THROUGH_WORKER, pipelineBindings);
@@ -141,8 +203,11 @@ export async function measureFloors(setup: FloorSetup, n: number, warmup: number
         : async () => void (await (await mf.dispatchFetch("http://floor.test/", { method: "POST", body, headers: { "content-type": "application/json" } })).text()),
     }));
     for (const c of contenders) for (let i = 0; i < warmup; i++) await c.call();
-    return { cpuMs: await interleaved(contenders, n, block), requests: n };
+    const { cpu, wall } = await interleaved(contenders, n, block);
+    const cpuPerWaitMs = Math.max(0, (cpu[LOCAL_LATE]! - cpu[LOCAL_PROMPT]!) / (wall[LOCAL_LATE]! - cpu[LOCAL_LATE]! - (wall[LOCAL_PROMPT]! - cpu[LOCAL_PROMPT]!)));
+    return { cpuMs: cpu, wallMs: wall, cpuPerWaitMs, requests: n };
   } finally {
     for (const { mf } of started) await mf.dispose();
+    local.server.close();
   }
 }
