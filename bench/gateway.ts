@@ -8,7 +8,8 @@
  *   gateway  Node → workerd (miniflare dispatchFetch) → Worker → one Hrana pipeline (worker/hrana.ts) → sqld
  *   hop      Node → workerd GET /health: the test harness's own hop, which a deployed Worker's callers pay
  *            to Cloudflare instead; subtracted to estimate the Worker's own cost.
- * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16. CPU: bench/lib/gateway-cpu.ts
+ * Latency: sequential requests, p50/p99. Throughput: requests/s at concurrency 16, with the pipeline pass-through
+ * floor (a Worker that only makes the gateway's request) beside them. CPU: bench/lib/gateway-cpu.ts
  * (per workload, sqld vs direct) and bench/lib/gateway-floors.ts (the 1-row read interleaved with floors).
  * Prints a table and writes bench/results/gateway.json.
  */
@@ -19,7 +20,7 @@ import { buildWorkerBundle } from "../infra/cloudflare/bundle";
 import { namespaceClient, scopedToken } from "../local/sqld/tenant-client";
 import { callWorker, startGateway, type GatewayHarness } from "../local/gateway-harness";
 import { createBigTable, measureCpu, type CpuReport } from "./lib/gateway-cpu";
-import { baselineBundle, floorRows, startMiniflare, withWorkerdPid } from "./lib/gateway-floors";
+import { baselineBundle, floorRows, startMiniflare, startPassThroughFloor, withWorkerdPid } from "./lib/gateway-floors";
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -136,6 +137,9 @@ interface Round {
   /** The gateway built from BENCH_BASELINE, when set (NaN otherwise). */
   baselineP50: number;
   baselineRps: number;
+  /** The pipeline pass-through floor (one Worker fetch of the gateway's request, no logic): the most a Worker
+   * making that request could do on this machine, where workerd shares the cores with sqld and the client. */
+  floorRps: number;
 }
 
 async function main(): Promise<void> {
@@ -163,7 +167,13 @@ async function main(): Promise<void> {
       const reply = await callWorker(baseline, "POST", `/v1/tenants/${TENANT}/query`, { body: { statements: [{ sql: SQL, args: [(i % 100) + 1] }], mode: "read" } });
       if (reply.status !== 200) throw new Error(`baseline gateway answered ${reply.status}: ${JSON.stringify(reply.json)}`);
     });
-    for (const run of [viaDirect, viaGateway, viaHop, ...(viaBaseline ? [viaBaseline] : [])]) await sequential(WARMUP, run);
+    const floor = await startPassThroughFloor({ dbUrl: gw.dbUrl, tenant: TENANT, token: directToken, statement: { sql: SQL, args: [7] } });
+    const viaFloor: Request = async () => {
+      const reply = await floor.dispatchFetch("http://floor.test/", { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      if (reply.status !== 200) throw new Error(`pass-through floor answered ${reply.status}`);
+      await reply.text();
+    };
+    for (const run of [viaDirect, viaGateway, viaHop, viaFloor, ...(viaBaseline ? [viaBaseline] : [])]) await sequential(WARMUP, run);
 
     const rounds: Round[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -171,7 +181,7 @@ async function main(): Promise<void> {
       const g = await sequential(N, viaGateway);
       const h = await sequential(N, viaHop);
       const b = viaBaseline ? await sequential(N, viaBaseline) : [NaN];
-      const [directRps = NaN, gatewayRps = NaN, baselineRps = NaN] = await alternatingThroughput(N, CONCURRENCY, [viaDirect, viaGateway, ...(viaBaseline ? [viaBaseline] : [])]);
+      const [directRps = NaN, gatewayRps = NaN, floorRps = NaN, baselineRps = NaN] = await alternatingThroughput(N, CONCURRENCY, [viaDirect, viaGateway, viaFloor, ...(viaBaseline ? [viaBaseline] : [])]);
       rounds.push({
         round,
         directP50: percentile(d, 50),
@@ -184,6 +194,7 @@ async function main(): Promise<void> {
         gatewayRps,
         baselineP50: percentile(b, 50),
         baselineRps,
+        floorRps,
       });
     }
     await createBigTable(gw, TENANT);
@@ -227,6 +238,7 @@ async function main(): Promise<void> {
       ].join(" "),
     );
     console.log(`throughput at concurrency ${CONCURRENCY}: direct ${summary.directRps.toFixed(0)} req/s, gateway ${summary.gatewayRps.toFixed(0)} req/s (${(summary.throughputRatio * 100).toFixed(0)}%)`);
+    console.log(`the pass-through floor (the gateway's request, no logic, in its own workerd): ${mid("floorRps").toFixed(0)} req/s (${((mid("floorRps") / summary.directRps) * 100).toFixed(0)}% of direct); gateway ÷ floor ${((summary.gatewayRps / mid("floorRps")) * 100).toFixed(0)}%`);
     if (baselineRef) console.log(`gateway as of ${baselineRef}: p50 ${mid("baselineP50").toFixed(2)} ms, ${mid("baselineRps").toFixed(0)} req/s (${((mid("baselineRps") / summary.directRps) * 100).toFixed(0)}% of direct)`);
     console.log(cpuTable(cpu));
     console.log(`token signatures in the Worker for all of it: ${signatures}; bundle ${(bundle.bytes / 1024).toFixed(1)} KiB`);
@@ -238,6 +250,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
     console.log(`wrote ${file}`);
     await baseline?.dispose();
+    await floor.dispose();
   } finally {
     direct.close();
     await gw.close();

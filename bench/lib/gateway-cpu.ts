@@ -60,6 +60,35 @@ async function paced(count: number, periodMs: number, run: () => Promise<void>):
   }
 }
 
+/** Requests per block in interleavedSqld. */
+const SQLD_BLOCK = 50;
+
+/**
+ * sqld CPU per request through the gateway, direct back to back, and direct at the gateway's pace (its wall time per
+ * request in the block just run), in blocks rotating among the three (every other round reversed): sqld's own
+ * background work and the host's load then reach all three alike, where measuring one after another put a whole
+ * background burst on one of them (a 1-row ratio of 1.74 in one such run, 0.79 and 1.01 in the two before).
+ */
+async function interleavedSqld(count: number, gatewayPid: number, sqldPid: number, viaGateway: () => Promise<void>, viaDirect: () => Promise<void>) {
+  const block = Math.min(SQLD_BLOCK, count);
+  let gatewayWallMs = 0;
+  const totals = { gatewayWorkerd: 0, gatewaySqld: 0, directSqld: 0, pacedSqld: 0 };
+  const runGateway = async () => {
+    const [workerd, sqld, started] = [cpuMs(gatewayPid), cpuMs(sqldPid), performance.now()];
+    await times(block, viaGateway);
+    gatewayWallMs = (performance.now() - started) / block;
+    totals.gatewayWorkerd += cpuMs(gatewayPid) - workerd;
+    totals.gatewaySqld += cpuMs(sqldPid) - sqld;
+  };
+  const runDirect = async () => void (totals.directSqld += await cpuPerRequest(sqldPid, 1, () => times(block, viaDirect)));
+  const runPaced = async () => void (totals.pacedSqld += await cpuPerRequest(sqldPid, 1, () => paced(block, gatewayWallMs, viaDirect)));
+  let done = 0;
+  for (let round = 0; done < count; done += block, round++) {
+    for (const run of round % 2 === 0 ? [runGateway, runDirect, runPaced] : [runPaced, runDirect, runGateway]) await run();
+  }
+  return { gatewayWorkerdMs: totals.gatewayWorkerd / done, gatewaySqldMs: totals.gatewaySqld / done, directSqldMs: totals.directSqld / done, pacedDirectSqldMs: totals.pacedSqld / done };
+}
+
 export interface CpuRow {
   workload: string;
   requests: number;
@@ -133,21 +162,18 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
       if (reply.status !== 200) throw new Error(`${w.name}: gateway answered ${reply.status}`);
     };
     await times(Math.min(warmup, count), viaGateway);
-    const sqldBefore = cpuMs(sqldPid);
-    const wallStarted = performance.now();
-    const gatewayWorkerdMs = await cpuPerRequest(gatewayPid, count, () => times(count, viaGateway));
-    const gatewayWallMs = (performance.now() - wallStarted) / count;
-    const gatewaySqldMs = (cpuMs(sqldPid) - sqldBefore) / count;
-    const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs, overFetchThroughMs: gatewayWorkerdMs - fetchThroughMs };
-    if (!w.mint) {
-      const statements = w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never }));
-      // A direct caller's call for the same request: `execute` for one statement, `batch` for several.
-      const viaDirect = async () => void (statements.length === 1 ? await direct.execute(statements[0]!) : await direct.batch(statements, w.mode));
-      await times(Math.min(warmup, count), viaDirect);
-      const directSqldMs = await cpuPerRequest(sqldPid, count, () => times(count, viaDirect));
-      const pacedDirectSqldMs = await cpuPerRequest(sqldPid, count, () => paced(count, gatewayWallMs, viaDirect));
-      Object.assign(row, { gatewaySqldMs, directSqldMs, sqldRatio: gatewaySqldMs / directSqldMs, pacedDirectSqldMs, pacedSqldRatio: gatewaySqldMs / pacedDirectSqldMs });
+    if (w.mint) {
+      const gatewayWorkerdMs = await cpuPerRequest(gatewayPid, count, () => times(count, viaGateway));
+      rows.push({ workload: w.name, requests: count, gatewayWorkerdMs, overFetchThroughMs: gatewayWorkerdMs - fetchThroughMs });
+      continue;
     }
+    const statements = w.statements!.map((s) => ({ sql: s.sql, args: (s.args ?? []) as never }));
+    // A direct caller's call for the same request: `execute` for one statement, `batch` for several.
+    const viaDirect = async () => void (statements.length === 1 ? await direct.execute(statements[0]!) : await direct.batch(statements, w.mode));
+    await times(Math.min(warmup, count), viaDirect);
+    const m = await interleavedSqld(count, gatewayPid, sqldPid, viaGateway, viaDirect);
+    const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs: m.gatewayWorkerdMs, overFetchThroughMs: m.gatewayWorkerdMs - fetchThroughMs };
+    Object.assign(row, { gatewaySqldMs: m.gatewaySqldMs, directSqldMs: m.directSqldMs, sqldRatio: m.gatewaySqldMs / m.directSqldMs, pacedDirectSqldMs: m.pacedDirectSqldMs, pacedSqldRatio: m.gatewaySqldMs / m.pacedDirectSqldMs });
     rows.push(row);
   }
   return { floors, fetchThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };

@@ -175,6 +175,12 @@ function pipelineFloor(setup: Pick<FloorSetup, "dbUrl" | "tenant" | "token" | "s
   return { script: PIPELINE_THROUGH_WORKER, bindings };
 }
 
+/** The pipeline pass-through floor in its own workerd: the one request the gateway makes, without its logic. */
+export async function startPassThroughFloor(setup: Pick<FloorSetup, "dbUrl" | "tenant" | "token" | "statement">): Promise<Miniflare> {
+  const { script, bindings } = pipelineFloor(setup);
+  return startMiniflare(script, bindings);
+}
+
 export async function measureFloors(setup: FloorSetup, n: number, warmup: number, block = 25): Promise<FloorReport> {
   const pipelineBindings = pipelineFloor(setup).bindings;
   const local = await startLocalServer();
