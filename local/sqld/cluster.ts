@@ -74,7 +74,25 @@ export interface ClusterOptions {
   prepare?: (machineDir: string, group: string) => void;
 }
 
+/** Tries of startMachine when a port freePort picked was taken before sqld bound it (another test process's). */
+const PORT_RACE_TRIES = 3;
+
+/**
+ * One machine, on fresh ports: freePort's port is free when picked, but a test process running alongside may bind it
+ * before sqld does ("Address already in use", seen once in CI); then the machine starts again on other ports.
+ */
 async function startMachine(o: ClusterOptions, root: string, group: string, region: string, internalHosts: Record<string, string>): Promise<SqldMachine> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMachineOnce(o, root, group, region, internalHosts);
+    } catch (error) {
+      const portTaken = error instanceof Error && error.message.includes("Address already in use");
+      if (!portTaken || attempt >= PORT_RACE_TRIES) throw error;
+    }
+  }
+}
+
+async function startMachineOnce(o: ClusterOptions, root: string, group: string, region: string, internalHosts: Record<string, string>): Promise<SqldMachine> {
   const dir = mkdtempSync(join(root, `${group}-${region}-`));
   const dataDir = join(dir, "volume");
   o.prepare?.(dir, group);
