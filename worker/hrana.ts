@@ -94,17 +94,23 @@ const protoError = (what: string) => new BatchFailure("HRANA_PROTO_ERROR", what)
  * Which of a bare `execute`'s errors the same statement in a batch would have reported as its own step's error
  * (with its index), so both paths answer alike: errors raised while the statement runs — SQLite's, bad arguments
  * found on binding, and a replica's relay of the primary's error for it (libsql-server `hrana/stmt.rs`
- * `stmt_error_from_sqld_error`: SqliteError, SqlInputError, LibSqlInvalidQueryParams, RpcQueryError). A batch reports the rest for the whole request: parse errors while it
- * builds the program (`hrana/batch.rs` `proto_batch_to_program`), and a program refused as a whole (BLOCKED,
- * TRANSACTION_*, RESPONSE_TOO_LARGE: `catch_batch_error`).
+ * `stmt_error_from_sqld_error`: SqliteError, SqlInputError, LibSqlInvalidQueryParams, RpcQueryError). A batch
+ * reports the rest for the whole request: parse errors while it builds the program (`hrana/batch.rs`
+ * `proto_batch_to_program`), and a program refused as a whole (BLOCKED, TRANSACTION_*, RESPONSE_TOO_LARGE:
+ * `catch_batch_error`).
  */
 const isStepError = (code: unknown) => typeof code === "string" && (code.startsWith("SQLITE_") || ["SQL_INPUT_ERROR", "ARGS_INVALID", "PROXY_ERROR"].includes(code));
 
-/** Reads a bare `execute`'s result; an error carries statement index 0 where a batch would have given it one. */
-function executeResultOf(reply: unknown): HranaResult[] {
+/** The reply to the first of the pipeline's two requests (`execute` or `batch`, then `close`). */
+function firstReply<T>(reply: unknown): { type?: string; error?: StepError; response?: { result?: T } } {
   const results = (reply as { results?: unknown })?.results;
   if (!Array.isArray(results) || results.length !== 2) throw protoError("Server returned unexpected number of pipeline results");
-  const first = results[0] as { type?: string; error?: StepError; response?: { result?: HranaResult } };
+  return results[0] as { type?: string; error?: StepError; response?: { result?: T } };
+}
+
+/** Reads a bare `execute`'s result; an error carries statement index 0 where a batch would have given it one. */
+function executeResultOf(reply: unknown): HranaResult[] {
+  const first = firstReply<HranaResult>(reply);
   if (first.type === "error") throw failureOf(first.error, isStepError(first.error?.code) ? 0 : undefined);
   const result = first.response?.result;
   if (first.type !== "ok" || !result || !Array.isArray(result.cols) || !Array.isArray(result.rows)) throw protoError("malformed statement result");
@@ -113,9 +119,7 @@ function executeResultOf(reply: unknown): HranaResult[] {
 
 /** Reads the batch's step results the way @libsql/client does: BEGIN, then each statement, then COMMIT. */
 function resultsOf(reply: unknown, count: number): HranaResult[] {
-  const results = (reply as { results?: unknown })?.results;
-  if (!Array.isArray(results) || results.length !== 2) throw protoError("Server returned unexpected number of pipeline results");
-  const first = results[0] as { type?: string; error?: StepError; response?: { result?: { step_results?: unknown; step_errors?: unknown } } };
+  const first = firstReply<{ step_results?: unknown; step_errors?: unknown }>(reply);
   if (first.type === "error") throw failureOf(first.error);
   const stepResults = first.response?.result?.step_results;
   const stepErrors = first.response?.result?.step_errors;

@@ -172,9 +172,14 @@ export async function measureCpu(gw: GatewayHarness, tenant: string, direct: Cli
     const viaDirect = async () => void (statements.length === 1 ? await direct.execute(statements[0]!) : await direct.batch(statements, w.mode));
     await times(Math.min(warmup, count), viaDirect);
     const m = await interleavedSqld(count, gatewayPid, sqldPid, viaGateway, viaDirect);
-    const row: CpuRow = { workload: w.name, requests: count, gatewayWorkerdMs: m.gatewayWorkerdMs, overFetchThroughMs: m.gatewayWorkerdMs - fetchThroughMs };
-    Object.assign(row, { gatewaySqldMs: m.gatewaySqldMs, directSqldMs: m.directSqldMs, sqldRatio: m.gatewaySqldMs / m.directSqldMs, pacedDirectSqldMs: m.pacedDirectSqldMs, pacedSqldRatio: m.gatewaySqldMs / m.pacedDirectSqldMs });
-    rows.push(row);
+    rows.push({
+      workload: w.name,
+      requests: count,
+      ...m,
+      overFetchThroughMs: m.gatewayWorkerdMs - fetchThroughMs,
+      sqldRatio: m.gatewaySqldMs / m.directSqldMs,
+      pacedSqldRatio: m.gatewaySqldMs / m.pacedDirectSqldMs,
+    });
   }
   return { floors, fetchThroughMs, rows, firstRequestMs: await firstRequestCpu(gw, tenant) };
 }
